@@ -1,0 +1,183 @@
+"""A Keras model (2 or 3, Sequential or Functional, nested) as a flat list of layers.
+
+The structure comes from the model's own JSON (``to_json``), whose inbound
+nodes differ between versions: Keras 2 writes ``[[["x", 0, 0, {}]]]``, Keras 3
+``[{"args": [{"class_name": "__keras_tensor__", "config": {"keras_history":
+["x", 0, 0]}}], "kwargs": {}}]``. Both become ``inbound = [[layer index, 0]]``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from eternal.errors import UnsupportedLayerError
+from eternal.keras_io import CONTAINERS, check_supported
+from eternal.layers import LayerType, lookup
+
+
+@dataclass
+class Node:
+    """One layer of the flattened graph, with the live Keras layer behind it."""
+
+    name: str
+    class_name: str
+    raw_config: dict
+    inbound: list[list[int]]
+    live: object = None
+    output_shape: list = field(default_factory=list)
+    layer_type: LayerType | None = None
+    config: dict = field(default_factory=dict)
+
+
+class GraphBuilder:
+    """Walks a model's JSON, recursing into nested models, into a list of Nodes."""
+
+    def __init__(self):
+        self.nodes: list[Node] = []
+        self.inputs: list[int] = []
+
+    def build(self, model) -> tuple[list[Node], list[int], list[list[int]]]:
+        """Returns ``(nodes, input indices, output refs)`` for a built Keras model."""
+        config = json.loads(model.to_json())
+        check_supported(config)
+        outputs = self._container(config, model, prefix="", inputs=None)
+        return self.nodes, self.inputs, outputs
+
+    # Containers ---------------------------------------------------------------------
+
+    def _container(self, config: dict, live, prefix: str, inputs):
+        if config["class_name"] == "Sequential":
+            return self._sequential(config["config"], live, prefix, inputs)
+        return self._functional(config["config"], live, prefix, inputs)
+
+    def _sequential(self, config: dict, live, prefix: str, inputs):
+        layers = list(config["layers"])
+        if layers and layers[0]["class_name"] == "InputLayer":
+            first = layers.pop(0)
+            shape_source = first["config"]
+        else:
+            shape_source = layers[0]["config"] if layers else {}
+        if inputs is None:
+            shape = shape_source.get("batch_shape") or shape_source.get("batch_input_shape")
+            if shape is None:
+                raise UnsupportedLayerError(
+                    "The Sequential model has no input shape: build it (model.build or an Input) before exporting"
+                )
+            current = [self._add_input("input", {"batch_shape": shape}, None)]
+        else:
+            current = inputs[:1]
+        for index, layer in enumerate(layers):
+            sub = self._live_child(live, layer, index)
+            if layer["class_name"] in CONTAINERS:
+                current = self._container(layer, sub, f"{prefix}{layer['config']['name']}/", current)[:1]
+            else:
+                current = [self._add(prefix + layer["config"]["name"], layer, current, sub)]
+        return current
+
+    def _functional(self, config: dict, live, prefix: str, inputs):
+        produced: dict[str, list[list[int]]] = {}
+        input_names = [ref[0] for ref in _refs(config["input_layers"])]
+        pending = list(config["layers"])
+        while pending:
+            progressed = False
+            for layer in list(pending):
+                name = layer["config"].get("name", layer.get("name"))
+                sources = _inbound_history(layer, self._where(prefix + name, layer))
+                if any(src not in produced for src, _, _ in sources):
+                    continue
+                pending.remove(layer)
+                progressed = True
+                incoming = [produced[src][tensor] for src, _, tensor in sources]
+                sub = live.get_layer(name) if live is not None else None
+                if layer["class_name"] == "InputLayer":
+                    if inputs is None:
+                        produced[name] = [self._add_input(prefix + name, layer["config"], sub)]
+                    else:
+                        produced[name] = [inputs[input_names.index(name)]]
+                elif layer["class_name"] in CONTAINERS:
+                    produced[name] = self._container(layer, sub, f"{prefix}{name}/", incoming)
+                else:
+                    produced[name] = [self._add(prefix + name, layer, incoming, sub)]
+            if not progressed:
+                raise UnsupportedLayerError(f"Model graph has a cycle or a dangling input near {pending[0].get('name')!r}")
+        return [produced[name][tensor] for name, _, tensor in _refs(config["output_layers"])]
+
+    # Layers -------------------------------------------------------------------------
+
+    def _add_input(self, name: str, raw: dict, live) -> list[int]:
+        self.inputs.append(len(self.nodes))
+        return self._append(Node(name, "InputLayer", raw, [], live))
+
+    def _add(self, name: str, layer: dict, incoming: list[list[int]], live) -> list[int]:
+        return self._append(Node(name, layer["class_name"], layer["config"], incoming, live))
+
+    def _append(self, node: Node) -> list[int]:
+        node.layer_type = lookup(node.class_name, node.name)
+        input_shapes = [self.nodes[i].output_shape for i, _ in node.inbound]
+        node.config = node.layer_type.normalise(node.raw_config, input_shapes)
+        node.output_shape = _output_shape(node, input_shapes)
+        self.nodes.append(node)
+        return [len(self.nodes) - 1, 0]
+
+    @staticmethod
+    def _live_child(live, layer: dict, index: int):
+        if live is None:
+            return None
+        name = layer["config"]["name"]
+        try:
+            return live.get_layer(name)
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _where(name: str, layer: dict) -> str:
+        return f"Layer '{name}' ({layer['class_name']})"
+
+
+def _refs(value) -> list[list]:
+    """``input_layers``/``output_layers`` as a list of [name, node, tensor] (Keras 3 may write one flat triple)."""
+    if value and isinstance(value[0], str):
+        return [value]
+    return list(value)
+
+
+def _inbound_history(layer: dict, where: str) -> list[tuple[str, int, int]]:
+    """The (layer name, node index, tensor index) triples a layer reads, from either Keras version."""
+    nodes = layer.get("inbound_nodes", [])
+    if len(nodes) > 1:
+        raise UnsupportedLayerError(f"{where}: is called {len(nodes)} times (a shared layer). Supported: each layer called once")
+    if not nodes:
+        return []
+    node = nodes[0]
+    found: list[tuple[str, int, int]] = []
+    if isinstance(node, dict):  # Keras 3
+
+        def visit(value):
+            if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+                name, node_index, tensor_index = value["config"]["keras_history"]
+                found.append((name, node_index, tensor_index))
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    visit(item)
+
+        visit(node.get("args", []))
+    else:  # Keras 2
+        for entry in node:
+            found.append((entry[0], entry[1], entry[2]))
+    return found
+
+
+def _output_shape(node: Node, input_shapes: list[list]) -> list:
+    """The layer's output shape without the batch axis, from Keras itself."""
+    if node.class_name == "InputLayer":
+        return list(node.config["shape"])
+    live = node.live
+    shape = None
+    try:
+        shape = live.output.shape
+    except (AttributeError, ValueError, RuntimeError):
+        batch = [[None, *s] for s in input_shapes]
+        shape = live.compute_output_shape(batch[0] if len(batch) == 1 else batch)
+    dims = list(shape)[1:]
+    return [None if d is None else int(d) for d in dims]

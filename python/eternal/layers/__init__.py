@@ -1,0 +1,40 @@
+"""Layer types Eternal supports, one module each, registered by Keras ``class_name``.
+
+Each module keeps everything about its layer in one place: config normalisation
+(Keras 2 and 3 to one spelling), weight order and layout, and (for the emulator)
+the fixed-point forward pass. An unregistered layer raises; it is never skipped.
+"""
+
+from eternal.layers.base import REGISTRY, LayerType, Tensor, lookup, register, supported_names
+
+# Importing the modules fills REGISTRY.
+from eternal.layers import (  # noqa: F401,E402
+    activation,
+    add,
+    average_pooling2d,
+    batch_normalization,
+    concatenate,
+    conv1d,
+    conv2d,
+    depthwise_conv2d,
+    dense,
+    dropout,
+    embedding,
+    flatten,
+    global_pooling2d,
+    gru,
+    input_layer,
+    leaky_relu,
+    lstm,
+    max_pooling1d,
+    max_pooling2d,
+    multiply,
+    relu,
+    rescaling,
+    reshape,
+    simple_rnn,
+    softmax,
+    zero_padding2d,
+)
+
+__all__ = ["REGISTRY", "LayerType", "Tensor", "lookup", "register", "supported_names"]

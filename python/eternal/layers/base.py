@@ -1,0 +1,121 @@
+"""The layer registry and the small vocabulary every layer module shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from eternal.errors import UnsupportedLayerError
+
+REGISTRY: dict[str, type["LayerType"]] = {}
+
+ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu")
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One weight tensor of a layer, in storage order: name, float values, layout."""
+
+    name: str
+    values: np.ndarray
+    layout: str = "plain"
+
+
+class LayerType:
+    """What Eternal knows about one Keras layer type.
+
+    Subclasses set ``class_name`` and override what applies:
+    ``normalise`` (the math-relevant config, one spelling for Keras 2 and 3) and
+    ``weights`` (the float tensors in storage order).
+    """
+
+    class_name: str = ""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.where = f"Layer '{name}' ({self.class_name})"
+
+    def normalise(self, raw: dict, input_shapes: list[list[int]]) -> dict:
+        """The canonical config from a Keras ``get_config()`` dict."""
+        return {}
+
+    def weights(self, config: dict, arrays: list[np.ndarray]) -> list[Tensor]:
+        """The layer's weight tensors (float) in storage order."""
+        if arrays:
+            raise UnsupportedLayerError(f"{self.where}: has {len(arrays)} weight tensors, expected none")
+        return []
+
+    # Shared checks -----------------------------------------------------------------
+
+    def reject(self, option: str, value, supported: str) -> UnsupportedLayerError:
+        """The error for an option Eternal cannot run."""
+        return UnsupportedLayerError(f"{self.where}: `{option}={value!r}` is not supported. Supported: {supported}")
+
+    def activation(self, raw: dict, key: str = "activation") -> str:
+        """A normalised activation name from ``raw[key]``."""
+        value = raw.get(key, "linear")
+        if isinstance(value, dict):  # serialised function
+            value = value.get("config", {}).get("name", value.get("class_name"))
+        if value is None:
+            value = "linear"
+        if value not in ACTIVATIONS:
+            raise self.reject(key, value, ", ".join(ACTIVATIONS))
+        return value
+
+    def channels_last(self, raw: dict) -> None:
+        """Rejects ``data_format='channels_first'``."""
+        if raw.get("data_format", "channels_last") not in (None, "channels_last"):
+            raise self.reject("data_format", raw["data_format"], "'channels_last'")
+
+    def no_dilation(self, raw: dict) -> None:
+        """Rejects dilated kernels."""
+        dilation = raw.get("dilation_rate", 1)
+        if any(d != 1 for d in np.atleast_1d(dilation)):
+            raise self.reject("dilation_rate", ints(dilation), "1")
+
+    def padding(self, raw: dict, allowed=("valid", "same")) -> str:
+        """A normalised padding mode."""
+        value = raw.get("padding", "valid")
+        if value not in allowed:
+            raise self.reject("padding", value, ", ".join(repr(a) for a in allowed))
+        return value
+
+    def expect_arrays(self, arrays: list[np.ndarray], count: int) -> None:
+        """Checks the number of weight arrays."""
+        if len(arrays) != count:
+            raise UnsupportedLayerError(f"{self.where}: has {len(arrays)} weight tensors, expected {count}")
+
+
+def ints(value) -> list[int]:
+    """A tuple/list/int/array as a list of Python ints."""
+    return [int(v) for v in np.atleast_1d(np.asarray(value))]
+
+
+def canonical_float(value) -> float:
+    """One spelling for a float in both Keras versions (tf_keras keeps float32 values)."""
+    return float(np.float32(value))
+
+
+def register(cls: type[LayerType]) -> type[LayerType]:
+    """Class decorator: adds a layer type to the registry under its ``class_name``."""
+    if cls.class_name in REGISTRY:
+        raise RuntimeError(f"layer type {cls.class_name} registered twice")
+    REGISTRY[cls.class_name] = cls
+    return cls
+
+
+def supported_names() -> list[str]:
+    """Supported Keras class names, sorted."""
+    return sorted(REGISTRY)
+
+
+def lookup(class_name: str, name: str) -> LayerType:
+    """The layer type for a Keras class name; raises for anything unsupported."""
+    try:
+        cls = REGISTRY[class_name]
+    except KeyError:
+        raise UnsupportedLayerError(
+            f"Layer '{name}' ({class_name}) is not supported. Supported: {', '.join(supported_names())}"
+        ) from None
+    return cls(name)

@@ -1,0 +1,12 @@
+"""InputLayer: where a model's input enters; no math."""
+
+from eternal.layers.base import LayerType, register
+
+
+@register
+class InputLayer(LayerType):
+    class_name = "InputLayer"
+
+    def normalise(self, raw, input_shapes):
+        shape = raw.get("batch_shape") or raw.get("batch_input_shape")
+        return {"shape": [int(d) if d is not None else None for d in shape[1:]]}

@@ -1,0 +1,9 @@
+"""MaxPooling2D."""
+
+from eternal.layers.base import register
+from eternal.layers.pooling2d_base import Pooling
+
+
+@register
+class MaxPooling2D(Pooling):
+    class_name = "MaxPooling2D"

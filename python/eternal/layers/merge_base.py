@@ -1,0 +1,13 @@
+"""What Add and Multiply share: two or more inputs of one shape, elementwise."""
+
+from eternal.errors import UnsupportedLayerError
+from eternal.layers.base import LayerType
+
+
+class Elementwise(LayerType):
+    def normalise(self, raw, input_shapes):
+        if len(input_shapes) < 2 or any(shape != input_shapes[0] for shape in input_shapes):
+            raise UnsupportedLayerError(
+                f"{self.where}: inputs of shapes {input_shapes} are not supported. Supported: two or more inputs of one shape (no broadcasting)"
+            )
+        return {}

@@ -1,0 +1,17 @@
+"""Reshape (C order, so a no-op on chain, where tensors are flat)."""
+
+import math
+
+from eternal.layers.base import LayerType, ints, register
+
+
+@register
+class Reshape(LayerType):
+    class_name = "Reshape"
+
+    def normalise(self, raw, input_shapes):
+        target = ints(raw["target_shape"])
+        if -1 in target:
+            known = -math.prod(target)
+            target[target.index(-1)] = math.prod(input_shapes[0]) // known
+        return {"target_shape": target}
