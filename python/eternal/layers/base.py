@@ -14,6 +14,14 @@ ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu")
 
 
 @dataclass(frozen=True)
+class QTensor:
+    """A quantised weight tensor as the emulator sees it: int64 values in the Keras shape."""
+
+    values: np.ndarray
+    frac_bits: int
+
+
+@dataclass(frozen=True)
 class Tensor:
     """One weight tensor of a layer, in storage order: name, float values, layout."""
 
@@ -31,6 +39,9 @@ class LayerType:
     """
 
     class_name: str = ""
+    # Name of the Solidity implementation contract (cloned once per layer), or None
+    # for layers that are the identity on flat tensors (no contract is created).
+    contract: str | None = None
 
     def __init__(self, name: str):
         self.name = name
@@ -45,6 +56,25 @@ class LayerType:
         if arrays:
             raise UnsupportedLayerError(f"{self.where}: has {len(arrays)} weight tensors, expected none")
         return []
+
+    def forward(self, config: dict, inputs: list[np.ndarray], weights: list[QTensor], frac: int) -> np.ndarray:
+        """The fixed-point forward pass, bit-exact with the layer contract.
+
+        Args:
+            config: the canonical config (graph ``layers[i]["config"]``).
+            inputs: one object array of Python ints per inbound tensor, in its
+                shape without the batch axis, ``frac`` fractional bits.
+            weights: the layer's quantised tensors in storage order.
+            frac: ``activation_frac_bits`` of the graph.
+
+        Returns:
+            An object array of Python ints in the layer's output shape.
+        """
+        raise NotImplementedError(f"{self.where}: no emulator forward yet")
+
+    def abi_config(self, layer: dict, input_shapes: list[list[int]], graph: dict) -> bytes:
+        """The ABI-encoded config the layer contract is cloned with (see docs/CONTRACTS.md)."""
+        raise NotImplementedError(f"{self.where}: no on-chain config encoding yet")
 
     # Shared checks -----------------------------------------------------------------
 
