@@ -1,0 +1,39 @@
+# Two entry points (see README): `make demo` (the main job) and `make test` (all tests).
+# Both set everything up first; set-up is skipped when already done.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HARDHAT := node_modules/.bin/hardhat
+
+.PHONY: setup compile demo test test-contracts test-python bench clean
+
+setup: $(VENV)/.installed node_modules/.installed compile
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+compile: node_modules/.installed
+	$(HARDHAT) compile --quiet
+
+demo: setup
+	mkdir -p out
+	$(PY) -m eternal.export examples/digits_mlp.keras -o out/digits_mlp.export.json
+
+test: setup test-contracts test-python
+
+test-contracts:
+	$(HARDHAT) test
+
+test-python:
+	$(PY) -m pytest
+
+clean:
+	rm -rf artifacts cache out

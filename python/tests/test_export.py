@@ -1,0 +1,284 @@
+"""Export: Keras 2 == Keras 3 for every layer type, rejection, quantisation, round trip, CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import tf_keras  # noqa: E402
+
+from eternal.errors import ExportFileError, QuantisationError, UnsupportedLayerError  # noqa: E402
+from eternal.export import ModelExporter, load_export, save_export, weight_stream  # noqa: E402
+from eternal.fixedpoint import choose_frac_bits, quantise_weights  # noqa: E402
+from eternal.hashing import canonical_bytes  # noqa: E402
+from eternal.layers import supported_names  # noqa: E402
+from eternal.weightstream import PAGE_SIZE, decode_tensor, encode_tensor  # noqa: E402
+
+from keras_cases import CASES, set_seeded_weights  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def both(case: str):
+    """The case built in Keras 3 and Keras 2 with identical weights."""
+    models = [CASES[case](keras), CASES[case](tf_keras)]
+    set_seeded_weights(models)
+    return models
+
+
+def test_every_supported_layer_type_has_a_case():
+    covered = set()
+    for case in CASES:
+        for model in both(case)[:1]:
+            exported = ModelExporter().export_model(model)
+            covered.update(layer["class_name"] for layer in exported["graph"]["layers"])
+    assert covered == set(supported_names())
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("precision", ["int32", "int8"])
+def test_keras2_and_keras3_export_identical_bytes(case, precision):
+    model3, model2 = both(case)
+    export3 = ModelExporter(precision).export_model(model3)
+    export2 = ModelExporter(precision).export_model(model2)
+    assert export3["source"]["library"] == "keras3" and export2["source"]["library"] == "keras2"
+    assert canonical_bytes(export3["graph"]) == canonical_bytes(export2["graph"])
+    assert weight_stream(export3) == weight_stream(export2)
+    assert export3["hashes"] == export2["hashes"]
+
+
+def test_graph_shape_and_hash_definition():
+    model = both("Add")[0]
+    export = ModelExporter().export_model(model)
+    graph = export["graph"]
+    assert graph["inputs"] == [0, 1]
+    assert [layer["class_name"] for layer in graph["layers"]] == ["InputLayer", "InputLayer", "Dense", "Dense", "Add"]
+    assert graph["layers"][4]["inbound"] == [[2, 0], [3, 0]]
+    assert graph["outputs"] == [[4, 0]]
+    graph_digest = hashlib.sha256(canonical_bytes(graph)).digest()
+    stream = weight_stream(export)
+    pages = [stream[i : i + PAGE_SIZE] for i in range(0, len(stream), PAGE_SIZE)]
+    weights_digest = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in pages)).digest()
+    assert export["hashes"] == {
+        "graph": graph_digest.hex(),
+        "weights": weights_digest.hex(),
+        "model": hashlib.sha256(graph_digest + weights_digest).hexdigest(),
+    }
+
+
+def test_nested_models_are_flattened():
+    export = ModelExporter().export_model(both("Nested")[0])
+    names = [layer["name"] for layer in export["graph"]["layers"]]
+    assert names == ["x", "inner/i1", "inner/i2"]
+    assert export["graph"]["layers"][2]["inbound"] == [[1, 0]]
+
+
+def test_multi_page_weights_hash_is_page_wise():
+    model = keras.Sequential([keras.Input(shape=(200,)), keras.layers.Dense(100, name="big")], name="big")
+    export = ModelExporter().export_model(model)
+    stream = weight_stream(export)
+    assert export["stats"]["pages"] == -(-len(stream) // PAGE_SIZE) > 1
+    digests = b"".join(hashlib.sha256(stream[i : i + PAGE_SIZE]).digest() for i in range(0, len(stream), PAGE_SIZE))
+    assert export["hashes"]["weights"] == hashlib.sha256(digests).hexdigest()
+
+
+# Rejection ----------------------------------------------------------------------------
+
+
+def test_lambda_is_rejected_with_the_supported_list():
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Lambda(lambda t: t * 2, name="double")])
+    with pytest.raises(UnsupportedLayerError) as info:
+        ModelExporter().export_model(model)
+    message = str(info.value)
+    assert "Layer 'double' (Lambda) is not supported" in message and "Supported: " in message and "Dense" in message
+
+
+@pytest.mark.parametrize(
+    "layer, expected",
+    [
+        (lambda K: K.layers.Conv2D(2, 3, dilation_rate=2, name="c"), "`dilation_rate=[2, 2]` is not supported"),
+        (lambda K: K.layers.Dense(2, activation="gelu", name="c"), "`activation='gelu'` is not supported"),
+        (lambda K: K.layers.Conv2D(2, 3, groups=2, name="c"), "`groups=2` is not supported"),
+    ],
+)
+def test_unsupported_options_are_rejected(layer, expected):
+    for K in (keras, tf_keras):
+        model = K.Sequential([K.Input(shape=(6, 6, 2)), layer(K)])
+        with pytest.raises(UnsupportedLayerError, match=expected.replace("[", r"\[").replace("]", r"\]")):
+            ModelExporter().export_model(model)
+
+
+def test_recurrent_options_are_rejected():
+    model = keras.Sequential([keras.Input(shape=(3, 2)), keras.layers.LSTM(2, return_state=False, stateful=False, name="l")])
+    ModelExporter().export_model(model)
+    model = keras.Sequential([keras.Input(shape=(3, 2)), keras.layers.GRU(2, reset_after=False, name="g")])
+    with pytest.raises(UnsupportedLayerError, match="`reset_after=False` is not supported"):
+        ModelExporter().export_model(model)
+
+
+# Quantisation ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values, bits, frac",
+    [
+        ([0.0, 0.0], 8, 7),
+        ([-1.0], 8, 7),  # -128 is representable
+        ([1.0], 8, 6),  # 128 is not
+        ([0.5, -0.25], 8, 7),
+        ([-0.5, 0.25], 8, 8),  # -128 at frac 8
+        ([0.99999], 8, 6),  # rounds to 128 at frac 7
+        ([3.0], 16, 13),
+        ([1e-30], 32, 96),  # capped scale
+        ([1000.0], 8, -3),
+    ],
+)
+def test_frac_bits_choice(values, bits, frac):
+    assert choose_frac_bits(np.array(values), bits) == frac
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_weights_are_an_error(bad):
+    with pytest.raises(QuantisationError, match="NaN or Inf"):
+        quantise_weights(np.array([1.0, bad]), 32, "Layer 'd' (Dense) tensor 'kernel'")
+
+
+def test_overflow_is_an_error():
+    with pytest.raises(QuantisationError, match="does not fit 8-bit"):
+        quantise_weights(np.array([1e30]), 8, "t")
+
+
+def test_nan_weights_in_a_model_are_rejected():
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2, name="d")])
+    kernel, bias = model.get_weights()
+    kernel[0, 0] = np.nan
+    model.set_weights([kernel, bias])
+    with pytest.raises(QuantisationError, match="Layer 'd' \\(Dense\\) tensor 'kernel': holds NaN"):
+        ModelExporter().export_model(model)
+
+
+@pytest.mark.parametrize("bits", [8, 16, 32])
+def test_quantisation_error_is_within_half_a_step(bits):
+    values = np.random.default_rng(1).standard_normal(1000)
+    q, frac, error = quantise_weights(values, bits)
+    assert error <= 2.0 ** (-frac - 1)
+    assert q.min() >= -(1 << (bits - 1)) and q.max() <= (1 << (bits - 1)) - 1
+    assert max(abs(q.min()), q.max()) >= 1 << (bits - 2)  # the scale uses the range
+
+
+@pytest.mark.parametrize("bits", [8, 16, 32])
+@pytest.mark.parametrize("layout, shape", [("plain", (3, 5)), ("blocked", (7, 3)), ("blocked", (2, 2, 3, 40))])
+def test_tensor_layout_round_trip(bits, layout, shape):
+    rng = np.random.default_rng(2)
+    q = rng.integers(-(1 << (bits - 1)), 1 << (bits - 1), size=shape)
+    data = encode_tensor(q, layout, bits)
+    assert len(data) % 32 == 0
+    assert np.array_equal(decode_tensor(data, shape, layout, bits), q)
+
+
+def test_blocked_layout_puts_consecutive_outputs_in_one_word():
+    q = np.arange(6).reshape(2, 3) - 3  # rows 2, outputs 3
+    data = encode_tensor(q, "blocked", 32)
+    words = [data[i : i + 32] for i in range(0, len(data), 32)]
+    assert len(words) == 2  # one block of 8 outputs, two rows
+    assert words[0][:4] == (int(q[0, 0]) + (1 << 31)).to_bytes(4, "big")
+    assert words[0][4:8] == (int(q[0, 1]) + (1 << 31)).to_bytes(4, "big")
+    assert words[1][:4] == (int(q[1, 0]) + (1 << 31)).to_bytes(4, "big")
+    assert words[0][12:16] == (1 << 31).to_bytes(4, "big")  # padding is the value 0
+
+
+def test_precision_changes_bytes_and_reports_error():
+    model = both("Dense")[0]
+    export8 = ModelExporter("int8").export_model(model)
+    export32 = ModelExporter("int32").export_model(model)
+    assert export8["hashes"]["model"] != export32["hashes"]["model"]
+    error8 = max(entry["max_abs_error"] for entry in export8["quantisation"])
+    error32 = max(entry["max_abs_error"] for entry in export32["quantisation"])
+    assert 0 <= error32 < 1e-8 < error8 < 0.05  # float32 often fits int32 exactly
+
+
+# Files ---------------------------------------------------------------------------------
+
+
+def test_export_file_round_trip(tmp_path):
+    export = ModelExporter().export_model(both("Conv2D")[0])
+    path = tmp_path / "model.json"
+    save_export(export, path)
+    loaded = load_export(path)
+    assert loaded == json.loads(json.dumps(export))
+    assert loaded["hashes"] == export["hashes"]
+
+
+def test_tampered_export_file_is_refused(tmp_path):
+    export = ModelExporter().export_model(both("Dense")[0])
+    export["graph"]["layers"][1]["config"]["units"] = 6
+    path = tmp_path / "model.json"
+    save_export(export, path)
+    with pytest.raises(ExportFileError, match="do not match the recorded hashes"):
+        load_export(path)
+
+
+def test_model_files_of_both_versions_export_like_in_memory(tmp_path):
+    model3, model2 = both("Conv2D")
+    expected = ModelExporter().export_model(model3)["hashes"]
+    model3.save(tmp_path / "k3.keras")
+    model2.save(tmp_path / "k2.keras")
+    model2.save(tmp_path / "k2.h5")
+    for name in ("k3.keras", "k2.keras", "k2.h5"):
+        assert ModelExporter().export_model(tmp_path / name)["hashes"] == expected, name
+
+
+def test_keras2_functional_keras_file_is_read_with_keras2(tmp_path):
+    model3, model2 = both("LSTM")
+    model2.save(tmp_path / "lstm.keras")
+    export = ModelExporter().export_model(str(tmp_path / "lstm.keras"))
+    assert export["source"]["library"] == "keras2"
+    assert export["hashes"] == ModelExporter().export_model(model3)["hashes"]
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "eternal.export", *map(str, args)], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
+
+
+def test_cli_json_and_output_file(tmp_path):
+    model = both("Dense")[0]
+    model.save(tmp_path / "m.keras")
+    result = run_cli(tmp_path / "m.keras", "--precision", "int16", "-o", tmp_path / "out.json", "--json")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert set(printed) == {"hashes", "layers", "params", "weight_bytes"}
+    saved = load_export(tmp_path / "out.json")
+    assert printed["hashes"] == saved["hashes"]
+    assert printed["params"] == 6 * 5 + 5 and printed["layers"] == 2
+    assert saved["graph"]["precision"] == "int16"
+
+
+def test_cli_rejects_lambda_file_without_loading_it(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Lambda(lambda t: t + 1, name="plus_one")])
+    model.save(tmp_path / "lambda.keras")
+    result = run_cli(tmp_path / "lambda.keras", "-o", tmp_path / "out.json")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "Layer 'plus_one' (Lambda) is not supported" in result.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("content, message", [(None, "not found"), (b"not a zip", "not a readable Keras model file")])
+def test_cli_bad_files(tmp_path, content, message):
+    path = tmp_path / "broken.keras"
+    if content is not None:
+        path.write_bytes(content)
+    result = run_cli(path)
+    assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
