@@ -29,3 +29,9 @@ class ExportFileError(EternalError):
     """An export file that is missing, corrupt or of another format version."""
 
     exit_code = 5
+
+
+class ModelInputError(EternalError):
+    """A model input the model cannot take (e.g. an Embedding id outside its vocabulary)."""
+
+    exit_code = 7

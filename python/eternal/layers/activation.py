@@ -1,11 +1,23 @@
 """Activation: a standalone activation function."""
 
+from eternal.activations import apply_activation
 from eternal.layers.base import LayerType, register
+from eternal.layers.spatial import activation_code, encode_words, header
 
 
 @register
 class Activation(LayerType):
     class_name = "Activation"
+    contract = "ActivationLayer"
 
     def normalise(self, raw, input_shapes):
         return {"activation": self.activation(raw)}
+
+    def forward(self, config, inputs, weights, frac):
+        return apply_activation(config["activation"], inputs[0], frac)
+
+    def abi_config(self, layer, input_shapes, graph):
+        """``header, activation, axis`` (axis: length of the last axis, for softmax)."""
+        shape = input_shapes[0]
+        axis = int(shape[-1]) if shape else 1
+        return encode_words(header(graph) + [activation_code(layer["config"]["activation"]), axis])

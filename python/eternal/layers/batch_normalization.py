@@ -7,12 +7,15 @@ variance=1-epsilon.
 
 import numpy as np
 
+from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, register
+from eternal.layers.spatial import encode_words, header, tensor_ref
 
 
 @register
 class BatchNormalization(LayerType):
     class_name = "BatchNormalization"
+    contract = "BatchNormalizationLayer"
 
     def normalise(self, raw, input_shapes):
         axis = raw.get("axis", -1)
@@ -36,3 +39,16 @@ class BatchNormalization(LayerType):
         scale = gamma / np.sqrt(variance + self._epsilon) * np.ones_like(mean)
         offset = beta - mean * scale
         return [Tensor("scale", scale), Tensor("offset", offset)]
+
+    def forward(self, config, inputs, weights, frac):
+        """``rescale(x * scale_c, F + scale_frac, F) + rescale(offset_c, offset_frac, F)`` per channel."""
+        scale, offset = weights
+        x = np.asarray(inputs[0], dtype=object)
+        product = rescale_array(x * scale.values.astype(object), frac + scale.frac_bits, frac)
+        return product + rescale_array(offset.values.astype(object), offset.frac_bits, frac)
+
+    def abi_config(self, layer, input_shapes, graph):
+        """``header, channels, scale, offset`` (tensors of ``channels`` values, plain layout)."""
+        tensors = {w["name"]: w for w in layer["weights"]}
+        channels = int(input_shapes[0][-1])
+        return encode_words(header(graph) + [channels, tensor_ref(tensors["scale"]), tensor_ref(tensors["offset"])])

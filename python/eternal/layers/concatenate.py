@@ -1,11 +1,29 @@
 """Concatenate along one axis (stored without the batch axis, counted from 0)."""
 
+import math
+
+import numpy as np
+from eth_abi import encode
+
 from eternal.layers.base import LayerType, register
+from eternal.layers.spatial import header
 
 
 @register
 class Concatenate(LayerType):
     class_name = "Concatenate"
+    contract = "ConcatenateLayer"
+
+    def forward(self, config, inputs, weights, frac):
+        return np.concatenate([np.asarray(x, dtype=object) for x in inputs], axis=config["axis"])
+
+    def abi_config(self, layer, input_shapes, graph):
+        """``header, outer, inner[]``: ``outer`` = values before the axis, ``inner[k]`` = input k's
+        values from the axis on; the output is, for each outer index, each input's inner run."""
+        axis = layer["config"]["axis"]
+        outer = math.prod(int(d) for d in input_shapes[0][:axis])
+        inner = [math.prod(int(d) for d in shape[axis:]) for shape in input_shapes]
+        return encode(["uint256", "uint256", "uint256", "uint256[]"], header(graph) + [outer, inner])
 
     def normalise(self, raw, input_shapes):
         rank = len(input_shapes[0])

@@ -1,11 +1,16 @@
-"""DepthwiseConv2D (channels last, no dilation)."""
+"""DepthwiseConv2D (channels last, no dilation): output channel ``c * depth_multiplier + m``."""
 
+import numpy as np
+
+from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, ints, register
+from eternal.layers.spatial import activation_code, apply_activation, as_2d, encode_words, header, pad_zeros, tensor_ref, window_geometry
 
 
 @register
 class DepthwiseConv2D(LayerType):
     class_name = "DepthwiseConv2D"
+    contract = "DepthwiseConv2DLayer"
 
     def normalise(self, raw, input_shapes):
         self.channels_last(raw)
@@ -25,3 +30,41 @@ class DepthwiseConv2D(LayerType):
         if config["use_bias"]:
             tensors.append(Tensor("bias", arrays[1]))
         return tensors
+
+    def geometry(self, config: dict, input_shape) -> dict:
+        height, width, channels = as_2d(list(input_shape))
+        kh, kw = config["kernel_size"]
+        sh, sw = config["strides"]
+        oh, top = window_geometry(height, kh, sh, config["padding"])
+        ow, left = window_geometry(width, kw, sw, config["padding"])
+        return {"h": height, "w": width, "c": channels, "kh": kh, "kw": kw, "sh": sh, "sw": sw,
+                "oh": oh, "ow": ow, "top": top, "left": left}
+
+    def forward(self, config, inputs, weights, frac):
+        g = self.geometry(config, inputs[0].shape)
+        multiplier = config["depth_multiplier"]
+        bottom = max((g["oh"] - 1) * g["sh"] + g["kh"] - g["h"] - g["top"], 0)
+        right = max((g["ow"] - 1) * g["sw"] + g["kw"] - g["w"] - g["left"], 0)
+        padded = pad_zeros(inputs[0], g["top"], bottom, g["left"], right)
+        kernel = weights[0].values.astype(object)  # (kh, kw, C, multiplier)
+        total = np.empty((g["oh"], g["ow"], g["c"], multiplier), dtype=object)
+        for i in range(g["oh"]):
+            for j in range(g["ow"]):
+                y, z = i * g["sh"], j * g["sw"]
+                window = padded[y : y + g["kh"], z : z + g["kw"], :]  # (kh, kw, C)
+                total[i, j] = (window[:, :, :, None] * kernel).sum(axis=(0, 1))
+        out = rescale_array(total.reshape(g["oh"], g["ow"], -1), frac + weights[0].frac_bits, frac)
+        if config["use_bias"]:
+            out = out + rescale_array(weights[1].values.astype(object), weights[1].frac_bits, frac)
+        return apply_activation(config["activation"], out, frac)
+
+    def abi_config(self, layer, input_shapes, graph):
+        """``header, H, W, C, KH, KW, multiplier, SH, SW, padTop, padLeft, OH, OW, activation, kernel, bias``."""
+        config = layer["config"]
+        g = self.geometry(config, input_shapes[0])
+        tensors = {w["name"]: w for w in layer["weights"]}
+        return encode_words(header(graph) + [
+            g["h"], g["w"], g["c"], g["kh"], g["kw"], config["depth_multiplier"], g["sh"], g["sw"],
+            g["top"], g["left"], g["oh"], g["ow"], activation_code(config["activation"]),
+            tensor_ref(tensors["depthwise_kernel"]), tensor_ref(tensors.get("bias")),
+        ])

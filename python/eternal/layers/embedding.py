@@ -1,11 +1,31 @@
-"""Embedding: integer ids to rows of a table (inputs are ids, not fixed point)."""
+"""Embedding: integer ids to rows of a table.
 
+The input is quantised like any activation (``id * 2^F``); the layer reads the id
+as ``rescale(x, F, 0)`` (round half up) and rejects ids outside ``[0, input_dim)``,
+as ``contracts/layers/Embedding.sol`` does (``EmbeddingIdOutOfRange``). Each output
+is the table entry rescaled from its ``frac_bits`` to F.
+"""
+
+import numpy as np
+from eth_abi import encode
+
+from eternal.errors import ModelInputError
+from eternal.fixedpoint import bits_of, rescale, rescale_array, to_ints
 from eternal.layers.base import LayerType, Tensor, register
+
+CONFIG_ABI = [
+    "uint256",  # activationFracBits
+    "uint256",  # weightBits
+    "uint256",  # inputDim (vocabulary size)
+    "uint256",  # outputDim
+    "(uint256,uint256,int256)",  # embeddings (offset, size, fracBits)
+]
 
 
 @register
 class Embedding(LayerType):
     class_name = "Embedding"
+    contract = "EmbeddingLayer"
 
     def normalise(self, raw, input_shapes):
         if raw.get("mask_zero"):
@@ -15,3 +35,36 @@ class Embedding(LayerType):
     def weights(self, config, arrays):
         self.expect_arrays(arrays, 1)
         return [Tensor("embeddings", arrays[0])]
+
+    def ids(self, config, x, frac) -> list[int]:
+        """The ids of a fixed-point input, checked against the vocabulary."""
+        ids = [rescale(int(v), frac, 0) for v in np.asarray(x, dtype=object).flat]
+        for position, value in enumerate(ids):
+            if not 0 <= value < config["input_dim"]:
+                raise ModelInputError(
+                    f"{self.where}: input {position} is id {value}; ids must be in [0, {config['input_dim']})"
+                )
+        return ids
+
+    def forward(self, config, inputs, weights, frac):
+        x = np.asarray(inputs[0], dtype=object)
+        table = weights[0]
+        rows = rescale_array(to_ints(table.values), table.frac_bits, frac)
+        out = np.empty((x.size, config["output_dim"]), dtype=object)
+        for position, value in enumerate(self.ids(config, x, frac)):
+            out[position] = rows[value]
+        return out.reshape(*x.shape, config["output_dim"])
+
+    def abi_config(self, layer, input_shapes, graph):
+        config = layer["config"]
+        (table,) = layer["weights"]
+        return encode(
+            CONFIG_ABI,
+            [
+                int(graph["activation_frac_bits"]),
+                bits_of(graph["precision"]),
+                config["input_dim"],
+                config["output_dim"],
+                (int(table["offset"]), int(table["size"]), int(table["frac_bits"])),
+            ],
+        )

@@ -2,6 +2,7 @@
 
 from eternal.errors import UnsupportedLayerError
 from eternal.layers.base import LayerType
+from eternal.layers.spatial import encode_words, header
 
 
 class Elementwise(LayerType):
@@ -11,3 +12,10 @@ class Elementwise(LayerType):
                 f"{self.where}: inputs of shapes {input_shapes} are not supported. Supported: two or more inputs of one shape (no broadcasting)"
             )
         return {}
+
+    def abi_config(self, layer, input_shapes, graph):
+        """``header, size``: the number of values of every input."""
+        size = 1
+        for d in input_shapes[0]:
+            size *= int(d)
+        return encode_words(header(graph) + [size])

@@ -1,10 +1,78 @@
-"""What SimpleRNN, LSTM and GRU share: options, kernels and the checks on them."""
+"""What SimpleRNN, LSTM and GRU share: options, kernels, the time loop and the on-chain config.
 
-from eternal.layers.base import LayerType, Tensor
+Fixed-point rules of every recurrent step (bit-exact with ``contracts/layers/Recurrent.sol``):
+
+- ``project(v, W) = rescale(sum_r v[r] * W[r, j], F + W.frac_bits, F)``: each
+  matrix product (input kernel, recurrent kernel) is rescaled to F once, on its own.
+- Biases are rescaled from their ``frac_bits`` to F and added after.
+- A product of two activations (gates) is ``rescale(a * b, 2F, F)``; a sum of
+  such products is rescaled once (``c = rescale(f*c + i*g, 2F, F)``).
+- The state starts at zero; ``go_backwards`` walks the steps last to first and,
+  as in Keras, returns the sequence in the order it was walked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from eth_abi import encode
+
+from eternal.fixedpoint import bits_of, rescale_array, to_ints
+from eternal.layers.base import ACTIVATIONS, LayerType, QTensor, Tensor
+
+# Activations a recurrent layer can use on chain (softmax would need a whole-vector pass per gate).
+RECURRENT_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "softmax")
+
+TENSOR_ABI = "(uint256,uint256,int256)"
+CONFIG_ABI = [
+    "uint256",  # activationFracBits
+    "uint256",  # weightBits
+    "uint256",  # inputDim (features per step)
+    "uint256",  # units
+    "uint256",  # activation code
+    "uint256",  # recurrent activation code (unused by SimpleRNN)
+    "bool",  # returnSequences
+    "bool",  # goBackwards
+    TENSOR_ABI,  # kernel
+    TENSOR_ABI,  # recurrent kernel
+    "bool",  # useBias
+    TENSOR_ABI,  # bias (zeros without bias)
+]
+
+
+def activation_code(name: str) -> int:
+    """The number a layer contract uses for an activation (its index in ``ACTIVATIONS``)."""
+    return ACTIVATIONS.index(name)
+
+
+def tensor_abi(entry: dict | None) -> tuple[int, int, int]:
+    """A graph weight entry as the ``(offset, size, fracBits)`` triple of a config."""
+    if entry is None:
+        return (0, 0, 0)
+    return (int(entry["offset"]), int(entry["size"]), int(entry["frac_bits"]))
+
+
+def project(vector: np.ndarray, weight: QTensor, frac: int) -> np.ndarray:
+    """``rescale(vector @ weight, frac + weight.frac_bits, frac)``, exact."""
+    return rescale_array(np.dot(vector, to_ints(weight.values)), frac + weight.frac_bits, frac)
+
+
+def gate_product(a, b, frac: int):
+    """``rescale(a * b, 2F, F)`` element-wise (a product of two activations)."""
+    return rescale_array(a * b, 2 * frac, frac)
+
+
+def activate(name: str, values: np.ndarray, frac: int) -> np.ndarray:
+    """An activation on a fixed-point vector, as the chain computes it."""
+    if name == "linear":
+        return values
+    from eternal.activations import apply_activation  # the shared, bit-exact one
+
+    return np.asarray(apply_activation(name, values, frac), dtype=object)
 
 
 class Recurrent(LayerType):
     gated = True  # has a recurrent_activation
+    contract = None  # set by each subclass: the Solidity implementation's name
 
     def normalise(self, raw, input_shapes):
         for option in ("return_state", "stateful", "time_major", "unroll_with_mask"):
@@ -12,14 +80,20 @@ class Recurrent(LayerType):
                 raise self.reject(option, raw[option], "False")
         config = {
             "units": int(raw["units"]),
-            "activation": self.activation(raw),
+            "activation": self._recurrent_activation(raw, "activation"),
             "use_bias": bool(raw["use_bias"]),
             "return_sequences": bool(raw.get("return_sequences", False)),
             "go_backwards": bool(raw.get("go_backwards", False)),
         }
         if self.gated:
-            config["recurrent_activation"] = self.activation(raw, "recurrent_activation")
+            config["recurrent_activation"] = self._recurrent_activation(raw, "recurrent_activation")
         return config
+
+    def _recurrent_activation(self, raw, key):
+        value = self.activation(raw, key)
+        if value not in RECURRENT_ACTIVATIONS:
+            raise self.reject(key, value, ", ".join(RECURRENT_ACTIVATIONS))
+        return value
 
     def weights(self, config, arrays):
         self.expect_arrays(arrays, 3 if config["use_bias"] else 2)
@@ -27,3 +101,57 @@ class Recurrent(LayerType):
         if config["use_bias"]:
             tensors.append(Tensor("bias", arrays[2]))
         return tensors
+
+    # Emulator ------------------------------------------------------------------------
+
+    def initial_state(self, units: int) -> tuple:
+        """The zero state (``h`` first; LSTM adds ``c``)."""
+        return (np.array([0] * units, dtype=object),)
+
+    def step(self, config, x, state, kernel, recurrent, bias, frac) -> tuple:
+        """One time step: the next state from input ``x`` (F fractional bits)."""
+        raise NotImplementedError
+
+    def forward(self, config, inputs, weights, frac):
+        sequence = np.asarray(inputs[0], dtype=object)
+        if sequence.ndim != 2:
+            raise self.reject("input shape", list(sequence.shape), "(timesteps, features)")
+        kernel, recurrent = weights[0], weights[1]
+        bias = None
+        if config["use_bias"]:
+            bias = rescale_array(to_ints(weights[2].values), weights[2].frac_bits, frac)
+        order = range(sequence.shape[0] - 1, -1, -1) if config["go_backwards"] else range(sequence.shape[0])
+        state = self.initial_state(config["units"])
+        outputs = []
+        for t in order:
+            state = self.step(config, sequence[t], state, kernel, recurrent, bias, frac)
+            outputs.append(state[0])
+        if config["return_sequences"]:
+            result = np.empty((len(outputs), config["units"]), dtype=object)
+            for t, h in enumerate(outputs):
+                result[t] = h
+            return result
+        return outputs[-1] if outputs else state[0]
+
+    # On chain ------------------------------------------------------------------------
+
+    def abi_config(self, layer, input_shapes, graph):
+        config = layer["config"]
+        tensors = {w["name"]: w for w in layer["weights"]}
+        return encode(
+            CONFIG_ABI,
+            [
+                int(graph["activation_frac_bits"]),
+                bits_of(graph["precision"]),
+                int(input_shapes[0][-1]),
+                config["units"],
+                activation_code(config["activation"]),
+                activation_code(config.get("recurrent_activation", "linear")),
+                config["return_sequences"],
+                config["go_backwards"],
+                tensor_abi(tensors["kernel"]),
+                tensor_abi(tensors["recurrent_kernel"]),
+                config["use_bias"],
+                tensor_abi(tensors.get("bias")),
+            ],
+        )

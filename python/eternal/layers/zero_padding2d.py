@@ -3,13 +3,25 @@
 import numpy as np
 
 from eternal.layers.base import LayerType, register
+from eternal.layers.spatial import as_2d, encode_words, header, pad_zeros
 
 
 @register
 class ZeroPadding2D(LayerType):
     class_name = "ZeroPadding2D"
+    contract = "ZeroPadding2DLayer"
 
     def normalise(self, raw, input_shapes):
         self.channels_last(raw)
         padding = np.broadcast_to(np.asarray(raw["padding"], dtype=np.int64).reshape(-1, 1) if np.ndim(raw["padding"]) < 2 else np.asarray(raw["padding"]), (2, 2))
         return {"padding": [[int(v) for v in row] for row in padding]}
+
+    def forward(self, config, inputs, weights, frac):
+        (top, bottom), (left, right) = config["padding"]
+        return pad_zeros(inputs[0], top, bottom, left, right)
+
+    def abi_config(self, layer, input_shapes, graph):
+        """``header, H, W, C, top, bottom, left, right``."""
+        height, width, channels = as_2d(list(input_shapes[0]))
+        (top, bottom), (left, right) = layer["config"]["padding"]
+        return encode_words(header(graph) + [height, width, channels, top, bottom, left, right])

@@ -1,0 +1,104 @@
+// Gas per multiply-accumulate of Conv2DLayer.forward (16x16x8 input, 16 filters 3x3, 'same',
+// linear, with bias) beside DenseLayer.forward (256x256), at int32/int16/int8 weights, measured
+// inside the call (LayerHarness.measure) on the in-process Hardhat network.
+// Run: node_modules/.bin/hardhat run bench/gas_conv.js
+//
+// Inputs are F = 24 fixed point, uniform in [-1, 1]. A 'same' 3x3 conv over 16x16 computes
+// 16 * 16 * 16 outputs of up to 72 taps; MACs count only the taps inside the image (the
+// padding is skipped, not multiplied by zero).
+const { ethers } = require("hardhat");
+const { blockedBytes, plainBytes, randomInts, geometry } = require("../test/layers/spatial");
+
+const F = 24;
+const TENSOR = "tuple(uint256,uint256,int256)";
+
+async function cloneWith(harness, implementation, types, values) {
+  const receipt = await (await harness.clone(await implementation.getAddress(), ethers.AbiCoder.defaultAbiCoder().encode(types, values))).wait();
+  return harness.interface.parseLog(receipt.logs[0]).args.layer;
+}
+
+async function writeStream(harness, stream) {
+  const data = ethers.getBytes(stream);
+  const pages = [];
+  for (let i = 0; i < data.length; i += 24575) {
+    const receipt = await (await harness.writePages([ethers.hexlify(data.slice(i, i + 24575))])).wait();
+    pages.push(...harness.interface.parseLog(receipt.logs[receipt.logs.length - 1]).args.pages);
+  }
+  return pages;
+}
+
+function matrix(rows, cols, bits, seed) {
+  const flat = randomInts(rows * cols, 2 ** (bits - 1) - 1, seed);
+  return Array.from({ length: rows }, (_, r) => flat.slice(r * cols, (r + 1) * cols));
+}
+
+/** MACs of a conv: output positions x filters x taps inside the input. */
+function convMacs(H, W, C, K, filters, stride, padding) {
+  const [OH, top] = geometry(H, K, stride, padding);
+  const [OW, left] = geometry(W, K, stride, padding);
+  let taps = 0;
+  for (let oy = 0; oy < OH; oy++) {
+    for (let ox = 0; ox < OW; ox++) {
+      for (let dy = 0; dy < K; dy++) {
+        for (let dx = 0; dx < K; dx++) {
+          const iy = oy * stride - top + dy;
+          const ix = ox * stride - left + dx;
+          if (iy >= 0 && iy < H && ix >= 0 && ix < W) taps += C;
+        }
+      }
+    }
+  }
+  return { macs: taps * filters, OH, OW, top, left };
+}
+
+async function main() {
+  const harness = await ethers.deployContract("LayerHarness");
+  const conv = await ethers.deployContract("Conv2DLayer");
+  const dense = await ethers.deployContract("DenseLayer");
+  const table = [];
+  const CONVS = [
+    { H: 16, W: 16, C: 8, K: 3, filters: 16, stride: 1, padding: "same" },
+    { H: 16, W: 16, C: 8, K: 3, filters: 16, stride: 1, padding: "valid" },
+    { H: 8, W: 8, C: 32, K: 3, filters: 32, stride: 1, padding: "same" },
+  ];
+  for (const bits of [32, 16, 8]) {
+    for (const shape of CONVS) {
+      const { H, W, C, K, filters, stride, padding } = shape;
+      const { macs, OH, OW, top, left } = convMacs(H, W, C, K, filters, stride, padding);
+      const kernel = blockedBytes(matrix(K * K * C, filters, bits, 7 + bits), bits);
+      const bias = plainBytes(randomInts(filters, 2 ** (bits - 1) - 1, 9), bits);
+      const kernelSize = ethers.dataLength(kernel);
+      const layer = await cloneWith(harness, conv, [...Array(15).fill("uint256"), TENSOR, TENSOR], [
+        F, bits, H, W, C, K, K, filters, stride, stride, top, left, OH, OW, 0,
+        [0, kernelSize, bits - 1], [kernelSize, ethers.dataLength(bias), bits - 1],
+      ]);
+      const pages = await writeStream(harness, ethers.concat([kernel, bias]));
+      const x = randomInts(H * W * C, 2 ** F, 5);
+      const [, gas] = await harness.measure(layer, [x], pages);
+      table.push({
+        layer: `Conv2D ${H}x${W}x${C} -> ${filters} ${K}x${K} ${padding}`,
+        weights: `int${bits}`,
+        MACs: macs,
+        "forward gas": Number(gas),
+        "gas / MAC": +(Number(gas) / macs).toFixed(2),
+      });
+    }
+    // Dense 256x256, same inputs range.
+    const kernel = blockedBytes(matrix(256, 256, bits, 7 + bits), bits);
+    const bias = plainBytes(randomInts(256, 2 ** (bits - 1) - 1, 99), bits);
+    const kernelSize = ethers.dataLength(kernel);
+    const layer = await cloneWith(harness, dense, ["uint256", "uint256", "uint256", "uint256", "uint256", "uint256", TENSOR, TENSOR], [
+      F, bits, 256, 256, 1, 0, [0, kernelSize, bits - 1], [kernelSize, ethers.dataLength(bias), bits - 1],
+    ]);
+    const pages = await writeStream(harness, ethers.concat([kernel, bias]));
+    const [, gas] = await harness.measure(layer, [randomInts(256, 2 ** F, 5)], pages);
+    table.push({ layer: "Dense 256x256", weights: `int${bits}`, MACs: 65536, "forward gas": Number(gas), "gas / MAC": +(Number(gas) / 65536).toFixed(2) });
+  }
+  console.log(`Conv2DLayer vs DenseLayer forward gas, F = ${F}, inputs in [-1, 1], linear, with bias`);
+  console.table(table);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

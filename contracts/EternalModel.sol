@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {LibClone} from "solady/src/utils/LibClone.sol";
+import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
+
+import {IEternalModel} from "./interfaces/IEternalModel.sol";
+import {ILayer} from "./interfaces/ILayer.sol";
+import {ModelWalk} from "./lib/ModelWalk.sol";
+import {WeightPages} from "./lib/WeightPages.sol";
+
+/// @title EternalModel
+/// @notice A Keras model on chain: one layer contract per layer, the canonical graph and the
+///         fixed-point weights in data contracts, hashes checked on chain, `predict` as a view.
+/// @dev The deployer owns the model until `finalize`; after it nothing can change.
+///      Lifecycle and formats: docs/CONTRACTS.md and docs/FORMAT.md.
+contract EternalModel is IEternalModel, Ownable {
+    /// @dev Limits of the packed walk (ModelWalk): 16-bit layer indices, 8-bit input counts.
+    uint256 private constant MAX_LAYERS = 0xfffe;
+    uint256 private constant MAX_SOURCES = 0xff;
+
+    State private _state;
+
+    address[] private _layers;
+    address[] private _linkChunks; // every layer's inbound list, packed (ModelWalk.packLinks)
+    uint256[] private _inputLayers;
+    uint256[] private _outputLayers;
+
+    bytes32 private _graphHash;
+    bytes32 private _weightsHash;
+    bytes32 private _modelHash;
+    uint256 private _weightBytes;
+    uint256 private _graphBytes;
+    uint256 private _pageCount;
+    uint256 private _graphStored;
+
+    address[] private _pages;
+    bytes32[] private _pageHashes;
+    address[] private _graphChunks;
+    address[] private _walkChunks;
+
+    constructor() Ownable(msg.sender) {}
+
+    modifier inState(State expected) {
+        if (_state != expected) revert WrongState(expected, _state);
+        _;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /// @notice Creates the next layers: one clone of `implementations[i]` with immutable args
+    ///         `configs[i]` each, or an identity layer where `implementations[i] == address(0)`.
+    /// @dev Owner only, state Created. Batched so a deployer can size its transactions.
+    /// @param implementations Per-type layer implementations (`address(0)`: identity layer).
+    /// @param configs ABI-encoded layer configs (ignored for identity layers).
+    function addLayers(address[] calldata implementations, bytes[] calldata configs)
+        external
+        onlyOwner
+        inState(State.Created)
+    {
+        if (implementations.length != configs.length) revert LengthMismatch(implementations.length, configs.length);
+        for (uint256 i; i < implementations.length; ++i) {
+            address implementation = implementations[i];
+            address layer = implementation == address(0) ? address(0) : LibClone.clone(implementation, configs[i]);
+            _layers.push(layer);
+            emit LayerAdded(_layers.length - 1, layer, implementation);
+        }
+    }
+
+    /// @notice Links the layers and commits the hashes: Created -> Constructed.
+    /// @dev Owner only. `inbound[i]` lists layer i's inputs, all earlier layers; identity
+    ///      layers that are not model inputs take exactly one input.
+    /// @param inbound_     Per layer, the indices of its input layers.
+    /// @param inputLayers_ Model input layers, in `predict` input order.
+    /// @param outputLayers_ Model output layers, in `predict` output order.
+    /// @param graphHash_  sha256 of the canonical graph bytes.
+    /// @param weightsHash_ sha256(pageHash_0 || pageHash_1 || ...).
+    /// @param modelHash_  sha256(graphHash || weightsHash); checked here.
+    /// @param weightBytes_ Length of the weight stream (bytes); fixes the page count.
+    /// @param graphBytes_ Length of the canonical graph (bytes).
+    function construct(
+        uint256[][] calldata inbound_,
+        uint256[] calldata inputLayers_,
+        uint256[] calldata outputLayers_,
+        bytes32 graphHash_,
+        bytes32 weightsHash_,
+        bytes32 modelHash_,
+        uint256 weightBytes_,
+        uint256 graphBytes_
+    ) external onlyOwner inState(State.Created) {
+        uint256 count = _layers.length;
+        if (count == 0 || inputLayers_.length == 0 || outputLayers_.length == 0 || graphBytes_ == 0) revert EmptyModel();
+        if (inbound_.length != count) revert LengthMismatch(count, inbound_.length);
+        if (count > MAX_LAYERS) revert LayerLimitExceeded(count, count, MAX_LAYERS);
+        bytes32 combined = sha256(abi.encodePacked(graphHash_, weightsHash_));
+        if (combined != modelHash_) revert ModelHashMismatch(modelHash_, combined);
+        _checkIndices(inputLayers_, count);
+        _checkIndices(outputLayers_, count);
+        _link(inbound_, inputLayers_, count);
+        _inputLayers = inputLayers_;
+        _outputLayers = outputLayers_;
+        _graphHash = graphHash_;
+        _weightsHash = weightsHash_;
+        _modelHash = modelHash_;
+        _weightBytes = weightBytes_;
+        _graphBytes = graphBytes_;
+        _pageCount = (weightBytes_ + WeightPages.PAGE_SIZE - 1) / WeightPages.PAGE_SIZE;
+        _state = State.Constructed;
+        emit Constructed(modelHash_);
+    }
+
+    /// @notice Stores the next chunk of the canonical graph bytes as a data contract.
+    /// @dev Owner only, state Constructed. Chunks are 1..24575 bytes and must not exceed
+    ///      `graphBytes` in total.
+    /// @param chunk The next graph bytes.
+    function appendGraph(bytes calldata chunk) external onlyOwner inState(State.Constructed) {
+        uint256 stored = _graphStored;
+        if (chunk.length == 0 || chunk.length > WeightPages.PAGE_SIZE || stored + chunk.length > _graphBytes) {
+            revert WrongGraphChunk(stored, chunk.length, _graphBytes);
+        }
+        _graphChunks.push(SSTORE2.write(chunk));
+        _graphStored = stored + chunk.length;
+        emit GraphAppended(_graphChunks.length - 1, chunk.length);
+        _completeUpload();
+    }
+
+    /// @notice Stores the next weight pages (SSTORE2) and records `sha256` of each.
+    /// @dev Owner only, state Constructed. Every page is exactly 24575 bytes, but the model's
+    ///      last page, which holds the remainder.
+    /// @param pages_ The next pages of the weight stream, in order.
+    function appendPages(bytes[] calldata pages_) external onlyOwner inState(State.Constructed) {
+        uint256 first = _pages.length;
+        uint256 pageCount_ = _pageCount;
+        if (first + pages_.length > pageCount_) revert TooManyPages(pageCount_, first + pages_.length);
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40) // the free memory pointer
+        }
+        for (uint256 i; i < pages_.length; ++i) {
+            uint256 index = first + i;
+            // index < pageCount_, so pageCount_ - 1 cannot underflow here.
+            uint256 expected =
+                index == pageCount_ - 1 ? _weightBytes - index * WeightPages.PAGE_SIZE : WeightPages.PAGE_SIZE;
+            if (pages_[i].length != expected) revert WrongPageSize(index, expected, pages_[i].length);
+            bytes memory page = pages_[i];
+            _pageHashes.push(sha256(page));
+            _pages.push(SSTORE2.write(page));
+            assembly ("memory-safe") {
+                // Reuse the same memory for the next page: nothing allocated above outlives
+                // this iteration, and memory expansion is quadratic.
+                mstore(0x40, freeMemory)
+            }
+        }
+        emit PagesAppended(first, pages_.length);
+        _completeUpload();
+    }
+
+    /// @notice Recomputes every hash from what is stored: WeightsUploaded -> Finalised.
+    /// @dev Owner only. Reverts `GraphHashMismatch`, `WeightsHashMismatch` or
+    ///      `ModelHashMismatch` (expected, actual). Ownership is then renounced, so every
+    ///      mutating call reverts `OwnableUnauthorizedAccount`: nothing can change.
+    function finalize() external onlyOwner inState(State.WeightsUploaded) {
+        bytes32 graphActual = sha256(graph());
+        if (graphActual != _graphHash) revert GraphHashMismatch(_graphHash, graphActual);
+        bytes32 weightsActual = sha256(abi.encodePacked(_pageHashes));
+        if (weightsActual != _weightsHash) revert WeightsHashMismatch(_weightsHash, weightsActual);
+        bytes32 modelActual = sha256(abi.encodePacked(graphActual, weightsActual));
+        if (modelActual != _modelHash) revert ModelHashMismatch(_modelHash, modelActual);
+        // What predict needs, packed into data contracts (usually one): see ModelWalk.
+        _writeChunks(_walkChunks, ModelWalk.encode(_walk()));
+        _state = State.Finalised;
+        emit Finalized(modelActual);
+        _transferOwnership(address(0));
+    }
+
+    // ------------------------------------------------------------------ inference
+
+    /// @inheritdoc IEternalModel
+    /// @dev Walks the layers in order, reading layers, links and pages from the packed walk that
+    ///      `finalize` stored (ModelWalk), not from storage. Layer outputs live in one memory
+    ///      arena that is compacted after every layer: dead outputs and call scratch are dropped,
+    ///      live outputs slide down, so memory (whose cost is quadratic) peaks near the largest
+    ///      live set, not the sum.
+    function predict(int256[][] calldata inputs) external view returns (int256[][] memory outputs) {
+        if (_state != State.Finalised) revert NotFinalised();
+        ModelWalk.Walk memory walk = ModelWalk.decode(_readChunks(_walkChunks));
+        if (inputs.length != walk.inputs.length) revert WrongInputCount(walk.inputs.length, inputs.length);
+        uint256 count = walk.layers.length;
+        int256[][] memory values = new int256[][](count);
+        uint256 arena;
+        assembly ("memory-safe") {
+            arena := mload(0x40) // the free memory pointer: layer outputs live from here up
+        }
+        // Copy the inputs into the arena in layer order: `_compact` relies on index order
+        // being address order.
+        for (uint256 i; i < count; ++i) {
+            if (!walk.given[i]) continue;
+            for (uint256 k; k < inputs.length; ++k) {
+                if (walk.inputs[k] == i) {
+                    values[i] = inputs[k];
+                    break;
+                }
+            }
+        }
+        uint256 firstLive; // no output below this index is still needed
+        for (uint256 i; i < count; ++i) {
+            if (walk.given[i] || walk.layers[i] == address(0)) continue;
+            uint256[] memory sources = walk.sources[i];
+            int256[][] memory layerInputs = new int256[][](sources.length);
+            for (uint256 j; j < sources.length; ++j) {
+                layerInputs[j] = values[sources[j]];
+            }
+            values[i] = ILayer(walk.layers[i]).forward(layerInputs, walk.pages);
+            firstLive = _compact(values, walk.lastUse, i, arena, firstLive);
+        }
+        outputs = new int256[][](walk.outputs.length);
+        for (uint256 k; k < walk.outputs.length; ++k) {
+            outputs[k] = values[walk.canonical[walk.outputs[k]]];
+        }
+    }
+
+    /// @dev Layers, pages and links from storage, identity layers resolved to the layer they pass on.
+    function _walk() private view returns (ModelWalk.Walk memory walk) {
+        uint256[] memory inputLayers_ = _inputLayers;
+        uint256[] memory outputLayers_ = _outputLayers;
+        walk.inputs = inputLayers_;
+        walk.outputs = outputLayers_;
+        walk.layers = _layers;
+        walk.pages = _pages;
+        uint256 count = walk.layers.length;
+        walk.sources = new uint256[][](count);
+        walk.canonical = new uint256[](count);
+        walk.lastUse = new uint256[](count);
+        walk.given = new bool[](count);
+        uint256[][] memory links = ModelWalk.unpackLinks(_readChunks(_linkChunks), count);
+        for (uint256 k; k < inputLayers_.length; ++k) {
+            walk.given[inputLayers_[k]] = true;
+        }
+        for (uint256 i; i < count; ++i) {
+            uint256[] memory sources = links[i];
+            for (uint256 j; j < sources.length; ++j) {
+                sources[j] = walk.canonical[sources[j]];
+                walk.lastUse[sources[j]] = i;
+            }
+            walk.sources[i] = sources;
+            // construct checked that identity layers (not inputs) have exactly one source.
+            walk.canonical[i] = walk.given[i] || walk.layers[i] != address(0) ? i : sources[0];
+        }
+        for (uint256 k; k < outputLayers_.length; ++k) {
+            walk.lastUse[walk.canonical[outputLayers_[k]]] = ModelWalk.FOREVER;
+        }
+    }
+
+    /// @dev After layer `step`: forgets outputs no later layer reads and moves the live ones
+    ///      (kept in index order, so in address order) down to the start of the arena, then
+    ///      frees everything above them. Equivalent to keeping `values` as is, minus the memory.
+    ///      Outputs before `firstLive` are all dead; returns the new first live index, so a
+    ///      sequential model does O(1) work per layer here, not O(layers).
+    function _compact(int256[][] memory values, uint256[] memory lastUse, uint256 step, uint256 arena, uint256 firstLive)
+        private
+        pure
+        returns (uint256 nextFirstLive)
+    {
+        uint256 cursor = arena;
+        nextFirstLive = step + 1;
+        for (uint256 j = firstLive; j <= step; ++j) {
+            int256[] memory value = values[j];
+            uint256 source;
+            assembly ("memory-safe") {
+                source := value // the array's memory address
+            }
+            if (source < arena) continue; // never set (identity layer), or the empty array at 0x60
+            if (lastUse[j] <= step) {
+                int256[] memory empty; // the zero-length array at 0x60: nothing allocated
+                values[j] = empty;
+                continue;
+            }
+            if (j < nextFirstLive) nextFirstLive = j;
+            uint256 size = (value.length + 1) * 32; // length word + elements
+            if (source != cursor) {
+                assembly ("memory-safe") {
+                    // Equivalent to copying `value` to a new array at `cursor`; the regions may
+                    // overlap and `cursor < source`, which `mcopy` handles.
+                    mcopy(cursor, source, size)
+                    value := cursor
+                }
+                values[j] = value;
+            }
+            cursor += size;
+        }
+        assembly ("memory-safe") {
+            mstore(0x40, cursor) // everything above the live outputs is scratch from now on
+        }
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IEternalModel
+    function state() external view returns (State) {
+        return _state;
+    }
+
+    /// @inheritdoc IEternalModel
+    function modelHash() external view returns (bytes32) {
+        return _modelHash;
+    }
+
+    /// @inheritdoc IEternalModel
+    function graphHash() external view returns (bytes32) {
+        return _graphHash;
+    }
+
+    /// @inheritdoc IEternalModel
+    function weightsHash() external view returns (bytes32) {
+        return _weightsHash;
+    }
+
+    /// @inheritdoc IEternalModel
+    function weightBytes() external view returns (uint256) {
+        return _weightBytes;
+    }
+
+    /// @inheritdoc IEternalModel
+    function graphBytes() external view returns (uint256) {
+        return _graphBytes;
+    }
+
+    /// @inheritdoc IEternalModel
+    function layers() external view returns (address[] memory) {
+        return _layers;
+    }
+
+    /// @inheritdoc IEternalModel
+    function pages() external view returns (address[] memory) {
+        return _pages;
+    }
+
+    /// @inheritdoc IEternalModel
+    function pageCount() external view returns (uint256) {
+        return _pageCount;
+    }
+
+    /// @inheritdoc IEternalModel
+    function pageHashes() external view returns (bytes32[] memory) {
+        return _pageHashes;
+    }
+
+    /// @inheritdoc IEternalModel
+    function graph() public view returns (bytes memory) {
+        return _readChunks(_graphChunks);
+    }
+
+    /// @inheritdoc IEternalModel
+    function inbound(uint256 index) external view returns (uint256[] memory) {
+        return ModelWalk.unpackLinks(_readChunks(_linkChunks), _layers.length)[index];
+    }
+
+    /// @inheritdoc IEternalModel
+    function inputLayers() external view returns (uint256[] memory) {
+        return _inputLayers;
+    }
+
+    /// @inheritdoc IEternalModel
+    function outputLayers() external view returns (uint256[] memory) {
+        return _outputLayers;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /// @dev Constructed -> WeightsUploaded once every page and every graph byte is stored.
+    function _completeUpload() private {
+        if (_pages.length == _pageCount && _graphStored == _graphBytes) {
+            _state = State.WeightsUploaded;
+            emit UploadCompleted();
+        }
+    }
+
+    /// @dev Reverts unless every index in `indices` names a layer.
+    function _checkIndices(uint256[] calldata indices, uint256 count) private pure {
+        for (uint256 i; i < indices.length; ++i) {
+            if (indices[i] >= count) revert LayerIndexOutOfRange(indices[i], count);
+        }
+    }
+
+    /// @dev Checks every layer's inbound list (earlier layers only, limits) and stores them packed.
+    function _link(uint256[][] calldata inbound_, uint256[] calldata inputLayers_, uint256 count) private {
+        for (uint256 i; i < count; ++i) {
+            uint256[] calldata sources = inbound_[i];
+            if (sources.length > MAX_SOURCES) revert LayerLimitExceeded(i, sources.length, MAX_SOURCES);
+            for (uint256 j; j < sources.length; ++j) {
+                if (sources[j] >= i) revert BadInbound(i, sources[j]);
+            }
+            if (_layers[i] == address(0) && sources.length != 1 && !_contains(inputLayers_, i)) {
+                revert IdentityLayerInputs(i, sources.length);
+            }
+        }
+        // A few bytes of code per layer instead of two or more storage slots (~44k gas).
+        _writeChunks(_linkChunks, ModelWalk.packLinks(inbound_));
+    }
+
+    /// @dev Stores `data` in data contracts of at most 24,575 bytes each, appended to `chunks`.
+    function _writeChunks(address[] storage chunks, bytes memory data) private {
+        uint256 size = WeightPages.PAGE_SIZE;
+        for (uint256 start; start < data.length; start += size) {
+            uint256 end = start + size < data.length ? start + size : data.length;
+            bytes memory chunk = new bytes(end - start);
+            assembly ("memory-safe") {
+                // Equivalent to `chunk = data[start:end]` (memory slices do not exist in Solidity).
+                mcopy(add(chunk, 0x20), add(add(data, 0x20), start), sub(end, start))
+            }
+            chunks.push(SSTORE2.write(chunk));
+        }
+    }
+
+    /// @dev The bytes of SSTORE2 data contracts `chunks`, concatenated.
+    function _readChunks(address[] storage chunks) private view returns (bytes memory data) {
+        uint256 count = chunks.length;
+        uint256 total;
+        for (uint256 i; i < count; ++i) {
+            total += chunks[i].code.length - 1; // - 1: SSTORE2's STOP prefix byte
+        }
+        data = new bytes(total);
+        uint256 destination;
+        assembly ("memory-safe") {
+            destination := add(data, 0x20) // skip the length word
+        }
+        for (uint256 i; i < count; ++i) {
+            address chunk = chunks[i];
+            uint256 size = chunk.code.length - 1;
+            assembly ("memory-safe") {
+                // Equivalent to appending `SSTORE2.read(chunk)`; code offset 1 skips the STOP byte.
+                extcodecopy(chunk, destination, 1, size)
+                destination := add(destination, size)
+            }
+        }
+    }
+
+    function _contains(uint256[] calldata list, uint256 value) private pure returns (bool) {
+        for (uint256 i; i < list.length; ++i) {
+            if (list[i] == value) return true;
+        }
+        return false;
+    }
+}

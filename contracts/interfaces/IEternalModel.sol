@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title IEternalModel
+/// @notice A Keras model held on chain for good: canonical graph, fixed-point weights in data
+///         contracts, SHA-256 hashes checked on chain, and inference by `predict`.
+/// @dev Lifecycle: Created -> Constructed -> WeightsUploaded -> Finalised (docs/CONTRACTS.md).
+interface IEternalModel {
+    /// @notice Where a model is in its lifecycle.
+    enum State {
+        Created,
+        Constructed,
+        WeightsUploaded,
+        Finalised
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice The call needs the model in `expected` state; it is in `actual`.
+    error WrongState(State expected, State actual);
+    /// @notice `predict` was called before `finalize`.
+    error NotFinalised();
+    /// @notice Two arrays that must be of equal length are not.
+    error LengthMismatch(uint256 expected, uint256 actual);
+    /// @notice Layer `layer` names `input` as an inbound layer; only earlier layers are allowed.
+    error BadInbound(uint256 layer, uint256 input);
+    /// @notice An identity layer (no contract) must have exactly one input; `layer` has `count`.
+    error IdentityLayerInputs(uint256 layer, uint256 count);
+    /// @notice An input or output index points past the last layer (`layerCount`).
+    error LayerIndexOutOfRange(uint256 index, uint256 layerCount);
+    /// @notice Layer `layer` (or the layer count) has `value` of something limited to `limit`
+    ///         (65,534 layers; 255 inputs per layer).
+    error LayerLimitExceeded(uint256 layer, uint256 value, uint256 limit);
+    /// @notice The model has no layers, or no inputs or no outputs.
+    error EmptyModel();
+    /// @notice The committed model hash is not sha256(graphHash || weightsHash).
+    error ModelHashMismatch(bytes32 expected, bytes32 actual);
+    /// @notice The stored graph bytes do not hash to the committed graph hash.
+    error GraphHashMismatch(bytes32 expected, bytes32 actual);
+    /// @notice The stored pages do not hash to the committed weights hash.
+    error WeightsHashMismatch(bytes32 expected, bytes32 actual);
+    /// @notice Page `index` has `actual` bytes; it must have `expected`.
+    error WrongPageSize(uint256 index, uint256 expected, uint256 actual);
+    /// @notice More pages were sent than the model has (`pageCount`).
+    error TooManyPages(uint256 pageCount, uint256 sent);
+    /// @notice A graph chunk would take the graph past its committed size, or is empty or too big.
+    error WrongGraphChunk(uint256 stored, uint256 chunk, uint256 graphBytes);
+    /// @notice `predict` got `actual` inputs; the model has `expected`.
+    error WrongInputCount(uint256 expected, uint256 actual);
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice Layer `index` was created as a clone of `implementation` (or is an identity layer:
+    ///         `layer == implementation == address(0)`).
+    event LayerAdded(uint256 index, address layer, address implementation);
+    /// @notice The layers were linked and the hashes committed.
+    event Constructed(bytes32 modelHash);
+    /// @notice Graph chunk `index` of `size` bytes was stored.
+    event GraphAppended(uint256 index, uint256 size);
+    /// @notice `count` weight pages starting at page `firstIndex` were stored and hashed.
+    event PagesAppended(uint256 firstIndex, uint256 count);
+    /// @notice Every page and every graph byte is stored: the model can be finalised.
+    event UploadCompleted();
+    /// @notice The hashes were checked on chain; nothing can change any more.
+    event Finalized(bytes32 modelHash);
+
+    // ------------------------------------------------------------------ inference
+
+    /// @notice Runs the model.
+    /// @dev Requires the Finalised state. A view: use it by `eth_call` or from another contract.
+    /// @param inputs One flattened tensor per model input, in `inputLayers()` order, fixed point
+    ///        2^-F (F = the graph's `activation_frac_bits`).
+    /// @return outputs One flattened tensor per model output, in `outputLayers()` order, 2^-F.
+    function predict(int256[][] calldata inputs) external view returns (int256[][] memory outputs);
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The lifecycle state.
+    function state() external view returns (State);
+    /// @notice sha256(graphHash || weightsHash), committed at `construct`.
+    function modelHash() external view returns (bytes32);
+    /// @notice sha256 of the canonical graph bytes.
+    function graphHash() external view returns (bytes32);
+    /// @notice sha256(pageHash_0 || pageHash_1 || ...).
+    function weightsHash() external view returns (bytes32);
+    /// @notice Length of the weight stream in bytes.
+    function weightBytes() external view returns (uint256);
+    /// @notice Length of the canonical graph in bytes.
+    function graphBytes() external view returns (uint256);
+    /// @notice Layer contracts in graph order (`address(0)` for identity layers).
+    function layers() external view returns (address[] memory);
+    /// @notice Weight pages stored so far, in order.
+    function pages() external view returns (address[] memory);
+    /// @notice Number of weight pages the model has: ceil(weightBytes / 24575).
+    function pageCount() external view returns (uint256);
+    /// @notice sha256 of every page stored so far.
+    function pageHashes() external view returns (bytes32[] memory);
+    /// @notice The canonical graph bytes stored so far (all of them once finalised).
+    function graph() external view returns (bytes memory);
+    /// @notice Indices of layer `index`'s inputs.
+    function inbound(uint256 index) external view returns (uint256[] memory);
+    /// @notice The model's input layers, in `predict` input order.
+    function inputLayers() external view returns (uint256[] memory);
+    /// @notice The model's output layers, in `predict` output order.
+    function outputLayers() external view returns (uint256[] memory);
+}

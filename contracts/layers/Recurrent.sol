@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Fixed, FixedMath} from "../lib/Fixed.sol";
+import {Activations} from "../lib/Activations.sol";
+import {LayerBase} from "./LayerBase.sol";
+import {BlockedMatVec} from "./BlockedMatVec.sol";
+
+/// @title RecurrentLayer
+/// @notice What SimpleRNN, LSTM and GRU share: the config, both kernels loaded into memory once,
+///         the time loop and the output sequence (python/eternal/layers/recurrent_base.py).
+/// @dev Per step: `zx = rescale(x_t @ kernel, F + kf, F)` and `zh = rescale(h @ recurrentKernel,
+///      F + rf, F)` (each product rounded once, on its own), then the cell (`_step`) adds the
+///      biases (rescaled to F once, at load) and applies the gates. The state starts at zero;
+///      `goBackwards` walks the steps last to first and returns them in walking order (Keras).
+///      Both kernels stay in memory for the whole sequence: they are read at every step, and
+///      the memory they take costs less than streaming them again from the pages per step.
+abstract contract RecurrentLayer is LayerBase {
+    /// @notice The layer config (`abi_config` in python/eternal/layers/recurrent_base.py).
+    struct Config {
+        uint256 fracBits; // F, activations' fractional bits
+        uint256 weightBits; // L: 8, 16 or 32
+        uint256 inputDim; // features per time step
+        uint256 units;
+        uint256 activation; // Activations code
+        uint256 recurrentActivation; // Activations code (unused by SimpleRNN)
+        bool returnSequences;
+        bool goBackwards;
+        WeightTensor kernel; // (inputDim, gates * units), blocked
+        WeightTensor recurrentKernel; // (units, gates * units), blocked
+        bool useBias;
+        WeightTensor bias; // (gates * units) or, for GRU, (2, 3 * units); plain
+    }
+
+    /// @notice Working memory of one `forward` call, allocated once and reused by every step.
+    struct State {
+        BlockedMatVec.Matrix kernel;
+        BlockedMatVec.Matrix recurrent;
+        int256[] bias; // biasRows * gates * units, rescaled to F (zeros without bias)
+        int256[] input; // x_t
+        int256[] zx; // rescale(x_t @ kernel)
+        int256[] zh; // rescale(h @ recurrentKernel)
+        int256[] h; // hidden state, 2^-F
+        int256[] cell; // LSTM cell state, 2^-F (empty otherwise)
+    }
+
+    /// @notice The input has `length` values: not a whole number of steps of `inputDim` features.
+    error SequenceLengthMismatch(uint256 length, uint256 inputDim);
+    /// @notice Activation code `kind` cannot run inside a recurrent cell (softmax or unknown).
+    error UnsupportedRecurrentActivation(uint256 kind);
+
+    /// @notice Runs the layer over the whole sequence. See `ILayer.forward`.
+    /// @param inputs One tensor (timesteps, inputDim), flattened, fixed point 2^-F.
+    /// @return output (timesteps, units) with `returnSequences`, else the last (units); 2^-F.
+    function forward(int256[][] calldata inputs, address[] calldata pages)
+        external
+        view
+        returns (int256[] memory output)
+    {
+        _expectInputs(inputs, 1);
+        Config memory c = abi.decode(_config(), (Config));
+        int256[] calldata x = inputs[0];
+        if (c.inputDim == 0 || x.length % c.inputDim != 0) revert SequenceLengthMismatch(x.length, c.inputDim);
+        uint256 steps = x.length / c.inputDim;
+        State memory s = _load(c, pages);
+        output = new int256[](c.returnSequences ? steps * c.units : c.units);
+        uint256 rowBytes = c.inputDim * 32;
+        uint256 stateBytes = c.units * 32;
+        for (uint256 i; i < steps; ++i) {
+            uint256 t = c.goBackwards ? steps - 1 - i : i;
+            int256[] memory input = s.input;
+            // Equivalent to `input[j] = x[t * inputDim + j]` for every j.
+            assembly ("memory-safe") {
+                calldatacopy(add(input, 0x20), add(x.offset, mul(t, rowBytes)), rowBytes)
+            }
+            BlockedMatVec.mulInto(s.kernel, s.input, s.zx, c.fracBits);
+            BlockedMatVec.mulInto(s.recurrent, s.h, s.zh, c.fracBits);
+            _step(c, s);
+            if (c.returnSequences) _copy(s.h, output, i * stateBytes);
+        }
+        if (!c.returnSequences) _copy(s.h, output, 0);
+    }
+
+    /// @notice Gates per unit: SimpleRNN 1, LSTM 4 (i, f, c, o), GRU 3 (z, r, h).
+    function _gates() internal pure virtual returns (uint256);
+
+    /// @notice Bias rows: 1, or 2 for GRU (input bias, recurrent bias).
+    function _biasRows() internal pure virtual returns (uint256) {
+        return 1;
+    }
+
+    /// @notice Whether the cell keeps a second state vector (LSTM's `c`).
+    function _hasCell() internal pure virtual returns (bool) {
+        return false;
+    }
+
+    /// @notice One time step: reads `s.zx`, `s.zh`, `s.bias` and the state, writes the new state.
+    function _step(Config memory c, State memory s) internal pure virtual;
+
+    /// @notice `activation(v)` for one value, bit-exact with `Activations.apply` (no softmax).
+    /// @param kind An `Activations` code. @param v Fixed point 2^-frac. @param frac F.
+    function _activate(uint256 kind, int256 v, uint256 frac) internal pure returns (int256) {
+        if (kind == Activations.LINEAR) return v;
+        if (kind == Activations.SIGMOID) return Fixed.unwrap(FixedMath.sigmoid(Fixed.wrap(v), frac));
+        if (kind == Activations.TANH) return Fixed.unwrap(FixedMath.tanh(Fixed.wrap(v), frac));
+        if (kind == Activations.RELU) return v < 0 ? int256(0) : v;
+        if (kind == Activations.LEAKY_RELU) {
+            if (v >= 0) return v;
+            return Fixed.unwrap(
+                FixedMath.mulConst(Fixed.wrap(v), Activations.LEAKY_SLOPE_Q, Activations.LEAKY_SLOPE_FRAC, frac)
+            );
+        }
+        revert UnsupportedRecurrentActivation(kind);
+    }
+
+    /// @notice `zx[k] + zh[k] + bias[k]` for every k, written over `s.zx` (checked adds).
+    function _preActivations(State memory s) internal pure returns (int256[] memory z) {
+        z = s.zx;
+        int256[] memory zh = s.zh;
+        int256[] memory bias = s.bias;
+        for (uint256 k; k < z.length; ++k) {
+            z[k] = z[k] + zh[k] + bias[k];
+        }
+    }
+
+    /// @notice `rescale(a * b, 2F, F)`: the product of two activations (checked).
+    function _mul(int256 a, int256 b, uint256 frac) internal pure returns (int256) {
+        return _fromProducts(a * b, frac);
+    }
+
+    /// @notice `rescale(v, 2F, F)`: a sum of products of two activations back to 2^-F, rounded once.
+    function _fromProducts(int256 v, uint256 frac) internal pure returns (int256) {
+        return FixedMath.rescaleInt(v, int256(2 * frac), int256(frac));
+    }
+
+    /// @dev Both kernels and the bias into memory, plus the per-step vectors.
+    function _load(Config memory c, address[] calldata pages) private view returns (State memory s) {
+        uint256 n = _gates() * c.units;
+        s.kernel = BlockedMatVec.load(
+            pages, c.kernel.offset, c.kernel.size, c.inputDim, n, c.weightBits, c.kernel.fracBits
+        );
+        s.recurrent = BlockedMatVec.load(
+            pages, c.recurrentKernel.offset, c.recurrentKernel.size, c.units, n, c.weightBits, c.recurrentKernel.fracBits
+        );
+        uint256 biasCount = _biasRows() * n;
+        if (c.useBias) {
+            s.bias = _readPlain(pages, c.bias, c.weightBits, biasCount);
+            for (uint256 j; j < biasCount; ++j) {
+                s.bias[j] = FixedMath.rescaleInt(s.bias[j], c.bias.fracBits, int256(c.fracBits));
+            }
+        } else {
+            s.bias = new int256[](biasCount);
+        }
+        s.input = new int256[](c.inputDim);
+        s.zx = new int256[](n);
+        s.zh = new int256[](n);
+        s.h = new int256[](c.units);
+        s.cell = new int256[](_hasCell() ? c.units : 0);
+    }
+
+    /// @dev Copies `from` into `to` starting `byteOffset` bytes into its data.
+    function _copy(int256[] memory from, int256[] memory to, uint256 byteOffset) private pure {
+        // Equivalent to `to[byteOffset / 32 + j] = from[j]` for every j (callers keep it in bounds).
+        assembly ("memory-safe") {
+            mcopy(add(add(to, 0x20), byteOffset), add(from, 0x20), shl(5, mload(from)))
+        }
+    }
+}

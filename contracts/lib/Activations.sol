@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Fixed, FixedMath, FracBitsUnsupported} from "./Fixed.sol";
+
+/// @title Activations
+/// @notice Applies an activation function to a tensor in place (fixed point, 2^-frac scale).
+/// @dev Codes match `python/eternal/activations.py` `CODES`; results are bit-exact with it.
+library Activations {
+    uint256 internal constant LINEAR = 0;
+    uint256 internal constant RELU = 1;
+    uint256 internal constant SIGMOID = 2;
+    uint256 internal constant TANH = 3;
+    uint256 internal constant SOFTMAX = 4;
+    uint256 internal constant LEAKY_RELU = 5;
+
+    /// @dev Keras' default slope 0.2 of the `leaky_relu` activation as a 32-bit multiplier:
+    ///      round(0.2 * 2^33) with 33 fractional bits (`quantise_multiplier(0.2)`).
+    int256 internal constant LEAKY_SLOPE_Q = 1717986918;
+    int256 internal constant LEAKY_SLOPE_FRAC = 33;
+
+    /// @notice `kind` is not an activation code (0..5).
+    error UnknownActivation(uint256 kind);
+    /// @notice Softmax over groups of `axis` values does not divide the tensor of `length`.
+    error SoftmaxAxisMismatch(uint256 length, uint256 axis);
+
+    /// @notice Applies activation `kind` to `x` in place.
+    /// @param x fixed point, 2^-frac scale.
+    /// @param kind LINEAR, RELU, SIGMOID, TANH, SOFTMAX or LEAKY_RELU.
+    /// @param frac fractional bits F of the activations.
+    /// @param axis length of the last axis (softmax runs over each run of `axis` values).
+    function activate(int256[] memory x, uint256 kind, uint256 frac, uint256 axis) internal pure {
+        if (kind == LINEAR) return;
+        if (kind == RELU) return relu(x);
+        if (kind == SIGMOID) return sigmoid(x, frac);
+        if (kind == TANH) return tanh(x, frac);
+        if (kind == SOFTMAX) return softmax(x, frac, axis);
+        if (kind == LEAKY_RELU) return leakyRelu(x, LEAKY_SLOPE_Q, LEAKY_SLOPE_FRAC, frac);
+        revert UnknownActivation(kind);
+    }
+
+    /// @notice `max(x, 0)` in place.
+    function relu(int256[] memory x) internal pure {
+        for (uint256 i; i < x.length; ++i) {
+            if (x[i] < 0) x[i] = 0;
+        }
+    }
+
+    /// @notice `x` if `x >= 0`, else `rescale(x * q, frac + qFrac, frac)`, in place.
+    function leakyRelu(int256[] memory x, int256 q, int256 qFrac, uint256 frac) internal pure {
+        for (uint256 i; i < x.length; ++i) {
+            if (x[i] < 0) x[i] = Fixed.unwrap(Fixed.wrap(x[i]).mulConst(q, qFrac, frac));
+        }
+    }
+
+    /// @notice The logistic function in place (see `FixedMath.sigmoid`).
+    function sigmoid(int256[] memory x, uint256 frac) internal pure {
+        for (uint256 i; i < x.length; ++i) {
+            x[i] = Fixed.unwrap(Fixed.wrap(x[i]).sigmoid(frac));
+        }
+    }
+
+    /// @notice tanh in place (see `FixedMath.tanh`).
+    function tanh(int256[] memory x, uint256 frac) internal pure {
+        for (uint256 i; i < x.length; ++i) {
+            x[i] = Fixed.unwrap(Fixed.wrap(x[i]).tanh(frac));
+        }
+    }
+
+    /// @notice Softmax over each run of `axis` consecutive values, in place:
+    ///         `divRound(e_i << frac, sum e_j)` with `e_i = expQ64(x_i - max)`.
+    function softmax(int256[] memory x, uint256 frac, uint256 axis) internal pure {
+        if (axis == 0 || x.length % axis != 0) revert SoftmaxAxisMismatch(x.length, axis);
+        if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
+        for (uint256 start; start < x.length; start += axis) {
+            uint256 end = start + axis;
+            int256 peak = x[start];
+            for (uint256 i = start + 1; i < end; ++i) {
+                if (x[i] > peak) peak = x[i];
+            }
+            uint256 total;
+            for (uint256 i = start; i < end; ++i) {
+                uint256 e = Fixed.wrap(x[i] - peak).expQ64(frac);
+                // e <= 2^64, so e fits int256 while it waits for the total.
+                x[i] = int256(e);
+                total += e;
+            }
+            for (uint256 i = start; i < end; ++i) {
+                x[i] = int256(FixedMath.divRound(uint256(x[i]) << frac, total));
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {LibClone} from "solady/src/utils/LibClone.sol";
+import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
+import {ILayer} from "../interfaces/ILayer.sol";
+
+/// @title LayerHarness
+/// @notice Test-only: clones layer implementations with their configs, stores weight pages and
+///         measures `forward` gas, so layers can be tested without an EternalModel.
+contract LayerHarness {
+    /// @notice A layer clone was created.
+    event Cloned(address layer);
+    /// @notice Weight pages were stored.
+    event PagesWritten(address[] pages);
+
+    /// @notice Clones `implementation` with `config` as its immutable args.
+    function clone(address implementation, bytes calldata config) external returns (address layer) {
+        layer = LibClone.clone(implementation, config);
+        emit Cloned(layer);
+    }
+
+    /// @notice Stores each of `pages` as an SSTORE2 data contract.
+    function writePages(bytes[] calldata pages) external returns (address[] memory pointers) {
+        pointers = new address[](pages.length);
+        for (uint256 i; i < pages.length; ++i) {
+            pointers[i] = SSTORE2.write(pages[i]);
+        }
+        emit PagesWritten(pointers);
+    }
+
+    /// @notice `layer.forward(inputs, pages)` and the gas it took.
+    function measure(address layer, int256[][] calldata inputs, address[] calldata pages)
+        external
+        view
+        returns (int256[] memory output, uint256 gasUsed)
+    {
+        uint256 start = gasleft();
+        output = ILayer(layer).forward(inputs, pages);
+        gasUsed = start - gasleft();
+    }
+}

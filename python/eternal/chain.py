@@ -1,0 +1,178 @@
+"""Chain access shared by deploy / predict / verify / pull: connection, artifacts, revert reasons."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from eth_utils import keccak
+from web3 import Web3
+
+from eternal.errors import EternalError
+from eternal.node import ARTIFACTS
+
+DEFAULT_RPC_URL = "http://127.0.0.1:8545"
+# EIP-7825 (Osaka): no transaction may use more gas than this, whatever the block gas limit.
+TX_GAS_CAP = 16_777_216
+STATES = ("Created", "Constructed", "WeightsUploaded", "Finalised")
+
+
+class ChainError(EternalError):
+    """A node that cannot be reached or answers unexpectedly."""
+
+    exit_code = 20
+
+
+class ArtifactError(EternalError):
+    """A compiled contract artifact that is missing."""
+
+    exit_code = 21
+
+
+class TransactionFailed(EternalError):
+    """A transaction that reverted or could not be sent."""
+
+    exit_code = 22
+
+
+class ModelContractError(EternalError):
+    """An address that is not a (finalised) EternalModel."""
+
+    exit_code = 23
+
+
+def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = 120.0) -> Web3:
+    """A web3 connection that has answered ``eth_chainId``.
+
+    Raises:
+        ChainError: nothing answers at ``rpc_url``.
+    """
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    try:
+        w3.eth.chain_id
+    except Exception as exc:  # connection refused, DNS, HTTP errors, bad JSON: all "not reachable"
+        raise ChainError(f"Node not reachable at {rpc_url} ({type(exc).__name__}); start one or pass --rpc-url") from None
+    return w3
+
+
+def genesis_hash(w3: Web3) -> str:
+    """Block 0's hash: a node restarted from scratch has a new one."""
+    return w3.eth.get_block(0)["hash"].to_0x_hex()
+
+
+def artifacts_dir() -> Path:
+    return Path(os.environ.get("ETERNAL_ARTIFACTS", ARTIFACTS))
+
+
+def artifact(name: str) -> dict:
+    """The Hardhat artifact (``abi``, ``bytecode``) of contract ``name``.
+
+    Raises:
+        ArtifactError: not compiled yet.
+    """
+    return _artifact(str(artifacts_dir()), name)
+
+
+@lru_cache(maxsize=None)
+def _artifact(directory: str, name: str) -> dict:
+    root = Path(directory) / "contracts"
+    found = sorted(path for path in root.glob(f"**/{name}.json")) if root.exists() else []
+    if not found:
+        raise ArtifactError(f"Contract artifact {name}.json not found under {root}: run `npx hardhat compile`")
+    data = json.loads(found[0].read_text())
+    if not data.get("bytecode") or data["bytecode"] == "0x":
+        raise ArtifactError(f"Artifact {found[0]} has no bytecode (abstract contract or interface?)")
+    return data
+
+
+def model_contract(w3: Web3, address: str):
+    """The EternalModel at ``address`` (ABI from the artifact)."""
+    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=artifact("EternalModel")["abi"])
+
+
+def open_model(w3: Web3, address: str, finalised: bool = True):
+    """The EternalModel at ``address``, checked to hold code (and be finalised).
+
+    Raises:
+        ModelContractError: no contract there, not an EternalModel, or not finalised.
+    """
+    if not Web3.is_address(address):
+        raise ModelContractError(f"Not an address: {address!r}")
+    chain_id = w3.eth.chain_id
+    if not w3.eth.get_code(Web3.to_checksum_address(address)):
+        raise ModelContractError(f"No contract at {address} on chain id {chain_id}")
+    model = model_contract(w3, address)
+    try:
+        state = model.functions.state().call()
+    except Exception:
+        raise ModelContractError(f"Contract at {address} is not an EternalModel") from None
+    if finalised and STATES[state] != "Finalised":
+        raise ModelContractError(f"Model at {address} is not finalised (state {STATES[state]}): deploy it to the end first")
+    return model
+
+
+def code_hash(code: bytes) -> str:
+    return keccak(bytes(code)).hex()
+
+
+def _error_selectors() -> dict[bytes, tuple[str, list[str]]]:
+    """4-byte selector -> (error name, argument types) of every custom error we compiled."""
+    return _error_table(str(artifacts_dir()))
+
+
+@lru_cache(maxsize=None)
+def _error_table(directory: str) -> dict[bytes, tuple[str, list[str]]]:
+    table = {}
+    root = Path(directory) / "contracts"
+    for path in root.glob("**/*.json"):
+        if path.name.endswith(".dbg.json"):
+            continue
+        try:
+            abi = json.loads(path.read_text()).get("abi", [])
+        except (OSError, ValueError):
+            continue
+        for item in abi:
+            if item.get("type") == "error":
+                types = [arg["type"] for arg in item.get("inputs", [])]
+                signature = f"{item['name']}({','.join(types)})"
+                table[keccak(text=signature)[:4]] = (item["name"], types)
+    return table
+
+
+def decode_revert(data) -> str:
+    """A custom error's name and arguments from revert data, e.g. ``WrongState(1, 0)``."""
+    from eth_abi import decode
+
+    raw = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data or b"")
+    if len(raw) < 4:
+        return "reverted without a reason"
+    if raw[:4] == keccak(text="Error(string)")[:4]:
+        return f"Error({decode(['string'], raw[4:])[0]!r})"
+    known = _error_selectors().get(raw[:4])
+    if known is None:
+        return f"reverted with unknown error 0x{raw[:4].hex()}"
+    name, types = known
+    try:
+        values = decode(types, raw[4:])
+    except Exception:
+        return f"{name}(?)"
+    shown = [("0x" + v.hex()) if isinstance(v, bytes) else str(v) for v in values]
+    return f"{name}({', '.join(shown)})"
+
+
+def revert_reason(exc: Exception) -> str:
+    """The best one-line reason from a web3 call/transaction exception (custom errors decoded)."""
+    candidates = [getattr(exc, "data", None)] + [arg for arg in exc.args if isinstance(arg, dict)]
+    message = None
+    while candidates:
+        item = candidates.pop(0)
+        if isinstance(item, str) and item.startswith("0x") and len(item) >= 10:
+            return decode_revert(item)
+        if isinstance(item, dict):
+            message = message or item.get("message")
+            candidates.extend([item.get("data")])
+    message = message or getattr(exc, "message", None) or str(exc)
+    message = str(message).replace("Error: VM Exception while processing transaction: ", "")
+    return message.splitlines()[0][:300] if message else type(exc).__name__

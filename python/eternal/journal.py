@@ -1,0 +1,312 @@
+"""The deployment journal: append-only JSONL, one file per (chain id, model hash).
+
+Every record is one JSON line, written with one ``write`` and fsynced before the
+deployer goes on, so a crash at any instant leaves every acknowledged record on
+disk. The deployment state is rebuilt by replaying the records through
+:func:`reduce`, a pure function (as Hardhat Ignition does with ``journal.jsonl``).
+
+Records (``type`` field):
+
+- ``started``: ``model_hash``, ``chain_id``, ``genesis`` (block 0 hash: tells a
+  restarted node apart), ``deployer`` (address only; keys never reach the journal).
+- ``sent``: ``step``, ``nonce``, ``hash``: written after signing, before sending.
+- ``mined``: ``step``, ``hash``, ``status``, ``gas_used``, ``block``, ``contract``.
+- ``dropped``: ``step``, ``hash``: a sent transaction the node never got (its nonce is
+  still free); the step is done again from the chain's state.
+- ``finished``: ``address``: the model is finalised; the entry is then cleared.
+
+A finished deployment is cleared from the journal directory and remembered in
+``deployed.jsonl`` (so a rerun prints the address); implementation contracts
+shared by models on one chain are remembered in ``implementations.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from eternal.errors import EternalError
+
+RECORD_TYPES = ("started", "sent", "mined", "dropped", "finished")
+DEFAULT_DIR = Path(".eternal") / "journal"
+
+
+class JournalError(EternalError):
+    """A journal that cannot be used as it is."""
+
+    exit_code = 11
+
+
+class JournalCorruptError(JournalError):
+    """A journal line that is not a valid record; the file is moved aside, never overwritten."""
+
+    exit_code = 12
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One journaled transaction of a step (the last one sent for it)."""
+
+    step: str
+    nonce: int
+    hash: str
+    mined: bool = False
+    status: int | None = None
+    gas_used: int = 0
+    block: int | None = None
+    contract: str | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentState:
+    """What the journal says about one deployment."""
+
+    model_hash: str | None = None
+    chain_id: int | None = None
+    genesis: str | None = None
+    deployer: str | None = None
+    steps: dict = field(default_factory=dict)  # step name -> Transaction
+    finished: str | None = None
+
+    @property
+    def model_address(self) -> str | None:
+        """The EternalModel's address once its creation is mined."""
+        tx = self.steps.get("model")
+        return tx.contract if tx and tx.mined and tx.status == 1 else None
+
+    def mined(self, step: str) -> Transaction | None:
+        """The step's transaction if it is mined and succeeded."""
+        tx = self.steps.get(step)
+        return tx if tx and tx.mined and tx.status == 1 else None
+
+    def pending(self) -> list[Transaction]:
+        """Transactions sent but not known to be mined, in nonce order."""
+        return sorted((tx for tx in self.steps.values() if not tx.mined), key=lambda tx: tx.nonce)
+
+    @property
+    def gas_used(self) -> int:
+        return sum(tx.gas_used for tx in self.steps.values() if tx.mined)
+
+
+def check_record(record) -> None:
+    """Raises ValueError unless ``record`` is a well-formed journal record."""
+    if not isinstance(record, dict) or record.get("type") not in RECORD_TYPES:
+        raise ValueError(f"unknown record {str(record)[:80]!r}")
+    need = {
+        "started": {"model_hash": str, "chain_id": int, "genesis": str, "deployer": str},
+        "sent": {"step": str, "nonce": int, "hash": str},
+        "mined": {"step": str, "hash": str, "status": int, "gas_used": int},
+        "dropped": {"step": str, "hash": str},
+        "finished": {"address": str},
+    }[record["type"]]
+    for key, kind in need.items():
+        if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
+            raise ValueError(f"{record['type']} record without a valid {key!r}")
+
+
+def reduce(state: DeploymentState, record: dict) -> DeploymentState:
+    """The state after one record (pure: returns a new state)."""
+    kind = record["type"]
+    if kind == "started":
+        if state.model_hash is not None:
+            raise ValueError("second 'started' record")
+        return replace(
+            state,
+            model_hash=record["model_hash"],
+            chain_id=record["chain_id"],
+            genesis=record["genesis"],
+            deployer=record["deployer"],
+        )
+    if state.model_hash is None:
+        raise ValueError(f"{kind!r} record before 'started'")
+    steps = dict(state.steps)
+    if kind == "sent":
+        # A step re-sent after a crash replaces its earlier, never-seen transaction.
+        steps[record["step"]] = Transaction(record["step"], record["nonce"], record["hash"])
+        return replace(state, steps=steps)
+    if kind in ("mined", "dropped"):
+        sent = steps.get(record["step"])
+        if sent is None or sent.hash != record["hash"]:
+            raise ValueError(f"{kind!r} record for {record['step']!r} {record['hash']} that was not sent")
+        if kind == "dropped":
+            del steps[record["step"]]
+            return replace(state, steps=steps)
+        steps[record["step"]] = replace(
+            sent,
+            mined=True,
+            status=record["status"],
+            gas_used=record["gas_used"],
+            block=record.get("block"),
+            contract=record.get("contract"),
+        )
+        return replace(state, steps=steps)
+    return replace(state, finished=record["address"])
+
+
+def replay(records) -> DeploymentState:
+    """The state after all ``records``, from an empty one."""
+    state = DeploymentState()
+    for record in records:
+        check_record(record)
+        state = reduce(state, record)
+    return state
+
+
+def _fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def append_line(path: Path, record: dict) -> None:
+    """Appends one record as one line and fsyncs it."""
+    line = (json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_lines(path: Path) -> list[dict]:
+    """The records of a JSONL file; a torn last line (crash mid-write) is cut off.
+
+    Raises:
+        JournalCorruptError: a complete line is not a record (the file is moved aside).
+    """
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        # Never acknowledged, so nothing was sent on its account: drop the fragment.
+        cut = data.rfind(b"\n") + 1
+        with open(path, "r+b") as handle:
+            handle.truncate(cut)
+            os.fsync(handle.fileno())
+        data = data[:cut]
+    records = []
+    for number, line in enumerate(data.splitlines(), 1):
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            raise _corrupt(path, f"line {number} is not JSON") from None
+    return records
+
+
+def _corrupt(path: Path, why: str) -> JournalCorruptError:
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+    os.replace(path, aside)
+    return JournalCorruptError(f"Journal {path} is corrupt ({why}); kept as {aside}. Rerun to start a fresh deployment")
+
+
+class Journal:
+    """The journal of one deployment: ``<dir>/<chain id>-<model hash>.jsonl``."""
+
+    def __init__(self, directory, chain_id: int, model_hash: str):
+        self.directory = Path(directory)
+        self.chain_id = chain_id
+        self.model_hash = model_hash
+        self.path = self.directory / f"{chain_id}-{model_hash}.jsonl"
+        self.state = DeploymentState()
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def load(self) -> DeploymentState:
+        """Replays the file into :attr:`state`.
+
+        Raises:
+            JournalCorruptError: unreadable records, or records of another model or chain.
+        """
+        records = read_lines(self.path)
+        try:
+            state = replay(records)
+        except ValueError as exc:
+            raise _corrupt(self.path, str(exc)) from None
+        if state.model_hash is None:
+            raise _corrupt(self.path, "no 'started' record")
+        if state.model_hash != self.model_hash:
+            raise _corrupt(self.path, f"it is for model {state.model_hash}, not {self.model_hash}")
+        if state.chain_id != self.chain_id:
+            raise JournalError(
+                f"Journal {self.path} is for chain id {state.chain_id}, but the node is chain id {self.chain_id}"
+            )
+        self.state = state
+        return state
+
+    def start(self, genesis: str, deployer: str) -> DeploymentState:
+        """Creates the file with its ``started`` record, atomically (temp file + rename)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        record = {"type": "started", "model_hash": self.model_hash, "chain_id": self.chain_id,
+                  "genesis": genesis, "deployer": deployer, "time": time.time()}
+        temporary = self.path.with_name(self.path.name + f".tmp-{os.getpid()}")
+        append_line(temporary, record)
+        os.replace(temporary, self.path)
+        _fsync_directory(self.directory)
+        self.state = replay([record])
+        return self.state
+
+    def append(self, record: dict) -> DeploymentState:
+        """Checks, fsyncs and applies one record."""
+        check_record(record)
+        state = reduce(self.state, record)
+        append_line(self.path, record)
+        self.state = state
+        return state
+
+    def sent(self, step: str, nonce: int, tx_hash: str) -> None:
+        self.append({"type": "sent", "step": step, "nonce": nonce, "hash": tx_hash})
+
+    def mined(self, step: str, tx_hash: str, status: int, gas_used: int, block: int | None, contract: str | None) -> None:
+        self.append({"type": "mined", "step": step, "hash": tx_hash, "status": status, "gas_used": gas_used,
+                     "block": block, "contract": contract})
+
+    def dropped(self, step: str, tx_hash: str) -> None:
+        self.append({"type": "dropped", "step": step, "hash": tx_hash})
+
+    def abandon(self) -> Path | None:
+        """Moves the file aside (kept, never deleted) so the next run starts afresh."""
+        if not self.path.exists():
+            return None
+        aside = self.path.with_name(f"{self.path.name}.abandoned-{time.strftime('%Y%m%dT%H%M%S')}")
+        os.replace(self.path, aside)
+        return aside
+
+    def finish(self, address: str) -> None:
+        """Records the finalised model, remembers it in ``deployed.jsonl`` and clears the entry."""
+        self.append({"type": "finished", "address": address})
+        Registry(self.directory / "deployed.jsonl").add(
+            {"chain_id": self.chain_id, "genesis": self.state.genesis, "model_hash": self.model_hash, "address": address}
+        )
+        self.path.unlink()
+        _fsync_directory(self.directory)
+
+
+class Registry:
+    """An append-only list of facts about a chain (finished models, shared implementations)."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def entries(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        entries = read_lines(self.path)
+        if not all(isinstance(entry, dict) for entry in entries):
+            raise _corrupt(self.path, "an entry is not an object")
+        return entries
+
+    def add(self, entry: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        append_line(self.path, entry)
+
+    def find(self, **match) -> dict | None:
+        """The newest entry with all the given fields equal."""
+        for entry in reversed(self.entries()):
+            if all(entry.get(k) == v for k, v in match.items()):
+                return entry
+        return None

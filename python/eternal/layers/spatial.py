@@ -1,0 +1,106 @@
+"""What the spatial layers (convolutions, pooling, padding) share: window geometry,
+integer division and the ABI config pieces, identical to the Solidity contracts.
+
+Every spatial tensor is channels last; a 1D layer is its 2D twin with height 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from eth_abi import encode
+
+from eternal.fixedpoint import bits_of
+
+
+def window_geometry(size: int, window: int, stride: int, padding: str) -> tuple[int, int]:
+    """Output length and leading padding of one spatial axis, as Keras/TF compute them.
+
+    'same' gives ``ceil(size / stride)`` outputs and pads ``total // 2`` before,
+    the rest (one more when odd) after; 'valid' pads nothing.
+    """
+    if padding == "same":
+        out = -(-size // stride)
+        total = max((out - 1) * stride + window - size, 0)
+        return out, total // 2
+    return max((size - window) // stride + 1, 0), 0
+
+
+def as_2d(shape: list[int]) -> tuple[int, int, int]:
+    """``(H, W, C)`` of a channels-last input of rank 2 (1D: height 1) or 3."""
+    if len(shape) == 2:
+        return 1, int(shape[0]), int(shape[1])
+    height, width, channels = shape
+    return int(height), int(width), int(channels)
+
+
+def pair(values: list[int], one_d: bool) -> tuple[int, int]:
+    """A (height, width) pair from a config list (1D configs have one entry: height is 1)."""
+    if one_d:
+        return 1, int(values[0])
+    return int(values[0]), int(values[1])
+
+
+def divide_round_half_up(total, count: int):
+    """``total / count`` rounded to the nearest integer, ties up: ``floor((2 total + count) / (2 count))``.
+
+    Exact over Python ints (or object arrays of them); the contracts compute the same.
+    """
+    return (2 * total + count) // (2 * count)
+
+
+def pad_zeros(x: np.ndarray, top: int, bottom: int, left: int, right: int) -> np.ndarray:
+    """An (H, W, C) object array with zero rows/columns around it."""
+    height, width, channels = x.shape
+    out = np.zeros((height + top + bottom, width + left + right, channels), dtype=object)
+    out[top : top + height, left : left + width, :] = x
+    return out
+
+
+def activation_code(name: str) -> int:
+    """The activation's number in configs (``Activations.sol``; ``activations.CODES``)."""
+    from eternal.activations import CODES
+
+    return CODES[name]
+
+
+def header(graph: dict) -> list:
+    """``(activationFracBits, weightBits)``, the start of every layer config."""
+    return [int(graph["activation_frac_bits"]), bits_of(graph["precision"])]
+
+
+def tensor_ref(tensor: dict | None) -> tuple[int, int, int]:
+    """A weight tensor as ``(offset, size, fracBits)`` (zeros when absent)."""
+    if tensor is None:
+        return (0, 0, 0)
+    return (int(tensor["offset"]), int(tensor["size"]), int(tensor["frac_bits"]))
+
+
+def encode_words(values: list) -> bytes:
+    """ABI encoding of a list of uint256/int256/(uint256,uint256,int256) values."""
+    types = []
+    flat = []
+    for value in values:
+        if isinstance(value, tuple):
+            types.append("(uint256,uint256,int256)")
+        elif isinstance(value, bool):
+            types.append("bool")
+        elif value < 0:
+            types.append("int256")
+        else:
+            types.append("uint256")
+        flat.append(value)
+    return encode(types, flat)
+
+
+def apply_activation(name: str, values: np.ndarray, frac: int) -> np.ndarray:
+    """The activation over an output (softmax over the last axis, the channels), as on chain."""
+    from eternal.activations import apply_activation as apply  # imported late: it imports layers' peers
+
+    return apply(name, values, frac)
+
+
+def output_count(shape: list[int]) -> int:
+    """Number of values in a tensor of this shape."""
+    return math.prod(int(d) for d in shape)

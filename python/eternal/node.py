@@ -1,0 +1,176 @@
+"""A local Hardhat node for tests, benchmarks and the demo: start, wait, stop by PID.
+
+``python -m eternal.node [--port 8545]`` runs one in the foreground until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from eternal.errors import EternalError
+
+REPO = Path(os.environ.get("ETERNAL_REPO", Path(__file__).resolve().parents[2]))
+HARDHAT = REPO / "node_modules" / ".bin" / "hardhat"
+ARTIFACTS = REPO / "artifacts"
+
+
+class NodeError(EternalError):
+    """A local node that cannot be started or does not answer."""
+
+    exit_code = 10
+
+
+def free_port(low: int = 8600, high: int = 8699) -> int:
+    """A TCP port in ``[low, high]`` that nothing listens on right now."""
+    start = low + os.getpid() % (high - low + 1)
+    for k in range(high - low + 1):
+        port = low + (start - low + k) % (high - low + 1)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise NodeError(f"No free TCP port in {low}-{high} for a Hardhat node")
+
+
+def rpc(url: str, method: str, params=None, timeout: float = 5.0):
+    """One JSON-RPC call, without web3 (used to probe a node that may be down)."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        raise NodeError(f"{url}: {method} failed: {answer['error'].get('message')}")
+    return answer["result"]
+
+
+def compile_contracts(force: bool = False) -> None:
+    """Runs ``hardhat compile`` when the artifacts are missing (or always with ``force``)."""
+    if not force and (ARTIFACTS / "contracts" / "EternalModel.sol" / "EternalModel.json").exists():
+        return
+    result = subprocess.run([str(HARDHAT), "compile", "--quiet"], cwd=REPO, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise NodeError(f"`npx hardhat compile` failed: {(result.stderr or result.stdout).strip().splitlines()[-1:]}")
+
+
+class HardhatNode:
+    """A ``hardhat node`` child process on 127.0.0.1, stopped by its PID.
+
+    Use as a context manager, or call :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(self, port: int | None = None, hardfork: str | None = None, log_path: str | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.hardfork = hardfork
+        self.log_path = log_path or os.path.join(tempfile.gettempdir(), f"eternal-hardhat-{self.port}.log")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def start(self, timeout: float = 60.0) -> "HardhatNode":
+        """Starts the node and returns once it answers ``eth_chainId``."""
+        if not HARDHAT.exists():
+            raise NodeError(f"Hardhat not installed: {HARDHAT} missing (run `npm install`)")
+        if _answers(self.url):
+            raise NodeError(f"Port {self.port} already has a node answering; pick another port")
+        env = dict(os.environ)
+        if self.hardfork:
+            env["ETERNAL_HARDFORK"] = self.hardfork
+        log = open(self.log_path, "wb")
+        # A session of its own, so stop() can signal the node and the children npm may spawn.
+        self.process = subprocess.Popen(
+            [str(HARDHAT), "node", "--hostname", "127.0.0.1", "--port", str(self.port)],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = Path(self.log_path).read_text(errors="replace").strip().splitlines()[-3:]
+                self.process = None
+                raise NodeError(f"Hardhat node on port {self.port} exited at start: {' | '.join(tail)}")
+            if _answers(self.url):
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise NodeError(f"Hardhat node on port {self.port} did not answer eth_chainId within {timeout:.0f} s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stops the node (its process group, by the PID we started) and waits for it."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
+        except ProcessLookupError:
+            pass
+
+    def restart(self) -> "HardhatNode":
+        """Stops and starts the node on the same port: a fresh chain (all contracts gone)."""
+        self.stop()
+        deadline = time.monotonic() + 10
+        while _answers(self.url) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.start()
+
+    def __enter__(self) -> "HardhatNode":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        rpc(url, "eth_chainId", timeout=1.0)
+        return True
+    except (OSError, urllib.error.URLError, ValueError, NodeError):
+        return False
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eternal.node", description="Run a local Hardhat node until Ctrl-C.")
+    parser.add_argument("--port", type=int, default=8545)
+    parser.add_argument("--hardfork", help="e.g. prague (default: the config's, osaka)")
+    args = parser.parse_args(argv)
+    try:
+        compile_contracts()
+        with HardhatNode(args.port, args.hardfork) as node:
+            print(f"Hardhat node at {node.url} (pid {node.pid}, log {node.log_path}); Ctrl-C stops it", flush=True)
+            try:
+                while node.process and node.process.poll() is None:
+                    time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
+    except EternalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

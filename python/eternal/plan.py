@@ -1,0 +1,154 @@
+"""What a deployment would cost, per precision, before paying: nothing is sent.
+
+``python -m eternal.plan MODEL [--gas-price GWEI] [--input FILE.npy] [--json]``
+
+For each precision (int8/16/32): transactions and gas per phase, total gas and
+cost, and the fixed-point emulator's largest error against Keras on sample inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+from eternal.chain import TX_GAS_CAP
+from eternal.errors import EternalError
+from eternal.fixedpoint import PRECISIONS
+
+PHASES = ("contracts", "layers", "construct", "upload", "finalize")
+
+
+def sample_inputs(graph: dict, count: int = 8, seed: int = 0) -> list[np.ndarray]:
+    """Deterministic sample inputs for each model input: uniform in [0, 1), or valid ids for an Embedding."""
+    rng = np.random.default_rng(seed)
+    batches = []
+    for index in graph["inputs"]:
+        shape = graph["layers"][index]["output_shape"]
+        readers = [layer for layer in graph["layers"] if [index, 0] in layer["inbound"]]
+        embedding = next((layer for layer in readers if layer["class_name"] == "Embedding"), None)
+        if embedding is not None:
+            batches.append(rng.integers(0, int(embedding["config"]["input_dim"]), size=(count, *shape)).astype(np.float64))
+        else:
+            batches.append(rng.uniform(0.0, 1.0, size=(count, *shape)))
+    return batches
+
+
+def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: float = 1.0,
+               inputs: list[np.ndarray] | None = None, gas_limit: int = TX_GAS_CAP) -> dict:
+    """The plan of every precision for a Keras model (file or object) or an export file."""
+    from eternal.deploy import phase_gas
+    from eternal.export import ModelExporter, load_export
+    from eternal.onchain import deployment_plan
+
+    keras_model, fixed_export = None, None
+    if isinstance(source, (str, os.PathLike)) and str(source).endswith(".json"):
+        fixed_export = load_export(source)
+        precisions = [fixed_export["graph"]["precision"]]
+    elif isinstance(source, (str, os.PathLike)):
+        from eternal.keras_io import load_model_file
+
+        keras_model = load_model_file(source)
+    else:
+        keras_model = source
+    rows = []
+    for precision in precisions:
+        export = fixed_export or ModelExporter(precision).export_model(keras_model)
+        phases = phase_gas(deployment_plan(export), gas_limit)
+        total_gas = sum(phase["gas"] for phase in phases.values())
+        row = {
+            "precision": precision,
+            "params": export["stats"]["params"],
+            "weight_bytes": export["stats"]["weight_bytes"],
+            "pages": export["stats"]["pages"],
+            "phases": phases,
+            "transactions": sum(phase["transactions"] for phase in phases.values()),
+            "gas": total_gas,
+            "cost_eth": total_gas * gas_price_gwei * 1e-9,
+            "max_abs_error": None,
+            "argmax_agreement": None,
+            "error_note": None,
+        }
+        if keras_model is None:
+            row["error_note"] = "no Keras model to compare with (export file given)"
+        else:
+            from eternal.emulate import compare_with_keras
+
+            batches = inputs if inputs is not None else sample_inputs(export["graph"])
+            try:
+                comparison = compare_with_keras(export, keras_model, batches)
+                row["max_abs_error"] = comparison["max_abs_diff"]
+                row["argmax_agreement"] = comparison["argmax_agreement"]
+            except (EternalError, NotImplementedError) as exc:
+                row["error_note"] = f"emulator: {exc}"
+        rows.append(row)
+    return {"gas_price_gwei": gas_price_gwei, "gas_limit": gas_limit, "precisions": rows}
+
+
+def print_table(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = result["precisions"]
+    console = Console()
+    phases = Table(title=f"Transactions / gas per phase ({result['gas_limit']:,} gas per transaction at most)")
+    phases.add_column("phase")
+    for row in rows:
+        phases.add_column(row["precision"], justify="right")
+    for phase in PHASES:
+        phases.add_row(phase, *[f"{row['phases'][phase]['transactions']} / {row['phases'][phase]['gas']:,}" for row in rows])
+    console.print(phases)
+    summary = Table(title=f"Totals at {result['gas_price_gwei']} gwei, and the fixed-point error vs Keras")
+    for name in ("precision", "params", "pages", "txs", "gas", "cost ETH", "max |err|", "argmax agree"):
+        summary.add_column(name, justify="left" if name == "precision" else "right")
+    for row in rows:
+        error = f"{row['max_abs_error']:.3g}" if row["max_abs_error"] is not None else "n/a"
+        agree = f"{row['argmax_agreement']:.0%}" if row["argmax_agreement"] is not None else "n/a"
+        summary.add_row(row["precision"], f"{row['params']:,}", str(row["pages"]), str(row["transactions"]),
+                        f"{row['gas']:,}", f"{row['cost_eth']:.6f}", error, agree)
+    console.print(summary)
+    for row in rows:
+        if row["error_note"]:
+            console.print(f"{row['precision']}: {row['error_note']}")
+    console.print("Gas is modelled from costs measured on a Hardhat node (bench/bench_deploy.py); nothing was sent.")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eternal.plan", description="Cost of deploying a model, per precision.")
+    add_arguments(parser)
+    from eternal.cli import guard
+
+    return guard(run, parser.parse_args(argv))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="a .keras/.h5 model (or an export file: its own precision only)")
+    parser.add_argument("--gas-price", type=float, default=1.0, help="gas price in gwei for the cost column (default 1)")
+    parser.add_argument("--precision", action="append", choices=sorted(PRECISIONS), help="only these (repeatable)")
+    parser.add_argument("--input", help=".npy batch of sample inputs for the error column (default: random samples)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+
+
+def run(args) -> int:
+    try:
+        inputs = None
+        if args.input:
+            from eternal.predict import load_inputs
+
+            inputs = load_inputs([args.input])
+        result = plan_model(args.model, tuple(args.precision or ("int8", "int16", "int32")), args.gas_price, inputs)
+    except EternalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print_table(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""A Keras 3 model from a canonical graph and its weight stream (the inverse of export).
+
+Weights come back at their fixed-point values (``q * 2^-frac_bits``), so the
+rebuilt model computes what was deployed, up to float rounding. Folded layers are
+unfolded as their modules document (BatchNormalization: gamma=scale, beta=offset,
+mean=0, variance=1-epsilon).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from eternal.errors import EternalError
+from eternal.fixedpoint import bits_of
+from eternal.weightstream import decode_tensor
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+BATCH_NORM_EPSILON = 1e-3
+
+
+class RebuildError(EternalError):
+    """A graph that cannot be turned back into a Keras model."""
+
+    exit_code = 41
+
+
+def layer_arrays(layer: dict, stream: bytes, bits: int) -> list[np.ndarray]:
+    """A layer's tensors, decoded and dequantised to float32, in storage order."""
+    arrays = []
+    for tensor in layer["weights"]:
+        data = stream[tensor["offset"] : tensor["offset"] + tensor["size"]]
+        if len(data) != tensor["size"]:
+            raise RebuildError(f"Layer '{layer['name']}' tensor '{tensor['name']}' lies outside the weight stream")
+        q = decode_tensor(data, tensor["shape"], tensor["layout"], bits)
+        arrays.append(np.ldexp(q.astype(np.float64), -int(tensor["frac_bits"])).astype(np.float32))
+    return arrays
+
+
+def _make_layer(keras, layer: dict):
+    """The Keras layer object for one graph layer (not yet called)."""
+    name, class_name, config = layer["name"].replace("/", "__"), layer["class_name"], dict(layer["config"])
+    if class_name == "BatchNormalization":
+        return keras.layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, name=name)
+    if class_name == "ZeroPadding2D":
+        config["padding"] = tuple(tuple(row) for row in config["padding"])
+    if class_name == "Reshape":
+        config["target_shape"] = tuple(config["target_shape"])
+    cls = getattr(keras.layers, class_name, None)
+    if cls is None:
+        raise RebuildError(f"Layer '{layer['name']}' ({class_name}): Keras {keras.__version__} has no such layer")
+    try:
+        return cls(**config, name=name)
+    except (TypeError, ValueError) as exc:
+        raise RebuildError(f"Layer '{layer['name']}' ({class_name}): cannot rebuild from config {config}: {exc}") from None
+
+
+def _keras_weights(layer: dict, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    if layer["class_name"] == "BatchNormalization":
+        scale, offset = arrays
+        return [scale, offset, np.zeros_like(scale), np.full_like(scale, 1.0 - BATCH_NORM_EPSILON)]
+    return arrays
+
+
+def build_keras_model(graph: dict, stream: bytes):
+    """The Keras 3 functional model of ``graph`` with the weights of ``stream``."""
+    import keras
+
+    bits = bits_of(graph["precision"])
+    tensors: dict[int, object] = {}
+    inputs = []
+    for index, layer in enumerate(graph["layers"]):
+        if layer["class_name"] == "InputLayer":
+            readers = [other for other in graph["layers"] if [index, 0] in other["inbound"]]
+            dtype = "int32" if any(r["class_name"] == "Embedding" for r in readers) else "float32"
+            tensor = keras.Input(shape=tuple(layer["config"]["shape"]), name=layer["name"].replace("/", "__"), dtype=dtype)
+            inputs.append(tensor)
+            tensors[index] = tensor
+            continue
+        keras_layer = _make_layer(keras, layer)
+        sources = [tensors[ref[0]] for ref in layer["inbound"]]
+        tensors[index] = keras_layer(sources if len(sources) > 1 else sources[0])
+        arrays = layer_arrays(layer, stream, bits)
+        if arrays or keras_layer.weights:
+            wanted = _keras_weights(layer, arrays)
+            try:
+                keras_layer.set_weights(wanted)
+            except ValueError as exc:
+                raise RebuildError(f"Layer '{layer['name']}' ({layer['class_name']}): weights do not fit: {exc}") from None
+    outputs = [tensors[ref[0]] for ref in graph["outputs"]]
+    ordered_inputs = [tensors[i] for i in graph["inputs"]]
+    return keras.Model(ordered_inputs if len(ordered_inputs) > 1 else ordered_inputs[0],
+                       outputs if len(outputs) > 1 else outputs[0], name=graph["name"])

@@ -1,0 +1,230 @@
+"""Check a deployed model from the chain alone: every page, every hash, every layer's config.
+
+``python -m eternal.verify ADDRESS [MODEL] [--rpc-url URL] [--json]``: exits non-zero on any mismatch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+
+from web3 import Web3
+
+from eternal.chain import DEFAULT_RPC_URL, STATES, connect, open_model
+from eternal.errors import EternalError
+from eternal.fixedpoint import DEFAULT_PRECISION
+from eternal.hashing import canonical_bytes
+from eternal.weightstream import PAGE_SIZE
+
+# Runtime code of a Solady LibClone clone with immutable args: this prefix, the
+# implementation (20 bytes), this suffix, then the args (docs/CONTRACTS.md).
+CLONE_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
+CLONE_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+class VerifyError(EternalError):
+    """A model whose chain contents do not check out."""
+
+    exit_code = 40
+
+
+@dataclass
+class OnChainModel:
+    """Everything a model holds on chain, read back."""
+
+    address: str
+    chain_id: int
+    state: str
+    graph_bytes: bytes
+    stream: bytes
+    page_sizes: list[int]
+    page_hashes: list[bytes]
+    committed: dict  # graph / weights / model -> hex
+    weight_bytes: int
+    layers: list[str]
+    layer_code: list[bytes]
+    inbound: list[list[int]]
+    inputs: list[int]
+    outputs: list[int]
+
+    @property
+    def graph(self) -> dict:
+        try:
+            return json.loads(self.graph_bytes.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise VerifyError(f"Model {self.address}: its stored graph is not UTF-8 JSON") from None
+
+    def export(self) -> dict:
+        """The model as an export dict (hashes as committed on chain)."""
+        return {
+            "format": "eternal-export/1",
+            "graph": self.graph,
+            "weights": {"encoding": "base64", "size": len(self.stream), "data": base64.b64encode(self.stream).decode()},
+            "hashes": dict(self.committed),
+        }
+
+
+def read_model(w3: Web3, address: str, finalised: bool = True) -> OnChainModel:
+    """Reads a model's graph, pages, hashes and layers (eth_call and eth_getCode only)."""
+    model = open_model(w3, address, finalised)
+    calls = model.functions
+    pages = calls.pages().call()
+    stream, sizes = [], []
+    for page in pages:
+        code = bytes(w3.eth.get_code(page))
+        if not code or code[0] != 0:
+            raise VerifyError(f"Model {address}: page {page} is not an SSTORE2 data contract")
+        stream.append(code[1:])
+        sizes.append(len(code) - 1)
+    layers = calls.layers().call()
+    return OnChainModel(
+        address=model.address,
+        chain_id=w3.eth.chain_id,
+        state=STATES[calls.state().call()],
+        graph_bytes=bytes(calls.graph().call()),
+        stream=b"".join(stream),
+        page_sizes=sizes,
+        page_hashes=[bytes(h) for h in calls.pageHashes().call()],
+        committed={"graph": calls.graphHash().call().hex(), "weights": calls.weightsHash().call().hex(),
+                   "model": calls.modelHash().call().hex()},
+        weight_bytes=calls.weightBytes().call(),
+        layers=layers,
+        layer_code=[bytes(w3.eth.get_code(a)) if a != ZERO_ADDRESS else b"" for a in layers],
+        inbound=[list(calls.inbound(i).call()) for i in range(len(layers))],
+        inputs=list(calls.inputLayers().call()),
+        outputs=list(calls.outputLayers().call()),
+    )
+
+
+@dataclass
+class Report:
+    checks: list[tuple[str, bool, str]] = field(default_factory=list)
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.checks.append((name, bool(ok), detail))
+        return ok
+
+    @property
+    def ok(self) -> bool:
+        return all(ok for _, ok, _ in self.checks)
+
+    def failures(self) -> list[str]:
+        return [f"{name}: {detail}" for name, ok, detail in self.checks if not ok]
+
+
+def check_model(onchain: OnChainModel, expected: dict | None = None) -> Report:
+    """Recomputes every hash from the chain's bytes and checks the layers against the graph."""
+    report = Report()
+    report.check("state", onchain.state == "Finalised", f"state is {onchain.state}")
+    count = len(onchain.page_sizes)
+    want_pages = -(-onchain.weight_bytes // PAGE_SIZE)
+    report.check("page count", count == want_pages, f"{count} pages stored, {want_pages} expected")
+    bad_sizes = [i for i, size in enumerate(onchain.page_sizes) if size != min(PAGE_SIZE, onchain.weight_bytes - i * PAGE_SIZE)]
+    report.check("page sizes", not bad_sizes, f"pages {bad_sizes[:5]} have the wrong size")
+    pages = [onchain.stream[i * PAGE_SIZE : (i + 1) * PAGE_SIZE] for i in range(count)]
+    digests = [hashlib.sha256(page).digest() for page in pages]
+    wrong = [i for i, (a, b) in enumerate(zip(digests, onchain.page_hashes)) if a != b]
+    report.check("page hashes", not wrong and len(digests) == len(onchain.page_hashes),
+                 f"pages {wrong[:5]} do not match their recorded sha256")
+    graph_hash = hashlib.sha256(onchain.graph_bytes).digest()
+    weights_hash = hashlib.sha256(b"".join(digests)).digest()
+    model_hash = hashlib.sha256(graph_hash + weights_hash).digest()
+    for name, actual in (("graph", graph_hash), ("weights", weights_hash), ("model", model_hash)):
+        report.check(f"{name} hash", actual.hex() == onchain.committed[name],
+                     f"recomputed {actual.hex()}, committed {onchain.committed[name]}")
+    try:
+        graph = onchain.graph
+    except VerifyError as exc:
+        report.check("graph", False, str(exc))
+        return report
+    report.check("graph canonical", canonical_bytes(graph) == onchain.graph_bytes, "stored bytes are not the canonical form")
+    if report.ok:
+        _check_layers(onchain, report)
+    if expected is not None:
+        report.check("matches MODEL", expected["hashes"]["model"] == onchain.committed["model"],
+                     f"MODEL hashes to {expected['hashes']['model']}, the chain holds {onchain.committed['model']}")
+    return report
+
+
+def _check_layers(onchain: OnChainModel, report: Report) -> None:
+    """Each layer contract is a clone of a contract of its type, holding the config the graph implies."""
+    from eternal.onchain import decompress_config, deployment_plan
+
+    try:
+        plan = deployment_plan(onchain.export())
+    except EternalError as exc:
+        report.check("layers", False, f"the stored graph cannot be planned: {exc}")
+        return
+    report.check("layer count", len(plan["layers"]) == len(onchain.layers),
+                 f"{len(onchain.layers)} layer contracts, the graph has {len(plan['layers'])}")
+    report.check("links", [layer["inbound"] for layer in plan["layers"]] == onchain.inbound
+                 and plan["inputs"] == onchain.inputs and plan["outputs"] == onchain.outputs,
+                 "inbound, input or output layers differ from the graph")
+    bad = []
+    for layer, address, code in zip(plan["layers"], onchain.layers, onchain.layer_code):
+        if layer["contract"] is None:
+            ok = address == ZERO_ADDRESS
+        else:
+            head = len(CLONE_PREFIX) + 20 + len(CLONE_SUFFIX)
+            # Compare decoded configs: the compressed spelling may change, the config may not.
+            ok = (code[: len(CLONE_PREFIX)] == CLONE_PREFIX and code[len(CLONE_PREFIX) + 20 : head] == CLONE_SUFFIX
+                  and decompress_config(code[head:]) == decompress_config(layer["config"]))
+        if not ok:
+            bad.append(layer["name"])
+    report.check("layer configs", not bad, f"layers {bad[:5]} are not clones holding their graph config")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eternal.verify", description="Verify a deployed Eternal model.")
+    add_arguments(parser)
+    from eternal.cli import guard
+
+    return guard(run, parser.parse_args(argv))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("address", help="the EternalModel address")
+    parser.add_argument("model", nargs="?", help="a .keras/.h5 model or export file to compare with")
+    parser.add_argument("--precision", help=f"precision to export a Keras MODEL at (default: the chain's, else {DEFAULT_PRECISION})")
+    parser.add_argument("--rpc-url", default=os.environ.get("ETERNAL_RPC_URL", DEFAULT_RPC_URL))
+    parser.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+
+
+def run(args) -> int:
+    try:
+        w3 = connect(args.rpc_url)
+        onchain = read_model(w3, args.address, finalised=False)
+        expected = None
+        if args.model:
+            from eternal.deploy import load_model_input
+
+            precision = args.precision
+            if precision is None and not str(args.model).endswith(".json"):
+                precision = onchain.graph.get("precision", DEFAULT_PRECISION)
+            expected = load_model_input(args.model, precision)
+        report = check_model(onchain, expected)
+    except EternalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if args.json:
+        print(json.dumps({"ok": report.ok, "address": onchain.address, "chain_id": onchain.chain_id,
+                          "model_hash": onchain.committed["model"], "pages": len(onchain.page_sizes),
+                          "checks": [{"name": n, "ok": ok, **({} if ok else {"detail": d})} for n, ok, d in report.checks]}))
+    else:
+        for name, ok, detail in report.checks:
+            print(f"{'ok  ' if ok else 'FAIL'} {name}{'' if ok else ': ' + detail}")
+        print(f"model {onchain.committed['model']} at {onchain.address}: {'verified' if report.ok else 'MISMATCH'}")
+    if not report.ok:
+        print(f"error: model at {onchain.address} failed verification: {'; '.join(report.failures())}", file=sys.stderr)
+        return VerifyError.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The `eternal` entry point: subcommands, plan without a chain, export delegation, one-line errors."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import types
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ETERNAL = shutil.which("eternal", path=os.path.dirname(sys.executable)) or "eternal"
+
+
+def run(*args, env=None, subprocess_=False):
+    """``eternal ARGS``: through the installed entry point, or ``cli.main`` in this process (fast)."""
+    if subprocess_:
+        return subprocess.run([ETERNAL, *map(str, args)], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, **(env or {})})
+    from eternal.cli import main
+
+    saved = {key: os.environ.get(key) for key in env or {}}
+    os.environ.update(env or {})
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(20, activation="relu"),
+                              keras.layers.Dense(4, activation="softmax")], name="cli_small")
+    path = tmp_path_factory.mktemp("cli") / "small.keras"
+    model.save(path)
+    return path
+
+
+def test_help_lists_every_command():
+    result = run("--help", subprocess_=True)
+    assert result.returncode == 0
+    for command in ("export", "plan", "deploy", "predict", "verify", "pull", "node"):
+        assert command in result.stdout
+
+
+def test_plan_sends_nothing_and_compares_precisions(model_file):
+    result = run("plan", model_file, "--json", "--gas-price", "10", env={"ETERNAL_RPC_URL": "http://127.0.0.1:1"})
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    rows = {row["precision"]: row for row in plan["precisions"]}
+    assert list(rows) == ["int8", "int16", "int32"]
+    assert rows["int8"]["weight_bytes"] < rows["int16"]["weight_bytes"] < rows["int32"]["weight_bytes"]
+    assert rows["int8"]["gas"] < rows["int32"]["gas"]
+    assert rows["int8"]["max_abs_error"] > rows["int32"]["max_abs_error"] >= 0
+    for row in rows.values():
+        assert row["transactions"] == sum(phase["transactions"] for phase in row["phases"].values())
+        assert row["cost_eth"] == pytest.approx(row["gas"] * 10e-9)
+
+
+def test_export_is_delegated(model_file, tmp_path):
+    out = tmp_path / "small.json"
+    result = run("export", model_file, "--precision", "int16", "-o", out, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["hashes"] == json.loads(result.stdout)["hashes"]
+
+
+@pytest.mark.parametrize(
+    "args, code, words",
+    [
+        (["deploy", "missing.keras", "--rpc-url", "http://127.0.0.1:1"], 20, "Node not reachable"),
+        (["verify", "not-an-address", "--rpc-url", "http://127.0.0.1:1"], 20, "Node not reachable"),
+        (["plan", "missing.keras"], 2, "not found"),
+    ],
+)
+def test_errors_are_one_line(args, code, words):
+    result = run(*args, subprocess_=True)
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and words in result.stderr
+
+
+def test_bad_address_is_one_line(hardhat_node):
+    result = run("verify", "not-an-address", "--rpc-url", hardhat_node.url)
+    assert result.returncode == 23 and "Not an address" in result.stderr and "Traceback" not in result.stderr

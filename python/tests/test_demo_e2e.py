@@ -1,0 +1,40 @@
+"""The main job end to end on a real Hardhat node: digits CNN trained, exported, deployed, run on chain.
+
+Uses the first 60 of the 360 test images to stay quick; `make demo` runs all of them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eternal.demo import run_demo
+
+SAMPLES = 60
+
+
+def test_digits_cnn_on_chain_matches_keras_and_emulator(hardhat_node, tmp_path):
+    summary = run_demo(hardhat_node.url, "int32", samples=SAMPLES, out=tmp_path, keep_node=False, quiet=True)
+    assert summary["chain_equals_emulator"], "on-chain outputs differ from the emulator"
+    assert summary["argmax_differences"] == 0
+    assert summary["keras_accuracy"] > 0.9
+    assert summary["chain_accuracy"] == summary["keras_accuracy"]
+    assert summary["max_output_difference"] < 1e-4
+    assert (tmp_path / "report.md").read_text().count(summary["address"]) == 1
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+    assert json.loads((tmp_path / "summary.json").read_text())["model_hash"] == summary["model_hash"]
+
+
+@pytest.mark.parametrize("precision", ["int16", "int8"])
+def test_lower_precisions_are_bit_exact_and_report_their_accuracy(hardhat_node, tmp_path, precision, capsys):
+    summary = run_demo(hardhat_node.url, precision, samples=SAMPLES, out=tmp_path, keep_node=False, quiet=True)
+    assert summary["chain_equals_emulator"], f"{precision}: on-chain outputs differ from the emulator"
+    drop = summary["keras_accuracy"] - summary["chain_accuracy"]
+    with capsys.disabled():
+        print(
+            f"\n[{precision}] digits CNN on {SAMPLES} test images: Keras {summary['keras_accuracy']:.4f}, "
+            f"chain {summary['chain_accuracy']:.4f} (drop {drop:+.4f}), argmax differences {summary['argmax_differences']}, "
+            f"largest output difference {summary['max_output_difference']:.3g}"
+        )
+    assert summary["chain_accuracy"] > 0.8  # a real drop shows in the line above; a collapse fails

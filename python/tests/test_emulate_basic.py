@@ -1,0 +1,111 @@
+"""The number core and the emulator of the simple layers.
+
+Tolerances: sigmoid, tanh and softmax are within one unit (2^-F) plus 2^-56 of float64 NumPy; exp within
+one unit plus a relative 2^-50; the emulator within 1e-4 absolute of Keras at int32 weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eternal import activations as act
+from eternal.fixedpoint import rescale
+
+ROOT = Path(__file__).resolve().parents[2]
+INT256_MIN, INT256_MAX = -(1 << 255), (1 << 255) - 1
+FRACS = (0, 8, 16, 24, 32, 64)
+
+
+def edge_values(frac):
+    one = 1 << frac
+    limit = act.EXP_LIMIT << frac
+    return [0, 1, -1, one, -one, one // 2, -(one // 2), 3 * one, -3 * one, 20 * one, -20 * one,
+            limit, -limit, limit - 1, -limit - 1, 200 * one, -200 * one]
+
+
+@pytest.mark.parametrize("frac", FRACS)
+def test_exp_matches_float(frac):
+    unit = 2.0**-frac
+    for x in edge_values(frac):
+        if x > act.EXP_LIMIT << frac:
+            continue
+        real = math.exp(x * unit)
+        assert abs(act.exp(x, frac) * unit - real) <= unit + real * 2.0**-50, x
+
+
+@pytest.mark.parametrize("frac", FRACS)
+def test_sigmoid_tanh_within_one_unit(frac):
+    unit = 2.0**-frac
+    for x in edge_values(frac) + [INT256_MIN, INT256_MAX]:
+        v = x * unit
+        sig = 1.0 / (1.0 + math.exp(-v)) if v > -700 else 0.0
+        # One unit, plus 2^-52: the Q64 error (F > 56) and the float64 reference itself.
+        assert abs(act.sigmoid(x, frac) * unit - sig) <= unit + 2.0**-52, x
+        assert abs(act.tanh(x, frac) * unit - math.tanh(v)) <= unit + 2.0**-52, x
+        assert act.tanh(-x, frac) == -act.tanh(x, frac) or x == INT256_MIN
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=-(40 << 24), max_value=40 << 24))
+def test_sigmoid_tanh_exp_random_f24(x):
+    unit = 2.0**-24
+    v = x * unit
+    assert abs(act.sigmoid(x, 24) * unit - 1 / (1 + math.exp(-v))) <= unit
+    assert abs(act.tanh(x, 24) * unit - math.tanh(v)) <= unit
+    assert abs(act.exp(x, 24) * unit - math.exp(v)) <= unit + math.exp(v) * 2.0**-50
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(min_value=-(60 << 24), max_value=60 << 24), min_size=1, max_size=12))
+def test_softmax_within_one_unit(values):
+    unit = 2.0**-24
+    floats = np.array(values, dtype=np.float64) * unit
+    expected = np.exp(floats - floats.max())
+    expected /= expected.sum()
+    got = np.array(act.softmax(values, 24), dtype=np.float64) * unit
+    assert np.max(np.abs(got - expected)) <= unit
+
+
+def test_relu_family():
+    frac = 24
+    slope = act.quantise_multiplier(0.2)
+    assert slope == (1717986918, 33)
+    assert [act.relu(v) for v in (-5, 0, 5)] == [0, 0, 5]
+    assert act.leaky_relu(-(1 << 24), frac, slope) == rescale(-(1 << 24) * slope[0], frac + 33, frac)
+    assert act.leaky_relu(7, frac, slope) == 7
+    # Keras ReLU(max_value=6, negative_slope=0.1, threshold=0.5)
+    mult, t, m = act.quantise_multiplier(0.1), act.quantise_constant(0.5, frac), act.quantise_constant(6.0, frac)
+    for v in (-3.0, 0.25, 0.5, 0.75, 5.0, 9.0):
+        keras = min(v, 6.0) if v > 0.5 else 0.1 * (v - 0.5)
+        got = act.general_relu(act.quantise_constant(v, frac), frac, mult, t, m) * 2.0**-frac
+        assert abs(got - keras) <= 2.0**-frac
+
+
+def test_apply_activation_names_and_errors():
+    x = np.array([[-(1 << 24), 0, 1 << 24]], dtype=object)
+    assert list(act.apply_activation("relu", x, 24).ravel()) == [0, 0, 1 << 24]
+    assert sum(act.apply_activation("softmax", x, 24).ravel()) in range((1 << 24) - 3, (1 << 24) + 4)
+    with pytest.raises(act.ActivationError, match="Unknown activation 'gelu'"):
+        act.apply_activation("gelu", x, 24)
+    with pytest.raises(act.ActivationError, match="activation_frac_bits=65"):
+        act.sigmoid(0, 65)
+    with pytest.raises(act.ActivationError, match="exp overflows"):
+        act.exp(129 << 24, 24)
+
+
+def test_activation_fixture_is_current():
+    """test/fixtures/numbers/activations.json (read by test/lib/Fixed.test.js) matches the Python functions."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import make_activation_fixtures
+
+    committed = json.loads((ROOT / "test" / "fixtures" / "numbers" / "activations.json").read_text())
+    assert committed == json.loads(json.dumps(make_activation_fixtures.build()))

@@ -1,0 +1,46 @@
+"""Fixture cases for ``scripts/make_fixtures.py``, one module per family of layers.
+
+Every module here defines ``CASES = {name: build}`` where ``build(K)`` takes the
+Keras package (``keras`` for Keras 3 or ``tf_keras`` for Keras 2) and returns
+``(model, inputs)``: a built model and one float numpy batch (a list of batches for
+a model with several inputs). Optionally ``TOLERANCE = {name: float}`` overrides
+the absolute tolerance to Keras for a case. Case names are global: each becomes
+``test/fixtures/<name>.json``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fixture case: where it comes from and how to build it."""
+
+    name: str
+    module: str
+    build: Callable
+    tolerance: float | None = None
+
+
+def discover() -> dict[str, Case]:
+    """Every case of every module in this package, by name.
+
+    Raises:
+        ValueError: two modules define the same case name, or a module has no ``CASES``.
+    """
+    cases: dict[str, Case] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        table = getattr(module, "CASES", None)
+        if not isinstance(table, dict):
+            raise ValueError(f"fixture module {info.name}: no CASES dict")
+        tolerances = getattr(module, "TOLERANCE", {})
+        for name, build in table.items():
+            if name in cases:
+                raise ValueError(f"fixture case {name!r} defined in both {cases[name].module} and {info.name}")
+            cases[name] = Case(name, info.name, build, tolerances.get(name))
+    return cases

@@ -1,0 +1,111 @@
+"""Fixture cases for the sequence layers: Embedding, SimpleRNN, LSTM, GRU.
+
+``CASES = {name: build(K) -> (model, inputs)}`` with ``K`` the Keras package
+(``keras`` or ``tf_keras``). Weights come from a seeded generator, not from Keras'
+initialisers, so both Keras versions build the same model (biases are non-zero
+on purpose). Inputs are one float batch (ids as floats for Embedding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BATCH = 3
+
+
+def _model(K, shape, layers, name, seed, scale=0.6):
+    inputs = K.Input(shape=shape, name="x")
+    out = inputs
+    for layer in layers:
+        out = layer(out)
+    model = K.Model(inputs, out, name=name)
+    rng = np.random.default_rng(seed)
+    model.set_weights([(scale * rng.standard_normal(w.shape)).astype("float32") for w in model.get_weights()])
+    return model
+
+
+def _floats(seed, shape):
+    return np.random.default_rng(1000 + seed).uniform(-1.5, 1.5, (BATCH, *shape)).astype("float32")
+
+
+def _ids(seed, length, vocabulary):
+    # Every id appears, including the first and the last of the vocabulary.
+    ids = np.random.default_rng(1000 + seed).integers(0, vocabulary, (BATCH, length))
+    ids[0, 0], ids[-1, -1] = 0, vocabulary - 1
+    return ids.astype("float32")
+
+
+def simple_rnn(K):
+    layer = K.layers.SimpleRNN(4, name="rnn")
+    return _model(K, (5, 3), [layer], "simple_rnn", 1), _floats(1, (5, 3))
+
+
+def simple_rnn_sequences_backwards(K):
+    layer = K.layers.SimpleRNN(6, activation="relu", return_sequences=True, go_backwards=True, name="rnn")
+    # Smaller weights: relu is unbounded, and int8 errors grow with the outputs.
+    return _model(K, (4, 3), [layer], "simple_rnn_seq_back", 2, scale=0.35), _floats(2, (4, 3))
+
+
+def simple_rnn_linear(K):
+    # Linear, no bias: test/layers/SimpleRNN.test.js scales its inputs past the SWAR bound and
+    # checks the exact path against the fast one.
+    layer = K.layers.SimpleRNN(3, activation="linear", use_bias=False, return_sequences=True, name="rnn")
+    return _model(K, (2, 3), [layer], "simple_rnn_linear", 10), _floats(10, (2, 3))
+
+
+def lstm(K):
+    layer = K.layers.LSTM(5, name="lstm")
+    return _model(K, (6, 3), [layer], "lstm", 3), _floats(3, (6, 3))
+
+
+def lstm_sequences_backwards_nobias(K):
+    layer = K.layers.LSTM(9, return_sequences=True, go_backwards=True, use_bias=False, name="lstm")
+    return _model(K, (4, 2), [layer], "lstm_seq_back", 4), _floats(4, (4, 2))
+
+
+def gru(K):
+    layer = K.layers.GRU(4, name="gru")
+    return _model(K, (5, 3), [layer], "gru", 5), _floats(5, (5, 3))
+
+
+def gru_sequences_backwards(K):
+    layer = K.layers.GRU(10, return_sequences=True, go_backwards=True, name="gru")
+    return _model(K, (3, 4), [layer], "gru_seq_back", 6), _floats(6, (3, 4))
+
+
+def embedding(K):
+    layer = K.layers.Embedding(20, 6, name="emb")
+    return _model(K, (7,), [layer], "embedding", 7), _ids(7, 7, 20)
+
+
+def embedding_lstm_dense(K):
+    layers = [
+        K.layers.Embedding(30, 8, name="emb"),
+        K.layers.LSTM(16, name="lstm"),
+        K.layers.Dense(3, activation="softmax", name="head"),
+    ]
+    return _model(K, (6,), layers, "emb_lstm_dense", 8), _ids(8, 6, 30)
+
+
+def embedding_gru_rnn_dense(K):
+    layers = [
+        K.layers.Embedding(12, 5, name="emb"),
+        K.layers.GRU(7, return_sequences=True, name="gru"),
+        K.layers.SimpleRNN(6, name="rnn"),
+        K.layers.Dense(2, name="head"),
+    ]
+    return _model(K, (5,), layers, "emb_gru_rnn_dense", 9), _ids(9, 5, 12)
+
+
+CASES = {
+    "simple_rnn": simple_rnn,
+    "simple_rnn_seq_backwards_relu": simple_rnn_sequences_backwards,
+    "simple_rnn_linear_nobias": simple_rnn_linear,
+    "lstm": lstm,
+    "lstm_seq_backwards_nobias": lstm_sequences_backwards_nobias,
+    "gru": gru,
+    "gru_seq_backwards": gru_sequences_backwards,
+    "embedding": embedding,
+    "embedding_lstm_dense": embedding_lstm_dense,
+    "embedding_gru_simple_rnn_dense": embedding_gru_rnn_dense,
+}

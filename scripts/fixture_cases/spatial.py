@@ -1,0 +1,136 @@
+"""Fixture cases for the spatial layers: Conv2D, Conv1D, DepthwiseConv2D, MaxPooling2D,
+AveragePooling2D, MaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D.
+
+``CASES = {name: build(K) -> (model, inputs)}``; weights come from a seeded generator so
+Keras 2 and Keras 3 build the same model; biases are non-zero on purpose. Shapes are odd
+and strides uneven so 'same' padding pads bottom/right more than top/left.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BATCH = 3
+
+
+def _floats(seed, shape, scale=1.5):
+    return np.random.default_rng(1000 + seed).uniform(-scale, scale, (BATCH, *shape)).astype("float32")
+
+
+def _model(K, shape, layers, name, seed, scale=0.5):
+    inputs = K.Input(shape=shape, name="x")
+    out = inputs
+    for layer in layers:
+        out = layer(out)
+    model = K.Model(inputs, out, name=name)
+    rng = np.random.default_rng(seed)
+    model.set_weights([(scale * rng.standard_normal(w.shape)).astype("float32") for w in model.get_weights()])
+    return model
+
+
+def conv2d_same(K):
+    # 3x3 'same', stride 1, relu; 9 filters: two blocks at int32 (8 per word), padding lanes.
+    layers = [K.layers.Conv2D(9, 3, padding="same", activation="relu", name="conv")]
+    return _model(K, (6, 5, 3), layers, "conv2d_same", 21), _floats(21, (6, 5, 3))
+
+
+def conv2d_valid_strided(K):
+    # Non-square kernel, strides (2, 3), 'valid', no bias, linear.
+    layers = [K.layers.Conv2D(4, (3, 2), strides=(2, 3), use_bias=False, name="conv")]
+    return _model(K, (9, 8, 2), layers, "conv2d_valid_strided", 22), _floats(22, (9, 8, 2))
+
+
+def conv2d_same_strided_tanh(K):
+    # 'same' with stride 2 on odd sizes (extra padding bottom/right), even kernel, tanh.
+    layers = [K.layers.Conv2D(3, 4, strides=2, padding="same", activation="tanh", name="conv")]
+    return _model(K, (7, 5, 2), layers, "conv2d_same_strided_tanh", 23), _floats(23, (7, 5, 2))
+
+
+def conv2d_softmax_channels(K):
+    # Softmax over the channels of every position (the activation's last axis).
+    layers = [K.layers.Conv2D(5, 2, activation="softmax", name="conv")]
+    return _model(K, (4, 4, 2), layers, "conv2d_softmax_channels", 24), _floats(24, (4, 4, 2))
+
+
+def conv2d_large_inputs(K):
+    # Activations up to 4e5 (2^42.6 at F = 24): at int16 a 64-bit SWAR slot could overflow, so
+    # the kernel must widen its slots (two passes). Weights are multiples of 1/8 in [-2, 2) and
+    # inputs multiples of 1/4, exact at every precision, so Keras differs only by float32 sums.
+    layers = [K.layers.Conv2D(6, 3, padding="same", name="conv")]
+    model = _model(K, (5, 5, 4), layers, "conv2d_large_inputs", 25)
+    model.set_weights([np.clip(np.round(w * 8) / 8, -2, 1.875).astype("float32") for w in model.get_weights()])
+    inputs = np.round(_floats(25, (5, 5, 4), 400000.0) * 4) / 4
+    return model, inputs.astype("float32")
+
+
+def conv1d_pool(K):
+    # Conv1D 'same' then MaxPooling1D with 'same' on an odd length, then Conv1D strided 'valid'.
+    layers = [K.layers.Conv1D(6, 4, padding="same", activation="relu", name="conv"),
+              K.layers.MaxPooling1D(3, strides=2, padding="same", name="pool"),
+              K.layers.Conv1D(3, 2, strides=2, name="conv2")]
+    return _model(K, (11, 3), layers, "conv1d_pool", 26), _floats(26, (11, 3))
+
+
+def depthwise(K):
+    # Depth multiplier 2, 'same', stride 1; then multiplier 1, 'valid', stride 2, no bias.
+    layers = [K.layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2, activation="relu", name="dw"),
+              K.layers.DepthwiseConv2D((2, 3), strides=2, use_bias=False, name="dw2")]
+    return _model(K, (7, 6, 3), layers, "depthwise", 27), _floats(27, (7, 6, 3))
+
+
+def pooling2d(K):
+    # Max 'same' stride 2 on odd sizes, then average 'same' stride 1 (counts valid cells only).
+    layers = [K.layers.MaxPooling2D((2, 3), strides=2, padding="same", name="max"),
+              K.layers.AveragePooling2D(3, strides=1, padding="same", name="avg")]
+    return _model(K, (7, 9, 2), layers, "pooling2d", 28), _floats(28, (7, 9, 2))
+
+
+def pooling2d_valid(K):
+    layers = [K.layers.AveragePooling2D(2, name="avg"), K.layers.MaxPooling2D(2, strides=1, name="max")]
+    return _model(K, (8, 7, 3), layers, "pooling2d_valid", 29), _floats(29, (8, 7, 3))
+
+
+def global_pooling(K):
+    # Two outputs on one input: the average (keepdims) and the max of each channel.
+    x = K.Input(shape=(5, 3, 4), name="x")
+    average = K.layers.GlobalAveragePooling2D(keepdims=True, name="gap")(x)
+    peak = K.layers.GlobalMaxPooling2D(name="gmp")(x)
+    model = K.Model(x, [average, peak], name="global_pooling")
+    return model, _floats(30, (5, 3, 4))
+
+
+def zero_padding_conv(K):
+    layers = [K.layers.ZeroPadding2D(((1, 2), (0, 3)), name="pad"),
+              K.layers.Conv2D(2, 3, strides=2, name="conv"),
+              K.layers.ZeroPadding2D(1, name="pad2")]
+    return _model(K, (4, 3, 2), layers, "zero_padding_conv", 31), _floats(31, (4, 3, 2))
+
+
+def small_cnn(K):
+    # A digits-like pipeline: conv, pool, depthwise, conv, global average, then Dense softmax.
+    layers = [K.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv1"),
+              K.layers.MaxPooling2D(2, name="pool1"),
+              K.layers.DepthwiseConv2D(3, padding="same", activation="relu", name="dw"),
+              K.layers.Conv2D(12, 1, activation="relu", name="pointwise"),
+              K.layers.GlobalAveragePooling2D(name="gap"),
+              K.layers.Dense(4, activation="softmax", name="head")]
+    return _model(K, (8, 8, 1), layers, "small_cnn", 32, 0.4), _floats(32, (8, 8, 1), 1.0)
+
+
+CASES = {
+    "conv2d_same": conv2d_same,
+    "conv2d_valid_strided": conv2d_valid_strided,
+    "conv2d_same_strided_tanh": conv2d_same_strided_tanh,
+    "conv2d_softmax_channels": conv2d_softmax_channels,
+    "conv2d_large_inputs": conv2d_large_inputs,
+    "conv1d_pool": conv1d_pool,
+    "depthwise": depthwise,
+    "pooling2d": pooling2d,
+    "pooling2d_valid": pooling2d_valid,
+    "global_pooling": global_pooling,
+    "zero_padding_conv": zero_padding_conv,
+    "small_cnn": small_cnn,
+}
+
+# Keras sums in float32: outputs near 1e7 carry a few units of rounding.
+TOLERANCE = {"conv2d_large_inputs": 8.0}

@@ -1,0 +1,83 @@
+"""Writes ``test/fixtures/numbers/activations.json``: inputs and Python results of the fixed-point
+functions (``eternal.activations``), which ``test/lib/Fixed.test.js`` checks the Solidity
+library against, value for value. ``python/tests/test_emulate_basic.py`` checks that the file
+still matches the Python functions.
+
+Run: ``.venv/bin/python scripts/make_activation_fixtures.py``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from eternal import activations as act
+from eternal.fixedpoint import rescale
+
+ROOT = Path(__file__).resolve().parent.parent
+PATH = ROOT / "test" / "fixtures" / "numbers" / "activations.json"
+INT256_MAX = (1 << 255) - 1
+INT256_MIN = -(1 << 255)
+
+
+def edge_inputs(frac: int) -> list[int]:
+    """0, +-1 unit, +-0.5, +-1, the exp limits and their neighbours, int256 extremes, random."""
+    one = 1 << frac
+    limit = act.EXP_LIMIT << frac
+    values = {0, 1, -1, 2, -2, one, -one, one // 2, -(one // 2), 3 * one, -3 * one, limit, -limit,
+              limit - 1, -limit + 1, -limit - 1, 20 * one, -20 * one, 50 * one, -50 * one}
+    rng = np.random.default_rng(frac)
+    values.update(int(v) for v in np.rint(rng.normal(0, 4, 40) * one))
+    values.update(int(v) for v in np.rint(rng.uniform(-130, 130, 10) * one))
+    return sorted(values)
+
+
+def build() -> dict:
+    """The fixture dict: one entry per (function, frac) with inputs and outputs as strings."""
+    cases = []
+    for frac in (0, 8, 16, 24, 32, 64):
+        xs = edge_inputs(frac)
+        limit = act.EXP_LIMIT << frac
+        cases.append({"fn": "exp", "frac": frac, "x": [str(x) for x in xs if x <= limit],
+                      "y": [str(act.exp(x, frac)) for x in xs if x <= limit]})
+        cases.append({"fn": "expOverflow", "frac": frac, "x": [str(x) for x in xs if x > limit][:3]})
+        wide = xs + [INT256_MIN, INT256_MAX, INT256_MIN + 1]
+        for fn in ("sigmoid", "tanh"):
+            f = getattr(act, fn)
+            cases.append({"fn": fn, "frac": frac, "x": [str(x) for x in wide], "y": [str(f(x, frac)) for x in wide]})
+    # Array activations at F = 24: rows of 5 values for softmax.
+    frac = 24
+    rng = np.random.default_rng(7)
+    vector = [int(v) for v in np.rint(rng.normal(0, 3, 20) * (1 << frac))] + [0, 0, 0, 0, 0]
+    vector[0:5] = [-(200 << frac), 0, 1 << frac, -(1 << frac), 5]  # a row with an underflowing exp
+    for name, code in act.CODES.items():
+        y = act.apply_activation(name, np.array(vector, dtype=object).reshape(-1, 5), frac).ravel()
+        cases.append({"fn": "activate", "name": name, "kind": code, "frac": frac, "axis": 5,
+                      "x": [str(v) for v in vector], "y": [str(int(v)) for v in y]})
+    for slope in (0.3, 0.01, -0.5, 1.5):
+        q, qf = act.quantise_multiplier(slope)
+        y = [act.leaky_relu(v, frac, (q, qf)) for v in vector]
+        cases.append({"fn": "leakyRelu", "q": q, "qFrac": qf, "frac": frac, "x": [str(v) for v in vector],
+                      "y": [str(v) for v in y]})
+    rescales = []
+    for v in (0, 1, -1, 2, -2, 3, -3, 5, -5, 7, -7, 12345678901, -12345678901, INT256_MAX >> 2, INT256_MIN >> 2):
+        for from_frac, to_frac in ((24, 24), (40, 24), (25, 24), (24, 40), (-8, 24), (24, -8), (300, 0), (90, 24)):
+            result = rescale(v, from_frac, to_frac)
+            if INT256_MIN <= result <= INT256_MAX:  # the chain's left shift does not check overflow
+                rescales.append([str(v), from_frac, to_frac, str(result)])
+    cases.append({"fn": "rescale", "rows": rescales})
+    return {"format": "eternal-activation-fixture/1", "cases": cases}
+
+
+def main() -> None:
+    temporary = PATH.with_name(PATH.name + ".tmp")
+    temporary.write_text(json.dumps(build(), indent=1) + "\n")
+    os.replace(temporary, PATH)
+    print(f"wrote {PATH.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,361 @@
+// EternalModel lifecycle and access control, on a hand-made model: an identity input layer and a
+// WeightPagesHarness layer (output = a slice of the weight stream spanning pages, plus the sum of
+// its input). Weights: 2 full pages + a short one; graph: 2 chunks. Hashes computed here in JS.
+const { expect } = require("chai");
+const { ethers } = require("hardhat");
+const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
+const { LibZip } = require("solady/js/solady.js");
+
+const PAGE_SIZE = 24575;
+const State = { Created: 0n, Constructed: 1n, WeightsUploaded: 2n, Finalised: 3n };
+const coder = ethers.AbiCoder.defaultAbiCoder();
+
+/** Deterministic pseudo-random bytes (no zeros, so every byte costs full calldata). */
+function bytesOf(length, seed) {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0;
+  for (let i = 0; i < length; ++i) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = 1 + (x >>> 24) % 255;
+  }
+  return out;
+}
+
+function split(data, size) {
+  const parts = [];
+  for (let i = 0; i < data.length; i += size) parts.push(ethers.hexlify(data.slice(i, i + size)));
+  return parts;
+}
+
+/** A two-layer model whose harness layer reads `length` bytes at `offset` of the stream. */
+function makeModel(offset, length) {
+  const stream = bytesOf(2 * PAGE_SIZE + 1000, 7);
+  const graph = ethers.toUtf8Bytes(JSON.stringify({ format: "eternal-graph/1", padding: "g".repeat(30000) }));
+  const pages = split(stream, PAGE_SIZE);
+  const pageHashes = pages.map((page) => ethers.sha256(page));
+  const graphHash = ethers.sha256(graph);
+  const weightsHash = ethers.sha256(ethers.concat(pageHashes));
+  return {
+    stream,
+    graph: ethers.hexlify(graph),
+    graphChunks: split(graph, PAGE_SIZE),
+    pages,
+    pageHashes,
+    graphHash,
+    weightsHash,
+    modelHash: ethers.sha256(ethers.concat([graphHash, weightsHash])),
+    config: coder.encode(["uint256", "uint256"], [offset, length]),
+  };
+}
+
+describe("EternalModel", function () {
+  async function deployFixture() {
+    const [owner, other] = await ethers.getSigners();
+    const harness = await ethers.deployContract("WeightPagesHarness");
+    const model = await ethers.deployContract("EternalModel");
+    // Slice across the boundary of pages 0 and 1 (WeightPages' own test covers longer spans).
+    const spec = makeModel(PAGE_SIZE - 40, 100);
+    const harnessAddress = await harness.getAddress();
+    const addLayers = () => model.addLayers([ethers.ZeroAddress, harnessAddress], ["0x", spec.config]);
+    const construct = (overrides = {}) => {
+      const a = { inbound: [[], [0]], inputs: [0], outputs: [1], graphHash: spec.graphHash, weightsHash: spec.weightsHash,
+        modelHash: spec.modelHash, weightBytes: spec.stream.length, graphBytes: ethers.dataLength(spec.graph), ...overrides };
+      return model.construct(a.inbound, a.inputs, a.outputs, a.graphHash, a.weightsHash, a.modelHash, a.weightBytes, a.graphBytes);
+    };
+    const upload = async (pages = spec.pages) => {
+      for (const chunk of spec.graphChunks) await model.appendGraph(chunk);
+      await model.appendPages(pages.slice(0, 2));
+      await model.appendPages(pages.slice(2));
+    };
+    return { owner, other, harness, model, spec, addLayers, construct, upload };
+  }
+
+  async function constructedFixture() {
+    const f = await deployFixture();
+    await f.addLayers();
+    await f.construct();
+    return f;
+  }
+
+  async function finalisedFixture() {
+    const f = await constructedFixture();
+    await f.upload();
+    await f.model.finalize();
+    return f;
+  }
+
+  describe("deployment", function () {
+    it("is owned by the deployer and starts Created", async function () {
+      const { model, owner } = await loadFixture(deployFixture);
+      expect(await model.owner()).to.equal(owner.address);
+      expect(await model.state()).to.equal(State.Created);
+    });
+  });
+
+  describe("access control", function () {
+    it("refuses every mutating call from a non-owner", async function () {
+      const { model, other, spec } = await loadFixture(deployFixture);
+      const m = model.connect(other);
+      const err = (p) => expect(p).to.be.revertedWithCustomError(model, "OwnableUnauthorizedAccount").withArgs(other.address);
+      await err(m.addLayers([ethers.ZeroAddress], ["0x"]));
+      await err(m.construct([[]], [0], [0], spec.graphHash, spec.weightsHash, spec.modelHash, 0, 1));
+      await err(m.appendGraph(spec.graphChunks[0]));
+      await err(m.appendPages([spec.pages[0]]));
+      await err(m.finalize());
+    });
+  });
+
+  describe("order of calls", function () {
+    it("refuses uploads and finalize before construct", async function () {
+      const { model, spec, addLayers } = await loadFixture(deployFixture);
+      await addLayers();
+      await expect(model.appendGraph(spec.graphChunks[0])).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Constructed, State.Created);
+      await expect(model.appendPages([spec.pages[0]])).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Constructed, State.Created);
+      await expect(model.finalize()).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.WeightsUploaded, State.Created);
+    });
+
+    it("refuses addLayers and construct after construct, finalize before the upload is complete", async function () {
+      const { model, spec, addLayers, construct } = await loadFixture(constructedFixture);
+      await expect(addLayers()).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Created, State.Constructed);
+      await expect(construct()).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Created, State.Constructed);
+      for (const chunk of spec.graphChunks) await model.appendGraph(chunk);
+      await model.appendPages(spec.pages.slice(0, 2));
+      await expect(model.finalize()).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.WeightsUploaded, State.Constructed);
+    });
+
+    it("refuses predict before finalize", async function () {
+      const { model, upload } = await loadFixture(constructedFixture);
+      await expect(model.predict([[1n]])).to.be.revertedWithCustomError(model, "NotFinalised");
+      await upload();
+      expect(await model.state()).to.equal(State.WeightsUploaded);
+      await expect(model.predict([[1n]])).to.be.revertedWithCustomError(model, "NotFinalised");
+    });
+  });
+
+  describe("construct", function () {
+    it("checks the model hash against sha256(graphHash || weightsHash)", async function () {
+      const { model, spec, addLayers, construct } = await loadFixture(deployFixture);
+      await addLayers();
+      const wrong = ethers.sha256("0x01");
+      await expect(construct({ modelHash: wrong })).to.be.revertedWithCustomError(model, "ModelHashMismatch").withArgs(wrong, spec.modelHash);
+    });
+
+    it("checks the links and indices", async function () {
+      const { model, addLayers, construct } = await loadFixture(deployFixture);
+      await addLayers();
+      await expect(construct({ inbound: [[]] })).to.be.revertedWithCustomError(model, "LengthMismatch").withArgs(2, 1);
+      await expect(construct({ inbound: [[], [1]] })).to.be.revertedWithCustomError(model, "BadInbound").withArgs(1, 1);
+      await expect(construct({ outputs: [2] })).to.be.revertedWithCustomError(model, "LayerIndexOutOfRange").withArgs(2, 2);
+      await expect(construct({ inputs: [] })).to.be.revertedWithCustomError(model, "EmptyModel");
+      await expect(construct({ inputs: [1], inbound: [[], [0]], outputs: [0] })).to.be.revertedWithCustomError(model, "IdentityLayerInputs").withArgs(0, 0);
+      await expect(construct({ inbound: [[], Array(256).fill(0)] })).to.be.revertedWithCustomError(model, "LayerLimitExceeded").withArgs(1, 256, 255);
+    });
+
+    it("emits LayerAdded per layer and Constructed", async function () {
+      const { model, harness, spec, addLayers, construct } = await loadFixture(deployFixture);
+      const tx = addLayers();
+      await expect(tx).to.emit(model, "LayerAdded").withArgs(0, ethers.ZeroAddress, ethers.ZeroAddress);
+      await expect(tx).to.emit(model, "LayerAdded").withArgs(1, (address) => address !== ethers.ZeroAddress, await harness.getAddress());
+      await expect(construct()).to.emit(model, "Constructed").withArgs(spec.modelHash);
+      expect(await model.pageCount()).to.equal(3n);
+      expect(await model.inbound(1)).to.deep.equal([0n]);
+    });
+  });
+
+  describe("upload", function () {
+    it("refuses a page of the wrong size, too many pages and a graph past its size", async function () {
+      const { model, spec } = await loadFixture(constructedFixture);
+      const short = ethers.dataSlice(spec.pages[0], 0, PAGE_SIZE - 1);
+      await expect(model.appendPages([short])).to.be.revertedWithCustomError(model, "WrongPageSize").withArgs(0, PAGE_SIZE, PAGE_SIZE - 1);
+      await model.appendPages(spec.pages.slice(0, 2));
+      await expect(model.appendPages([spec.pages[0]])).to.be.revertedWithCustomError(model, "WrongPageSize").withArgs(2, 1000, PAGE_SIZE);
+      await expect(model.appendPages([spec.pages[2], spec.pages[2]])).to.be.revertedWithCustomError(model, "TooManyPages").withArgs(3, 4);
+      const graphBytes = ethers.dataLength(spec.graph);
+      await model.appendGraph(spec.graphChunks[0]);
+      await expect(model.appendGraph(spec.graphChunks[0])).to.be.revertedWithCustomError(model, "WrongGraphChunk").withArgs(PAGE_SIZE, PAGE_SIZE, graphBytes);
+      await expect(model.appendGraph("0x")).to.be.revertedWithCustomError(model, "WrongGraphChunk").withArgs(PAGE_SIZE, 0, graphBytes);
+    });
+
+    it("records page hashes, emits PagesAppended and completes when graph and pages are in", async function () {
+      const { model, spec } = await loadFixture(constructedFixture);
+      await expect(model.appendPages(spec.pages.slice(0, 2))).to.emit(model, "PagesAppended").withArgs(0, 2);
+      await expect(model.appendPages(spec.pages.slice(2))).to.emit(model, "PagesAppended").withArgs(2, 1);
+      expect(await model.state()).to.equal(State.Constructed); // graph still missing
+      await model.appendGraph(spec.graphChunks[0]);
+      await expect(model.appendGraph(spec.graphChunks[1])).to.emit(model, "UploadCompleted");
+      expect(await model.state()).to.equal(State.WeightsUploaded);
+      expect(await model.pageHashes()).to.deep.equal(spec.pageHashes);
+    });
+  });
+
+  describe("finalize", function () {
+    it("reverts WeightsHashMismatch for a tampered page", async function () {
+      const { model, spec, upload } = await loadFixture(constructedFixture);
+      const tampered = ethers.getBytes(spec.pages[1]);
+      tampered[12345] ^= 0x01;
+      const pages = [spec.pages[0], ethers.hexlify(tampered), spec.pages[2]];
+      await upload(pages);
+      const actual = ethers.sha256(ethers.concat(pages.map((page) => ethers.sha256(page))));
+      await expect(model.finalize()).to.be.revertedWithCustomError(model, "WeightsHashMismatch").withArgs(spec.weightsHash, actual);
+    });
+
+    it("reverts GraphHashMismatch for a tampered graph", async function () {
+      const { model, spec } = await loadFixture(constructedFixture);
+      const tampered = ethers.getBytes(spec.graphChunks[1]);
+      tampered[0] ^= 0x20;
+      await model.appendGraph(spec.graphChunks[0]);
+      await model.appendGraph(ethers.hexlify(tampered));
+      await model.appendPages(spec.pages);
+      const actual = ethers.sha256(ethers.concat([spec.graphChunks[0], ethers.hexlify(tampered)]));
+      await expect(model.finalize()).to.be.revertedWithCustomError(model, "GraphHashMismatch").withArgs(spec.graphHash, actual);
+    });
+
+    it("finalises, renounces ownership, and then nothing can change", async function () {
+      const { model, owner, spec, addLayers } = await loadFixture(finalisedFixture);
+      expect(await model.state()).to.equal(State.Finalised);
+      expect(await model.owner()).to.equal(ethers.ZeroAddress);
+      const err = (p) => expect(p).to.be.revertedWithCustomError(model, "OwnableUnauthorizedAccount").withArgs(owner.address);
+      await err(model.finalize());
+      await err(addLayers());
+      await err(model.construct([[]], [0], [0], spec.graphHash, spec.weightsHash, spec.modelHash, 0, 1));
+      await err(model.appendGraph(spec.graphChunks[0]));
+      await err(model.appendPages([spec.pages[2]]));
+      await err(model.transferOwnership(owner.address));
+    });
+
+    it("emits Finalized with the model hash", async function () {
+      const { model, spec, upload } = await loadFixture(constructedFixture);
+      await upload();
+      await expect(model.finalize()).to.emit(model, "Finalized").withArgs(spec.modelHash);
+    });
+  });
+
+  describe("after finalize", function () {
+    it("returns the graph bytes, hashes and pages", async function () {
+      const { model, spec } = await loadFixture(finalisedFixture);
+      expect(await model.graph()).to.equal(spec.graph);
+      expect(await model.graphHash()).to.equal(spec.graphHash);
+      expect(await model.weightsHash()).to.equal(spec.weightsHash);
+      expect(await model.modelHash()).to.equal(spec.modelHash);
+      expect(await model.weightBytes()).to.equal(BigInt(spec.stream.length));
+      expect(await model.graphBytes()).to.equal(BigInt(ethers.dataLength(spec.graph)));
+      const pages = await model.pages();
+      expect(pages.length).to.equal(3);
+      for (let i = 0; i < 3; ++i) {
+        expect(await ethers.provider.getCode(pages[i])).to.equal(ethers.concat(["0x00", spec.pages[i]]));
+      }
+      expect(await model.inputLayers()).to.deep.equal([0n]);
+      expect(await model.outputLayers()).to.deep.equal([1n]);
+    });
+
+    it("predicts through the layer clone, reading weights across pages", async function () {
+      const { model, spec } = await loadFixture(finalisedFixture);
+      const offset = PAGE_SIZE - 40;
+      const expected = Array.from(spec.stream.slice(offset, offset + 100), BigInt);
+      const [output] = await model.predict([[5n, -7n, 1n]]);
+      expect(output.slice(0, -1)).to.deep.equal(expected);
+      expect(output[output.length - 1]).to.equal(-1n);
+    });
+
+    it("refuses the wrong number of inputs", async function () {
+      const { model } = await loadFixture(finalisedFixture);
+      await expect(model.predict([])).to.be.revertedWithCustomError(model, "WrongInputCount").withArgs(1, 0);
+    });
+  });
+
+  describe("WeightPages", function () {
+    it("copies any range, page boundaries included, and refuses ranges past the last page", async function () {
+      const { model, harness, spec } = await loadFixture(finalisedFixture);
+      const pages = [...(await model.pages())];
+      const cases = [[0, 1], [0, 32], [PAGE_SIZE - 1, 2], [PAGE_SIZE, 33], [100, 2 * PAGE_SIZE + 900], [2 * PAGE_SIZE + 999, 1], [7, 0]];
+      const random = bytesOf(40, 99); // 20 more ranges anywhere in the stream, some across pages
+      for (let k = 0; k < 40; k += 2) {
+        const offset = Math.floor((random[k] / 256) * spec.stream.length);
+        cases.push([offset, Math.min(1 + random[k + 1] * 97, spec.stream.length - offset)]);
+      }
+      for (const [offset, length] of cases) {
+        expect(await harness.readInto(pages, offset, length)).to.equal(ethers.hexlify(spec.stream.slice(offset, offset + length)));
+      }
+      await expect(harness.readInto(pages, 3 * PAGE_SIZE, 1)).to.be.revertedWithCustomError(harness, "WeightRangeOutOfBounds").withArgs(3 * PAGE_SIZE, 1, 3, 3);
+    });
+  });
+
+  describe("graph walk", function () {
+    // Inputs given in reverse layer order, identity aliases, branches, merges and outputs that
+    // are also read later: exercises predict's memory compaction against a JS model.
+    async function dagFixture() {
+      const base = await deployFixture();
+      const { model, harness, spec } = base;
+      const h = await harness.getAddress();
+      // Configs stored compressed (as the deployer does), but one raw: layers accept both.
+      const cfg = (offset, length) => LibZip.cdCompress(coder.encode(["uint256", "uint256"], [offset, length]));
+      const slices = { 2: [10, 300], 4: [PAGE_SIZE - 5, 17], 5: [2 * PAGE_SIZE, 1000], 6: [3, 1] };
+      const Z = ethers.ZeroAddress;
+      await model.addLayers([Z, Z, h, Z, h, h, h], ["0x", "0x", cfg(...slices[2]), "0x", cfg(...slices[4]), cfg(...slices[5]), coder.encode(["uint256", "uint256"], slices[6])]);
+      const inbound = [[], [], [0], [2], [1, 3], [0, 4], [3, 1]];
+      const inputs = [1, 0];
+      const outputs = [5, 3, 1, 6];
+      await model.construct(inbound, inputs, outputs, spec.graphHash, spec.weightsHash, spec.modelHash, spec.stream.length, ethers.dataLength(spec.graph));
+      await base.upload();
+      await model.finalize();
+      return { ...base, slices, inbound, inputs, outputs };
+    }
+
+    it("matches a direct evaluation of the graph", async function () {
+      const { model, spec, slices, inbound, inputs, outputs } = await loadFixture(dagFixture);
+      const given = [[1n, 2n, 3n], [-10n, 20n]]; // for layers 1 and 0
+      const values = [];
+      inputs.forEach((layer, k) => (values[layer] = given[k]));
+      for (let i = 0; i < inbound.length; ++i) {
+        if (values[i]) continue;
+        const ins = inbound[i].map((j) => values[j]);
+        if (!slices[i]) { values[i] = ins[0]; continue; }
+        const [offset, length] = slices[i];
+        const total = ins.reduce((acc, x, k) => acc + x.reduce((a, v) => a + v, 0n) * BigInt(k + 1), 0n);
+        values[i] = [...Array.from(spec.stream.slice(offset, offset + length), BigInt), total];
+      }
+      const layers = await model.layers();
+      const clone = await ethers.getContractAt("WeightPagesHarness", layers[5]);
+      expect(await clone.config()).to.equal(coder.encode(["uint256", "uint256"], slices[5]));
+      expect((await ethers.provider.getCode(layers[5])).length).to.be.below((await ethers.provider.getCode(layers[6])).length);
+      const result = await model.predict(given);
+      expect(result.map((out) => [...out])).to.deep.equal(outputs.map((i) => values[i]));
+    });
+  });
+
+  describe("a deep model", function () {
+    it("links, finalises and predicts 130 layers with outputs at both ends", async function () {
+      const { model } = await loadFixture(deployFixture);
+      const count = 130;
+      const graph = ethers.toUtf8Bytes(JSON.stringify({ layers: count }));
+      const graphHash = ethers.sha256(graph);
+      const weightsHash = ethers.sha256("0x");
+      const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
+      for (let i = 0; i < count; i += 65) {
+        await model.addLayers(Array(65).fill(ethers.ZeroAddress), Array(65).fill("0x"));
+      }
+      const inbound = Array.from({ length: count }, (_, i) => (i === 0 ? [] : [i - 1]));
+      await model.construct(inbound, [0], [count - 1, 0], graphHash, weightsHash, modelHash, 0, graph.length);
+      await model.appendGraph(graph);
+      await model.finalize();
+      expect(await model.predict([[9n, -8n]])).to.deep.equal([[9n, -8n], [9n, -8n]]);
+    });
+  });
+
+  describe("a model without weights", function () {
+    it("is complete once its graph is stored", async function () {
+      const { model } = await loadFixture(deployFixture);
+      const graph = ethers.toUtf8Bytes('{"layers":[]}');
+      const graphHash = ethers.sha256(graph);
+      const weightsHash = ethers.sha256("0x");
+      const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
+      await model.addLayers([ethers.ZeroAddress, ethers.ZeroAddress], ["0x", "0x"]);
+      await model.construct([[], [0]], [0], [1], graphHash, weightsHash, modelHash, 0, graph.length);
+      expect(await model.pageCount()).to.equal(0n);
+      await expect(model.appendGraph(graph)).to.emit(model, "UploadCompleted");
+      await model.finalize();
+      const [output] = await model.predict([[3n, -4n]]);
+      expect(output).to.deep.equal([3n, -4n]);
+    });
+  });
+});

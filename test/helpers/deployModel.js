@@ -1,0 +1,107 @@
+// Deploys an Eternal model from a deployment plan (scripts/make_fixtures.py writes them into
+// test/fixtures/<case>.json): implementations, EternalModel, then the whole lifecycle
+// addLayers -> construct -> appendGraph -> appendPages -> finalize.
+const fs = require("fs");
+const path = require("path");
+const { ethers } = require("hardhat");
+
+// ETERNAL_FIXTURES points the fixture tests at another directory (e.g. a scratch run).
+const FIXTURES = process.env.ETERNAL_FIXTURES || path.join(__dirname, "..", "fixtures");
+const PAGE_SIZE = 24575;
+// Three full pages (~5.4M gas each) stay under the 16,777,216 gas cap per transaction (Osaka).
+const PAGES_PER_TX = 3;
+const LAYERS_PER_TX = 16;
+
+const FIXTURE_FORMAT = "eternal-fixture/1";
+
+/** Every model fixture's name (file name without .json), sorted; other JSON files are skipped. */
+function fixtureNames() {
+  if (!fs.existsSync(FIXTURES)) return [];
+  return fs
+    .readdirSync(FIXTURES)
+    .filter((file) => file.endsWith(".json"))
+    .map((file) => file.slice(0, -".json".length))
+    .filter((name) => readFixture(name).format === FIXTURE_FORMAT)
+    .sort();
+}
+
+/** The parsed fixture `test/fixtures/<name>.json`. */
+function readFixture(name) {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));
+}
+
+/** Deploys one implementation per contract name; returns {name: address}. */
+async function deployImplementations(names, signer) {
+  const addresses = {};
+  for (const name of names) {
+    const contract = await ethers.deployContract(name, [], signer);
+    await contract.waitForDeployment();
+    addresses[name] = await contract.getAddress();
+  }
+  return addresses;
+}
+
+/**
+ * Runs the lifecycle for `plan` (hex strings as in a fixture) and returns
+ * {model, receipts, gas: {layers, construct, graph, pages, finalize}}.
+ * `options.upTo` stops after one step ("created", "layers", "constructed", "uploaded").
+ * `options.pages` replaces the pages to upload (e.g. to tamper with one).
+ */
+async function deployPlan(plan, options = {}) {
+  const [owner] = await ethers.getSigners();
+  const signer = options.signer || owner;
+  const implementations = options.implementations || (await deployImplementations(plan.implementations, signer));
+  const model = await ethers.deployContract("EternalModel", [], signer);
+  await model.waitForDeployment();
+  const gas = { layers: 0n, construct: 0n, graph: 0n, pages: 0n, finalize: 0n };
+  const send = async (key, promise) => {
+    const receipt = await (await promise).wait();
+    gas[key] += receipt.gasUsed;
+    return receipt;
+  };
+  if (options.upTo === "created") return { model, gas, implementations };
+
+  for (let i = 0; i < plan.layers.length; i += LAYERS_PER_TX) {
+    const batch = plan.layers.slice(i, i + LAYERS_PER_TX);
+    const addresses = batch.map((layer) => (layer.contract ? implementations[layer.contract] : ethers.ZeroAddress));
+    await send("layers", model.addLayers(addresses, batch.map((layer) => layer.config)));
+  }
+  if (options.upTo === "layers") return { model, gas, implementations };
+
+  await send(
+    "construct",
+    model.construct(
+      plan.layers.map((layer) => layer.inbound),
+      plan.inputs,
+      plan.outputs,
+      plan.hashes.graph,
+      plan.hashes.weights,
+      plan.hashes.model,
+      plan.weight_bytes,
+      plan.graph_bytes,
+    ),
+  );
+  if (options.upTo === "constructed") return { model, gas, implementations };
+
+  for (const chunk of plan.graph_chunks) await send("graph", model.appendGraph(chunk));
+  const pages = options.pages || plan.pages;
+  for (let i = 0; i < pages.length; i += PAGES_PER_TX) {
+    await send("pages", model.appendPages(pages.slice(i, i + PAGES_PER_TX)));
+  }
+  if (options.upTo === "uploaded") return { model, gas, implementations };
+
+  await send("finalize", model.finalize());
+  return { model, gas, implementations };
+}
+
+/** A fixture sample's inputs as bigint arrays, one per model input. */
+function sampleInputs(sample) {
+  return sample.inputs.map((values) => values.map(BigInt));
+}
+
+/** Fixed-point bigint -> float (2^-frac scale). */
+function toFloat(value, frac) {
+  return Number(value) / 2 ** frac;
+}
+
+module.exports = { FIXTURES, PAGE_SIZE, fixtureNames, readFixture, deployImplementations, deployPlan, sampleInputs, toFloat };

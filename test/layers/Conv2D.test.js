@@ -1,0 +1,114 @@
+// Conv2DLayer: on chain == emulator for every Conv2D fixture (int32/int16/int8), and a hand-made
+// convolution against an independent BigInt reference over edge inputs: zeros, +-1, the exact
+// SWAR slot limits (64 -> 128 -> 256-bit slots), extreme weight lanes; input checks revert.
+const { expect } = require("chai");
+const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
+const {
+  CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures, cloneLayer, writeStream, plainBytes, blockedBytes,
+  rescale, geometry, randomInts,
+} = require("./spatial");
+
+const F = 24;
+
+/** A hand-made Conv2D: H x W x C input, KH x KW kernel, `filters`, strides, padding; linear. */
+async function handMade(kit, bits, shape) {
+  const { H, W, C, KH, KW, filters, SH, SW, padding } = shape;
+  const rows = KH * KW * C;
+  const low = -(1n << BigInt(bits - 1));
+  const high = (1n << BigInt(bits - 1)) - 1n;
+  // Random lanes, with the offset-binary extremes (min, max, 0) in the first row.
+  const kernel = [];
+  const flat = randomInts(rows * filters, 2 ** (bits - 1) - 1, 17 + bits);
+  for (let r = 0; r < rows; r++) kernel.push(flat.slice(r * filters, (r + 1) * filters));
+  kernel[0][0] = low;
+  kernel[0][1] = high;
+  kernel[0][2] = 0n;
+  const bias = randomInts(filters, 2 ** (bits - 1) - 1, 3 + bits);
+  const kernelBytes = blockedBytes(kernel, bits);
+  const biasBytes = plainBytes(bias, bits);
+  const kernelSize = (kernelBytes.length - 2) / 2;
+  const [OH, top] = geometry(H, KH, SH, padding);
+  const [OW, left] = geometry(W, KW, SW, padding);
+  const frac = bits - 1;
+  const layer = await cloneLayer(kit, "Conv2DLayer", CONV_TYPES, [
+    F, bits, H, W, C, KH, KW, filters, SH, SW, top, left, OH, OW, 0,
+    [0, kernelSize, frac], [kernelSize, (biasBytes.length - 2) / 2, frac],
+  ]);
+  const pages = await writeStream(kit, kernelBytes + biasBytes.slice(2));
+  const reference = (x) => {
+    const out = [];
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        for (let f = 0; f < filters; f++) {
+          let sum = 0n;
+          for (let dy = 0; dy < KH; dy++) {
+            for (let dx = 0; dx < KW; dx++) {
+              const iy = oy * SH - top + dy;
+              const ix = ox * SW - left + dx;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+              for (let c = 0; c < C; c++) sum += x[(iy * W + ix) * C + c] * kernel[(dy * KW + dx) * C + c][f];
+            }
+          }
+          out.push(rescale(sum, F + frac, F) + rescale(bias[f], frac, F));
+        }
+      }
+    }
+    return out;
+  };
+  return { layer, pages, rows, size: H * W * C, reference };
+}
+
+/** Largest |x| for which `slot`-bit SWAR slots stay exact (SpatialBase._swar). */
+function slotLimit(slot, bits, rows) {
+  return ((1n << BigInt(slot - 1)) - 1n) / (1n << BigInt(bits - 1)) / BigInt(rows);
+}
+
+describe("Conv2DLayer", function () {
+  itMatchesEmulatorOnFixtures("Conv2DLayer");
+
+  const SHAPES = [
+    { H: 4, W: 5, C: 3, KH: 3, KW: 2, filters: 5, SH: 2, SW: 1, padding: "same" },
+    { H: 5, W: 4, C: 2, KH: 2, KW: 3, filters: 9, SH: 1, SW: 1, padding: "valid" },
+  ];
+
+  for (const bits of [8, 16, 32]) {
+    for (const shape of SHAPES) {
+      it(`int${bits}, ${shape.padding} ${shape.KH}x${shape.KW}/${shape.SH}x${shape.SW}: equals a BigInt reference on edge inputs`, async function () {
+        const kit = await loadFixture(deploySpatialKit);
+        const { layer, pages, rows, size, reference } = await handMade(kit, bits, shape);
+        const alternate = (m) => Array.from({ length: size }, (_, i) => (i % 3 === 1 ? -m : m));
+        const narrow = bits === 32 ? 128 : 64;
+        const inputs = [
+          Array(size).fill(0n),
+          alternate(1n),
+          randomInts(size, 3 * 2 ** F, 5),
+          alternate(slotLimit(narrow, bits, rows)), // the widest input the narrow slots take
+          alternate(slotLimit(narrow, bits, rows) + 1n), // one more: wider slots
+          alternate(slotLimit(128, bits, rows) + 1n), // 256-bit slots
+        ];
+        for (const x of inputs) {
+          expect(await layer.forward([x], pages)).to.deep.equal(reference(x));
+        }
+      });
+    }
+  }
+
+  it("reverts ActivationsTooLarge when no slot can hold the sums exactly", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    const { layer, pages, rows, size } = await handMade(kit, 16, SHAPES[0]);
+    const x = Array(size).fill(0n);
+    x[3] = -(1n << 255n);
+    await expect(layer.forward([x], pages))
+      .to.be.revertedWithCustomError(layer, "ActivationsTooLarge")
+      .withArgs(1n << 255n, slotLimit(256, 16, rows));
+  });
+
+  it("reverts on a wrong input count or size", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    const { layer, pages, size } = await handMade(kit, 32, SHAPES[0]);
+    await expect(layer.forward([Array(size - 1).fill(0n)], pages))
+      .to.be.revertedWithCustomError(layer, "WrongInputSize").withArgs(0, size, size - 1);
+    await expect(layer.forward([Array(size).fill(0n), []], pages))
+      .to.be.revertedWithCustomError(layer, "WrongLayerInputCount").withArgs(1, 2);
+  });
+});

@@ -1,0 +1,33 @@
+// MaxPooling2DLayer: on chain == emulator for every fixture; hand-made windows ('same' with
+// odd sizes, the int256 extremes) against a BigInt reference; input checks.
+const { expect } = require("chai");
+const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
+const { deploySpatialKit, itMatchesEmulatorOnFixtures, randomInts } = require("./spatial");
+const { handMadePooling, maxOf } = require("./pooling");
+
+const MIN = -(1n << 255n);
+const MAX = (1n << 255n) - 1n;
+
+describe("MaxPooling2DLayer", function () {
+  itMatchesEmulatorOnFixtures("MaxPooling2DLayer");
+
+  for (const shape of [
+    { H: 5, W: 7, C: 2, PH: 2, PW: 3, SH: 2, SW: 2, padding: "same" },
+    { H: 6, W: 5, C: 3, PH: 3, PW: 2, SH: 1, SW: 2, padding: "valid" },
+  ]) {
+    it(`${shape.padding} ${shape.PH}x${shape.PW}/${shape.SH}x${shape.SW}: equals a BigInt reference, int256 extremes included`, async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      const { layer, reference, size } = await handMadePooling(kit, "MaxPooling2DLayer", shape, maxOf);
+      const extremes = randomInts(size, 5, 8).map((v) => (v === 5n ? MAX : v === -5n ? MIN : v));
+      for (const x of [Array(size).fill(MIN), randomInts(size, 2 ** 30, 3), extremes]) {
+        expect(await layer.forward([x], [])).to.deep.equal(reference(x));
+      }
+    });
+  }
+
+  it("reverts on a wrong input size", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    const { layer, size } = await handMadePooling(kit, "MaxPooling2DLayer", { H: 2, W: 2, C: 1, PH: 2, PW: 2, SH: 2, SW: 2, padding: "valid" }, maxOf);
+    await expect(layer.forward([Array(size + 1).fill(0n)], [])).to.be.revertedWithCustomError(layer, "WrongInputSize").withArgs(0, size, size + 1);
+  });
+});

@@ -1,0 +1,77 @@
+// Runs a fixture's deployment plan layer by layer through LayerHarness (no EternalModel):
+// clones each layer implementation with its config, stores the pages, then feeds each layer
+// the outputs of its inbound layers, as EternalModel.predict does.
+const fs = require("fs");
+const path = require("path");
+const { ethers } = require("hardhat");
+
+const FIXTURES = path.join(__dirname, "..", "fixtures");
+
+/** The fixture `test/fixtures/<name>.json`. */
+function readFixture(name) {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));
+}
+
+/** Fixture names whose plan uses one of `contracts` (any precision), sorted. */
+function fixturesUsing(contracts) {
+  return fs
+    .readdirSync(FIXTURES)
+    .filter((file) => file.endsWith(".json"))
+    .map((file) => file.slice(0, -5))
+    .filter((name) => readFixture(name).plan.layers.some((layer) => contracts.includes(layer.contract)))
+    .sort();
+}
+
+/** Deploys LayerHarness and one implementation per contract name. */
+async function deployLayerKit(contractNames) {
+  const harness = await ethers.deployContract("LayerHarness");
+  const implementations = {};
+  for (const name of contractNames) implementations[name] = await ethers.deployContract(name);
+  return { harness, implementations };
+}
+
+/** Clones the plan's layers and stores its pages; returns {layers: [address|null], pages}. */
+async function instantiate(kit, plan) {
+  const layers = [];
+  for (const layer of plan.layers) {
+    if (!layer.contract) {
+      layers.push(null);
+      continue;
+    }
+    const implementation = kit.implementations[layer.contract];
+    if (!implementation) throw new Error(`no implementation deployed for ${layer.contract}`);
+    const receipt = await (await kit.harness.clone(await implementation.getAddress(), layer.config)).wait();
+    const event = receipt.logs.map((log) => kit.harness.interface.parseLog(log)).find((e) => e && e.name === "Cloned");
+    layers.push(event.args.layer);
+  }
+  let pages = [];
+  if (plan.pages.length) {
+    const receipt = await (await kit.harness.writePages(plan.pages)).wait();
+    const event = receipt.logs.map((log) => kit.harness.interface.parseLog(log)).find((e) => e && e.name === "PagesWritten");
+    pages = [...event.args.pages];
+  }
+  return { layers, pages };
+}
+
+/** Runs one sample (inputs as arrays of BigInt); returns {outputs, gas: [per layer]}. */
+async function runSample(kit, plan, instance, inputs) {
+  const values = new Array(plan.layers.length);
+  const gas = new Array(plan.layers.length).fill(0n);
+  plan.inputs.forEach((index, k) => (values[index] = inputs[k]));
+  for (let i = 0; i < plan.layers.length; i++) {
+    if (plan.inputs.includes(i)) continue;
+    const args = plan.layers[i].inbound.map((j) => values[j]);
+    if (instance.layers[i] === null) {
+      values[i] = args[0];
+      continue;
+    }
+    const [output, used] = await kit.harness.measure(instance.layers[i], args, instance.pages);
+    values[i] = [...output];
+    gas[i] = used;
+  }
+  return { outputs: plan.outputs.map((index) => values[index]), gas };
+}
+
+const bigs = (strings) => strings.map((s) => BigInt(s));
+
+module.exports = { readFixture, fixturesUsing, deployLayerKit, instantiate, runSample, bigs };
