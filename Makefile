@@ -1,5 +1,6 @@
 # Two entry points (see README): `make demo` (the main job) and `make test` (all tests).
 # Both set everything up first; set-up is skipped when already done.
+# `make demo KEEP_NODE=1` leaves the local Hardhat node running (its PID is printed).
 
 PYTHON ?= python3
 VENV := .venv
@@ -24,8 +25,7 @@ compile: node_modules/.installed
 	$(HARDHAT) compile --quiet
 
 demo: setup
-	mkdir -p out
-	$(PY) -m eternal.export examples/digits_mlp.keras -o out/digits_mlp.export.json
+	$(PY) -m eternal.demo $(if $(KEEP_NODE),--keep-node)
 
 test: setup test-contracts test-python
 

@@ -94,7 +94,8 @@ async function cloneRows() {
         "addLayers tx, 1 layer": Number(one.gasUsed),
         "per layer, batch of 8": Math.round(Number(eight.gasUsed - 21000n) / 8),
         target: `<= ${CLONE_TARGET}`,
-        ok: Number(one.gasUsed) <= CLONE_TARGET ? "yes" : "NO",
+        // Raw ABI rows are for reference (what compression saves); the deployer stores compressed.
+        ok: form === "raw ABI" ? "-" : Number(one.gasUsed) <= CLONE_TARGET ? "yes" : "NO",
       });
     }
   }

@@ -16,6 +16,8 @@ import {WeightPages} from "./lib/WeightPages.sol";
 /// @dev The deployer owns the model until `finalize`; after it nothing can change.
 ///      Lifecycle and formats: docs/CONTRACTS.md and docs/FORMAT.md.
 contract EternalModel is IEternalModel, Ownable {
+    /// @dev `predict` compacts its memory arena once it holds more than this many bytes.
+    uint256 private constant COMPACT_ABOVE = 0x8000;
     /// @dev Limits of the packed walk (ModelWalk): 16-bit layer indices, 8-bit input counts.
     uint256 private constant MAX_LAYERS = 0xfffe;
     uint256 private constant MAX_SOURCES = 0xff;
@@ -212,7 +214,9 @@ contract EternalModel is IEternalModel, Ownable {
                 layerInputs[j] = values[sources[j]];
             }
             values[i] = ILayer(walk.layers[i]).forward(layerInputs, walk.pages);
-            firstLive = _compact(values, walk.lastUse, i, arena, firstLive);
+            // Compacting costs ~1.5k gas a layer; it pays only once memory is large enough for
+            // its quadratic cost to matter.
+            if (_freeMemory() - arena > COMPACT_ABOVE) firstLive = _compact(values, walk.lastUse, i, arena, firstLive);
         }
         outputs = new int256[][](walk.outputs.length);
         for (uint256 k; k < walk.outputs.length; ++k) {
@@ -397,6 +401,13 @@ contract EternalModel is IEternalModel, Ownable {
         }
         // A few bytes of code per layer instead of two or more storage slots (~44k gas).
         _writeChunks(_linkChunks, ModelWalk.packLinks(inbound_));
+    }
+
+    /// @dev The free memory pointer.
+    function _freeMemory() private pure returns (uint256 pointer) {
+        assembly ("memory-safe") {
+            pointer := mload(0x40)
+        }
     }
 
     /// @dev Stores `data` in data contracts of at most 24,575 bytes each, appended to `chunks`.

@@ -57,12 +57,18 @@ def kernel(name: str, shifts: list[int], rows_per_update: int) -> str:
         return lines
 
     round_lines = [line for r in range(ROUND // rows_per_update) for line in body(rows_per_update, 32 * rows_per_update * r)]
-    out = [f"function {name}(p, q, end, mask) -> {', '.join(accumulators)} {{",
+    stores = len(shifts) > 4  # too many to return on the stack: they go to memory at `s`
+    header = (f"function {name}(p, q, end, mask, s) {{\n    let {', '.join(accumulators)}" if stores
+              else f"function {name}(p, q, end, mask) -> {', '.join(accumulators)} {{")
+    out = [header,
            f"    for {{}} lt(add(p, 0x{32 * ROUND - 32:x}), end) {{ p := add(p, 0x{32 * ROUND:x}) q := add(q, 0x{32 * ROUND:x}) }} {{"]
     out += ["        " + line for line in round_lines]
     out += ["    }", "    for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {"]
     out += ["        " + line for line in body(1, 0)]
-    out += ["    }", "}"]
+    out += ["    }"]
+    if stores:
+        out += [f"    mstore({at('s', 32 * g)}, a{g})" for g in range(len(shifts))]
+    out += ["}"]
     return "\n".join(out)
 
 
@@ -106,7 +112,8 @@ PLANS = {
     (32, 128): [("mac32x128", [0, 32, 64, 96])],
     (16, 64): [("mac16x64", [0, 16, 32, 48])],
     (16, 128): [("mac16x128a", [0, 16, 32, 48]), ("mac16x128b", [64, 80, 96, 112])],
-    (8, 64): [("mac8x64", [0, 8, 16, 24, 32, 40, 48, 56])],
+    # One 8-accumulator pass (kernel stores to memory) measured no better than two passes.
+    (8, 64): [("mac8x64a", [0, 8, 16, 24]), ("mac8x64b", [32, 40, 48, 56])],
     (8, 128): [(f"mac8x128{c}", [s + 8 * i for i in range(4)]) for c, s in zip("abcd", (0, 32, 64, 96))],
 }
 
@@ -121,10 +128,15 @@ def dispatch() -> str:
         for pass_index, (name, shifts) in enumerate(passes):
             names = [f"a{g}" for g in range(len(shifts))]
             lines.append("        {")
-            lines.append(f"            let {', '.join(names)} := {name}(p, q, end, mask)")
+            if len(shifts) > 4:
+                lines.append("            let s := add(mload(0x40), 0x200) // scratch past the job record")
+                lines.append(f"            {name}(p, q, end, mask, s)")
+            else:
+                lines.append(f"            let {', '.join(names)} := {name}(p, q, end, mask)")
             for g in range(len(shifts)):
                 group = pass_index * len(passes[0][1]) + g
-                lines.append(f"            spill(a{g}, sub(last, {group}), 0x{(bits << 8) | slot:x}, out)")
+                value = f"mload({at('s', 32 * g)})" if len(shifts) > 4 else f"a{g}"
+                lines.append(f"            spill({value}, sub(last, {group}), 0x{(bits << 8) | slot:x}, out)")
             lines.append("        }")
         lines.append("    }")
     lines.append("}")

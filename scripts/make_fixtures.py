@@ -139,6 +139,7 @@ def main(argv=None) -> int:
     parser.add_argument("--keras", choices=("2", "3"), default="3", help="Keras 3 (keras) or Keras 2 (tf_keras)")
     parser.add_argument("--out", default=str(ROOT / "test" / "fixtures"), help="output directory")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a fixture file differs from a fresh build")
     args = parser.parse_args(argv)
 
     cases = discover()
@@ -166,6 +167,12 @@ def main(argv=None) -> int:
             print(f"{name:40s} FAILED: {exc}", file=sys.stderr)
             continue
         path = fixture_path(directory, name, args.precision)
+        if args.check:
+            current = json.loads(path.read_text()) if path.exists() else None
+            stale = current != json.loads(json.dumps(fixture))
+            failures += stale
+            print(f"{name:40s} {'STALE (regenerate)' if stale else 'up to date'}")
+            continue
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(json.dumps(fixture, indent=1) + "\n")
         os.replace(temporary, path)

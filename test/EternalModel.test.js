@@ -289,7 +289,8 @@ describe("EternalModel", function () {
       const h = await harness.getAddress();
       // Configs stored compressed (as the deployer does), but one raw: layers accept both.
       const cfg = (offset, length) => LibZip.cdCompress(coder.encode(["uint256", "uint256"], [offset, length]));
-      const slices = { 2: [10, 300], 4: [PAGE_SIZE - 5, 17], 5: [2 * PAGE_SIZE, 1000], 6: [3, 1] };
+      // Outputs of up to 3,001 words: predict compacts its memory (above 32 KiB) along the way.
+      const slices = { 2: [10, 3000], 4: [PAGE_SIZE - 5, 1700], 5: [2 * PAGE_SIZE, 1000], 6: [3, 1] };
       const Z = ethers.ZeroAddress;
       await model.addLayers([Z, Z, h, Z, h, h, h], ["0x", "0x", cfg(...slices[2]), "0x", cfg(...slices[4]), cfg(...slices[5]), coder.encode(["uint256", "uint256"], slices[6])]);
       const inbound = [[], [], [0], [2], [1, 3], [0, 4], [3, 1]];

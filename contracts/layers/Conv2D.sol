@@ -9,8 +9,10 @@ import {SpatialBase} from "./SpatialBase.sol";
 ///         `activation(rescale(sum x * kernel, F + kernelFrac, F) + rescale(bias, biasFrac, F))`.
 /// @dev The kernel is `blocked` (docs/FORMAT.md): for each block of E = 256/L filters, one
 ///      32-byte word per kernel row r = (dy * KW + dx) * C + c. Each block is streamed into one
-///      reused buffer; for every output position, the rows under the window form KH contiguous
-///      runs (of the input and of the block alike), summed by the SWAR loop in `_run`.
+///      reused buffer and expanded once into signed SWAR lanes (`SpatialBase._expand`); for every
+///      output position the rows under the window form up to KH contiguous runs (of the input
+///      and of the block alike), summed by the SWAR loop of `SpatialBase._accumulate`. Padded
+///      cells are skipped, not multiplied by zero.
 contract Conv2DLayer is SpatialBase {
     /// @notice The layer config (`abi_config` in python/eternal/layers/conv2d.py).
     struct Config {
@@ -35,7 +37,8 @@ contract Conv2DLayer is SpatialBase {
 
     /// @notice Runs the convolution. See `ILayer.forward`.
     /// @dev Reverts `ActivationsTooLarge` only when no 256-bit slot holds the exact sums
-    ///      (max|x| * rows * 2^(L-1) >= 2^255), which no real model reaches.
+    ///      (max|x| * rows * 2^(L-1) >= 2^254), which no real model reaches; `KernelSizeMismatch`
+    ///      when the config's kernel is not `blocks * rows * 32` bytes.
     function forward(int256[][] calldata inputs, address[] calldata pages)
         external
         view
@@ -55,11 +58,15 @@ contract Conv2DLayer is SpatialBase {
         private
         view
     {
+        if (c.weightBits != 8 && c.weightBits != 16 && c.weightBits != 32) revert UnsupportedWeightBits(c.weightBits);
         uint256 rows = c.kernelHeight * c.kernelWidth * c.channels;
+        uint256 perWord = 256 / c.weightBits;
+        uint256 expected = (c.filters + perWord - 1) / perWord * rows * 32;
+        if (c.kernel.size != expected) revert KernelSizeMismatch(c.kernel.offset, expected, c.kernel.size);
         Swar memory s = _swar(c.weightBits, _maxAbs(x), rows);
         bytes memory raw = new bytes(rows * 32);
         Run memory run = _newRun(c, x, s, output, new bytes(rows * 32 * s.groups));
-        for (uint256 k = 0; k * (256 / c.weightBits) < c.filters; ++k) {
+        for (uint256 k = 0; k * perWord < c.filters; ++k) {
             _block(c, pages, s, run, raw, k);
         }
     }

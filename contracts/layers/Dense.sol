@@ -3,7 +3,6 @@ pragma solidity ^0.8.28;
 
 import {LayerBase} from "./LayerBase.sol";
 import {ILayer} from "../interfaces/ILayer.sol";
-import {FixedMath} from "../lib/Fixed.sol";
 import {Activations} from "../lib/Activations.sol";
 import {WeightPages} from "../lib/WeightPages.sol";
 
@@ -18,6 +17,7 @@ import {WeightPages} from "../lib/WeightPages.sol";
 ///      `sum|x| * (2^L - 1) < 2^(S-1)`: per position the layer takes S = 64 when
 ///      `sum|x| < 2^(63-L)`, else S = 128 (`sum|x| < 2^95` always suffices; above, it reverts).
 ///      Then `sum_r x_r q_rj = slot - 2^(L-1) sum_r x_r`, exactly the emulator's integer sum.
+///      Weights stream block by block (int32: two blocks at a time) into one reused buffer.
 contract DenseLayer is LayerBase {
     struct Config {
         uint256 frac;
@@ -30,25 +30,26 @@ contract DenseLayer is LayerBase {
         WeightTensor bias;
     }
 
-    /// @notice The kernel at `offset` has `actual` bytes; a (rows, units) blocked kernel has `expected`.
-    error KernelSizeMismatch(uint256 offset, uint256 expected, uint256 actual);
-    /// @notice Position `position`'s inputs sum to `absSum` in magnitude (>= 2^95): the SWAR slots
-    ///         could overflow, so the layer refuses (the emulator raises the same).
-    error DenseInputTooLarge(uint256 position, uint256 absSum);
-
     /// @dev Values the block loop needs (in memory: the loop is not hot, the stack is short).
     struct Work {
         uint256 lanes; // E = 256 / L
         uint256 blocks;
         uint256 blockBytes; // rows * 32
+        uint256 span; // blocks streamed at a time: 2 for int32, else 1
         uint256 xBase; // calldata offset of the input
-        int256 productFrac; // F + kernel.fracBits
         int256[] bias; // on the activation scale
         int256[] correction; // per position: 2^(L-1) * sum x
         uint256[] slotBits; // per position: 64 or 128
-        int256[] sums; // one block's lane sums
-        bytes buffer; // one block of weights, reused
+        int256[] sums; // lane sums of the blocks in the buffer
+        bytes buffer; // `span` blocks of weights, reused
     }
+
+    /// @notice The kernel at `offset` has `actual` bytes; a (rows, units) blocked kernel has `expected`.
+    error KernelSizeMismatch(uint256 offset, uint256 expected, uint256 actual);
+    /// @notice Position `position`'s inputs sum to `absSum` (at least 2^95; reported as 2^95 when
+    ///         one input alone reaches it) in magnitude: the SWAR slots could overflow, so the layer
+    ///         refuses (the emulator raises the same).
+    error DenseInputTooLarge(uint256 position, uint256 absSum);
 
     /// @inheritdoc ILayer
     function forward(int256[][] calldata inputs, address[] calldata pages)
@@ -62,9 +63,15 @@ contract DenseLayer is LayerBase {
         _expectSize(inputs, 0, c.rows * c.positions);
         Work memory w = _prepare(c, inputs[0], pages);
         output = new int256[](c.positions * c.units);
-        for (uint256 k; k < w.blocks; ++k) {
-            WeightPages.readInto(pages, c.kernel.offset + k * w.blockBytes, w.buffer);
-            _block(c, w, k, output);
+        uint256 buffer;
+        bytes memory bytesBuffer = w.buffer;
+        assembly ("memory-safe") {
+            buffer := add(bytesBuffer, 0x20)
+        }
+        for (uint256 k; k < w.blocks; k += w.span) {
+            uint256 n = w.blocks - k < w.span ? w.blocks - k : w.span;
+            WeightPages.copy(pages, c.kernel.offset + k * w.blockBytes, n * w.blockBytes, buffer);
+            _blocks(c, w, k, n, output);
         }
         Activations.activate(output, c.activation, c.frac, c.units);
     }
@@ -82,6 +89,7 @@ contract DenseLayer is LayerBase {
         if (c.kernel.size != w.blocks * w.blockBytes) {
             revert KernelSizeMismatch(c.kernel.offset, w.blocks * w.blockBytes, c.kernel.size);
         }
+        w.span = c.bits == 32 ? 2 : 1;
         w.bias = c.bias.size == 0 ? new int256[](c.units) : _readPlain(pages, c.bias, c.bits, c.units);
         _rescaleAll(w.bias, c.bias.fracBits, int256(c.frac));
         w.correction = new int256[](c.positions);
@@ -97,19 +105,18 @@ contract DenseLayer is LayerBase {
             xBase := x.offset
         }
         w.xBase = xBase;
-        w.productFrac = int256(c.frac) + c.kernel.fracBits;
-        w.sums = new int256[](w.lanes);
-        w.buffer = new bytes(w.blockBytes);
+        w.sums = new int256[](w.span * w.lanes);
+        w.buffer = new bytes(w.span * w.blockBytes);
     }
 
-    /// @dev Outputs of block `k` (weights already in `w.buffer`) for every position.
-    function _block(Config memory c, Work memory w, uint256 k, int256[] memory output) private pure {
+    /// @dev Outputs of blocks `k .. k + n` (weights already in `w.buffer`) for every position.
+    function _blocks(Config memory c, Work memory w, uint256 k, uint256 n, int256[] memory output) private pure {
         uint256 first = k * w.lanes;
-        uint256 count = c.units - first < w.lanes ? c.units - first : w.lanes;
+        uint256 count = c.units - first < n * w.lanes ? c.units - first : n * w.lanes;
         int256 shift = c.kernel.fracBits; // sums have F + kernelFrac fractional bits
         for (uint256 p; p < c.positions; ++p) {
             int256[] memory sums = w.sums;
-            _blockSums(w.buffer, w.xBase + p * w.blockBytes, c.bits, w.slotBits[p], sums);
+            _blockSums(w.buffer, w.blockBytes, n, w.xBase + p * w.blockBytes, c.bits, w.slotBits[p], sums);
             int256 correction = w.correction[p];
             int256[] memory bias = w.bias;
             uint256 at = p * c.units + first;
@@ -119,192 +126,1346 @@ contract DenseLayer is LayerBase {
                 let src := add(sums, 0x20)
                 let dst := add(add(output, 0x20), shl(5, at))
                 let b := add(add(bias, 0x20), shl(5, first))
-                let half := 0
-                if sgt(shift, 0) { half := shl(sub(shift, 1), 1) }
-                for { let j := 0 } lt(j, count) { j := add(j, 1) } {
-                    let v := sub(mload(add(src, shl(5, j))), correction)
-                    switch sgt(shift, 0)
-                    case 1 { v := sar(shift, add(v, half)) } // round half up
-                    default { v := shl(sub(0, shift), v) }
-                    mstore(add(dst, shl(5, j)), add(v, mload(add(b, shl(5, j)))))
+                let end := add(src, shl(5, count))
+                switch sgt(shift, 0)
+                case 1 {
+                    let half := shl(sub(shift, 1), 1)
+                    for {} lt(src, end) {} {
+                        mstore(dst, add(sar(shift, add(sub(mload(src), correction), half)), mload(b))) // half up
+                        src := add(src, 0x20)
+                        dst := add(dst, 0x20)
+                        b := add(b, 0x20)
+                    }
+                }
+                default {
+                    let left := sub(0, shift)
+                    for {} lt(src, end) {} {
+                        mstore(dst, add(shl(left, sub(mload(src), correction)), mload(b)))
+                        src := add(src, 0x20)
+                        dst := add(dst, 0x20)
+                        b := add(b, 0x20)
+                    }
                 }
             }
         }
     }
 
-    /// @dev Signed sum and sum of magnitudes of `x[start .. start + n)`. Each magnitude counts at
-    ///      most 2^95, so `absSum >= 2^95` exactly when the true sum is, and nothing overflows
-    ///      (n < 2^64 values of at most 2^95).
+    /// @dev Signed sum and sum of magnitudes of `x[start .. start + n)`. When one magnitude reaches
+    ///      2^95 the result is 2^95 (the layer refuses either way); otherwise nothing overflows
+    ///      (n < 2^64 values below 2^95).
     function _sums(int256[] calldata x, uint256 start, uint256 n) private pure returns (int256 sum, uint256 absSum) {
-        // Equivalent to: for each v: sum += v; absSum += min(|v|, 2^95).
+        // Equivalent to: for each v: sum += v; absSum += |v|.
         assembly ("memory-safe") {
-            let cap := shl(95, 1)
+            let over := 0
             let p := add(x.offset, shl(5, start))
             let end := add(p, shl(5, n))
             for {} lt(p, end) { p := add(p, 0x20) } {
                 let v := calldataload(p)
                 sum := add(sum, v)
-                let m := v
-                if slt(v, 0) { m := sub(0, v) }
-                if gt(m, cap) { m := cap }
+                let s := sar(255, v) // 0 or -1
+                let m := sub(xor(v, s), s) // |v| (2^255 for the int256 minimum)
+                over := or(over, shr(95, m))
                 absSum := add(absSum, m)
             }
+            if over { absSum := shl(95, 1) }
         }
     }
 
-    /// @dev For one block of weights in `buffer` (rows words) and the input row at calldata
-    ///      `xPtr`, writes `sums[j] = sum_r x_r * u_rj` for the block's E lanes (j = 0 is the
-    ///      word's most significant lane). `slot` is 64 or 128 (see the contract notes).
-    function _blockSums(bytes memory buffer, uint256 xPtr, uint256 bits, uint256 slot, int256[] memory sums)
-        private
-        pure
-    {
-        // Equivalent to: for each lane j, sums[j] = sum_r x[r] * ((word_r >> ((E-1-j) * L)) & (2^L - 1)).
+    /// @dev For `blockCount` (1 or 2) consecutive blocks of weights at `buffer` (each `blockBytes` long)
+    ///      and the input row at calldata `xPtr`, writes `sums[b * E + j] = sum_r x_r * u_rj` for
+    ///      lane j of block b (j = 0 is a word's most significant lane). `slot` is 64 or 128.
+    function _blockSums(
+        bytes memory buffer,
+        uint256 blockBytes,
+        uint256 blockCount,
+        uint256 xPtr,
+        uint256 bits,
+        uint256 slot,
+        int256[] memory sums
+    ) private pure {
+        // Equivalent to: for each block b, lane j: sums[b*E + j] =
+        //   sum_r x[r] * ((word(b, r) >> ((E-1-j) * L)) & (2^L - 1)).
         assembly ("memory-safe") {
-            // Four groups: a_i += x * ((w >> (s0 + i*l)) & mask), one MUL per group covering
-            // every slot; 4 rows per round. p walks the buffer, q the calldata x (q = p + d).
-            // Sums are mod 2^256; the slot bound makes each slot exact.
-            function acc4(p, end, d, mask, l, s0) -> a0, a1, a2, a3 {
-                let q := add(p, d)
-                for { let end4 := sub(end, 0x60) } lt(p, end4) { p := add(p, 0x80) q := add(q, 0x80) } {
+            // BEGIN GENERATED KERNELS (scripts/gen_dense_kernels.py; do not edit by hand)
+            function mac32x64(p, q, end, mask) -> a0, a1 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
                     {
-                        let x := calldataload(q)
-                        let w := shr(s0, mload(p))
-                        a0 := add(mul(x, and(w, mask)), a0)
-                        w := shr(l, w)
-                        a1 := add(mul(x, and(w, mask)), a1)
-                        w := shr(l, w)
-                        a2 := add(mul(x, and(w, mask)), a2)
-                        a3 := add(mul(x, and(shr(l, w), mask)), a3)
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
                     {
-                        let x := calldataload(add(q, 0x20))
-                        let w := shr(s0, mload(add(p, 0x20)))
-                        a0 := add(mul(x, and(w, mask)), a0)
-                        w := shr(l, w)
-                        a1 := add(mul(x, and(w, mask)), a1)
-                        w := shr(l, w)
-                        a2 := add(mul(x, and(w, mask)), a2)
-                        a3 := add(mul(x, and(shr(l, w), mask)), a3)
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
                     {
-                        let x := calldataload(add(q, 0x40))
-                        let w := shr(s0, mload(add(p, 0x40)))
-                        a0 := add(mul(x, and(w, mask)), a0)
-                        w := shr(l, w)
-                        a1 := add(mul(x, and(w, mask)), a1)
-                        w := shr(l, w)
-                        a2 := add(mul(x, and(w, mask)), a2)
-                        a3 := add(mul(x, and(shr(l, w), mask)), a3)
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
                     {
-                        let x := calldataload(add(q, 0x60))
-                        let w := shr(s0, mload(add(p, 0x60)))
-                        a0 := add(mul(x, and(w, mask)), a0)
-                        w := shr(l, w)
-                        a1 := add(mul(x, and(w, mask)), a1)
-                        w := shr(l, w)
-                        a2 := add(mul(x, and(w, mask)), a2)
-                        a3 := add(mul(x, and(shr(l, w), mask)), a3)
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(w0, mask)), a0)
+                        a1 := add(mul(x0, and(shr(32, w0), mask)), a1)
+                    }
+                }
+            }
+            function mac32x128(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(w0, mask)), a0)
+                        a1 := add(mul(x0, and(shr(32, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(64, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(96, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac16x64(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(w0, mask)), a0)
+                        a1 := add(mul(x0, and(shr(16, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(32, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(48, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac16x128a(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(w0, mask)), a0)
+                        a1 := add(mul(x0, and(shr(16, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(32, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(48, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac16x128b(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(shr(64, w0), mask)), a0)
+                        a1 := add(mul(x0, and(shr(80, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(96, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(112, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac8x64a(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(w0, mask)), a0)
+                        a1 := add(mul(x0, and(shr(8, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(16, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(24, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac8x64b(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(shr(32, w0), mask)), a0)
+                        a1 := add(mul(x0, and(shr(40, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(48, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(56, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac8x128a(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(w0, mask)), a0)
+                        a1 := add(mul(x0, and(shr(8, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(16, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(24, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac8x128b(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(shr(32, w0), mask)), a0)
+                        a1 := add(mul(x0, and(shr(40, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(48, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(56, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac8x128c(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(shr(64, w0), mask)), a0)
+                        a1 := add(mul(x0, and(shr(72, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(80, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(88, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac8x128d(p, q, end, mask) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        a0 := add(mul(x0, and(shr(96, w0), mask)), a0)
+                        a1 := add(mul(x0, and(shr(104, w0), mask)), a1)
+                        a2 := add(mul(x0, and(shr(112, w0), mask)), a2)
+                        a3 := add(mul(x0, and(shr(120, w0), mask)), a3)
+                    }
+                }
+            }
+            function mac32pair(p, q, end, mask, bb) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                    {
+                        let x0 := calldataload(q)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w0 := mload(p)
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p, bb))
+                        w1 := mload(add(add(p, 0x20), bb))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w0 := mload(add(p, 0x40))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(add(p, 0x40), bb))
+                        w1 := mload(add(add(p, 0x60), bb))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w0 := mload(add(p, 0x80))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(add(p, 0x80), bb))
+                        w1 := mload(add(add(p, 0xa0), bb))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w0 := mload(add(p, 0xc0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(add(p, 0xc0), bb))
+                        w1 := mload(add(add(p, 0xe0), bb))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let x1 := calldataload(add(q, 0x120))
+                        let w0 := mload(add(p, 0x100))
+                        let w1 := mload(add(p, 0x120))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(add(p, 0x100), bb))
+                        w1 := mload(add(add(p, 0x120), bb))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let x1 := calldataload(add(q, 0x160))
+                        let w0 := mload(add(p, 0x140))
+                        let w1 := mload(add(p, 0x160))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(add(p, 0x140), bb))
+                        w1 := mload(add(add(p, 0x160), bb))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w0 := mload(add(p, 0x180))
+                        let w1 := mload(add(p, 0x1a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(add(p, 0x180), bb))
+                        w1 := mload(add(add(p, 0x1a0), bb))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(add(p, 0x1c0), bb))
+                        w1 := mload(add(add(p, 0x1e0), bb))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
                     }
                 }
                 for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
                     {
                         let x := calldataload(q)
-                        let w := shr(s0, mload(p))
+                        let w := mload(p)
                         a0 := add(mul(x, and(w, mask)), a0)
-                        w := shr(l, w)
-                        a1 := add(mul(x, and(w, mask)), a1)
-                        w := shr(l, w)
+                        a1 := add(mul(x, and(shr(32, w), mask)), a1)
+                        w := mload(add(p, bb))
                         a2 := add(mul(x, and(w, mask)), a2)
-                        a3 := add(mul(x, and(shr(l, w), mask)), a3)
+                        a3 := add(mul(x, and(shr(32, w), mask)), a3)
                     }
                 }
             }
-            // Two groups (int32 weights in 64-bit slots: the odd lanes are 32 bits up).
-            function acc2(p, end, d, mask) -> a0, a1 {
-                let q := add(p, d)
-                for { let end4 := sub(end, 0x60) } lt(p, end4) { p := add(p, 0x80) q := add(q, 0x80) } {
+            function sweep(p, q, end, mask, key, out, last) {
+                switch key
+                case 0x2040 {
                     {
-                        let x := calldataload(q)
-                        let w := mload(p)
-                        a0 := add(mul(x, and(w, mask)), a0)
-                        a1 := add(mul(x, and(shr(32, w), mask)), a1)
-                    }
-                    {
-                        let x := calldataload(add(q, 0x20))
-                        let w := mload(add(p, 0x20))
-                        a0 := add(mul(x, and(w, mask)), a0)
-                        a1 := add(mul(x, and(shr(32, w), mask)), a1)
-                    }
-                    {
-                        let x := calldataload(add(q, 0x40))
-                        let w := mload(add(p, 0x40))
-                        a0 := add(mul(x, and(w, mask)), a0)
-                        a1 := add(mul(x, and(shr(32, w), mask)), a1)
-                    }
-                    {
-                        let x := calldataload(add(q, 0x60))
-                        let w := mload(add(p, 0x60))
-                        a0 := add(mul(x, and(w, mask)), a0)
-                        a1 := add(mul(x, and(shr(32, w), mask)), a1)
+                        let a0, a1 := mac32x64(p, q, end, mask)
+                        spill(a0, sub(last, 0), 0x2040, out)
+                        spill(a1, sub(last, 1), 0x2040, out)
                     }
                 }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                case 0x2080 {
                     {
-                        let x := calldataload(q)
-                        let w := mload(p)
-                        a0 := add(mul(x, and(w, mask)), a0)
-                        a1 := add(mul(x, and(shr(32, w), mask)), a1)
+                        let a0, a1, a2, a3 := mac32x128(p, q, end, mask)
+                        spill(a0, sub(last, 0), 0x2080, out)
+                        spill(a1, sub(last, 1), 0x2080, out)
+                        spill(a2, sub(last, 2), 0x2080, out)
+                        spill(a3, sub(last, 3), 0x2080, out)
+                    }
+                }
+                case 0x1040 {
+                    {
+                        let a0, a1, a2, a3 := mac16x64(p, q, end, mask)
+                        spill(a0, sub(last, 0), 0x1040, out)
+                        spill(a1, sub(last, 1), 0x1040, out)
+                        spill(a2, sub(last, 2), 0x1040, out)
+                        spill(a3, sub(last, 3), 0x1040, out)
+                    }
+                }
+                case 0x1080 {
+                    {
+                        let a0, a1, a2, a3 := mac16x128a(p, q, end, mask)
+                        spill(a0, sub(last, 0), 0x1080, out)
+                        spill(a1, sub(last, 1), 0x1080, out)
+                        spill(a2, sub(last, 2), 0x1080, out)
+                        spill(a3, sub(last, 3), 0x1080, out)
+                    }
+                    {
+                        let a0, a1, a2, a3 := mac16x128b(p, q, end, mask)
+                        spill(a0, sub(last, 4), 0x1080, out)
+                        spill(a1, sub(last, 5), 0x1080, out)
+                        spill(a2, sub(last, 6), 0x1080, out)
+                        spill(a3, sub(last, 7), 0x1080, out)
+                    }
+                }
+                case 0x840 {
+                    {
+                        let a0, a1, a2, a3 := mac8x64a(p, q, end, mask)
+                        spill(a0, sub(last, 0), 0x840, out)
+                        spill(a1, sub(last, 1), 0x840, out)
+                        spill(a2, sub(last, 2), 0x840, out)
+                        spill(a3, sub(last, 3), 0x840, out)
+                    }
+                    {
+                        let a0, a1, a2, a3 := mac8x64b(p, q, end, mask)
+                        spill(a0, sub(last, 4), 0x840, out)
+                        spill(a1, sub(last, 5), 0x840, out)
+                        spill(a2, sub(last, 6), 0x840, out)
+                        spill(a3, sub(last, 7), 0x840, out)
+                    }
+                }
+                case 0x880 {
+                    {
+                        let a0, a1, a2, a3 := mac8x128a(p, q, end, mask)
+                        spill(a0, sub(last, 0), 0x880, out)
+                        spill(a1, sub(last, 1), 0x880, out)
+                        spill(a2, sub(last, 2), 0x880, out)
+                        spill(a3, sub(last, 3), 0x880, out)
+                    }
+                    {
+                        let a0, a1, a2, a3 := mac8x128b(p, q, end, mask)
+                        spill(a0, sub(last, 4), 0x880, out)
+                        spill(a1, sub(last, 5), 0x880, out)
+                        spill(a2, sub(last, 6), 0x880, out)
+                        spill(a3, sub(last, 7), 0x880, out)
+                    }
+                    {
+                        let a0, a1, a2, a3 := mac8x128c(p, q, end, mask)
+                        spill(a0, sub(last, 8), 0x880, out)
+                        spill(a1, sub(last, 9), 0x880, out)
+                        spill(a2, sub(last, 10), 0x880, out)
+                        spill(a3, sub(last, 11), 0x880, out)
+                    }
+                    {
+                        let a0, a1, a2, a3 := mac8x128d(p, q, end, mask)
+                        spill(a0, sub(last, 12), 0x880, out)
+                        spill(a1, sub(last, 13), 0x880, out)
+                        spill(a2, sub(last, 14), 0x880, out)
+                        spill(a3, sub(last, 15), 0x880, out)
                     }
                 }
             }
-            // Splits an accumulator into its signed slots: slot s goes to lane j0 - s * step.
-            function spill(acc, j0, step, slotBits, out) {
-                let top := sub(shr(3, slotBits), 1) // signextend byte index of a slot
-                for { let s := 0 } lt(s, div(256, slotBits)) { s := add(s, 1) } {
-                    let v := signextend(top, acc)
-                    acc := sar(slotBits, sub(acc, v))
-                    mstore(add(add(out, 0x20), shl(5, sub(j0, mul(s, step)))), v)
-                }
-            }
-            // The dispatch keeps its inputs in memory (a job record past the free memory pointer,
-            // not kept): job = [p, end, d, mask, bits, slot, sums], so its frame stays shallow.
-            function run(job) {
-                let lw := mload(add(job, 0x80))
-                let sw := mload(add(job, 0xa0))
-                let groups := div(sw, lw)
-                let last := sub(div(256, lw), 1) // lane of group 0, slot 0 (least significant)
-                switch groups
-                case 2 {
-                    let a0, a1 := acc2(mload(job), mload(add(job, 0x20)), mload(add(job, 0x40)), mload(add(job, 0x60)))
-                    spill(a0, last, 2, sw, mload(add(job, 0xc0)))
-                    spill(a1, sub(last, 1), 2, sw, mload(add(job, 0xc0)))
+            // END GENERATED KERNELS
+            // Splits an accumulator into its signed slots (key = L << 8 | S): slot s goes to lane
+            // j0 - s * S/L.
+            function spill(acc, j0, key, out) {
+                let slotBits := and(key, 0xff)
+                let step := shl(5, div(slotBits, shr(8, key))) // bytes between a slot's lanes
+                let dst := add(add(out, 0x20), shl(5, j0))
+                switch slotBits
+                case 64 {
+                    let v := signextend(7, acc) // slot 0, sign-extended from 8 bytes
+                    mstore(dst, v)
+                    acc := sar(64, sub(acc, v))
+                    dst := sub(dst, step)
+                    v := signextend(7, acc)
+                    mstore(dst, v)
+                    acc := sar(64, sub(acc, v))
+                    dst := sub(dst, step)
+                    v := signextend(7, acc)
+                    mstore(dst, v)
+                    mstore(sub(dst, step), signextend(7, sar(64, sub(acc, v))))
                 }
                 default {
-                    for { let g := 0 } lt(g, groups) { g := add(g, 4) } {
-                        let a0, a1, a2, a3 := acc4(
-                            mload(job), mload(add(job, 0x20)), mload(add(job, 0x40)), mload(add(job, 0x60)), lw, mul(g, lw)
-                        )
-                        let out := mload(add(job, 0xc0))
-                        spill(a0, sub(last, g), groups, sw, out)
-                        spill(a1, sub(last, add(g, 1)), groups, sw, out)
-                        spill(a2, sub(last, add(g, 2)), groups, sw, out)
-                        spill(a3, sub(last, add(g, 3)), groups, sw, out)
+                    let v := signextend(15, acc) // 128-bit slots: sign-extended from 16 bytes
+                    mstore(dst, v)
+                    mstore(sub(dst, step), signextend(15, sar(128, sub(acc, v))))
+                }
+            }
+            // The dispatch reads its inputs from a job record in memory (past the free memory
+            // pointer, not kept) so its stack frame stays shallow:
+            // job = [buffer data, blockBytes, blockCount, xPtr, bits, slot, sums, mask].
+            function run(job) {
+                let data := mload(job)
+                let bb := mload(add(job, 0x20))
+                let lw := mload(add(job, 0x80))
+                switch and(and(eq(lw, 32), eq(mload(add(job, 0xa0)), 64)), eq(mload(add(job, 0x40)), 2))
+                case 1 {
+                    let a0, a1, a2, a3 := mac32pair(data, mload(add(job, 0x60)), add(data, bb), mload(add(job, 0xe0)), bb)
+                    let out := mload(add(job, 0xc0))
+                    spill(a0, 7, 0x2040, out)
+                    spill(a1, 6, 0x2040, out)
+                    spill(a2, 15, 0x2040, out)
+                    spill(a3, 14, 0x2040, out)
+                }
+                default {
+                    let lanes := div(256, lw)
+                    for { let b := 0 } lt(b, mload(add(job, 0x40))) { b := add(b, 1) } {
+                        let p := add(data, mul(b, bb))
+                        sweep(p, mload(add(job, 0x60)), add(p, bb), mload(add(job, 0xe0)), or(shl(8, lw), mload(add(job, 0xa0))), mload(add(job, 0xc0)), sub(mul(add(b, 1), lanes), 1))
                     }
                 }
             }
 
             let job := mload(0x40)
-            let ptr := add(buffer, 0x20)
-            mstore(job, ptr)
-            mstore(add(job, 0x20), add(ptr, mload(buffer))) // end: rows * 32 bytes of weights
-            mstore(add(job, 0x40), sub(xPtr, ptr)) // x of row r is at calldata (buffer word r) + d
-            // 2^L - 1 at the bottom of every slot: (2^L - 1) * 0x..0001..0001 (one 1 per slot).
-            mstore(add(job, 0x60), mul(sub(shl(bits, 1), 1), div(not(0), sub(shl(slot, 1), 1))))
+            mstore(job, add(buffer, 0x20))
+            mstore(add(job, 0x20), blockBytes)
+            mstore(add(job, 0x40), blockCount)
+            mstore(add(job, 0x60), xPtr)
             mstore(add(job, 0x80), bits)
             mstore(add(job, 0xa0), slot)
             mstore(add(job, 0xc0), sums)
+            // 2^L - 1 at the bottom of every slot: (2^L - 1) * 0x..0001..0001 (one 1 per slot).
+            mstore(add(job, 0xe0), mul(sub(shl(bits, 1), 1), div(not(0), sub(shl(slot, 1), 1))))
             run(job)
         }
     }

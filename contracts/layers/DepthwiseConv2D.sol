@@ -41,8 +41,9 @@ contract DepthwiseConv2DLayer is SpatialBase {
         uint256 depth = c.channels * c.multiplier;
         int256[] memory kernel = _readPlain(pages, c.kernel, c.weightBits, c.kernelHeight * c.kernelWidth * depth);
         // Every sum has at most KH * KW terms |x q| <= maxAbs 2^(L-1): below this bound no
-        // partial sum leaves int256, so the MAC loop below runs unchecked.
-        uint256 limit = ((1 << 255) - 1) / (1 << (c.weightBits - 1)) / (c.kernelHeight * c.kernelWidth);
+        // partial sum reaches 2^254, so the MAC loop below runs unchecked (and the rounding
+        // `S + 2^(d-1)` cannot overflow).
+        uint256 limit = ((1 << 254) - 1) / (1 << (c.weightBits - 1)) / (c.kernelHeight * c.kernelWidth);
         uint256 maxAbs = _maxAbs(inputs[0]);
         if (maxAbs > limit) revert ActivationsTooLarge(maxAbs, limit);
         output = new int256[](c.outHeight * c.outWidth * depth);
@@ -65,38 +66,85 @@ contract DepthwiseConv2DLayer is SpatialBase {
         pure
     {
         Window memory w;
-        uint256 out; // first output value of the position (positions are in C order)
+        uint256 xBase; // calldata offset of x[0]
+        uint256 kBase; // memory address of kernel[0]
+        uint256 oPtr; // memory address of the position's first output (positions in C order)
+        assembly ("memory-safe") {
+            xBase := x.offset
+            kBase := add(kernel, 0x20)
+            oPtr := add(output, 0x20)
+        }
         for (uint256 oy = 0; oy < c.outHeight; ++oy) {
             (w.dy0, w.dy1, w.iy) = _clip(oy * c.strideY, c.padTop, c.kernelHeight, c.height);
             for (uint256 ox = 0; ox < c.outWidth; ++ox) {
                 (w.dx0, w.dx1, w.ix) = _clip(ox * c.strideX, c.padLeft, c.kernelWidth, c.width);
-                _position(c, x, kernel, output, w, out);
-                out += c.channels * c.multiplier;
+                _position(c, w, xBase, kBase, oPtr);
+                oPtr += c.channels * c.multiplier * 32;
             }
         }
     }
 
-    /// @dev Adds every tap of window `w` to the outputs starting at `output[out]`.
-    function _position(
-        Config memory c,
-        int256[] calldata x,
-        int256[] memory kernel,
-        int256[] memory output,
-        Window memory w,
-        uint256 out
-    ) private pure {
+    /// @dev Adds every tap of window `w` to the position's outputs at memory `oPtr`.
+    function _position(Config memory c, Window memory w, uint256 xBase, uint256 kBase, uint256 oPtr) private pure {
+        uint256 pixelBytes = c.channels * 32;
+        uint256 depthBytes = pixelBytes * c.multiplier;
+        uint256 xRow;
+        uint256 kRow;
         unchecked {
-            // The window is clipped to the input, so the int256 casts are exact and the pixel
-            // index is inside x; tap + j < kernel.length; partial sums are bounded by the check
-            // in `forward`.
-            for (uint256 dy = w.dy0; dy < w.dy1; ++dy) {
-                for (uint256 dx = w.dx0; dx < w.dx1; ++dx) {
-                    uint256 pixel = uint256((w.iy + int256(dy)) * int256(c.width) + w.ix + int256(dx)) * c.channels;
-                    uint256 tap = (dy * c.kernelWidth + dx) * c.channels * c.multiplier;
-                    for (uint256 j = 0; j < c.channels * c.multiplier; ++j) {
-                        output[out + j] += x[pixel + j / c.multiplier] * kernel[tap + j];
+            // The window is clipped to the input, so the int256 casts are exact and the first
+            // pixel is inside x; the first tap's weights are inside the kernel.
+            xRow = xBase + uint256((w.iy + int256(w.dy0)) * int256(c.width) + w.ix + int256(w.dx0)) * pixelBytes;
+            kRow = kBase + (w.dy0 * c.kernelWidth + w.dx0) * depthBytes;
+        }
+        _taps(
+            Taps(xRow, kRow, oPtr, w.dy1 - w.dy0, w.dx1 - w.dx0, c.width * pixelBytes, c.kernelWidth * depthBytes, pixelBytes, c.multiplier)
+        );
+    }
+
+    /// @dev One position's window, as pointers and strides for `_taps`.
+    struct Taps {
+        uint256 xRow; // calldata offset of the window's first pixel
+        uint256 kRow; // memory address of the window's first tap's weights
+        uint256 out; // memory address of the position's first output
+        uint256 rows; // window rows inside the input
+        uint256 cols; // window columns inside the input
+        uint256 rowBytes; // input bytes per image row (W C 32)
+        uint256 kRowBytes; // kernel bytes per kernel row (KW C M 32)
+        uint256 pixelBytes; // C 32
+        uint256 multiplier; // M
+    }
+
+    /// @dev For every tap (dy, dx) of the window and j < C M:
+    ///      `out[j] += x[pixel(dy, dx) + j / M] * kernel[tap(dy, dx) + j]`. Wrapping add/mul are
+    ///      exact here: the sums are bounded by the check in `forward`.
+    function _taps(Taps memory t) private pure {
+        assembly ("memory-safe") {
+            // One tap: x values at calldata xp (C of them), weights at memory kp (C M), outputs at op.
+            function tap(xp, kp, op, pixelBytes, m) {
+                for { let end := add(xp, pixelBytes) } lt(xp, end) { xp := add(xp, 0x20) } {
+                    let v := calldataload(xp)
+                    for { let k := 0 } lt(k, m) { k := add(k, 1) } {
+                        mstore(op, add(mload(op), mul(v, mload(kp))))
+                        op := add(op, 0x20)
+                        kp := add(kp, 0x20)
                     }
                 }
+            }
+            let pixelBytes := mload(add(t, 0xe0))
+            let m := mload(add(t, 0x100))
+            let depthBytes := mul(pixelBytes, m)
+            let xRow := mload(t)
+            let kRow := mload(add(t, 0x20))
+            for { let dy := 0 } lt(dy, mload(add(t, 0x60))) { dy := add(dy, 1) } {
+                let xp := xRow
+                let kp := kRow
+                for { let dx := 0 } lt(dx, mload(add(t, 0x80))) { dx := add(dx, 1) } {
+                    tap(xp, kp, mload(add(t, 0x40)), pixelBytes, m)
+                    xp := add(xp, pixelBytes)
+                    kp := add(kp, depthBytes)
+                }
+                xRow := add(xRow, mload(add(t, 0xa0)))
+                kRow := add(kRow, mload(add(t, 0xc0)))
             }
         }
     }

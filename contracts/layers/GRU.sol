@@ -29,7 +29,7 @@ contract GRULayer is RecurrentLayer {
             int256 z = _activate(c.recurrentActivation, xz[j] + hz[j], frac);
             int256 hh = _candidate(c, xz, hz, j, frac);
             // One rounding for the blend, as the emulator: rescale(z*h + (1-z)*hh, 2F, F).
-            h[j] = _fromProducts(z * h[j] + (int256(1 << frac) - z) * hh, frac);
+            h[j] = _mulAdd(z, h[j], int256(1 << frac) - z, hh, frac);
         }
     }
 

@@ -45,7 +45,7 @@ contract LSTMLayer is RecurrentLayer {
         int256 i = _activate(gate, z[j], frac);
         int256 f = _activate(gate, z[u + j], frac);
         int256 g = _activate(act, z[2 * u + j], frac);
-        next = _fromProducts(f * cell[j] + i * g, frac);
+        next = _mulAdd(f, cell[j], i, g, frac);
         cell[j] = next;
     }
 }

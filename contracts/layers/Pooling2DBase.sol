@@ -44,9 +44,16 @@ abstract contract Pooling2DBase is LayerBase {
         _expectSize(inputs, 0, c.height * c.width * c.channels);
         output = new int256[](c.outHeight * c.outWidth * c.channels);
         Window memory w;
+        int256[] calldata x = inputs[0];
+        uint256 xBase; // calldata offset of x[0]
+        uint256 out; // memory address of the current position's first output
+        assembly ("memory-safe") {
+            xBase := x.offset
+            out := add(output, 0x20)
+        }
         unchecked {
             // Geometry values are small and the window is clipped to the input, so the int256
-            // casts are exact and every index stays in range.
+            // casts are exact and every pointer stays inside the input and the output.
             for (uint256 oy = 0; oy < c.outHeight; ++oy) {
                 int256 top = int256(oy * c.strideY) - int256(c.padTop);
                 w.y0 = top < 0 ? 0 : uint256(top);
@@ -55,21 +62,17 @@ abstract contract Pooling2DBase is LayerBase {
                     int256 left = int256(ox * c.strideX) - int256(c.padLeft);
                     w.x0 = left < 0 ? 0 : uint256(left);
                     w.x1 = uint256(_minInt(left + int256(c.poolWidth), int256(c.width)));
-                    uint256 out = (oy * c.outWidth + ox) * c.channels;
-                    for (uint256 ch = 0; ch < c.channels; ++ch) {
-                        output[out + ch] = _pool(inputs[0], c, w, ch);
-                    }
+                    _pool(xBase, c, w, out);
+                    out += c.channels * 32;
                 }
             }
         }
     }
 
-    /// @notice The pooled value of channel `ch` over window `w` (at least one cell).
-    function _pool(int256[] calldata x, Config memory c, Window memory w, uint256 ch)
-        internal
-        pure
-        virtual
-        returns (int256);
+    /// @notice Pools every channel of window `w` (at least one cell) into the C values at
+    ///         memory `out`.
+    /// @param xBase calldata offset of the input's first value.
+    function _pool(uint256 xBase, Config memory c, Window memory w, uint256 out) internal pure virtual;
 
     function _minInt(int256 a, int256 b) private pure returns (int256) {
         return a < b ? a : b;

@@ -46,6 +46,8 @@ abstract contract RecurrentLayer is LayerBase {
 
     /// @notice The input has `length` values: not a whole number of steps of `inputDim` features.
     error SequenceLengthMismatch(uint256 length, uint256 inputDim);
+    /// @notice A gate product `a * b + c * d` has an operand of 2^126 or more (2^-F scale).
+    error GateOperandTooLarge(int256 a, int256 b, int256 c, int256 d);
     /// @notice Activation code `kind` cannot run inside a recurrent cell (softmax or unknown).
     error UnsupportedRecurrentActivation(uint256 kind);
 
@@ -123,14 +125,30 @@ abstract contract RecurrentLayer is LayerBase {
         }
     }
 
-    /// @notice `rescale(a * b, 2F, F)`: the product of two activations (checked).
+    /// @notice `rescale(a * b, 2F, F)`: the product of two activations back to 2^-F.
     function _mul(int256 a, int256 b, uint256 frac) internal pure returns (int256) {
-        return _fromProducts(a * b, frac);
+        return _mulAdd(a, b, 0, 0, frac);
     }
 
-    /// @notice `rescale(v, 2F, F)`: a sum of products of two activations back to 2^-F, rounded once.
-    function _fromProducts(int256 v, uint256 frac) internal pure returns (int256) {
-        return FixedMath.rescaleInt(v, int256(2 * frac), int256(frac));
+    /// @notice `rescale(a * b + c * d, 2F, F)`, one rounding (half up) for the sum of products.
+    /// @dev Reverts `GateOperandTooLarge` unless every operand is below 2^126 in magnitude: then
+    ///      each product is below 2^252 and their sum (plus the rounding half) below 2^254, so the
+    ///      unchecked arithmetic is exact. Gates and states are far smaller (|v| <= 2^F for
+    ///      sigmoid/tanh gates); only absurd inputs reach the bound.
+    function _mulAdd(int256 a, int256 b, int256 c, int256 d, uint256 frac) internal pure returns (int256 v) {
+        bool tooLarge;
+        // Equivalent to: if any |operand| >= 2^126 revert; v = rescaleInt(a*b + c*d, 2F, F).
+        assembly ("memory-safe") {
+            let limit := shl(126, 1)
+            // |v| < 2^126  <=>  v + 2^126 < 2^127 as an unsigned number.
+            tooLarge := or(
+                or(iszero(lt(add(a, limit), shl(127, 1))), iszero(lt(add(b, limit), shl(127, 1)))),
+                or(iszero(lt(add(c, limit), shl(127, 1))), iszero(lt(add(d, limit), shl(127, 1))))
+            )
+            v := add(mul(a, b), mul(c, d))
+            if frac { v := sar(frac, add(v, shl(sub(frac, 1), 1))) } // F <= 64 (FixedMath.MAX_FRAC)
+        }
+        if (tooLarge) revert GateOperandTooLarge(a, b, c, d);
     }
 
     /// @dev Both kernels and the bias into memory, plus the per-step vectors.

@@ -43,6 +43,8 @@ abstract contract SpatialBase is LayerBase {
         uint256 filters; // 0x1a0: filters of the layer (lanes past it are padding)
     }
 
+    /// @notice The kernel at `offset` has `actual` stored bytes; the layer's shape needs `expected`.
+    error KernelSizeMismatch(uint256 offset, uint256 expected, uint256 actual);
     /// @notice An activation of magnitude `maxAbs` could overflow an exact int256 sum over the
     ///         kernel (the largest allowed is `limit`). Unreachable for real models.
     error ActivationsTooLarge(uint256 maxAbs, uint256 limit);
@@ -88,7 +90,8 @@ abstract contract SpatialBase is LayerBase {
         if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert UnsupportedWeightBits(weightBits);
         uint256 limit;
         for (uint256 slot = weightBits * 4 < 64 ? 64 : weightBits * 4; slot <= 256; slot *= 2) {
-            limit = ((1 << (slot - 1)) - 1) / (1 << (weightBits - 1)) / (rows == 0 ? 1 : rows);
+            // 256-bit slots stop at 2^254 so that rounding `S + 2^(d-1)` cannot overflow either.
+            limit = ((slot == 256 ? 1 << 254 : 1 << (slot - 1)) - 1) / (1 << (weightBits - 1)) / (rows == 0 ? 1 : rows);
             if (maxAbs <= limit) {
                 s.slotBits = slot;
                 s.groups = slot / weightBits;
@@ -142,11 +145,26 @@ abstract contract SpatialBase is LayerBase {
                 let a1 := mload(add(acc, 0x20))
                 let a2 := mload(add(acc, 0x40))
                 let a3 := mload(add(acc, 0x60))
-                // One input value and its row's G expanded words (step = 32 G bytes) per round.
-                for { let end := add(xp, n) } lt(xp, end) {
-                    xp := add(xp, 0x20)
-                    wp := add(wp, step)
+                // Two input values and their rows' G expanded words (step = 32 G bytes) per round.
+                let end := add(xp, n)
+                for {} lt(add(xp, 0x20), end) {
+                    xp := add(xp, 0x40)
+                    wp := add(wp, shl(1, step))
                 } {
+                    let x := calldataload(xp)
+                    a0 := add(a0, mul(x, mload(wp)))
+                    a1 := add(a1, mul(x, mload(add(wp, 0x20))))
+                    a2 := add(a2, mul(x, mload(add(wp, 0x40))))
+                    a3 := add(a3, mul(x, mload(add(wp, 0x60))))
+                    x := calldataload(add(xp, 0x20))
+                    let w := add(wp, step)
+                    a0 := add(a0, mul(x, mload(w)))
+                    a1 := add(a1, mul(x, mload(add(w, 0x20))))
+                    a2 := add(a2, mul(x, mload(add(w, 0x40))))
+                    a3 := add(a3, mul(x, mload(add(w, 0x60))))
+                }
+                if lt(xp, end) {
+                    // The odd last row.
                     let x := calldataload(xp)
                     a0 := add(a0, mul(x, mload(wp)))
                     a1 := add(a1, mul(x, mload(add(wp, 0x20))))
@@ -222,17 +240,49 @@ abstract contract SpatialBase is LayerBase {
                 b[j] = FixedMath.rescaleInt(b[j], bias.fracBits, f);
             }
         }
-        int256 from = f + kernelFrac;
-        uint256 j = 0;
-        for (uint256 i = 0; i < output.length; ++i) {
-            // Checked add: the sums are exact (see `_swar`) and the biases small; an overflow
-            // reverts rather than differ from the emulator.
-            output[i] = FixedMath.rescaleInt(output[i], from, f) + b[j];
-            unchecked {
-                // j cycles through 0 .. channels - 1 (the channel of output i).
-                if (++j == channels) j = 0;
+        _rescaleAddBias(output, f + kernelFrac, f, b);
+        Activations.activate(output, activation, frac, channels);
+    }
+
+    /// @notice `output[i] = rescale(output[i], from, to) + bias[i % bias.length]`, in place.
+    /// @dev Equivalent to `FixedMath.rescaleInt(v, from, to) + bias[j]` (left shift, or
+    ///      `(v + 2^(d-1)) >> d` rounding half up; 0 past d = 254), with the bias addition
+    ///      checked (Panic 0x11 on overflow, as Solidity's checked `+`). `v + 2^(d-1)` cannot
+    ///      overflow: every exact sum is below 2^254 in magnitude (see `_swar`).
+    function _rescaleAddBias(int256[] memory output, int256 from, int256 to, int256[] memory bias) internal pure {
+        assembly ("memory-safe") {
+            let up := 0 // left shift (from <= to)
+            let d := 0 // right shift (from > to)
+            if sgt(from, to) { d := sub(from, to) }
+            if iszero(d) { up := sub(to, from) }
+            let half := 0
+            if d { half := shl(sub(d, 1), 1) }
+            let p := add(output, 0x20)
+            let end := add(p, shl(5, mload(output)))
+            let first := add(bias, 0x20)
+            let last := add(first, shl(5, mload(bias)))
+            let q := first
+            for {} lt(p, end) { p := add(p, 0x20) } {
+                let v := mload(p)
+                switch gt(d, 254)
+                case 1 { v := 0 }
+                default {
+                    switch d
+                    case 0 { v := shl(up, v) }
+                    default { v := sar(d, add(v, half)) }
+                }
+                let c := mload(q)
+                let r := add(v, c)
+                // Signed overflow iff (r < v) differs from (c < 0).
+                if iszero(eq(slt(r, v), slt(c, 0))) {
+                    mstore(0, shl(224, 0x4e487b71)) // Panic(uint256)
+                    mstore(4, 0x11) // arithmetic overflow
+                    revert(0, 0x24)
+                }
+                mstore(p, r)
+                q := add(q, 0x20)
+                if eq(q, last) { q := first }
             }
         }
-        Activations.activate(output, activation, frac, channels);
     }
 }

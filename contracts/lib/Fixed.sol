@@ -151,14 +151,17 @@ library FixedMath {
             k = y >> 64; // floor
             uint256 f = uint256(y - (k << 64)); // in [0, 2^64)
             uint256 r = (f * LN2_Q64) >> 64; // f * ln 2 < 0.7 * 2^64
-            total = ONE_Q64;
-            uint256 term = ONE_Q64;
             // term <= 2^64 and r < 2^64: term * r < 2^128; terms shrink by r/n < 0.7, so the
             // loop ends within ~25 rounds and total < 2 * 2^64.
-            for (uint256 n = 1; ; ++n) {
-                term = ((term * r) >> 64) / n;
-                if (term == 0) break;
-                total += term;
+            // Equivalent to: total = term = 2^64; for n = 1, 2, ...: term = ((term * r) >> 64) / n;
+            // stop when term == 0; total += term.
+            assembly ("memory-safe") {
+                total := ONE_Q64
+                let term := div(shr(64, mul(ONE_Q64, r)), 1)
+                for { let n := 2 } term { n := add(n, 1) } {
+                    total := add(total, term)
+                    term := div(shr(64, mul(term, r)), n)
+                }
             }
         }
     }

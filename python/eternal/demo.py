@@ -107,6 +107,7 @@ def _pipeline(rpc_url: str, precision: str, samples: int | None, out: Path, phas
         "transactions": deployed.transactions,
         "gas_used": deployed.gas_used,
         "predict_gas": gas,
+        "phase_gas": deployed.phase_gas,
         "test_images": int(len(x_test)),
         "keras_accuracy": float(np.mean(keras_pred == y_test)),
         "chain_accuracy": float(np.mean(chain_pred == y_test)),
@@ -115,8 +116,7 @@ def _pipeline(rpc_url: str, precision: str, samples: int | None, out: Path, phas
         "chain_equals_emulator": bit_exact,
         "phases": {name: round(seconds, 3) for name, seconds in phases.seconds},
     }
-    phase_gas = getattr(deployed, "phase_gas", None) or {"whole deployment": deployed.gas_used}
-    write_figure(out / "report.png", x_test, y_test, keras_pred, chain_pred, phase_gas)
+    write_figure(out / "report.png", x_test, y_test, keras_pred, chain_pred, deployed.phase_gas)
     write_markdown(out / "report.md", "report.png", _rows(summary), phases.seconds)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
@@ -139,6 +139,7 @@ def _rows(summary: dict) -> list[tuple[str, str]]:
         ("precision", summary["precision"]),
         ("parameters / weight bytes", f"{summary['params']:,} / {summary['weight_bytes']:,}"),
         ("deployment gas (transactions)", f"{summary['gas_used']:,} ({summary['transactions']})"),
+        *[(f"  gas: {phase}", f"{gas:,}") for phase, gas in summary["phase_gas"].items()],
         ("predict gas (one image)", f"{summary['predict_gas']:,}"),
         ("Keras accuracy", f"{summary['keras_accuracy']:.4f} on {summary['test_images']} test images"),
         ("on-chain accuracy", f"{summary['chain_accuracy']:.4f}"),

@@ -58,7 +58,7 @@ GAS_CONSTRUCT_BASE = 250_000
 GAS_FINALIZE_BASE = 250_000  # measured 183k for a one-page model
 PAGES_TX_BASE_GAS = 60_000  # appendPages call overhead: 21,000 + dispatch + event + state checks
 SAFETY_GAS = 100_000  # headroom under a transaction's gas limit
-LAYER_BATCH_SHARE = 0.6  # of the per-transaction gas limit, for one addLayers batch
+LAYER_BATCH_SHARE = 0.3  # of the per-transaction gas limit, for one addLayers batch (estimable)
 RECEIPT_TIMEOUT = 300
 
 
@@ -109,6 +109,7 @@ class DeployResult:
     pages: int
     layers: int
     phase_seconds: dict
+    phase_gas: dict  # gas of the mined transactions per phase (implementations, model, layers, ...)
 
 
 def load_model_input(source, precision: str | None = None) -> dict:
@@ -166,6 +167,20 @@ def phase_gas(plan: dict, gas_limit: int = TX_GAS_CAP) -> dict:
                    "gas": graph_gas + pages_gas},
         "finalize": {"transactions": 1, "gas": GAS_FINALIZE_BASE + 2_000 * (len(plan["pages"]) + len(plan["graph_chunks"]))},
     }
+
+
+PHASE_NAMES = {"impl": "layer implementations (once per chain)", "model": "EternalModel", "layers": "layer clones",
+               "construct": "construct", "graph": "graph bytes", "pages": "weight pages", "finalize": "finalize"}
+
+
+def gas_by_phase(transactions) -> dict[str, int]:
+    """Gas of mined transactions grouped by phase (the step name before ':'), in deployment order."""
+    totals = {name: 0 for name in PHASE_NAMES.values()}
+    for tx in transactions:
+        if tx.mined:
+            phase = PHASE_NAMES.get(tx.step.split(":")[0], tx.step.split(":")[0])
+            totals[phase] = totals.get(phase, 0) + tx.gas_used
+    return {name: gas for name, gas in totals.items() if gas}
 
 
 class ModelDeployer:
@@ -235,7 +250,12 @@ class ModelDeployer:
         fees = self._fee_fields()
         return fees.get("maxFeePerGas", fees.get("gasPrice"))
 
-    def _estimate(self, to: str | None, data: str, what: str) -> int:
+    def _estimate(self, to: str | None, data: str, what: str, modelled: int | None = None) -> int:
+        """``eth_estimateGas``, or ``modelled`` when the node refuses to estimate near the cap.
+
+        Hardhat estimates with headroom (about 3x the gas used) and refuses anything
+        over the per-transaction cap, so big but valid transactions cannot be estimated.
+        """
         # An explicit gas cap: some nodes otherwise estimate with more than EIP-7825 allows.
         tx = {"from": self.address, "data": data, "gas": self.gas_limit}
         if to:
@@ -243,7 +263,10 @@ class ModelDeployer:
         try:
             return self.w3.eth.estimate_gas(tx)
         except Exception as exc:
-            raise TransactionFailed(f"{what} would fail: {revert_reason(exc)}") from None
+            reason = revert_reason(exc)
+            if modelled is not None and "cap" in reason:
+                return modelled
+            raise TransactionFailed(f"{what} would fail: {reason}") from None
 
     def _gas_from_estimate(self, estimate: int, what: str) -> int:
         if estimate > self.gas_limit:
@@ -461,8 +484,9 @@ class ModelDeployer:
             impls = [implementations[layer["contract"]] if layer["contract"] else "0x" + "00" * 20 for layer in chosen]
             data = model.encode_abi("addLayers", args=[impls, [layer["config"] for layer in chosen]])
             what = f"addLayers for layers {start}-{last}"
+            modelled = sum(GAS_PER_LAYER + GAS_PER_CONFIG_BYTE * len(layer["config"]) for layer in chosen)
             steps.append((f"layers:{start}-{last}", model.address, data,
-                          self._gas_from_estimate(self._estimate(model.address, data, what), what), 0))
+                          self._gas_from_estimate(self._estimate(model.address, data, what, modelled), what), 0))
 
         def mined(step, receipt, size):
             self._say(f"{step:<24} ({receipt['gasUsed']:,} gas)")
@@ -506,8 +530,9 @@ class ModelDeployer:
         for index in range(graph_stored // PAGE_SIZE if graph_stored < plan["graph_bytes"] else len(chunks), len(chunks)):
             data = model.encode_abi("appendGraph", args=[chunks[index]])
             what = f"appendGraph chunk {index}"
-            steps.append((f"graph:{index}", model.address, data,
-                          self._gas_from_estimate(self._estimate(model.address, data, what), what), len(chunks[index])))
+            modelled = GAS_PER_PAGE + len(chunks[index]) * GAS_PER_WEIGHT_BYTE
+            estimate = self._estimate(model.address, data, what, modelled)
+            steps.append((f"graph:{index}", model.address, data, self._gas_from_estimate(estimate, what), len(chunks[index])))
         if pages_stored < len(pages):
             base, per_page = self._page_gas_model(model, pages, pages_stored)
             if base + per_page + SAFETY_GAS > self.gas_limit:
@@ -645,6 +670,7 @@ class ModelDeployer:
             pages=len(plan["pages"]),
             layers=len(plan["layers"]),
             phase_seconds=phase_seconds,
+            phase_gas=gas_by_phase(journal_state.steps.values()),
         )
         self.journal.finish(address)
         self._say(f"model {model_hash} finalised at {address}")

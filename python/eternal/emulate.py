@@ -116,8 +116,8 @@ def compare_with_keras(export: dict, model, batches) -> dict:
     """How far the fixed-point model is from a Keras model on the same float inputs.
 
     Returns:
-        ``{"max_abs_diff": float, "argmax_agreement": fraction of samples whose argmax over the
-        last axis agrees, for every output, "per_output": [max abs diff per output]}``.
+        ``{"max_abs_diff": float, "argmax_agreement": fraction of samples whose argmax (of each
+        output, flattened) agrees for every output, "per_output": [max abs diff per output]}``.
     """
     batches = [np.asarray(b, dtype=np.float64) for b in (batches if isinstance(batches, (list, tuple)) else [batches])]
     result = emulate(export, batches)

@@ -46,6 +46,10 @@ def _make_layer(keras, layer: dict):
         return keras.layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, name=name)
     if class_name == "ZeroPadding2D":
         config["padding"] = tuple(tuple(row) for row in config["padding"])
+    if class_name == "Dropout":
+        config.setdefault("rate", 0.0)  # the identity at inference; the graph keeps no rate
+    if class_name == "Concatenate":
+        config["axis"] = int(config["axis"]) + 1  # the graph does not count the batch axis; Keras does
     if class_name == "Reshape":
         config["target_shape"] = tuple(config["target_shape"])
     cls = getattr(keras.layers, class_name, None)

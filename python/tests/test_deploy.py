@@ -332,3 +332,30 @@ def test_verify_catches_every_kind_of_tampering(hardhat_node, w3, workdir, expor
     codes[dense] = codes[dense][:-1] + bytes([codes[dense][-1] ^ 1])
     assert failing(dataclasses.replace(good, layer_code=codes)) == {"layer configs"}
     assert "page count" in failing(dataclasses.replace(good, page_sizes=good.page_sizes[:-1], page_hashes=good.page_hashes[:-1]))
+
+
+def test_deep_model_spans_graph_chunks_and_layer_batches(hardhat_node, w3, workdir):
+    import keras
+
+    from eternal.export import ModelExporter
+    from eternal.onchain import deployment_plan
+
+    keras.utils.set_random_seed(40)
+    model = keras.Sequential([keras.Input((4,), name="x")] + [keras.layers.Dense(4, activation="relu") for _ in range(90)],
+                             name="deep")
+    export = ModelExporter("int16").export_model(model)
+    plan = deployment_plan(export)
+    assert len(plan["graph_chunks"]) >= 2
+    result = cli("deploy", _save(export, workdir / "deep.json"), "--json", journal=workdir / "j13", rpc=hardhat_node.url)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert check_model(read_model(w3, out["address"]), export).ok
+    # 91 layers need more than one addLayers batch at 30% of the per-transaction cap.
+    assert out["transactions"] >= 2 + 2 + 1 + len(plan["graph_chunks"]) + 1 + 1
+
+
+def _save(export, path):
+    from eternal.export import save_export
+
+    save_export(export, path)
+    return path

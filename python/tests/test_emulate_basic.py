@@ -109,3 +109,134 @@ def test_activation_fixture_is_current():
 
     committed = json.loads((ROOT / "test" / "fixtures" / "numbers" / "activations.json").read_text())
     assert committed == json.loads(json.dumps(make_activation_fixtures.build()))
+
+
+# --- the emulator on Dense and the simple layers ------------------------------------------------
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from fixture_cases import basic  # noqa: E402
+
+from eternal.emulate import EmulationError, Emulator, compare_with_keras, emulate_sample  # noqa: E402
+from eternal.fixedpoint import quantise_activations  # noqa: E402
+
+CASES = sorted(basic.CASES)
+# Absolute tolerance to Keras' float outputs, per weight precision (int32 as in the issue).
+KERAS_TOLERANCE = {"int32": 1e-4, "int16": 1e-2, "int8": 0.15}
+
+
+def keras_package(version):
+    if version == "2":
+        import tf_keras
+
+        return tf_keras
+    import keras
+
+    return keras
+
+
+@pytest.fixture(scope="module", params=["3", "2"], ids=["keras3", "keras2"])
+def K(request):
+    return keras_package(request.param)
+
+
+def build_case(K, name):
+    import random
+
+    random.seed(1234)
+    np.random.seed(1234)
+    K.utils.set_random_seed(1234)
+    return basic.CASES[name](K)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_emulator_matches_keras_at_int32(K, name):
+    from eternal.export import ModelExporter
+
+    model, inputs = build_case(K, name)
+    export = ModelExporter("int32").export_model(model)
+    report = compare_with_keras(export, model, inputs)
+    assert report["max_abs_diff"] <= KERAS_TOLERANCE["int32"], report
+    assert report["argmax_agreement"] == 1.0, report
+
+
+@pytest.mark.parametrize("precision", ["int16", "int8"])
+@pytest.mark.parametrize("name", ["dense_wide", "merge_layers", "relu_layers", "rescaling_batchnorm"])
+def test_emulator_within_tolerance_at_narrow_weights(name, precision):
+    from eternal.export import ModelExporter
+
+    K = keras_package("3")
+    model, inputs = build_case(K, name)
+    export = ModelExporter(precision).export_model(model)
+    assert compare_with_keras(export, model, inputs)["max_abs_diff"] <= KERAS_TOLERANCE[precision]
+
+
+@pytest.mark.parametrize("suffix", ["", "_int16", "_int8"])
+@pytest.mark.parametrize("name", CASES)
+def test_committed_fixture_matches_emulator(name, suffix):
+    """test/fixtures/<case>.json (checked on chain by test/layers/Dense.test.js) is current."""
+    path = ROOT / "test" / "fixtures" / f"{name}{suffix}.json"
+    fixture = json.loads(path.read_text())
+    from eternal.export import ModelExporter
+
+    model, _ = build_case(keras_package("3"), name)
+    export = ModelExporter(fixture["precision"]).export_model(model)
+    assert export["hashes"] == fixture["hashes"]
+    emulator = Emulator(export)
+    for sample in fixture["samples"]:
+        got = emulator.run([np.array([int(v) for v in x], dtype=object) for x in sample["inputs"]])
+        assert [[str(int(v)) for v in out.ravel()] for out in got] == sample["expected"]
+
+
+def test_identity_layers_reshape_and_pass_through():
+    from eternal.export import ModelExporter
+
+    model, inputs = build_case(keras_package("3"), "dense_no_bias_3d")
+    export = ModelExporter("int32").export_model(model)
+    frac = export["graph"]["activation_frac_bits"]
+    outputs = emulate_sample(export, [quantise_activations(inputs[0], frac)])
+    assert outputs[0].shape == (3, 2)  # Reshape((3, 4)) then Dense(2) on 3 positions
+    names = [layer["class_name"] for layer in export["graph"]["layers"]]
+    assert {"Flatten", "Dropout", "Reshape"} <= set(names)
+
+
+def test_emulator_input_errors():
+    from eternal.export import ModelExporter
+
+    model, inputs = build_case(keras_package("3"), "dense_relu")
+    export = ModelExporter("int32").export_model(model)
+    with pytest.raises(EmulationError, match="takes 1 inputs, got 2"):
+        emulate_sample(export, [inputs[0], inputs[0]])
+    with pytest.raises(EmulationError, match="expected 16 values"):
+        emulate_sample(export, [np.zeros(15, dtype=object)])
+
+
+def test_dense_refuses_inputs_the_chain_refuses():
+    """DenseLayer reverts DenseInputTooLarge when sum|x| >= 2^95; the emulator raises the same."""
+    from eternal.export import ModelExporter
+    from eternal.layers.dense import DenseInputTooLargeError
+
+    model, _ = build_case(keras_package("3"), "dense_relu")
+    export = ModelExporter("int32").export_model(model)
+    x = np.zeros(16, dtype=object)
+    x[0], x[1] = 1 << 94, -(1 << 94)
+    with pytest.raises(DenseInputTooLargeError, match="at least 2\\^95"):
+        emulate_sample(export, [x])
+    x[1] = -(1 << 94) + 1
+    emulate_sample(export, [x])  # just under the limit: runs
+
+
+def test_abi_configs_decode_to_the_documented_fields():
+    from eth_abi import decode
+
+    from eternal.export import ModelExporter
+    from eternal.onchain import decompress_config, deployment_plan
+
+    model, _ = build_case(keras_package("3"), "merge_layers")
+    export = ModelExporter("int32").export_model(model)
+    plan = deployment_plan(export)
+    configs = {layer["name"]: decompress_config(layer["config"]) for layer in plan["layers"]}
+    dense = decode(["uint256"] * 6 + ["(uint256,uint256,int256)"] * 2, configs["a"])
+    assert dense[:6] == (24, 32, 6, 8, 1, 3)  # F, bits, rows, units, positions, tanh
+    cat = decode(["uint256", "uint256", "uint256", "uint256[]"], configs["cat"])
+    assert cat == (24, 32, 1, (8, 8, 6))
+    assert decode(["uint256"] * 3, configs["add"]) == (24, 32, 8)

@@ -48,8 +48,8 @@ def dense_wide(K):
 
 def dense_no_bias_3d(K):
     # Dense on a (4, 6) input: 4 positions share the kernel; no bias; then Flatten and Dropout.
-    layers = [K.layers.Dense(3, use_bias=False, activation="tanh", name="dense"), K.layers.Flatten(),
-              K.layers.Dropout(0.5), K.layers.Reshape((3, 4)), K.layers.Dense(2, name="out")]
+    layers = [K.layers.Dense(3, use_bias=False, activation="tanh", name="dense"), K.layers.Flatten(name="flatten"),
+              K.layers.Dropout(0.5, name="dropout"), K.layers.Reshape((3, 4), name="reshape"), K.layers.Dense(2, name="out")]
     return _sequential(K, (4, 6), layers, "dense_no_bias_3d", 12), _floats(12, (4, 6))
 
 

@@ -63,6 +63,13 @@ def lstm_sequences_backwards_nobias(K):
     return _model(K, (4, 2), [layer], "lstm_seq_back", 4), _floats(4, (4, 2))
 
 
+def lstm_relu_linear_gates(K):
+    # Unbounded activations: exercises relu/linear in the cell, and (in test/layers/LSTM.test.js)
+    # the GateOperandTooLarge guard with huge inputs.
+    layer = K.layers.LSTM(3, activation="relu", recurrent_activation="linear", name="lstm")
+    return _model(K, (3, 2), [layer], "lstm_relu_linear", 11, scale=0.3), _floats(11, (3, 2))
+
+
 def gru(K):
     layer = K.layers.GRU(4, name="gru")
     return _model(K, (5, 3), [layer], "gru", 5), _floats(5, (5, 3))
@@ -103,6 +110,7 @@ CASES = {
     "simple_rnn_linear_nobias": simple_rnn_linear,
     "lstm": lstm,
     "lstm_seq_backwards_nobias": lstm_sequences_backwards_nobias,
+    "lstm_relu_linear_gates": lstm_relu_linear_gates,
     "gru": gru,
     "gru_seq_backwards": gru_sequences_backwards,
     "embedding": embedding,

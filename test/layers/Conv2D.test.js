@@ -60,7 +60,7 @@ async function handMade(kit, bits, shape) {
 
 /** Largest |x| for which `slot`-bit SWAR slots stay exact (SpatialBase._swar). */
 function slotLimit(slot, bits, rows) {
-  return ((1n << BigInt(slot - 1)) - 1n) / (1n << BigInt(bits - 1)) / BigInt(rows);
+  return ((1n << BigInt(slot === 256 ? 254 : slot - 1)) - 1n) / (1n << BigInt(bits - 1)) / BigInt(rows);
 }
 
 describe("Conv2DLayer", function () {
@@ -101,6 +101,17 @@ describe("Conv2DLayer", function () {
     await expect(layer.forward([x], pages))
       .to.be.revertedWithCustomError(layer, "ActivationsTooLarge")
       .withArgs(1n << 255n, slotLimit(256, 16, rows));
+  });
+
+  it("reverts KernelSizeMismatch for a kernel of the wrong size, UnsupportedWeightBits for L = 12", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    // 2x2x1 input, 1x1 kernel, 3 filters at int32: one block of 1 row = 32 bytes.
+    const geometry = [24, 32, 2, 2, 1, 1, 1, 3, 1, 1, 0, 0, 2, 2, 0];
+    const wrong = await cloneLayer(kit, "Conv2DLayer", CONV_TYPES, [...geometry, [0, 64, 31], [0, 0, 0]]);
+    await expect(wrong.forward([[1n, 2n, 3n, 4n]], [])).to.be.revertedWithCustomError(wrong, "KernelSizeMismatch").withArgs(0, 32, 64);
+    geometry[1] = 12;
+    const odd = await cloneLayer(kit, "Conv2DLayer", CONV_TYPES, [...geometry, [0, 32, 11], [0, 0, 0]]);
+    await expect(odd.forward([[1n, 2n, 3n, 4n]], [])).to.be.revertedWithCustomError(odd, "UnsupportedWeightBits").withArgs(12);
   });
 
   it("reverts on a wrong input count or size", async function () {

@@ -3,7 +3,10 @@
 const { expect } = require("chai");
 const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { readFixture, fixturesUsing, deployLayerKit, instantiate, runSample, bigs } = require("./runLayers");
+const {
+  readFixture, fixturesUsing, deployLayerKit, instantiate, runSample, bigs,
+  blockedKernel, plainTensor, splitPages, rescale, randomInts,
+} = require("./runLayers");
 
 const CONTRACTS = ["DenseLayer", "ActivationLayer", "ReLULayer", "LeakyReLULayer", "SoftmaxLayer", "RescalingLayer",
   "BatchNormalizationLayer", "AddLayer", "MultiplyLayer", "ConcatenateLayer"];
@@ -64,6 +67,40 @@ describe("DenseLayer", function () {
         expect(await run()).to.deep.equal(expected);
       }
     });
+  }
+
+  // Random kernels against a BigInt reference: every width, both slot widths (64-bit for small
+  // inputs, 128-bit once sum|x| >= 2^(63-L)), unrolled rounds and tails (37 rows), paired int32
+  // blocks with an odd block count (20 units at int32 = 3 blocks), several positions, kernel
+  // scales on both sides of 0.
+  for (const bits of [8, 16, 32]) {
+    for (const [inputBits, kernelFrac] of [[20, bits - 1], [70, -3]]) {
+      it(`matches a BigInt reference: int${bits}, |x| < 2^${inputBits}, kernel frac ${kernelFrac}`, async function () {
+        const kit = await loadFixture(deployKit);
+        const [rows, units, positions, F] = [37, 20, 2, 24];
+        const q = randomInts(rows * units, bits, bits + inputBits);
+        const b = randomInts(units, bits, 3 * bits);
+        const kernel = blockedKernel(q, rows, units, bits);
+        const bias = plainTensor(b, bits);
+        const size = ethers.dataLength(kernel);
+        const config = abi.encode(HEADER_TYPES, [F, bits, rows, units, positions, 0, [0, size, kernelFrac], [size, ethers.dataLength(bias), 5]]);
+        const receipt = await (await kit.harness.clone(await kit.implementations.DenseLayer.getAddress(), config)).wait();
+        const layer = kit.harness.interface.parseLog(receipt.logs[0]).args.layer;
+        const written = await (await kit.harness.writePages(splitPages(ethers.concat([kernel, bias])))).wait();
+        const pages = [...kit.harness.interface.parseLog(written.logs[written.logs.length - 1]).args.pages];
+        const x = randomInts(rows * positions, inputBits, 77 + inputBits);
+        const expected = [];
+        for (let p = 0; p < positions; p++) {
+          for (let j = 0; j < units; j++) {
+            let sum = 0n;
+            for (let r = 0; r < rows; r++) sum += x[p * rows + r] * q[r * units + j];
+            expected.push(rescale(sum, F + kernelFrac, F) + rescale(b[j], 5, F));
+          }
+        }
+        const [output] = await kit.harness.measure(layer, [x], pages);
+        expect([...output]).to.deep.equal(expected);
+      });
+    }
   }
 
   it("reverts DenseInputTooLarge when sum|x| reaches 2^95", async function () {

@@ -4,7 +4,8 @@ const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { fixtureVariants, deploySequenceFixture, expectSamplesExact, forwardGas } = require("./sequence");
 
-const NAMES = [...fixtureVariants("lstm"), ...fixtureVariants("lstm_seq_backwards_nobias")];
+const NAMES = [...fixtureVariants("lstm"), ...fixtureVariants("lstm_seq_backwards_nobias"), ...fixtureVariants("lstm_relu_linear_gates")];
+const UNBOUNDED = "lstm_relu_linear_gates"; // relu activation, linear gates
 
 describe("LSTMLayer", function () {
   // loadFixture needs one named function per snapshot.
@@ -26,6 +27,13 @@ describe("LSTMLayer", function () {
     const steps = 9;
     const input = Array.from({ length: steps * Number(config.inputDim) }, (_, i) => BigInt(i % 5 - 2) << 23n);
     expect((await layer.forward([input], pages)).length).to.equal(config.returnSequences ? steps * units : units);
+  });
+
+  it("reverts GateOperandTooLarge when an unbounded gate passes 2^126 (not for merely large ones)", async function () {
+    const { layer, pages, config } = await loadFixture(deployers[UNBOUNDED]);
+    const steps = (magnitude) => Array.from({ length: Number(config.inputDim) }, (_, i) => (i % 2 ? -magnitude : magnitude));
+    await layer.forward([steps(1n << 40n)], pages); // gates ~2^38, products ~2^90: fine
+    await expect(layer.forward([steps(1n << 160n)], pages)).to.be.revertedWithCustomError(layer, "GateOperandTooLarge");
   });
 
   it("reverts SequenceLengthMismatch when the input is not whole steps", async function () {

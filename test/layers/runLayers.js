@@ -74,4 +74,61 @@ async function runSample(kit, plan, instance, inputs) {
 
 const bigs = (strings) => strings.map((s) => BigInt(s));
 
-module.exports = { readFixture, fixturesUsing, deployLayerKit, instantiate, runSample, bigs };
+/** Blocked kernel bytes (docs/FORMAT.md) of a rows x units matrix `q` (row-major BigInt array). */
+function blockedKernel(q, rows, units, bits) {
+  const lanes = 256 / bits;
+  const blocks = Math.ceil(units / lanes);
+  const words = [];
+  for (let k = 0; k < blocks; k++) {
+    for (let r = 0; r < rows; r++) {
+      let word = 0n;
+      for (let j = 0; j < lanes; j++) {
+        const col = k * lanes + j;
+        const v = col < units ? q[r * units + col] : 0n;
+        word = (word << BigInt(bits)) + v + (1n << BigInt(bits - 1));
+      }
+      words.push(ethers.toBeHex(word, 32));
+    }
+  }
+  return ethers.concat(words);
+}
+
+/** Plain tensor bytes: big-endian offset binary, padded to whole words. */
+function plainTensor(q, bits) {
+  const hex = q.map((v) => ethers.toBeHex(v + (1n << BigInt(bits - 1)), bits / 8).slice(2)).join("");
+  return "0x" + hex.padEnd(Math.max(64, Math.ceil(hex.length / 64) * 64), "0");
+}
+
+/** The stream cut into 24,575-byte pages. */
+function splitPages(stream) {
+  const data = ethers.getBytes(stream);
+  const pages = [];
+  for (let i = 0; i < data.length; i += 24575) pages.push(ethers.hexlify(data.slice(i, i + 24575)));
+  return pages;
+}
+
+/** docs/FORMAT.md rescale: shift left, or round half up (flooring shift). */
+function rescale(v, from, to) {
+  if (to >= from) return v << BigInt(to - from);
+  const d = BigInt(from - to);
+  return (v + (1n << (d - 1n))) >> d;
+}
+
+/** Deterministic pseudo-random BigInts in [-2^(bits-1), 2^(bits-1)) (xorshift32). */
+function randomInts(count, bits, seed) {
+  let state = seed >>> 0 || 1;
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    const r = BigInt(state) * 0x100000000n + BigInt((state * 2654435761) >>> 0);
+    out.push((r % (1n << BigInt(bits))) - (1n << BigInt(bits - 1)));
+  }
+  return out;
+}
+
+module.exports = {
+  readFixture, fixturesUsing, deployLayerKit, instantiate, runSample, bigs,
+  blockedKernel, plainTensor, splitPages, rescale, randomInts,
+};

@@ -7,9 +7,8 @@ With bias ``(2, 3u)`` = (input bias, recurrent bias):
 ``h = rescale(z * h + (2^F - z) * hh, 2F, F)``.
 """
 
-from eternal.fixedpoint import rescale_array
 from eternal.layers.base import register
-from eternal.layers.recurrent_base import Recurrent, activate, gate_product, project
+from eternal.layers.recurrent_base import Recurrent, activate, mul_add, project
 
 
 @register
@@ -33,7 +32,7 @@ class GRU(Recurrent):
         gate = config["recurrent_activation"]
         z = activate(gate, xz[:u] + hz[:u], frac)
         r = activate(gate, xz[u : 2 * u] + hz[u : 2 * u], frac)
-        hh = activate(config["activation"], xz[2 * u :] + gate_product(r, hz[2 * u :], frac), frac)
+        hh = activate(config["activation"], xz[2 * u :] + mul_add(self.where, frac, r, hz[2 * u :]), frac)
         one = 1 << frac
-        h = rescale_array(z * h + (one - z) * hh, 2 * frac, frac)
+        h = mul_add(self.where, frac, z, h, one - z, hh)
         return (h,)

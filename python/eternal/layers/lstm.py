@@ -6,9 +6,8 @@ its own), ``c = rescale(f*c + i*g, 2F, F)``, ``h = rescale(o * activation(c), 2F
 
 import numpy as np
 
-from eternal.fixedpoint import rescale_array
 from eternal.layers.base import register
-from eternal.layers.recurrent_base import Recurrent, activate, gate_product, project
+from eternal.layers.recurrent_base import Recurrent, activate, mul_add, project
 
 
 @register
@@ -30,6 +29,6 @@ class LSTM(Recurrent):
         f = activate(gate, z[u : 2 * u], frac)
         g = activate(config["activation"], z[2 * u : 3 * u], frac)
         o = activate(gate, z[3 * u :], frac)
-        c = rescale_array(f * c + i * g, 2 * frac, frac)
-        h = gate_product(o, activate(config["activation"], c, frac), frac)
+        c = mul_add(self.where, frac, f, c, i, g)
+        h = mul_add(self.where, frac, o, activate(config["activation"], c, frac))
         return (h, c)

@@ -6,7 +6,8 @@ Fixed-point rules of every recurrent step (bit-exact with ``contracts/layers/Rec
   matrix product (input kernel, recurrent kernel) is rescaled to F once, on its own.
 - Biases are rescaled from their ``frac_bits`` to F and added after.
 - A product of two activations (gates) is ``rescale(a * b, 2F, F)``; a sum of
-  such products is rescaled once (``c = rescale(f*c + i*g, 2F, F)``).
+  such products is rescaled once (``c = rescale(f*c + i*g, 2F, F)``). Their
+  operands must be below 2^126 in magnitude (else ModelInputError; the chain reverts).
 - The state starts at zero; ``go_backwards`` walks the steps last to first and,
   as in Keras, returns the sequence in the order it was walked.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from eth_abi import encode
 
+from eternal.errors import ModelInputError
 from eternal.fixedpoint import bits_of, rescale_array, to_ints
 from eternal.layers.base import ACTIVATIONS, LayerType, QTensor, Tensor
 
@@ -56,9 +58,20 @@ def project(vector: np.ndarray, weight: QTensor, frac: int) -> np.ndarray:
     return rescale_array(np.dot(vector, to_ints(weight.values)), frac + weight.frac_bits, frac)
 
 
-def gate_product(a, b, frac: int):
-    """``rescale(a * b, 2F, F)`` element-wise (a product of two activations)."""
-    return rescale_array(a * b, 2 * frac, frac)
+# Operands of gate products must stay below this magnitude (the contracts revert GateOperandTooLarge).
+GATE_OPERAND_LIMIT = 1 << 126
+
+
+def mul_add(where: str, frac: int, a, b, c=0, d=0):
+    """``rescale(a * b + c * d, 2F, F)`` element-wise: products of two activations, one rounding.
+
+    Raises:
+        ModelInputError: an operand is 2^126 or more in magnitude (the chain reverts there).
+    """
+    for operand in (a, b, c, d):
+        if np.any(np.abs(np.asarray(operand, dtype=object)) >= GATE_OPERAND_LIMIT):
+            raise ModelInputError(f"{where}: a gate operand reached 2^126 (2^-{frac} scale); the input is too large")
+    return rescale_array(a * b + c * d, 2 * frac, frac)
 
 
 def activate(name: str, values: np.ndarray, frac: int) -> np.ndarray:
