@@ -21,9 +21,15 @@ COMMANDS = {
 
 
 def guard(run, args) -> int:
-    """Runs a command; an unexpected exception becomes one line and exit code 1."""
+    """Runs a command: an EternalError becomes one line and its exit code, anything
+    unexpected one line and exit code 1."""
+    from eternal.errors import EternalError
+
     try:
         return run(args)
+    except EternalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -25,7 +25,6 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from eternal.errors import EternalError  # noqa: E402
 from eternal.fixedpoint import DEFAULT_PRECISION, PRECISIONS, quantise_activations  # noqa: E402
 
 
@@ -159,11 +158,14 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        summary = run_demo(args.rpc_url, args.precision, args.samples, args.out, args.keep_node, args.quiet or args.json)
-    except EternalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    from eternal.cli import guard
+
+    return guard(run, args)
+
+
+def run(args) -> int:
+    """Runs the demo and prints its summary; exit code 1 if the chain disagrees with Keras or the emulator."""
+    summary = run_demo(args.rpc_url, args.precision, args.samples, args.out, args.keep_node, args.quiet or args.json)
     if args.json:
         print(json.dumps(summary))
     else:

@@ -706,9 +706,6 @@ def run(args) -> int:
             again=args.again, max_pages_per_tx=args.max_pages_per_tx, max_layers_per_tx=args.max_layers_per_tx,
         )
         result = deployer.deploy_model(args.model, args.precision)
-    except EternalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("error: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eternal.errors import EternalError, ExportFileError
+from eternal.errors import ExportFileError
 from eternal.fixedpoint import ACTIVATION_FRAC_BITS, DEFAULT_PRECISION, PRECISIONS, bits_of, quantise_weights
 from eternal.graph import GraphBuilder
 from eternal.hashing import model_hashes
@@ -181,15 +181,18 @@ def main(argv=None) -> int:
     parser.add_argument("-o", "--output", help="export file to write (JSON)")
     parser.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     args = parser.parse_args(argv)
-    try:
-        started = time.perf_counter()
-        export = ModelExporter(args.precision).export_model(args.model)
-        if args.output:
-            save_export(export, args.output)
-        seconds = time.perf_counter() - started
-    except EternalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    from eternal.cli import guard
+
+    return guard(run, args)
+
+
+def run(args) -> int:
+    """Exports, writes the file and prints the summary (or the JSON line)."""
+    started = time.perf_counter()
+    export = ModelExporter(args.precision).export_model(args.model)
+    if args.output:
+        save_export(export, args.output)
+    seconds = time.perf_counter() - started
     if args.json:
         stats = export["stats"]
         print(json.dumps({"hashes": export["hashes"], "layers": stats["layers"], "params": stats["params"], "weight_bytes": stats["weight_bytes"]}))

@@ -157,18 +157,21 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8545)
     parser.add_argument("--hardfork", help="e.g. prague (default: the config's, osaka)")
     args = parser.parse_args(argv)
-    try:
-        compile_contracts()
-        with HardhatNode(args.port, args.hardfork) as node:
-            print(f"Hardhat node at {node.url} (pid {node.pid}, log {node.log_path}); Ctrl-C stops it", flush=True)
-            try:
-                while node.process and node.process.poll() is None:
-                    time.sleep(0.5)
-            except KeyboardInterrupt:
-                pass
-    except EternalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    from eternal.cli import guard
+
+    return guard(run, args)
+
+
+def run(args) -> int:
+    """Runs a node in the foreground until Ctrl-C."""
+    compile_contracts()
+    with HardhatNode(args.port, args.hardfork) as node:
+        print(f"Hardhat node at {node.url} (pid {node.pid}, log {node.log_path}); Ctrl-C stops it", flush=True)
+        try:
+            while node.process and node.process.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
     return 0
 
 

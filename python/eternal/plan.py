@@ -133,16 +133,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    try:
-        inputs = None
-        if args.input:
-            from eternal.predict import load_inputs
+    inputs = None
+    if args.input:
+        from eternal.predict import load_inputs
 
-            inputs = load_inputs([args.input])
-        result = plan_model(args.model, tuple(args.precision or ("int8", "int16", "int32")), args.gas_price, inputs)
-    except EternalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        inputs = load_inputs([args.input])
+    result = plan_model(args.model, tuple(args.precision or ("int8", "int16", "int32")), args.gas_price, inputs)
     if args.json:
         print(json.dumps(result))
     else:

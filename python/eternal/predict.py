@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from eternal.chain import DEFAULT_RPC_URL, TransactionFailed, connect, open_model, revert_reason
-from eternal.errors import EternalError, ModelInputError
+from eternal.errors import ModelInputError
 
 
 class PredictInputError(ModelInputError):
@@ -122,11 +122,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    try:
-        result = predict(connect(args.rpc_url), args.address, load_inputs(args.input))
-    except EternalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    result = predict(connect(args.rpc_url), args.address, load_inputs(args.input))
     single = all(len(sample) == 1 for sample in result["outputs"])
     outputs = [
         (sample[0].ravel().tolist() if single else [o.ravel().tolist() for o in sample]) for sample in result["outputs"]

@@ -42,14 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    try:
-        if not args.output.endswith(".keras"):
-            raise EternalError(f"Output {args.output!r} must end in .keras")
-        model, export = pull_model(connect(args.rpc_url), args.address)
-        model.save(args.output)
-    except EternalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    if not args.output.endswith(".keras"):
+        raise EternalError(f"Output {args.output!r} must end in .keras")
+    model, export = pull_model(connect(args.rpc_url), args.address)
+    model.save(args.output)
     print(f"{args.output}: {export['graph']['name']}, {len(export['graph']['layers'])} layers, model hash {export['hashes']['model']}")
     return 0
 

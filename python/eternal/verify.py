@@ -197,21 +197,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    try:
-        w3 = connect(args.rpc_url)
-        onchain = read_model(w3, args.address, finalised=False)
-        expected = None
-        if args.model:
-            from eternal.deploy import load_model_input
+    w3 = connect(args.rpc_url)
+    onchain = read_model(w3, args.address, finalised=False)
+    expected = None
+    if args.model:
+        from eternal.deploy import load_model_input
 
-            precision = args.precision
-            if precision is None and not str(args.model).endswith(".json"):
-                precision = onchain.graph.get("precision", DEFAULT_PRECISION)
-            expected = load_model_input(args.model, precision)
-        report = check_model(onchain, expected)
-    except EternalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        precision = args.precision
+        if precision is None and not str(args.model).endswith(".json"):
+            precision = onchain.graph.get("precision", DEFAULT_PRECISION)
+        expected = load_model_input(args.model, precision)
+    report = check_model(onchain, expected)
     if args.json:
         print(json.dumps({"ok": report.ok, "address": onchain.address, "chain_id": onchain.chain_id,
                           "model_hash": onchain.committed["model"], "pages": len(onchain.page_sizes),
