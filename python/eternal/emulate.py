@@ -16,7 +16,7 @@ import numpy as np
 from eternal.errors import EternalError
 from eternal.fixedpoint import bits_of, dequantise, quantise_activations
 from eternal.layers import QTensor, lookup
-from eternal.weightstream import decode_tensor
+from eternal.weightstream import layer_tensors
 
 
 class EmulationError(EternalError):
@@ -40,17 +40,7 @@ def layer_weights(export: dict, stream: bytes | None = None) -> list[list[QTenso
     if stream is None:
         stream = base64.b64decode(export["weights"]["data"])
     bits = bits_of(graph["precision"])
-    out = []
-    for layer in graph["layers"]:
-        tensors = []
-        for w in layer["weights"]:
-            data = stream[w["offset"] : w["offset"] + w["size"]]
-            if len(data) != w["size"]:
-                raise EmulationError(f"Layer '{layer['name']}' tensor '{w['name']}': weight bytes end before it does")
-            values = decode_tensor(data, w["shape"], w["layout"], bits)
-            tensors.append(QTensor(values, int(w["frac_bits"])))
-        out.append(tensors)
-    return out
+    return [[QTensor(q, frac) for q, frac in layer_tensors(layer, stream, bits)] for layer in graph["layers"]]
 
 
 class Emulator:

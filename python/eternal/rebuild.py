@@ -14,7 +14,7 @@ import numpy as np
 
 from eternal.errors import EternalError
 from eternal.fixedpoint import bits_of
-from eternal.weightstream import decode_tensor
+from eternal.weightstream import layer_tensors
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -29,14 +29,7 @@ class RebuildError(EternalError):
 
 def layer_arrays(layer: dict, stream: bytes, bits: int) -> list[np.ndarray]:
     """A layer's tensors, decoded and dequantised to float32, in storage order."""
-    arrays = []
-    for tensor in layer["weights"]:
-        data = stream[tensor["offset"] : tensor["offset"] + tensor["size"]]
-        if len(data) != tensor["size"]:
-            raise RebuildError(f"Layer '{layer['name']}' tensor '{tensor['name']}' lies outside the weight stream")
-        q = decode_tensor(data, tensor["shape"], tensor["layout"], bits)
-        arrays.append(np.ldexp(q.astype(np.float64), -int(tensor["frac_bits"])).astype(np.float32))
-    return arrays
+    return [np.ldexp(q.astype(np.float64), -frac).astype(np.float32) for q, frac in layer_tensors(layer, stream, bits)]
 
 
 def _make_layer(keras, layer: dict):

@@ -66,6 +66,19 @@ def decode_tensor(data: bytes, shape, layout: str, bits: int) -> np.ndarray:
     return matrix[:, :out].reshape(shape)
 
 
+def layer_tensors(layer: dict, stream: bytes, bits: int) -> list[tuple[np.ndarray, int]]:
+    """A graph layer's quantised tensors as ``(int64 values in the Keras shape, frac_bits)``."""
+    from eternal.errors import ExportFileError
+
+    tensors = []
+    for tensor in layer["weights"]:
+        data = stream[tensor["offset"] : tensor["offset"] + tensor["size"]]
+        if len(data) != tensor["size"]:
+            raise ExportFileError(f"Layer '{layer['name']}' tensor '{tensor['name']}' lies outside the weight stream")
+        tensors.append((decode_tensor(data, tensor["shape"], tensor["layout"], bits), int(tensor["frac_bits"])))
+    return tensors
+
+
 def split_pages(stream: bytes, page_size: int = PAGE_SIZE) -> list[bytes]:
     """The stream cut into pages of ``page_size`` bytes (the last may be shorter)."""
     return [stream[i : i + page_size] for i in range(0, len(stream), page_size)]
