@@ -5,7 +5,9 @@
 //
 // Inputs are F = 24 fixed point, uniform in [-1, 1]. A 'same' 3x3 conv over 16x16 computes
 // 16 * 16 * 16 outputs of up to 72 taps; MACs count only the taps inside the image (the
-// padding is skipped, not multiplied by zero).
+// padding is skipped, not multiplied by zero). "x Dense" is gas/MAC over Dense's at the same
+// precision. At int8 a weight word holds 32 filters: a 16-filter layer leaves half of every
+// word's lanes empty, so it pays for 2x its MACs (the blocked layout, docs/FORMAT.md).
 const { ethers } = require("hardhat");
 const { blockedBytes, plainBytes, randomInts, geometry } = require("../test/layers/spatial");
 
@@ -62,6 +64,7 @@ async function main() {
     { H: 8, W: 8, C: 32, K: 3, filters: 32, stride: 1, padding: "same" },
   ];
   for (const bits of [32, 16, 8]) {
+    const convRows = [];
     for (const shape of CONVS) {
       const { H, W, C, K, filters, stride, padding } = shape;
       const { macs, OH, OW, top, left } = convMacs(H, W, C, K, filters, stride, padding);
@@ -75,7 +78,7 @@ async function main() {
       const pages = await writeStream(harness, ethers.concat([kernel, bias]));
       const x = randomInts(H * W * C, 2 ** F, 5);
       const [, gas] = await harness.measure(layer, [x], pages);
-      table.push({
+      convRows.push({
         layer: `Conv2D ${H}x${W}x${C} -> ${filters} ${K}x${K} ${padding}`,
         weights: `int${bits}`,
         MACs: macs,
@@ -92,7 +95,9 @@ async function main() {
     ]);
     const pages = await writeStream(harness, ethers.concat([kernel, bias]));
     const [, gas] = await harness.measure(layer, [randomInts(256, 2 ** F, 5)], pages);
-    table.push({ layer: "Dense 256x256", weights: `int${bits}`, MACs: 65536, "forward gas": Number(gas), "gas / MAC": +(Number(gas) / 65536).toFixed(2) });
+    const densePerMac = Number(gas) / 65536;
+    for (const row of convRows) table.push({ ...row, "x Dense": +(row["gas / MAC"] / densePerMac).toFixed(2) });
+    table.push({ layer: "Dense 256x256", weights: `int${bits}`, MACs: 65536, "forward gas": Number(gas), "gas / MAC": +densePerMac.toFixed(2), "x Dense": 1 });
   }
   console.log(`Conv2DLayer vs DenseLayer forward gas, F = ${F}, inputs in [-1, 1], linear, with bias`);
   console.table(table);

@@ -119,14 +119,22 @@ contract DepthwiseConv2DLayer is SpatialBase {
     ///      exact here: the sums are bounded by the check in `forward`.
     function _taps(Taps memory t) private pure {
         assembly ("memory-safe") {
-            // One tap: x values at calldata xp (C of them), weights at memory kp (C M), outputs at op.
-            function tap(xp, kp, op, pixelBytes, m) {
-                for { let end := add(xp, pixelBytes) } lt(xp, end) { xp := add(xp, 0x20) } {
-                    let v := calldataload(xp)
-                    for { let k := 0 } lt(k, m) { k := add(k, 1) } {
-                        mstore(op, add(mload(op), mul(v, mload(kp))))
-                        op := add(op, 0x20)
-                        kp := add(kp, 0x20)
+            // One tap: x values at calldata xp (C of them), weights at memory kp (C M), outputs
+            // at op; value j < C M of the tap multiplies x[j / M] (one flat loop: short inner
+            // loops cost more than their MACs).
+            function tap(xp, kp, op, depthBytes, m) {
+                switch m
+                case 1 {
+                    for { let j := 0 } lt(j, depthBytes) { j := add(j, 0x20) } {
+                        let o := add(op, j)
+                        mstore(o, add(mload(o), mul(calldataload(add(xp, j)), mload(add(kp, j)))))
+                    }
+                }
+                default {
+                    for { let j := 0 } lt(j, depthBytes) { j := add(j, 0x20) } {
+                        let o := add(op, j)
+                        let v := calldataload(add(xp, shl(5, div(shr(5, j), m)))) // x[j / M]
+                        mstore(o, add(mload(o), mul(v, mload(add(kp, j)))))
                     }
                 }
             }
@@ -139,7 +147,7 @@ contract DepthwiseConv2DLayer is SpatialBase {
                 let xp := xRow
                 let kp := kRow
                 for { let dx := 0 } lt(dx, mload(add(t, 0x80))) { dx := add(dx, 1) } {
-                    tap(xp, kp, mload(add(t, 0x40)), pixelBytes, m)
+                    tap(xp, kp, mload(add(t, 0x40)), depthBytes, m)
                     xp := add(xp, pixelBytes)
                     kp := add(kp, depthBytes)
                 }

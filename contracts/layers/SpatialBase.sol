@@ -84,19 +84,21 @@ abstract contract SpatialBase is LayerBase {
 
     /// @notice Picks the narrowest SWAR slot in which every sum over `rows` rows stays exact.
     /// @dev A slot sums S = sum x q over at most `rows` rows with |q| <= 2^(L-1), so
-    ///      |S| <= rows * maxAbs * 2^(L-1); exact while that is at most 2^(S-1) - 1. Slots of at
-    ///      least 4L bits give 4 accumulators per pass.
+    ///      |S| <= rows * maxAbs * 2^(L-1); exact while that is at most 2^(S-1) - 1. Slots of
+    ///      4L bits or more give 4 groups per pass; int32 in 64-bit slots has 2 groups, and the
+    ///      kernel uses its 4 accumulators for two rows at a time instead.
     function _swar(uint256 weightBits, uint256 maxAbs, uint256 rows) internal pure returns (Swar memory s) {
         if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert UnsupportedWeightBits(weightBits);
         uint256 limit;
-        for (uint256 slot = weightBits * 4 < 64 ? 64 : weightBits * 4; slot <= 256; slot *= 2) {
+        // int32 may take 64-bit slots (2 groups: the kernel pairs rows, see `_accumulate`).
+        for (uint256 slot = 64; slot <= 256; slot *= 2) {
             // 256-bit slots stop at 2^254 so that rounding `S + 2^(d-1)` cannot overflow either.
             limit = ((slot == 256 ? 1 << 254 : 1 << (slot - 1)) - 1) / (1 << (weightBits - 1)) / (rows == 0 ? 1 : rows);
             if (maxAbs <= limit) {
                 s.slotBits = slot;
                 s.groups = slot / weightBits;
                 while ((1 << s.groupShift) < s.groups) ++s.groupShift;
-                s.passes = s.groups / 4;
+                s.passes = s.groups < 4 ? 1 : s.groups / 4;
                 return s;
             }
         }
@@ -176,6 +178,35 @@ abstract contract SpatialBase is LayerBase {
                 mstore(add(acc, 0x40), a2)
                 mstore(add(acc, 0x60), a3)
             }
+            // Two groups (int32 in 64-bit slots): the 4 words of a row pair, each with its x.
+            function dot2(xp, wp, n, acc) {
+                let a0 := mload(acc)
+                let a1 := mload(add(acc, 0x20))
+                let a2 := mload(add(acc, 0x40))
+                let a3 := mload(add(acc, 0x60))
+                let end := add(xp, n)
+                for {} lt(add(xp, 0x20), end) {
+                    xp := add(xp, 0x40)
+                    wp := add(wp, 0x80)
+                } {
+                    let x := calldataload(xp)
+                    a0 := add(a0, mul(x, mload(wp)))
+                    a1 := add(a1, mul(x, mload(add(wp, 0x20))))
+                    x := calldataload(add(xp, 0x20))
+                    a2 := add(a2, mul(x, mload(add(wp, 0x40))))
+                    a3 := add(a3, mul(x, mload(add(wp, 0x60))))
+                }
+                if lt(xp, end) {
+                    // The odd last row.
+                    let x := calldataload(xp)
+                    a0 := add(a0, mul(x, mload(wp)))
+                    a1 := add(a1, mul(x, mload(add(wp, 0x20))))
+                }
+                mstore(acc, a0)
+                mstore(add(acc, 0x20), a1)
+                mstore(add(acc, 0x40), a2)
+                mstore(add(acc, 0x60), a3)
+            }
             mstore(run, 0)
             mstore(add(run, 0x20), 0)
             mstore(add(run, 0x40), 0)
@@ -183,10 +214,19 @@ abstract contract SpatialBase is LayerBase {
             {
                 let n := mload(add(run, 0x80))
                 let step := shl(add(5, mload(add(s, 0x40))), 1) // 32 G: expanded bytes per row
+                let paired := lt(mload(add(s, 0x20)), 4) // s.groups == 2
                 for { let k := 0 } lt(k, count) { k := add(k, 1) } {
-                    dot(xStart, wStart, n, step, run)
+                    switch paired
+                    case 0 { dot(xStart, wStart, n, step, run) }
+                    default { dot2(xStart, wStart, n, run) }
                     xStart := add(xStart, mload(add(run, 0x100))) // next image row
                     wStart := add(wStart, mload(add(run, 0x120))) // next kernel row
+                }
+                if paired {
+                    // Even and odd rows summed apart: group 0 = a0 + a2, group 1 = a1 + a3
+                    // (mod 2^256, still exact slot by slot).
+                    mstore(run, add(mload(run), mload(add(run, 0x40))))
+                    mstore(add(run, 0x20), add(mload(add(run, 0x20)), mload(add(run, 0x60))))
                 }
             }
         }
@@ -203,7 +243,9 @@ abstract contract SpatialBase is LayerBase {
             let last := add(mload(add(run, 0x180)), sub(shl(mload(add(s, 0x40)), div(256, slot)), 1)) // first + E - 1
             let row := mload(add(run, 0x160))
             let filters := mload(add(run, 0x1a0))
-            for { let t := 0 } lt(t, 4) { t := add(t, 1) } {
+            let accumulators := mload(add(s, 0x20)) // groups in this pass: min(G, 4)
+            if gt(accumulators, 4) { accumulators := 4 }
+            for { let t := 0 } lt(t, accumulators) { t := add(t, 1) } {
                 let a := mload(add(run, shl(5, t)))
                 // Filter of lane n G + 4 pass + t: last - lane; lanes step by G = s.groups.
                 for { let f := sub(last, add(shl(2, pass), t)) } 1 {} {

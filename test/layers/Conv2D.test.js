@@ -77,7 +77,7 @@ describe("Conv2DLayer", function () {
         const kit = await loadFixture(deploySpatialKit);
         const { layer, pages, rows, size, reference } = await handMade(kit, bits, shape);
         const alternate = (m) => Array.from({ length: size }, (_, i) => (i % 3 === 1 ? -m : m));
-        const narrow = bits === 32 ? 128 : 64;
+        const narrow = 64;
         const inputs = [
           Array(size).fill(0n),
           alternate(1n),
