@@ -9,7 +9,7 @@ import numpy as np
 
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, register
-from eternal.layers.spatial import encode_words, header, tensor_ref
+from eternal.layers.abi import encode_words, header, tensor_ref
 
 
 @register

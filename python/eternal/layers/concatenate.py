@@ -6,7 +6,7 @@ import numpy as np
 from eth_abi import encode
 
 from eternal.layers.base import LayerType, register
-from eternal.layers.spatial import header
+from eternal.layers.abi import header
 
 
 @register

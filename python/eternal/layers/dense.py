@@ -8,7 +8,7 @@ from eternal.activations import apply_activation
 from eternal.errors import EternalError
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, register
-from eternal.layers.spatial import activation_code, encode_words, header, tensor_ref
+from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
 
 
 class DenseInputTooLargeError(EternalError):

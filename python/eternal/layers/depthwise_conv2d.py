@@ -4,7 +4,8 @@ import numpy as np
 
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, ints, register
-from eternal.layers.spatial import activation_code, apply_activation, as_2d, encode_words, header, pad_zeros, tensor_ref, window_geometry
+from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
+from eternal.layers.spatial import apply_activation, as_2d, pad_zeros, window_geometry
 
 
 @register

@@ -10,7 +10,8 @@ import numpy as np
 from eth_abi import encode
 
 from eternal.errors import ModelInputError
-from eternal.fixedpoint import bits_of, rescale, rescale_array, to_ints
+from eternal.fixedpoint import rescale, rescale_array, to_ints
+from eternal.layers.abi import header, tensor_ref
 from eternal.layers.base import LayerType, Tensor, register
 
 CONFIG_ABI = [
@@ -61,10 +62,9 @@ class Embedding(LayerType):
         return encode(
             CONFIG_ABI,
             [
-                int(graph["activation_frac_bits"]),
-                bits_of(graph["precision"]),
+                *header(graph),
                 config["input_dim"],
                 config["output_dim"],
-                (int(table["offset"]), int(table["size"]), int(table["frac_bits"])),
+                tensor_ref(table),
             ],
         )

@@ -7,7 +7,8 @@ changes the shape (1, 1, C), not the flat values.
 import numpy as np
 
 from eternal.layers.base import LayerType, register
-from eternal.layers.spatial import as_2d, divide_round_half_up, encode_words, header
+from eternal.layers.abi import encode_words, header
+from eternal.layers.spatial import as_2d, divide_round_half_up
 
 
 class GlobalPooling2D(LayerType):

@@ -4,7 +4,7 @@ import numpy as np
 
 from eternal.activations import leaky_relu, quantise_multiplier
 from eternal.layers.base import LayerType, canonical_float, register
-from eternal.layers.spatial import encode_words, header
+from eternal.layers.abi import encode_words, header
 
 
 @register

@@ -2,7 +2,7 @@
 
 from eternal.errors import UnsupportedLayerError
 from eternal.layers.base import LayerType
-from eternal.layers.spatial import encode_words, header
+from eternal.layers.abi import encode_words, header
 
 
 class Elementwise(LayerType):

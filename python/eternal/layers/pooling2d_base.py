@@ -8,7 +8,8 @@ the number of valid cells, as Keras does).
 import numpy as np
 
 from eternal.layers.base import LayerType, ints
-from eternal.layers.spatial import as_2d, encode_words, header, pair, window_geometry
+from eternal.layers.abi import encode_words, header
+from eternal.layers.spatial import as_2d, pair, window_geometry
 
 
 class Pooling(LayerType):

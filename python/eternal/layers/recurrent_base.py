@@ -18,7 +18,8 @@ import numpy as np
 from eth_abi import encode
 
 from eternal.errors import ModelInputError
-from eternal.fixedpoint import bits_of, rescale_array, to_ints
+from eternal.fixedpoint import rescale_array, to_ints
+from eternal.layers.abi import activation_code, header, tensor_ref
 from eternal.layers.base import ACTIVATIONS, LayerType, QTensor, Tensor
 
 # Activations a recurrent layer can use on chain (softmax would need a whole-vector pass per gate).
@@ -39,18 +40,6 @@ CONFIG_ABI = [
     "bool",  # useBias
     TENSOR_ABI,  # bias (zeros without bias)
 ]
-
-
-def activation_code(name: str) -> int:
-    """The number a layer contract uses for an activation (its index in ``ACTIVATIONS``)."""
-    return ACTIVATIONS.index(name)
-
-
-def tensor_abi(entry: dict | None) -> tuple[int, int, int]:
-    """A graph weight entry as the ``(offset, size, fracBits)`` triple of a config."""
-    if entry is None:
-        return (0, 0, 0)
-    return (int(entry["offset"]), int(entry["size"]), int(entry["frac_bits"]))
 
 
 def project(vector: np.ndarray, weight: QTensor, frac: int) -> np.ndarray:
@@ -154,17 +143,16 @@ class Recurrent(LayerType):
         return encode(
             CONFIG_ABI,
             [
-                int(graph["activation_frac_bits"]),
-                bits_of(graph["precision"]),
+                *header(graph),
                 int(input_shapes[0][-1]),
                 config["units"],
                 activation_code(config["activation"]),
                 activation_code(config.get("recurrent_activation", "linear")),
                 config["return_sequences"],
                 config["go_backwards"],
-                tensor_abi(tensors["kernel"]),
-                tensor_abi(tensors["recurrent_kernel"]),
+                tensor_ref(tensors["kernel"]),
+                tensor_ref(tensors["recurrent_kernel"]),
                 config["use_bias"],
-                tensor_abi(tensors.get("bias")),
+                tensor_ref(tensors.get("bias")),
             ],
         )

@@ -5,7 +5,7 @@ import numpy as np
 from eternal.activations import quantise_constant, quantise_multiplier
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, canonical_float, register
-from eternal.layers.spatial import encode_words, header
+from eternal.layers.abi import encode_words, header
 
 
 @register

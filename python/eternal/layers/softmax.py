@@ -2,7 +2,7 @@
 
 from eternal.activations import apply_activation
 from eternal.layers.base import LayerType, register
-from eternal.layers.spatial import encode_words, header
+from eternal.layers.abi import encode_words, header
 
 
 @register

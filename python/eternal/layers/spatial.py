@@ -1,5 +1,5 @@
-"""What the spatial layers (convolutions, pooling, padding) share: window geometry,
-integer division and the ABI config pieces, identical to the Solidity contracts.
+"""What the spatial layers (convolutions, pooling, padding) share: window geometry and
+integer division, identical to the Solidity contracts.
 
 Every spatial tensor is channels last; a 1D layer is its 2D twin with height 1.
 """
@@ -9,9 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from eth_abi import encode
 
-from eternal.fixedpoint import bits_of
 
 
 def window_geometry(size: int, window: int, stride: int, padding: str) -> tuple[int, int]:
@@ -56,42 +54,6 @@ def pad_zeros(x: np.ndarray, top: int, bottom: int, left: int, right: int) -> np
     out = np.zeros((height + top + bottom, width + left + right, channels), dtype=object)
     out[top : top + height, left : left + width, :] = x
     return out
-
-
-def activation_code(name: str) -> int:
-    """The activation's number in configs (``Activations.sol``; ``activations.CODES``)."""
-    from eternal.activations import CODES
-
-    return CODES[name]
-
-
-def header(graph: dict) -> list:
-    """``(activationFracBits, weightBits)``, the start of every layer config."""
-    return [int(graph["activation_frac_bits"]), bits_of(graph["precision"])]
-
-
-def tensor_ref(tensor: dict | None) -> tuple[int, int, int]:
-    """A weight tensor as ``(offset, size, fracBits)`` (zeros when absent)."""
-    if tensor is None:
-        return (0, 0, 0)
-    return (int(tensor["offset"]), int(tensor["size"]), int(tensor["frac_bits"]))
-
-
-def encode_words(values: list) -> bytes:
-    """ABI encoding of a list of uint256/int256/(uint256,uint256,int256) values."""
-    types = []
-    flat = []
-    for value in values:
-        if isinstance(value, tuple):
-            types.append("(uint256,uint256,int256)")
-        elif isinstance(value, bool):
-            types.append("bool")
-        elif value < 0:
-            types.append("int256")
-        else:
-            types.append("uint256")
-        flat.append(value)
-    return encode(types, flat)
 
 
 def apply_activation(name: str, values: np.ndarray, frac: int) -> np.ndarray:

@@ -3,7 +3,8 @@
 import numpy as np
 
 from eternal.layers.base import LayerType, register
-from eternal.layers.spatial import as_2d, encode_words, header, pad_zeros
+from eternal.layers.abi import encode_words, header
+from eternal.layers.spatial import as_2d, pad_zeros
 
 
 @register
