@@ -170,12 +170,12 @@ def run(args) -> int:
         print(json.dumps(summary))
     else:
         for name, value in _rows(summary):
-            print(f"{name:<40} {value}")
+            print(f"{name:<46} {value}")
         for name, seconds in summary["phases"].items():
-            print(f"{'time: ' + name:<40} {seconds:.2f} s")
-        print(f"{'report':<40} {args.out / 'report.md'}, {args.out / 'report.png'}")
+            print(f"{'time: ' + name:<46} {seconds:.2f} s")
+        print(f"{'report':<46} {args.out / 'report.md'}, {args.out / 'report.png'}")
         if "node_pid" in summary:
-            print(f"{'node left running':<40} {summary['rpc_url']} (PID {summary['node_pid']}; stop it with kill)")
+            print(f"{'node left running':<46} {summary['rpc_url']} (PID {summary['node_pid']}; stop it with kill)")
     return 0 if summary["argmax_differences"] == 0 and summary["chain_equals_emulator"] else 1
 
 

@@ -14,11 +14,14 @@ def write_figure(path: Path, images: np.ndarray, labels, keras_pred, chain_pred,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    shown = min(8, len(images))
+    # The first test images, and up to two the chain gets wrong (so a mistake shows too).
+    wrong = [int(i) for i in np.flatnonzero(np.asarray(chain_pred) != np.asarray(labels))[:2]]
+    picked = ([i for i in range(len(images)) if i not in wrong][: 8 - len(wrong)] + wrong)[:8]
+    shown = len(picked)
     figure = plt.figure(figsize=(12, 5.2))
     grid = figure.add_gridspec(2, shown, height_ratios=[1, 1.3])
-    for k in range(shown):
-        axis = figure.add_subplot(grid[0, k])
+    for column, k in enumerate(picked):
+        axis = figure.add_subplot(grid[0, column])
         axis.imshow(images[k].reshape(8, 8), cmap="gray_r")
         colour = "green" if chain_pred[k] == labels[k] else "red"
         axis.set_title(f"label {labels[k]}\nKeras {keras_pred[k]} · chain {chain_pred[k]}", fontsize=9, color=colour)
