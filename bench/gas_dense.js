@@ -5,8 +5,9 @@
 //   node_modules/.bin/hardhat run bench/gas_dense.js
 //
 // Inputs are F = 24 fixed point, uniform in [-a, a]. The SWAR kernel takes 64-bit slots when
-// sum|x| < 2^(63-L) and 128-bit slots otherwise: with a = 1, sum|x| ~ 2^31 (just inside the
-// int32 bound); with a = 4 int32 takes the 128-bit path.
+// sum|x| < 2^(63-L); past that, 64-bit slots run by run when the rows split into runs (sum|x| <
+// 2^(63-L) each) of at least 8 rows on average, else 128-bit slots: with a = 1, sum|x| ~ 2^31
+// (just inside the int32 bound); with a = 4 int32 takes 64-bit slots in runs.
 const { ethers } = require("hardhat");
 const { blockedKernel, plainTensor, splitPages, randomInts } = require("../test/layers/runLayers");
 
@@ -37,12 +38,21 @@ async function main() {
     for (const amplitude of [1, 4]) {
       const x = randomInts(ROWS, 16, 5).map((v) => (v * BigInt(Math.round(amplitude * 2 ** F))) >> 15n);
       const absSum = x.reduce((a, v) => a + (v < 0n ? -v : v), 0n);
-      const slot = absSum < 1n << BigInt(63 - bits) ? 64 : 128;
+      const limit = 1n << BigInt(63 - bits);
+      let slot = absSum < limit ? "64-bit" : "128-bit";
+      if (absSum >= limit && x.every((v) => (v < 0n ? -v : v) < limit)) {
+        let run = 0n, runs = 1; // greedy runs with sum|x| < limit, as DenseLayer._runs
+        for (const v of x) {
+          run += v < 0n ? -v : v;
+          if (run >= limit) [runs, run] = [runs + 1, v < 0n ? -v : v];
+        }
+        if (runs * 8 <= x.length) slot = `64-bit, ${runs} runs`;
+      }
       const [, gas] = await harness.measure(layer, [x], pages);
       rows.push({
         weights: `int${bits}`,
         inputs: `[-${amplitude}, ${amplitude}]`,
-        slots: `${slot}-bit`,
+        slots: slot,
         pages: pages.length,
         "forward gas": Number(gas),
         "gas / MAC": +(Number(gas) / (ROWS * UNITS)).toFixed(2),

@@ -20,8 +20,10 @@ BEGIN, END = "// BEGIN GENERATED KERNELS", "// END GENERATED KERNELS"
 INDENT = " " * 12
 # Rows summed before each accumulator update (fewer SWAP/POP pairs; 4 overflows the stack).
 ROWS_PER_UPDATE = int(os.environ.get("ROWS_PER_UPDATE", "2"))
+# Rows per loop round of the int32 pair kernel (two rows per accumulator update).
+PAIR_ROUND = int(os.environ.get("PAIR_ROUND", "32"))
 # Rows per loop round (the loop test and pointer bumps are paid once per round).
-ROUND = int(os.environ.get("ROUND", "16"))
+ROUND = int(os.environ.get("ROUND", "32"))
 
 
 def tree(terms: list[str]) -> str:
@@ -56,12 +58,13 @@ def kernel(name: str, shifts: list[int], rows_per_update: int) -> str:
         lines.append("}")
         return lines
 
-    round_lines = [line for r in range(ROUND // rows_per_update) for line in body(rows_per_update, 32 * rows_per_update * r)]
+    span = ROUND // rows_per_update * rows_per_update  # rows per round
+    round_lines = [line for r in range(span // rows_per_update) for line in body(rows_per_update, 32 * rows_per_update * r)]
     stores = len(shifts) > 4  # too many to return on the stack: they go to memory at `s`
     header = (f"function {name}(p, q, end, mask, s) {{\n    let {', '.join(accumulators)}" if stores
               else f"function {name}(p, q, end, mask) -> {', '.join(accumulators)} {{")
     out = [header,
-           f"    for {{}} lt(add(p, 0x{32 * ROUND - 32:x}), end) {{ p := add(p, 0x{32 * ROUND:x}) q := add(q, 0x{32 * ROUND:x}) }} {{"]
+           f"    for {{}} lt(add(p, 0x{32 * span - 32:x}), end) {{ p := add(p, 0x{32 * span:x}) q := add(q, 0x{32 * span:x}) }} {{"]
     out += ["        " + line for line in round_lines]
     out += ["    }", "    for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {"]
     out += ["        " + line for line in body(1, 0)]
@@ -73,8 +76,8 @@ def kernel(name: str, shifts: list[int], rows_per_update: int) -> str:
 
 
 def pair_kernel() -> str:
-    """int32 in 64-bit slots, two blocks at once (the second `bb` bytes on): each input load
-    feeds 16 MACs; two rows per accumulator update."""
+    """int32 in 64-bit slots, two blocks at once (the second at `p2`, walked alongside `p`): each
+    input load feeds 16 MACs; two rows per accumulator update."""
     def rows(offset: int) -> list[str]:
         return ["{",
                 f"    let x0 := calldataload({at('q', offset)})",
@@ -83,8 +86,8 @@ def pair_kernel() -> str:
                 f"    let w1 := mload({at('p', offset + 32)})",
                 "    a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)",
                 "    a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)",
-                f"    w0 := mload(add({at('p', offset)}, bb))",
-                f"    w1 := mload(add({at('p', offset + 32)}, bb))",
+                f"    w0 := mload({at('p2', offset)})",
+                f"    w1 := mload({at('p2', offset + 32)})",
                 "    a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)",
                 "    a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)",
                 "}"]
@@ -92,15 +95,18 @@ def pair_kernel() -> str:
     def row(offset: int) -> list[str]:
         return ["{", f"    let x := calldataload({at('q', offset)})", f"    let w := mload({at('p', offset)})",
                 "    a0 := add(mul(x, and(w, mask)), a0)", "    a1 := add(mul(x, and(shr(32, w), mask)), a1)",
-                f"    w := mload(add({at('p', offset)}, bb))",
+                f"    w := mload({at('p2', offset)})",
                 "    a2 := add(mul(x, and(w, mask)), a2)", "    a3 := add(mul(x, and(shr(32, w), mask)), a3)", "}"]
 
-    body = [line for offset in range(0, 32 * ROUND, 64) for line in rows(offset)] if ROWS_PER_UPDATE == 2 else \
-        [line for offset in range(0, 32 * ROUND, 32) for line in row(offset)]
-    out = ["function mac32pair(p, q, end, mask, bb) -> a0, a1, a2, a3 {",
-           f"    for {{}} lt(add(p, 0x{32 * ROUND - 32:x}), end) {{ p := add(p, 0x{32 * ROUND:x}) q := add(q, 0x{32 * ROUND:x}) }} {{"]
+    body = [line for offset in range(0, 32 * PAIR_ROUND, 64) for line in rows(offset)]
+    out = ["function mac32pair(p, q, end, mask, p2) -> a0, a1, a2, a3 {",
+           f"    for {{}} lt(add(p, 0x{32 * PAIR_ROUND - 32:x}), end) {{ p := add(p, 0x{32 * PAIR_ROUND:x}) p2 := add(p2, 0x{32 * PAIR_ROUND:x}) q := add(q, 0x{32 * PAIR_ROUND:x}) }} {{"]
     out += ["        " + line for line in body]
-    out += ["    }", "    for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {"]
+    # Row runs (long inputs) end anywhere: the leftover rows go by four, by two, then one.
+    for step in (4, 2):
+        out += ["    }", f"    for {{}} lt(add(p, 0x{32 * step - 32:x}), end) {{ p := add(p, 0x{32 * step:x}) p2 := add(p2, 0x{32 * step:x}) q := add(q, 0x{32 * step:x}) }} {{"]
+        out += ["        " + line for offset in range(0, 32 * step, 64) for line in rows(offset)]
+    out += ["    }", "    for {} lt(p, end) { p := add(p, 0x20) p2 := add(p2, 0x20) q := add(q, 0x20) } {"]
     out += ["        " + line for line in row(0)]
     out += ["    }", "}"]
     return "\n".join(out)
@@ -119,10 +125,11 @@ PLANS = {
 
 
 def dispatch() -> str:
-    """``sweep(p, q, end, mask, key, out, last)``: every pass of one block (``key`` = L << 8 | S),
-    spilled into ``out`` from lane ``last`` down."""
+    """``sweep(p, q, end, mask, key, out, last)``: every pass of one block (``key`` = more << 16 |
+    L << 8 | S; ``more`` = 1 adds to ``out`` instead of storing), spilled into ``out`` from lane
+    ``last`` down."""
     lines = ["function sweep(p, q, end, mask, key, out, last) {",
-             "    switch key"]
+             "    switch and(key, 0xffff) // L << 8 | S"]
     for (bits, slot), passes in PLANS.items():
         lines.append(f"    case 0x{(bits << 8) | slot:x} {{")
         for pass_index, (name, shifts) in enumerate(passes):
@@ -136,7 +143,7 @@ def dispatch() -> str:
             for g in range(len(shifts)):
                 group = pass_index * len(passes[0][1]) + g
                 value = f"mload({at('s', 32 * g)})" if len(shifts) > 4 else f"a{g}"
-                lines.append(f"            spill({value}, sub(last, {group}), 0x{(bits << 8) | slot:x}, out)")
+                lines.append(f"            spill({value}, sub(last, {group}), key, out)")
             lines.append("        }")
         lines.append("    }")
     lines.append("}")

@@ -15,7 +15,9 @@ import {WeightPages} from "../lib/WeightPages.sol";
 ///      lanes `g, g + G, g + 2G, ...` (G = S/L) are masked into S-bit slots, so one MUL adds
 ///      `x * u` to 256/S outputs at once. A slot ends holding `sum_r x_r u_rj`, exact while
 ///      `sum|x| * (2^L - 1) < 2^(S-1)`: per position the layer takes S = 64 when
-///      `sum|x| < 2^(63-L)`, else S = 128 (`sum|x| < 2^95` always suffices; above, it reverts).
+///      `sum|x| < 2^(63-L)`; past that, S = 64 run by run when the rows split into runs of at least
+///      8 rows on average with `sum|x| < 2^(63-L)` each (the runs' lane sums are added), else
+///      S = 128 (`sum|x| < 2^95` always suffices; above, it reverts).
 ///      Then `sum_r x_r q_rj = slot - 2^(L-1) sum_r x_r`, exactly the emulator's integer sum.
 ///      Weights stream block by block (int32: two blocks at a time) into one reused buffer.
 contract DenseLayer is LayerBase {
@@ -40,6 +42,7 @@ contract DenseLayer is LayerBase {
         int256[] bias; // on the activation scale
         int256[] correction; // per position: 2^(L-1) * sum x
         uint256[] slotBits; // per position: 64 or 128
+        uint256[][] runs; // per position: ends of the row runs summed one after another (last = rows)
         int256[] sums; // lane sums of the blocks in the buffer
         bytes buffer; // `span` blocks of weights, reused
     }
@@ -94,11 +97,12 @@ contract DenseLayer is LayerBase {
         _rescaleAll(w.bias, c.bias.fracBits, int256(c.frac));
         w.correction = new int256[](c.positions);
         w.slotBits = new uint256[](c.positions);
+        w.runs = new uint256[][](c.positions);
         for (uint256 p; p < c.positions; ++p) {
             (int256 sum, uint256 absSum) = _sums(x, p * c.rows, c.rows);
             if (absSum >= 1 << 95) revert DenseInputTooLarge(p, absSum);
             w.correction[p] = sum << (c.bits - 1);
-            w.slotBits[p] = absSum < 1 << (63 - c.bits) ? 64 : 128;
+            (w.slotBits[p], w.runs[p]) = _plan(x, p * c.rows, c.rows, absSum, 1 << (63 - c.bits));
         }
         uint256 xBase;
         assembly ("memory-safe") {
@@ -116,7 +120,7 @@ contract DenseLayer is LayerBase {
         int256 shift = c.kernel.fracBits; // sums have F + kernelFrac fractional bits
         for (uint256 p; p < c.positions; ++p) {
             int256[] memory sums = w.sums;
-            _blockSums(w.buffer, w.blockBytes, n, w.xBase + p * w.blockBytes, c.bits, w.slotBits[p], sums);
+            _blockSums(w.buffer, w.blockBytes, n, w.xBase + p * w.blockBytes, c.bits, w.slotBits[p], w.runs[p], sums);
             int256 correction = w.correction[p];
             int256[] memory bias = w.bias;
             uint256 at = p * c.units + first;
@@ -171,9 +175,67 @@ contract DenseLayer is LayerBase {
         }
     }
 
+    /// @dev Slot width and row runs of one position whose inputs sum to `absSum` in magnitude:
+    ///      64-bit slots over all rows when `absSum < limit` (= 2^(63-L)); else, when the rows split
+    ///      into runs of at least 8 rows on average, each with sum|x| < limit, 64-bit slots run by
+    ///      run (each run's slots exact; the runs' lane sums are added); else 128-bit slots.
+    function _plan(int256[] calldata x, uint256 start, uint256 n, uint256 absSum, uint256 limit)
+        private
+        pure
+        returns (uint256 slot, uint256[] memory ends)
+    {
+        if (absSum >= limit) {
+            ends = _runs(x, start, n, limit);
+            // 8: a run's spills cost about what 64-bit instead of 128-bit slots save on 8 rows.
+            if (ends.length != 0 && ends.length * 8 <= n) return (64, ends);
+        }
+        ends = new uint256[](1);
+        ends[0] = n;
+        slot = absSum < limit ? 64 : 128;
+    }
+
+    /// @dev Greedy split of `x[start .. start + n)` into runs with sum|x| < `limit`: the ends of the
+    ///      runs (the last is n), or none when one |x| alone reaches `limit`.
+    function _runs(int256[] calldata x, uint256 start, uint256 n, uint256 limit)
+        private
+        pure
+        returns (uint256[] memory ends)
+    {
+        // Equivalent to: run = 0; for each r: if |x_r| >= limit return []; run += |x_r|;
+        //   if run >= limit { ends.push(r); run = |x_r| } ; ends.push(n).
+        // No overflow: run < limit + |x_r| < 2^64 (limit <= 2^55, each |x_r| < limit).
+        assembly ("memory-safe") {
+            ends := mload(0x40)
+            let count := 0
+            let run := 0
+            let p := add(x.offset, shl(5, start))
+            for { let r := 0 } lt(r, n) { r := add(r, 1) } {
+                let v := calldataload(add(p, shl(5, r)))
+                let s := sar(255, v) // 0 or -1
+                let m := sub(xor(v, s), s) // |v| (2^255 for the int256 minimum)
+                if iszero(lt(m, limit)) {
+                    count := not(0) // marks "no runs"
+                    break
+                }
+                run := add(run, m)
+                if iszero(lt(run, limit)) {
+                    count := add(count, 1)
+                    mstore(add(ends, shl(5, count)), r) // the run ends before row r
+                    run := m
+                }
+            }
+            count := add(count, 1) // no runs: not(0) + 1 = 0
+            if count { mstore(add(ends, shl(5, count)), n) }
+            mstore(ends, count)
+            mstore(0x40, add(ends, shl(5, add(count, 1))))
+        }
+    }
+
     /// @dev For `blockCount` (1 or 2) consecutive blocks of weights at `buffer` (each `blockBytes` long)
     ///      and the input row at calldata `xPtr`, writes `sums[b * E + j] = sum_r x_r * u_rj` for
-    ///      lane j of block b (j = 0 is a word's most significant lane). `slot` is 64 or 128.
+    ///      lane j of block b (j = 0 is a word's most significant lane). `slot` is 64 or 128; the
+    ///      rows are summed run by run (`runs`: run ends, the last is the row count), each run's
+    ///      slots spilled and added to `sums`.
     function _blockSums(
         bytes memory buffer,
         uint256 blockBytes,
@@ -181,6 +243,7 @@ contract DenseLayer is LayerBase {
         uint256 xPtr,
         uint256 bits,
         uint256 slot,
+        uint256[] memory runs,
         int256[] memory sums
     ) private pure {
         // Equivalent to: for each block b, lane j: sums[b*E + j] =
@@ -188,7 +251,7 @@ contract DenseLayer is LayerBase {
         assembly ("memory-safe") {
             // BEGIN GENERATED KERNELS (scripts/gen_dense_kernels.py; do not edit by hand)
             function mac32x64(p, q, end, mask) -> a0, a1 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -250,6 +313,70 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
@@ -264,7 +391,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac32x128(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -340,6 +467,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
@@ -358,7 +565,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac16x64(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -434,6 +641,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
@@ -452,7 +739,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac16x128a(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -528,6 +815,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
@@ -546,7 +913,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac16x128b(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -622,6 +989,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
                         a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
@@ -640,7 +1087,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac8x64a(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -716,6 +1163,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
@@ -734,7 +1261,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac8x64b(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -810,6 +1337,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
                         a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
@@ -828,7 +1435,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac8x128a(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -904,6 +1511,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
@@ -922,7 +1609,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac8x128b(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -998,6 +1685,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
                         a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
@@ -1016,7 +1783,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac8x128c(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -1092,6 +1859,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
                         a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
@@ -1110,7 +1957,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac8x128d(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -1186,6 +2033,86 @@ contract DenseLayer is LayerBase {
                         let w0 := mload(add(p, 0x1c0))
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
+                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
                         a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
@@ -1203,8 +2130,8 @@ contract DenseLayer is LayerBase {
                     }
                 }
             }
-            function mac32pair(p, q, end, mask, bb) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
+            function mac32pair(p, q, end, mask, p2) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) p2 := add(p2, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let x1 := calldataload(add(q, 0x20))
@@ -1212,8 +2139,8 @@ contract DenseLayer is LayerBase {
                         let w1 := mload(add(p, 0x20))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        w0 := mload(add(p, bb))
-                        w1 := mload(add(add(p, 0x20), bb))
+                        w0 := mload(p2)
+                        w1 := mload(add(p2, 0x20))
                         a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
                         a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
                     }
@@ -1224,8 +2151,8 @@ contract DenseLayer is LayerBase {
                         let w1 := mload(add(p, 0x60))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        w0 := mload(add(add(p, 0x40), bb))
-                        w1 := mload(add(add(p, 0x60), bb))
+                        w0 := mload(add(p2, 0x40))
+                        w1 := mload(add(p2, 0x60))
                         a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
                         a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
                     }
@@ -1236,8 +2163,8 @@ contract DenseLayer is LayerBase {
                         let w1 := mload(add(p, 0xa0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        w0 := mload(add(add(p, 0x80), bb))
-                        w1 := mload(add(add(p, 0xa0), bb))
+                        w0 := mload(add(p2, 0x80))
+                        w1 := mload(add(p2, 0xa0))
                         a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
                         a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
                     }
@@ -1248,8 +2175,8 @@ contract DenseLayer is LayerBase {
                         let w1 := mload(add(p, 0xe0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        w0 := mload(add(add(p, 0xc0), bb))
-                        w1 := mload(add(add(p, 0xe0), bb))
+                        w0 := mload(add(p2, 0xc0))
+                        w1 := mload(add(p2, 0xe0))
                         a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
                         a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
                     }
@@ -1260,8 +2187,8 @@ contract DenseLayer is LayerBase {
                         let w1 := mload(add(p, 0x120))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        w0 := mload(add(add(p, 0x100), bb))
-                        w1 := mload(add(add(p, 0x120), bb))
+                        w0 := mload(add(p2, 0x100))
+                        w1 := mload(add(p2, 0x120))
                         a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
                         a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
                     }
@@ -1272,8 +2199,8 @@ contract DenseLayer is LayerBase {
                         let w1 := mload(add(p, 0x160))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        w0 := mload(add(add(p, 0x140), bb))
-                        w1 := mload(add(add(p, 0x160), bb))
+                        w0 := mload(add(p2, 0x140))
+                        w1 := mload(add(p2, 0x160))
                         a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
                         a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
                     }
@@ -1284,8 +2211,8 @@ contract DenseLayer is LayerBase {
                         let w1 := mload(add(p, 0x1a0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        w0 := mload(add(add(p, 0x180), bb))
-                        w1 := mload(add(add(p, 0x1a0), bb))
+                        w0 := mload(add(p2, 0x180))
+                        w1 := mload(add(p2, 0x1a0))
                         a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
                         a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
                     }
@@ -1296,163 +2223,324 @@ contract DenseLayer is LayerBase {
                         let w1 := mload(add(p, 0x1e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        w0 := mload(add(add(p, 0x1c0), bb))
-                        w1 := mload(add(add(p, 0x1e0), bb))
+                        w0 := mload(add(p2, 0x1c0))
+                        w1 := mload(add(p2, 0x1e0))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let x1 := calldataload(add(q, 0x220))
+                        let w0 := mload(add(p, 0x200))
+                        let w1 := mload(add(p, 0x220))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p2, 0x200))
+                        w1 := mload(add(p2, 0x220))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let x1 := calldataload(add(q, 0x260))
+                        let w0 := mload(add(p, 0x240))
+                        let w1 := mload(add(p, 0x260))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p2, 0x240))
+                        w1 := mload(add(p2, 0x260))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w0 := mload(add(p, 0x280))
+                        let w1 := mload(add(p, 0x2a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p2, 0x280))
+                        w1 := mload(add(p2, 0x2a0))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let w1 := mload(add(p, 0x2e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p2, 0x2c0))
+                        w1 := mload(add(p2, 0x2e0))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let x1 := calldataload(add(q, 0x320))
+                        let w0 := mload(add(p, 0x300))
+                        let w1 := mload(add(p, 0x320))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p2, 0x300))
+                        w1 := mload(add(p2, 0x320))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let x1 := calldataload(add(q, 0x360))
+                        let w0 := mload(add(p, 0x340))
+                        let w1 := mload(add(p, 0x360))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p2, 0x340))
+                        w1 := mload(add(p2, 0x360))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w0 := mload(add(p, 0x380))
+                        let w1 := mload(add(p, 0x3a0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p2, 0x380))
+                        w1 := mload(add(p2, 0x3a0))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let w1 := mload(add(p, 0x3e0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p2, 0x3c0))
+                        w1 := mload(add(p2, 0x3e0))
                         a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
                         a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
                     }
                 }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                for {} lt(add(p, 0x60), end) { p := add(p, 0x80) p2 := add(p2, 0x80) q := add(q, 0x80) } {
+                    {
+                        let x0 := calldataload(q)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w0 := mload(p)
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(p2)
+                        w1 := mload(add(p2, 0x20))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w0 := mload(add(p, 0x40))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(add(p2, 0x40))
+                        w1 := mload(add(p2, 0x60))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                }
+                for {} lt(add(p, 0x20), end) { p := add(p, 0x40) p2 := add(p2, 0x40) q := add(q, 0x40) } {
+                    {
+                        let x0 := calldataload(q)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w0 := mload(p)
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
+                        w0 := mload(p2)
+                        w1 := mload(add(p2, 0x20))
+                        a2 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a2)
+                        a3 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a3)
+                    }
+                }
+                for {} lt(p, end) { p := add(p, 0x20) p2 := add(p2, 0x20) q := add(q, 0x20) } {
                     {
                         let x := calldataload(q)
                         let w := mload(p)
                         a0 := add(mul(x, and(w, mask)), a0)
                         a1 := add(mul(x, and(shr(32, w), mask)), a1)
-                        w := mload(add(p, bb))
+                        w := mload(p2)
                         a2 := add(mul(x, and(w, mask)), a2)
                         a3 := add(mul(x, and(shr(32, w), mask)), a3)
                     }
                 }
             }
             function sweep(p, q, end, mask, key, out, last) {
-                switch key
+                switch and(key, 0xffff) // L << 8 | S
                 case 0x2040 {
                     {
                         let a0, a1 := mac32x64(p, q, end, mask)
-                        spill(a0, sub(last, 0), 0x2040, out)
-                        spill(a1, sub(last, 1), 0x2040, out)
+                        spill(a0, sub(last, 0), key, out)
+                        spill(a1, sub(last, 1), key, out)
                     }
                 }
                 case 0x2080 {
                     {
                         let a0, a1, a2, a3 := mac32x128(p, q, end, mask)
-                        spill(a0, sub(last, 0), 0x2080, out)
-                        spill(a1, sub(last, 1), 0x2080, out)
-                        spill(a2, sub(last, 2), 0x2080, out)
-                        spill(a3, sub(last, 3), 0x2080, out)
+                        spill(a0, sub(last, 0), key, out)
+                        spill(a1, sub(last, 1), key, out)
+                        spill(a2, sub(last, 2), key, out)
+                        spill(a3, sub(last, 3), key, out)
                     }
                 }
                 case 0x1040 {
                     {
                         let a0, a1, a2, a3 := mac16x64(p, q, end, mask)
-                        spill(a0, sub(last, 0), 0x1040, out)
-                        spill(a1, sub(last, 1), 0x1040, out)
-                        spill(a2, sub(last, 2), 0x1040, out)
-                        spill(a3, sub(last, 3), 0x1040, out)
+                        spill(a0, sub(last, 0), key, out)
+                        spill(a1, sub(last, 1), key, out)
+                        spill(a2, sub(last, 2), key, out)
+                        spill(a3, sub(last, 3), key, out)
                     }
                 }
                 case 0x1080 {
                     {
                         let a0, a1, a2, a3 := mac16x128a(p, q, end, mask)
-                        spill(a0, sub(last, 0), 0x1080, out)
-                        spill(a1, sub(last, 1), 0x1080, out)
-                        spill(a2, sub(last, 2), 0x1080, out)
-                        spill(a3, sub(last, 3), 0x1080, out)
+                        spill(a0, sub(last, 0), key, out)
+                        spill(a1, sub(last, 1), key, out)
+                        spill(a2, sub(last, 2), key, out)
+                        spill(a3, sub(last, 3), key, out)
                     }
                     {
                         let a0, a1, a2, a3 := mac16x128b(p, q, end, mask)
-                        spill(a0, sub(last, 4), 0x1080, out)
-                        spill(a1, sub(last, 5), 0x1080, out)
-                        spill(a2, sub(last, 6), 0x1080, out)
-                        spill(a3, sub(last, 7), 0x1080, out)
+                        spill(a0, sub(last, 4), key, out)
+                        spill(a1, sub(last, 5), key, out)
+                        spill(a2, sub(last, 6), key, out)
+                        spill(a3, sub(last, 7), key, out)
                     }
                 }
                 case 0x840 {
                     {
                         let a0, a1, a2, a3 := mac8x64a(p, q, end, mask)
-                        spill(a0, sub(last, 0), 0x840, out)
-                        spill(a1, sub(last, 1), 0x840, out)
-                        spill(a2, sub(last, 2), 0x840, out)
-                        spill(a3, sub(last, 3), 0x840, out)
+                        spill(a0, sub(last, 0), key, out)
+                        spill(a1, sub(last, 1), key, out)
+                        spill(a2, sub(last, 2), key, out)
+                        spill(a3, sub(last, 3), key, out)
                     }
                     {
                         let a0, a1, a2, a3 := mac8x64b(p, q, end, mask)
-                        spill(a0, sub(last, 4), 0x840, out)
-                        spill(a1, sub(last, 5), 0x840, out)
-                        spill(a2, sub(last, 6), 0x840, out)
-                        spill(a3, sub(last, 7), 0x840, out)
+                        spill(a0, sub(last, 4), key, out)
+                        spill(a1, sub(last, 5), key, out)
+                        spill(a2, sub(last, 6), key, out)
+                        spill(a3, sub(last, 7), key, out)
                     }
                 }
                 case 0x880 {
                     {
                         let a0, a1, a2, a3 := mac8x128a(p, q, end, mask)
-                        spill(a0, sub(last, 0), 0x880, out)
-                        spill(a1, sub(last, 1), 0x880, out)
-                        spill(a2, sub(last, 2), 0x880, out)
-                        spill(a3, sub(last, 3), 0x880, out)
+                        spill(a0, sub(last, 0), key, out)
+                        spill(a1, sub(last, 1), key, out)
+                        spill(a2, sub(last, 2), key, out)
+                        spill(a3, sub(last, 3), key, out)
                     }
                     {
                         let a0, a1, a2, a3 := mac8x128b(p, q, end, mask)
-                        spill(a0, sub(last, 4), 0x880, out)
-                        spill(a1, sub(last, 5), 0x880, out)
-                        spill(a2, sub(last, 6), 0x880, out)
-                        spill(a3, sub(last, 7), 0x880, out)
+                        spill(a0, sub(last, 4), key, out)
+                        spill(a1, sub(last, 5), key, out)
+                        spill(a2, sub(last, 6), key, out)
+                        spill(a3, sub(last, 7), key, out)
                     }
                     {
                         let a0, a1, a2, a3 := mac8x128c(p, q, end, mask)
-                        spill(a0, sub(last, 8), 0x880, out)
-                        spill(a1, sub(last, 9), 0x880, out)
-                        spill(a2, sub(last, 10), 0x880, out)
-                        spill(a3, sub(last, 11), 0x880, out)
+                        spill(a0, sub(last, 8), key, out)
+                        spill(a1, sub(last, 9), key, out)
+                        spill(a2, sub(last, 10), key, out)
+                        spill(a3, sub(last, 11), key, out)
                     }
                     {
                         let a0, a1, a2, a3 := mac8x128d(p, q, end, mask)
-                        spill(a0, sub(last, 12), 0x880, out)
-                        spill(a1, sub(last, 13), 0x880, out)
-                        spill(a2, sub(last, 14), 0x880, out)
-                        spill(a3, sub(last, 15), 0x880, out)
+                        spill(a0, sub(last, 12), key, out)
+                        spill(a1, sub(last, 13), key, out)
+                        spill(a2, sub(last, 14), key, out)
+                        spill(a3, sub(last, 15), key, out)
                     }
                 }
             }
             // END GENERATED KERNELS
-            // Splits an accumulator into its signed slots (key = L << 8 | S): slot s goes to lane
-            // j0 - s * S/L.
+            // Splits an accumulator into its signed slots (key = more << 16 | L << 8 | S): slot s
+            // goes to lane j0 - s * S/L, stored (more = 0, the first run) or added (later runs).
             function spill(acc, j0, key, out) {
                 let slotBits := and(key, 0xff)
-                let step := shl(5, div(slotBits, shr(8, key))) // bytes between a slot's lanes
+                let step := shl(5, div(slotBits, and(shr(8, key), 0xff))) // bytes between a slot's lanes
                 let dst := add(add(out, 0x20), shl(5, j0))
                 switch slotBits
                 case 64 {
-                    let v := signextend(7, acc) // slot 0, sign-extended from 8 bytes
-                    mstore(dst, v)
-                    acc := sar(64, sub(acc, v))
-                    dst := sub(dst, step)
-                    v := signextend(7, acc)
-                    mstore(dst, v)
-                    acc := sar(64, sub(acc, v))
-                    dst := sub(dst, step)
-                    v := signextend(7, acc)
-                    mstore(dst, v)
-                    mstore(sub(dst, step), signextend(7, sar(64, sub(acc, v))))
+                    let v0 := signextend(7, acc) // slot 0, sign-extended from 8 bytes
+                    acc := sar(64, sub(acc, v0))
+                    let v1 := signextend(7, acc)
+                    acc := sar(64, sub(acc, v1))
+                    let v2 := signextend(7, acc)
+                    let v3 := signextend(7, sar(64, sub(acc, v2)))
+                    let d1 := sub(dst, step)
+                    let d2 := sub(d1, step)
+                    let d3 := sub(d2, step)
+                    if shr(16, key) {
+                        v0 := add(v0, mload(dst))
+                        v1 := add(v1, mload(d1))
+                        v2 := add(v2, mload(d2))
+                        v3 := add(v3, mload(d3))
+                    }
+                    mstore(dst, v0)
+                    mstore(d1, v1)
+                    mstore(d2, v2)
+                    mstore(d3, v3)
                 }
                 default {
-                    let v := signextend(15, acc) // 128-bit slots: sign-extended from 16 bytes
-                    mstore(dst, v)
-                    mstore(sub(dst, step), signextend(15, sar(128, sub(acc, v))))
+                    let v0 := signextend(15, acc) // 128-bit slots: sign-extended from 16 bytes
+                    let v1 := signextend(15, sar(128, sub(acc, v0)))
+                    let d1 := sub(dst, step)
+                    if shr(16, key) {
+                        v0 := add(v0, mload(dst))
+                        v1 := add(v1, mload(d1))
+                    }
+                    mstore(dst, v0)
+                    mstore(d1, v1)
                 }
             }
             // The dispatch reads its inputs from a job record in memory (past the free memory
-            // pointer, not kept) so its stack frame stays shallow:
-            // job = [buffer data, blockBytes, blockCount, xPtr, bits, slot, sums, mask].
-            function run(job) {
-                let data := mload(job)
-                let bb := mload(add(job, 0x20))
-                let lw := mload(add(job, 0x80))
-                switch and(and(eq(lw, 32), eq(mload(add(job, 0xa0)), 64)), eq(mload(add(job, 0x40)), 2))
+            // pointer, not kept) so its stack frame stays shallow: job = [buffer data, blockBytes,
+            // blockCount, xPtr, bits, slot, sums, mask, runs, key = more << 16 | L << 8 | S].
+            // Rows `from / 32 .. to / 32` (byte offsets) of every block.
+            function rows(job, from, to) {
+                switch and(and(eq(mload(add(job, 0x80)), 32), eq(mload(add(job, 0xa0)), 64)), eq(mload(add(job, 0x40)), 2))
                 case 1 {
-                    let a0, a1, a2, a3 := mac32pair(data, mload(add(job, 0x60)), add(data, bb), mload(add(job, 0xe0)), bb)
+                    let data := mload(job)
+                    let a0, a1, a2, a3 := mac32pair(add(data, from), add(mload(add(job, 0x60)), from), add(data, to), mload(add(job, 0xe0)), add(add(data, from), mload(add(job, 0x20))))
                     let out := mload(add(job, 0xc0))
-                    spill(a0, 7, 0x2040, out)
-                    spill(a1, 6, 0x2040, out)
-                    spill(a2, 15, 0x2040, out)
-                    spill(a3, 14, 0x2040, out)
+                    let key := mload(add(job, 0x120))
+                    spill(a0, 7, key, out)
+                    spill(a1, 6, key, out)
+                    spill(a2, 15, key, out)
+                    spill(a3, 14, key, out)
                 }
                 default {
-                    let lanes := div(256, lw)
                     for { let b := 0 } lt(b, mload(add(job, 0x40))) { b := add(b, 1) } {
-                        let p := add(data, mul(b, bb))
-                        sweep(p, mload(add(job, 0x60)), add(p, bb), mload(add(job, 0xe0)), or(shl(8, lw), mload(add(job, 0xa0))), mload(add(job, 0xc0)), sub(mul(add(b, 1), lanes), 1))
+                        let p := add(mload(job), mul(b, mload(add(job, 0x20))))
+                        // Lanes of block b: E * b .. E * (b + 1) - 1, E = 256 / L.
+                        sweep(add(p, from), add(mload(add(job, 0x60)), from), add(p, to), mload(add(job, 0xe0)), mload(add(job, 0x120)), mload(add(job, 0xc0)), sub(mul(add(b, 1), div(256, mload(add(job, 0x80)))), 1))
                     }
+                }
+            }
+            function run(job) {
+                let ends := mload(add(job, 0x100))
+                let from := 0
+                for { let i := 0 } lt(i, mload(ends)) { i := add(i, 1) } {
+                    let to := shl(5, mload(add(ends, shl(5, add(i, 1))))) // byte offset of the run's end
+                    // Later runs add to the sums (more = 1 at bit 16 of the key).
+                    mstore(add(job, 0x120), or(shl(16, gt(i, 0)), or(shl(8, mload(add(job, 0x80))), mload(add(job, 0xa0)))))
+                    rows(job, from, to)
+                    from := to
                 }
             }
 
@@ -1466,6 +2554,7 @@ contract DenseLayer is LayerBase {
             mstore(add(job, 0xc0), sums)
             // 2^L - 1 at the bottom of every slot: (2^L - 1) * 0x..0001..0001 (one 1 per slot).
             mstore(add(job, 0xe0), mul(sub(shl(bits, 1), 1), div(not(0), sub(shl(slot, 1), 1))))
+            mstore(add(job, 0x100), runs)
             run(job)
         }
     }

@@ -70,11 +70,12 @@ describe("DenseLayer", function () {
   }
 
   // Random kernels against a BigInt reference: every width, both slot widths (64-bit for small
-  // inputs, 128-bit once sum|x| >= 2^(63-L)), unrolled rounds and tails (37 rows), paired int32
-  // blocks with an odd block count (20 units at int32 = 3 blocks), several positions, kernel
-  // scales on both sides of 0.
+  // inputs, 128-bit once sum|x| >= 2^(63-L)), 64-bit slots run by run (|x| < 2^(60-L): sum|x|
+  // past 2^(63-L), split into runs of about 16 rows), unrolled rounds and tails (37 rows), paired
+  // int32 blocks with an odd block count (20 units at int32 = 3 blocks), several positions,
+  // kernel scales on both sides of 0.
   for (const bits of [8, 16, 32]) {
-    for (const [inputBits, kernelFrac] of [[20, bits - 1], [70, -3]]) {
+    for (const [inputBits, kernelFrac] of [[20, bits - 1], [61 - bits, bits - 1], [70, -3]]) {
       it(`matches a BigInt reference: int${bits}, |x| < 2^${inputBits}, kernel frac ${kernelFrac}`, async function () {
         const kit = await loadFixture(deployKit);
         const [rows, units, positions, F] = [37, 20, 2, 24];
@@ -89,6 +90,13 @@ describe("DenseLayer", function () {
         const written = await (await kit.harness.writePages(splitPages(ethers.concat([kernel, bias])))).wait();
         const pages = [...kit.harness.interface.parseLog(written.logs[written.logs.length - 1]).args.pages];
         const x = randomInts(rows * positions, inputBits, 77 + inputBits);
+        if (inputBits === 61 - bits) {
+          // The run-by-run path: every position's sum|x| is past the one-run limit 2^(63-L).
+          for (let p = 0; p < positions; p++) {
+            const absSum = x.slice(p * rows, (p + 1) * rows).reduce((a, v) => a + (v < 0n ? -v : v), 0n);
+            expect(absSum >= 1n << BigInt(63 - bits)).to.equal(true);
+          }
+        }
         const expected = [];
         for (let p = 0; p < positions; p++) {
           for (let j = 0; j < units; j++) {
