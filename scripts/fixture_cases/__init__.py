@@ -15,6 +15,31 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
+BATCH = 3  # samples per fixture
+
+
+def seeded_weights(model, seed: int, scale: float = 0.5):
+    """Gives every weight of ``model`` ``scale * N(0, 1)`` values from ``seed``; returns the model."""
+    rng = np.random.default_rng(seed)
+    model.set_weights([(scale * rng.standard_normal(w.shape)).astype("float32") for w in model.get_weights()])
+    return model
+
+
+def floats(seed: int, shape, low: float = -1.5, high: float = 1.5) -> np.ndarray:
+    """A float32 batch of ``BATCH`` inputs, uniform in ``[low, high)``, from ``seed``."""
+    return np.random.default_rng(1000 + seed).uniform(low, high, (BATCH, *shape)).astype("float32")
+
+
+def sequential(K, shape, layers, name: str, seed: int, scale: float = 0.5):
+    """A one-input model ``x -> layers...`` in Keras package ``K``, with seeded weights."""
+    inputs = K.Input(shape=shape, name="x")
+    out = inputs
+    for layer in layers:
+        out = layer(out)
+    return seeded_weights(K.Model(inputs, out, name=name), seed, scale)
+
 
 @dataclass(frozen=True)
 class Case:

@@ -10,25 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-BATCH = 3
-
-
-def _set_weights(model, seed, scale=0.5):
-    rng = np.random.default_rng(seed)
-    model.set_weights([(scale * rng.standard_normal(w.shape)).astype("float32") for w in model.get_weights()])
-    return model
-
-
-def _floats(seed, shape, low=-1.5, high=1.5):
-    return np.random.default_rng(1000 + seed).uniform(low, high, (BATCH, *shape)).astype("float32")
-
-
-def _sequential(K, shape, layers, name, seed, scale=0.5):
-    inputs = K.Input(shape=shape, name="x")
-    out = inputs
-    for layer in layers:
-        out = layer(out)
-    return _set_weights(K.Model(inputs, out, name=name), seed, scale)
+from fixture_cases import floats as _floats, seeded_weights as _set_weights, sequential as _sequential
 
 
 def _dense(activation, seed):

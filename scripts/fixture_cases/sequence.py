@@ -10,22 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-BATCH = 3
+from fixture_cases import BATCH, floats as _floats, sequential
 
 
 def _model(K, shape, layers, name, seed, scale=0.6):
-    inputs = K.Input(shape=shape, name="x")
-    out = inputs
-    for layer in layers:
-        out = layer(out)
-    model = K.Model(inputs, out, name=name)
-    rng = np.random.default_rng(seed)
-    model.set_weights([(scale * rng.standard_normal(w.shape)).astype("float32") for w in model.get_weights()])
-    return model
-
-
-def _floats(seed, shape):
-    return np.random.default_rng(1000 + seed).uniform(-1.5, 1.5, (BATCH, *shape)).astype("float32")
+    return sequential(K, shape, layers, name, seed, scale)
 
 
 def _ids(seed, length, vocabulary):
