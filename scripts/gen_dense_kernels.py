@@ -3,7 +3,8 @@
 The SWAR loops are unrolled with literal shifts per (weight width L, slot width S), which
 the legacy code generator turns into far fewer stack moves than a generic loop. Run
 ``python3 scripts/gen_dense_kernels.py`` and it rewrites the block between the
-``// BEGIN GENERATED KERNELS`` and ``// END GENERATED KERNELS`` markers in Dense.sol.
+``// BEGIN GENERATED KERNELS`` and ``// END GENERATED KERNELS`` markers in Dense.sol
+(``--check``: exit non-zero if they differ, changing nothing).
 
 For group g of a word, ``a_g += x * ((w >> shift_g) & mask)`` where ``mask`` holds
 ``2^L - 1`` at the bottom of every S-bit slot; slot s of group g is lane
@@ -13,8 +14,10 @@ For group g of a word, ``a_g += x * ((w >> shift_g) & mask)`` where ``mask`` hol
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import os
+import sys
 DENSE = Path(os.environ.get("DENSE_SOL") or Path(__file__).resolve().parent.parent / "contracts" / "layers" / "Dense.sol")
 BEGIN, END = "// BEGIN GENERATED KERNELS", "// END GENERATED KERNELS"
 INDENT = " " * 12
@@ -22,8 +25,6 @@ INDENT = " " * 12
 ROWS_PER_UPDATE = int(os.environ.get("ROWS_PER_UPDATE", "2"))
 # Rows per loop round of the int32 pair kernel (two rows per accumulator update).
 PAIR_ROUND = int(os.environ.get("PAIR_ROUND", "32"))
-# Rows per loop round (the loop test and pointer bumps are paid once per round).
-ROUND = int(os.environ.get("ROUND", "32"))
 
 
 def tree(terms: list[str]) -> str:
@@ -33,40 +34,64 @@ def tree(terms: list[str]) -> str:
     return terms[0]
 
 
-def masked(word: str, shift: int) -> str:
+def masked(word: str, shift: int, mask: str = "mask") -> str:
     shifted = word if shift == 0 else "shr(%d, %s)" % (shift, word)
-    return f"and({shifted}, mask)"
+    return f"and({shifted}, {mask})"
 
 
 def at(base: str, offset: int) -> str:
     return base if offset == 0 else f"add({base}, 0x{offset:x})"
 
 
-def kernel(name: str, shifts: list[int], rows_per_update: int) -> str:
-    """One block, ``len(shifts)`` accumulators; ROUND rows per loop round, accumulators updated every
-    ``rows_per_update`` rows (fewer stack moves)."""
+def kernel(name: str, shifts: list[int], rows_per_update: int, round_rows: int, masks: list[str] | None = None,
+           load_shift: int = 0, derive: int = 0) -> str:
+    """One block, ``len(shifts)`` accumulators; ``round_rows`` rows per loop round, accumulators
+    updated every ``rows_per_update`` rows (fewer stack moves). Accumulator g adds
+    ``x * ((w >> shifts[g]) & masks[g])`` (``mask`` for all when ``masks`` is None); ``load_shift``
+    shifts each weight word right once as it is loaded; with ``derive``, ``v = w >> derive`` is
+    computed once per row and serves the accumulators shifted by ``derive``."""
     accumulators = [f"a{g}" for g in range(len(shifts))]
+    mask_names = masks or ["mask"] * len(shifts)
+
+    def load(i: int, offset: int) -> str:
+        word = f"mload({at('p', offset)})"
+        return word if load_shift == 0 else f"shr({load_shift}, {word})"
+
+    def operand(i: int, shift: int, mask: str) -> str:
+        return f"and(v{i}, {mask})" if derive and shift == derive else masked(f"w{i}", shift, mask)
 
     def body(rows: int, base: int) -> list[str]:
         lines = ["{"]
         for i in range(rows):
             lines.append(f"    let x{i} := calldataload({at('q', base + 32 * i)})")
-            lines.append(f"    let w{i} := mload({at('p', base + 32 * i)})")
+            lines.append(f"    let w{i} := {load(i, base + 32 * i)}")
+            if derive:
+                lines.append(f"    let v{i} := shr({derive}, w{i})")
         for g, shift in enumerate(shifts):
-            products = ["mul(x%d, %s)" % (i, masked("w%d" % i, shift)) for i in range(rows)]
+            products = ["mul(x%d, %s)" % (i, operand(i, shift, mask_names[g])) for i in range(rows)]
             lines.append(f"    a{g} := add({tree(products)}, a{g})")
         lines.append("}")
         return lines
 
-    span = ROUND // rows_per_update * rows_per_update  # rows per round
+    span = round_rows // rows_per_update * rows_per_update  # rows per round
     round_lines = [line for r in range(span // rows_per_update) for line in body(rows_per_update, 32 * rows_per_update * r)]
     stores = len(shifts) > 4  # too many to return on the stack: they go to memory at `s`
-    header = (f"function {name}(p, q, end, mask, s) {{\n    let {', '.join(accumulators)}" if stores
-              else f"function {name}(p, q, end, mask) -> {', '.join(accumulators)} {{")
+    distinct = list(dict.fromkeys(mask_names))
+    # With several masks on the stack, `end` waits in scratch memory (read once per round).
+    end = "end" if len(distinct) == 1 else "mload(0)"
+    params = ", ".join(["p", "q"] + (["end"] if end == "end" else []) + distinct)
+    header = (f"function {name}({params}, s) {{\n    let {', '.join(accumulators)}" if stores
+              else f"function {name}({params}) -> {', '.join(accumulators)} {{")
     out = [header,
-           f"    for {{}} lt(add(p, 0x{32 * span - 32:x}), end) {{ p := add(p, 0x{32 * span:x}) q := add(q, 0x{32 * span:x}) }} {{"]
+           f"    for {{}} lt(add(p, 0x{32 * span - 32:x}), {end}) {{ p := add(p, 0x{32 * span:x}) q := add(q, 0x{32 * span:x}) }} {{"]
     out += ["        " + line for line in round_lines]
-    out += ["    }", "    for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {"]
+    # Row runs (long inputs) end anywhere: the leftover rows go by 8 and by 2 (as far as a round
+    # is longer), then one by one.
+    for step in (8, 2):
+        if step < span and step % rows_per_update == 0:
+            out += ["    }", f"    for {{}} lt(add(p, 0x{32 * step - 32:x}), {end}) {{ p := add(p, 0x{32 * step:x}) q := add(q, 0x{32 * step:x}) }} {{"]
+            out += ["        " + line for r in range(step // rows_per_update) for line in body(rows_per_update, 32 * rows_per_update * r)]
+    out += ["    }", f"    for {{}} lt(p, {end}) {{ p := add(p, 0x20) q := add(q, 0x20) }} {{"]
     out += ["        " + line for line in body(1, 0)]
     out += ["    }"]
     if stores:
@@ -112,53 +137,104 @@ def pair_kernel() -> str:
     return "\n".join(out)
 
 
-# (L, S) -> passes of up to 4 groups, each a kernel name and its literal shifts.
+class Pass(NamedTuple):
+    """One kernel call of a sweep: its accumulators' shifts and masks, the right shift applied to
+    each weight word as it is loaded, each accumulator's slot offset (``pre``: its sums sit
+    ``pre`` bits up, see ``spill``), the first lane group it covers, and its rows per round."""
+
+    name: str
+    shifts: list[int]
+    masks: list[str] | None
+    load_shift: int
+    pre: list[int]
+    group: int
+    round_rows: int
+    derive: int = 0
+
+
+def plain(name: str, shifts: list[int], group: int, round_rows: int) -> Pass:
+    return Pass(name, shifts, None, 0, [0] * len(shifts), group, round_rows)
+
+
+# Mode key (masked << 17 | L << 8 | S) -> the passes of one block. Hot kernels (64-bit slots)
+# unroll 16 or 32 rows per round, int32's 128-bit one 4 (the contract must stay under 24,576
+# bytes). int8/int16 in 128-bit slots (sum|x| >= 2^47, no real model) take `mac128`, one group
+# per call, not unrolled.
+# Masked modes skip the per-group shift: accumulator g ANDs the word with the mask moved up by
+# `pre` bits, so its slots sit `pre` bits up and the top slot keeps 64 - pre bits.
 PLANS = {
-    (32, 64): [("mac32x64", [0, 32])],
-    (32, 128): [("mac32x128", [0, 32, 64, 96])],
-    (16, 64): [("mac16x64", [0, 16, 32, 48])],
-    (16, 128): [("mac16x128a", [0, 16, 32, 48]), ("mac16x128b", [64, 80, 96, 112])],
-    # One 8-accumulator pass (kernel stores to memory) measured no better than two passes.
-    (8, 64): [("mac8x64a", [0, 8, 16, 24]), ("mac8x64b", [32, 40, 48, 56])],
-    (8, 128): [(f"mac8x128{c}", [s + 8 * i for i in range(4)]) for c, s in zip("abcd", (0, 32, 64, 96))],
+    (0, 32, 64): [plain("mac32x64", [0, 32], 0, 16)],
+    (0, 32, 128): [plain("mac32x128", [0, 32, 64, 96], 0, 4)],
+    (0, 16, 64): [plain("mac16x64", [0, 16, 32, 48], 0, 16)],
+    # int8 in 64-bit slots ANDs with the mask and the mask moved up one lane, of the word and of
+    # the word shifted down two lanes (`derive`): its slots sit 0 or 8 bits up, the top one keeps
+    # 56 bits. One 8-accumulator pass (kernel stores to memory) measured no better than two passes.
+    (0, 8, 64): [Pass("mac8x64a", [0, 0, 16, 16], ["mask", "m1", "mask", "m1"], 0, [0, 8, 0, 8], 0, 32, 16),
+                 Pass("mac8x64b", [0, 0, 16, 16], ["mask", "m1", "mask", "m1"], 32, [0, 8, 0, 8], 4, 32, 16)],
+    (1, 8, 64): [Pass("mac8x64ma", [0, 0, 0, 0], ["mask", "m1", "m2", "m3"], 0, [0, 8, 16, 24], 0, 32),
+                 Pass("mac8x64mb", [0, 0, 0, 0], ["mask", "m1", "m2", "m3"], 32, [0, 8, 16, 24], 4, 32)],
 }
 
 
 def dispatch() -> str:
-    """``sweep(p, q, end, mask, key, out, last)``: every pass of one block (``key`` = more << 16 |
-    L << 8 | S; ``more`` = 1 adds to ``out`` instead of storing), spilled into ``out`` from lane
-    ``last`` down."""
+    """``sweep(p, q, end, mask, key, out, last)``: every pass of one block (``key`` = pre << 24 |
+    masked << 17 | more << 16 | L << 8 | S; ``more`` = 1 adds to ``out`` instead of storing),
+    spilled into ``out`` from lane ``last`` down."""
     lines = ["function sweep(p, q, end, mask, key, out, last) {",
-             "    switch and(key, 0xffff) // L << 8 | S"]
-    for (bits, slot), passes in PLANS.items():
-        lines.append(f"    case 0x{(bits << 8) | slot:x} {{")
-        for pass_index, (name, shifts) in enumerate(passes):
-            names = [f"a{g}" for g in range(len(shifts))]
+             "    switch and(key, 0x2ffff) // masked << 17 | L << 8 | S"]
+    for (masked_mode, bits, slot), passes in PLANS.items():
+        lines.append(f"    case 0x{(masked_mode << 17) | (bits << 8) | slot:x} {{")
+        for p in passes:
+            names = [f"a{g}" for g in range(len(p.shifts))]
+            distinct = list(dict.fromkeys(p.masks or ["mask"]))
+            # m1, m2, ...: the mask moved up by 1, 2, ... lanes (computed per call: the stack is full).
+            moved = [m if m == "mask" else f"shl({int(m[1:]) * bits}, mask)" for m in distinct]
+            args = ", ".join(["p", "q"] + (["end"] if len(distinct) == 1 else []) + moved)
             lines.append("        {")
-            if len(shifts) > 4:
+            if len(distinct) > 1:
+                lines.append("            mstore(0, end) // scratch: the kernel reads its end from memory")
+            if len(p.shifts) > 4:
                 lines.append("            let s := add(mload(0x40), 0x200) // scratch past the job record")
-                lines.append(f"            {name}(p, q, end, mask, s)")
+                lines.append(f"            {p.name}({args}, s)")
             else:
-                lines.append(f"            let {', '.join(names)} := {name}(p, q, end, mask)")
-            for g in range(len(shifts)):
-                group = pass_index * len(passes[0][1]) + g
-                value = f"mload({at('s', 32 * g)})" if len(shifts) > 4 else f"a{g}"
-                lines.append(f"            spill({value}, sub(last, {group}), key, out)")
+                lines.append(f"            let {', '.join(names)} := {p.name}({args})")
+            for g in range(len(p.shifts)):
+                value = f"mload({at('s', 32 * g)})" if len(p.shifts) > 4 else f"a{g}"
+                key = "key" if p.pre[g] == 0 else f"or(key, 0x{p.pre[g] << 24:x})"
+                lines.append(f"            spill({value}, sub(last, {p.group + g}), {key}, out)")
             lines.append("        }")
         lines.append("    }")
-    lines.append("}")
+    lines += ["    default { // int8/int16 in 128-bit slots: G = 128 / L groups, one per call",
+              "        let lane := and(shr(8, key), 0xff)",
+              "        for { let g := 0 } lt(g, div(128, lane)) { g := add(g, 1) } {",
+              "            spill(mac128(p, q, end, mask, mul(g, lane)), sub(last, g), key, out)",
+              "        }",
+              "    }",
+              "}"]
     return "\n".join(lines)
+
+
+def generic_kernel() -> str:
+    """``mac128(p, q, end, mask, shift) -> a``: one group, ``a += x * ((w >> shift) & mask)``."""
+    return "\n".join([
+        "function mac128(p, q, end, mask, shift) -> a {",
+        "    for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {",
+        "        a := add(mul(calldataload(q), and(shr(shift, mload(p)), mask)), a)",
+        "    }",
+        "}"])
 
 
 def generate() -> str:
     parts = []
     seen = set()
     for passes in PLANS.values():
-        for name, shifts in passes:
-            if name not in seen:
-                seen.add(name)
-                parts.append(kernel(name, shifts, ROWS_PER_UPDATE if len(shifts) <= 4 else 1))
+        for p in passes:
+            if p.name not in seen:
+                seen.add(p.name)
+                parts.append(kernel(p.name, p.shifts, ROWS_PER_UPDATE if len(p.shifts) <= 4 else 1, p.round_rows,
+                                    p.masks, p.load_shift, p.derive))
     parts.append(pair_kernel())
+    parts.append(generic_kernel())
     parts.append(dispatch())
     text = "\n".join(parts)
     return "\n".join(INDENT + line if line else line for line in text.splitlines())
@@ -170,7 +246,13 @@ def main() -> None:
     start = source.index("\n", start) + 1
     end = source.index(END)
     end = source.rindex("\n", 0, end) + 1
-    DENSE.write_text(source[:start] + generate() + "\n" + source[end:])
+    rewritten = source[:start] + generate() + "\n" + source[end:]
+    if "--check" in sys.argv[1:]:
+        if rewritten != source:
+            sys.exit(f"the kernels in {DENSE} differ from scripts/gen_dense_kernels.py: run it to regenerate them")
+        print(f"the kernels in {DENSE} are up to date")
+        return
+    DENSE.write_text(rewritten)
     print(f"rewrote the kernels in {DENSE}")
 
 

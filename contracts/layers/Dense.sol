@@ -14,10 +14,13 @@ import {WeightPages} from "../lib/WeightPages.sol";
 ///      Hot loop "SWAR": a weight word holds E = 256/L offset-binary lanes `u = q + 2^(L-1)`; the
 ///      lanes `g, g + G, g + 2G, ...` (G = S/L) are masked into S-bit slots, so one MUL adds
 ///      `x * u` to 256/S outputs at once. A slot ends holding `sum_r x_r u_rj`, exact while
-///      `sum|x| * (2^L - 1) < 2^(S-1)`: per position the layer takes S = 64 when
-///      `sum|x| < 2^(63-L)`; past that, S = 64 run by run when the rows split into runs of at least
-///      8 rows on average with `sum|x| < 2^(63-L)` each (the runs' lane sums are added), else
-///      S = 128 (`sum|x| < 2^95` always suffices; above, it reverts).
+///      `sum|x| * (2^L - 1) < 2^(B-1)`, B the bits the slot keeps (`_plan` picks the kernels per
+///      position): int8 with sum|x| < 2^31 ANDs each word with the mask moved up 0-3 lanes (no
+///      shift per group; the slots sit up to 24 bits up, the top one keeps 40 bits); otherwise
+///      S = 64 (int8's kernels keep 56 bits in the top slot: limit 2^47; int16/int32: 2^(63-L)),
+///      over all rows or run by run when the rows split into runs of at least 8 rows on average
+///      under the limit (the runs' lane sums are added), else S = 128 (`sum|x| < 2^95` always
+///      suffices; above, it reverts).
 ///      Then `sum_r x_r q_rj = slot - 2^(L-1) sum_r x_r`, exactly the emulator's integer sum.
 ///      Weights stream block by block (int32: two blocks at a time) into one reused buffer.
 contract DenseLayer is LayerBase {
@@ -39,13 +42,18 @@ contract DenseLayer is LayerBase {
         uint256 blockBytes; // rows * 32
         uint256 span; // blocks streamed at a time: 2 for int32, else 1
         uint256 xBase; // calldata offset of the input
-        int256[] bias; // on the activation scale
+        int256[] offsets; // per unit: the bias at the sums' scale, see `_offsets`
         int256[] correction; // per position: 2^(L-1) * sum x
-        uint256[] slotBits; // per position: 64 or 128
+        uint256[] slotBits; // per position: 64, 128 or MASKED | 64 (see `_plan`)
         uint256[][] runs; // per position: ends of the row runs summed one after another (last = rows)
         int256[] sums; // lane sums of the blocks in the buffer
         bytes buffer; // `span` blocks of weights, reused
     }
+
+    /// @dev Mode flag of the masked int8 kernels (see `_plan`), beside the slot width.
+    uint256 private constant MASKED = 1 << 17;
+    /// @dev sum|x| bound of the masked kernels' runs (see `_plan`).
+    uint256 private constant MASKED_LIMIT = 1 << 31;
 
     /// @notice The kernel at `offset` has `actual` bytes; a (rows, units) blocked kernel has `expected`.
     error KernelSizeMismatch(uint256 offset, uint256 expected, uint256 actual);
@@ -77,6 +85,13 @@ contract DenseLayer is LayerBase {
             _blocks(c, w, k, n, output);
         }
         Activations.activate(output, c.activation, c.frac, c.units);
+        // Equivalent to `return output;`, without copying it: the word before it (no longer
+        // needed) takes the ABI offset 0x20.
+        assembly ("memory-safe") {
+            let start := sub(output, 0x20)
+            mstore(start, 0x20)
+            return(start, add(0x40, shl(5, mload(output))))
+        }
     }
 
     /// @dev Checks the config, reads the bias and computes the per-position corrections.
@@ -93,8 +108,7 @@ contract DenseLayer is LayerBase {
             revert KernelSizeMismatch(c.kernel.offset, w.blocks * w.blockBytes, c.kernel.size);
         }
         w.span = c.bits == 32 ? 2 : 1;
-        w.bias = c.bias.size == 0 ? new int256[](c.units) : _readPlain(pages, c.bias, c.bits, c.units);
-        _rescaleAll(w.bias, c.bias.fracBits, int256(c.frac));
+        w.offsets = _offsets(c, pages);
         w.correction = new int256[](c.positions);
         w.slotBits = new uint256[](c.positions);
         w.runs = new uint256[][](c.positions);
@@ -102,7 +116,7 @@ contract DenseLayer is LayerBase {
             (int256 sum, uint256 absSum) = _sums(x, p * c.rows, c.rows);
             if (absSum >= 1 << 95) revert DenseInputTooLarge(p, absSum);
             w.correction[p] = sum << (c.bits - 1);
-            (w.slotBits[p], w.runs[p]) = _plan(x, p * c.rows, c.rows, absSum, 1 << (63 - c.bits));
+            (w.slotBits[p], w.runs[p]) = _plan(x, p * c.rows, c.rows, absSum, c.bits);
         }
         uint256 xBase;
         assembly ("memory-safe") {
@@ -122,32 +136,95 @@ contract DenseLayer is LayerBase {
             int256[] memory sums = w.sums;
             _blockSums(w.buffer, w.blockBytes, n, w.xBase + p * w.blockBytes, c.bits, w.slotBits[p], w.runs[p], sums);
             int256 correction = w.correction[p];
-            int256[] memory bias = w.bias;
+            int256[] memory offsets = w.offsets;
             uint256 at = p * c.units + first;
-            // Equivalent to: output[at + j] = rescaleInt(sums[j] - correction, F + shift, F) + bias[first + j].
-            // Unchecked: |sums[j] - correction| < 2^127 (the slot bound), bias < 2^(31 + 88), shift <= 96.
+            // Equivalent to: output[at + j] = rescaleInt(sums[j] - correction, F + shift, F) + bias[first + j],
+            // i.e. (sums[j] - correction + offsets[first + j]) >> shift when shift > 0, else
+            // ((sums[j] - correction) << -shift) + offsets[first + j] (see `_offsets`). `out` and
+            // `o` are the output's and the offsets' distances from `src` (mod 2^256).
+            // Unchecked: |sums[j] - correction| < 2^127 (the slot bound), offsets < 2^216, shift <= 96.
             assembly ("memory-safe") {
                 let src := add(sums, 0x20)
-                let dst := add(add(output, 0x20), shl(5, at))
-                let b := add(add(bias, 0x20), shl(5, first))
+                let out := sub(add(add(output, 0x20), shl(5, at)), src)
+                let o := sub(add(add(offsets, 0x20), shl(5, first)), src)
                 let end := add(src, shl(5, count))
                 switch sgt(shift, 0)
                 case 1 {
-                    let half := shl(sub(shift, 1), 1)
-                    for {} lt(src, end) {} {
-                        mstore(dst, add(sar(shift, add(sub(mload(src), correction), half)), mload(b))) // half up
-                        src := add(src, 0x20)
-                        dst := add(dst, 0x20)
-                        b := add(b, 0x20)
+                    function finish(q, toOut, toOffset, by, less) {
+                        mstore(add(q, toOut), sar(by, sub(add(mload(q), mload(add(q, toOffset))), less)))
                     }
+                    for {} lt(add(src, 0x20), end) { src := add(src, 0x40) } {
+                        finish(src, out, o, shift, correction)
+                        finish(add(src, 0x20), out, o, shift, correction)
+                    }
+                    if lt(src, end) { finish(src, out, o, shift, correction) }
                 }
                 default {
                     let left := sub(0, shift)
-                    for {} lt(src, end) {} {
-                        mstore(dst, add(shl(left, sub(mload(src), correction)), mload(b)))
-                        src := add(src, 0x20)
-                        dst := add(dst, 0x20)
-                        b := add(b, 0x20)
+                    for {} lt(src, end) { src := add(src, 0x20) } {
+                        mstore(add(src, out), add(shl(left, sub(mload(src), correction)), mload(add(src, o))))
+                    }
+                }
+            }
+        }
+    }
+
+    /// @dev Per unit j, what `_blocks` adds to an exact sum s (F + d fractional bits, d = the
+    ///      kernel's frac bits) so that one shift finishes it: for d > 0, `(bias_j << d) + 2^(d-1)`,
+    ///      as `(s + (bias_j << d) + 2^(d-1)) >> d = rescale(s, F + d, F) + bias_j` (round half
+    ///      up; a multiple of 2^d passes through the floor); else `bias_j`, added after `s << -d`.
+    ///      bias_j = rescale(b_j, biasFrac, F), 0 without a bias: `_readPlain` and `_rescaleAll`
+    ///      in one pass.
+    function _offsets(Config memory c, address[] calldata pages) private view returns (int256[] memory offsets) {
+        if (c.bits != 8 && c.bits != 16 && c.bits != 32) revert UnsupportedWeightBits(c.bits);
+        offsets = new int256[](c.units);
+        bytes memory raw = c.bias.size == 0 ? new bytes(0) : WeightPages.read(pages, c.bias.offset, c.bias.size);
+        int256 from = c.bias.fracBits;
+        int256 to = int256(c.frac);
+        // Casts exact: frac bits are small (|.| < 2^16 in any config).
+        _fillOffsets(raw, offsets, c.bits, from <= to ? uint256(to - from) : 0, from > to ? uint256(from - to) : 0,
+            c.kernel.fracBits > 0 ? uint256(c.kernel.fracBits) : 0);
+    }
+
+    /// @dev `offsets[j] = (rescale(b_j) << left) + (left > 0 ? 2^(left-1) : 0)`, b_j the j-th
+    ///      `bits`-wide offset-binary element of `raw` (0 when `raw` is empty), rescaled by `up`
+    ///      bits left or `down` bits right (half up), as `_readPlain` and `_rescaleAll` do.
+    function _fillOffsets(bytes memory raw, int256[] memory offsets, uint256 bits, uint256 up, uint256 down, uint256 left)
+        private
+        pure
+    {
+        // Equivalent to: for each j: v = raw.length == 0 ? 0 : (down == 0 ? b_j << up
+        //   : down > 254 ? 0 : (b_j + 2^(down-1)) >> down); offsets[j] = (v << left) + half.
+        assembly ("memory-safe") {
+            let half := 0
+            if left { half := shl(sub(left, 1), 1) }
+            let dst := add(offsets, 0x20)
+            let end := add(dst, shl(5, mload(offsets)))
+            switch mload(raw)
+            case 0 {
+                if half { for {} lt(dst, end) { dst := add(dst, 0x20) } { mstore(dst, half) } }
+            }
+            default {
+                // Element j: `bits / 8` bytes at src + j * bits / 8, minus 2^(bits-1).
+                let src := add(raw, 0x20)
+                let width := shr(3, bits)
+                let drop := sub(256, bits)
+                let zero := shl(sub(bits, 1), 1)
+                switch down
+                case 0 {
+                    let shift := add(up, left)
+                    for {} lt(dst, end) { dst := add(dst, 0x20) } {
+                        mstore(dst, add(shl(shift, sub(shr(drop, mload(src)), zero)), half))
+                        src := add(src, width)
+                    }
+                }
+                default {
+                    let roundHalf := shl(sub(down, 1), 1) // 0 once down > 256
+                    for {} lt(dst, end) { dst := add(dst, 0x20) } {
+                        let v := sar(down, add(sub(shr(drop, mload(src)), zero), roundHalf))
+                        if gt(down, 254) { v := 0 } // |v| < 2^254 rounds to 0
+                        mstore(dst, add(shl(left, v), half))
+                        src := add(src, width)
                     }
                 }
             }
@@ -158,40 +235,63 @@ contract DenseLayer is LayerBase {
     ///      2^95 the result is 2^95 (the layer refuses either way); otherwise nothing overflows
     ///      (n < 2^64 values below 2^95).
     function _sums(int256[] calldata x, uint256 start, uint256 n) private pure returns (int256 sum, uint256 absSum) {
-        // Equivalent to: for each v: sum += v; absSum += |v|.
+        // Equivalent to: for each v: sum += v; absSum += |v|. Two values per round; `over`
+        // gathers the bits of every |v|, so it reaches 2^95 exactly when one |v| does.
         assembly ("memory-safe") {
+            function magnitude(v) -> m {
+                let s := sar(255, v) // 0 or -1
+                m := sub(xor(v, s), s) // |v| (2^255 for the int256 minimum)
+            }
             let over := 0
             let p := add(x.offset, shl(5, start))
             let end := add(p, shl(5, n))
-            for {} lt(p, end) { p := add(p, 0x20) } {
+            for {} lt(add(p, 0x20), end) { p := add(p, 0x40) } {
+                let v := calldataload(p)
+                let u := calldataload(add(p, 0x20))
+                sum := add(add(sum, v), u)
+                let m := magnitude(v)
+                let k := magnitude(u)
+                over := or(or(over, m), k)
+                absSum := add(add(absSum, m), k)
+            }
+            if lt(p, end) {
                 let v := calldataload(p)
                 sum := add(sum, v)
-                let s := sar(255, v) // 0 or -1
-                let m := sub(xor(v, s), s) // |v| (2^255 for the int256 minimum)
-                over := or(over, shr(95, m))
+                let m := magnitude(v)
+                over := or(over, m)
                 absSum := add(absSum, m)
             }
-            if over { absSum := shl(95, 1) }
+            if shr(95, over) { absSum := shl(95, 1) }
         }
     }
 
-    /// @dev Slot width and row runs of one position whose inputs sum to `absSum` in magnitude:
-    ///      64-bit slots over all rows when `absSum < limit` (= 2^(63-L)); else, when the rows split
-    ///      into runs of at least 8 rows on average, each with sum|x| < limit, 64-bit slots run by
-    ///      run (each run's slots exact; the runs' lane sums are added); else 128-bit slots.
-    function _plan(int256[] calldata x, uint256 start, uint256 n, uint256 absSum, uint256 limit)
+    /// @dev Kernel mode and row runs of one position whose inputs sum to `absSum` in magnitude.
+    ///      A slot's sum is exact while sum|x| (2^L - 1) < 2^(B - 1), B the bits it keeps. int8 takes
+    ///      the masked kernels (`MASKED | 64`) when sum|x| < 2^31: their top slot keeps 40 bits. Else
+    ///      64-bit slots: int8's kernels keep 56 bits in the top slot (limit 2^47), int16/int32's 64
+    ///      (limit 2^(63-L)); over all rows when `absSum` is below the
+    ///      limit, else, when the rows split into runs of at least 8 rows on average, each under the
+    ///      limit, run by run (each run's slots exact; the runs' lane sums are added); else 128-bit.
+    function _plan(int256[] calldata x, uint256 start, uint256 n, uint256 absSum, uint256 bits)
         private
         pure
-        returns (uint256 slot, uint256[] memory ends)
+        returns (uint256 mode, uint256[] memory ends)
     {
+        if (bits == 8 && absSum < MASKED_LIMIT) return (MASKED | 64, _allRows(n));
+        uint256 limit = bits == 8 ? 1 << 47 : 1 << (63 - bits);
         if (absSum >= limit) {
             ends = _runs(x, start, n, limit);
             // 8: a run's spills cost about what 64-bit instead of 128-bit slots save on 8 rows.
             if (ends.length != 0 && ends.length * 8 <= n) return (64, ends);
         }
+        mode = absSum < limit ? 64 : 128;
+        ends = _allRows(n);
+    }
+
+    /// @dev One run of all `n` rows.
+    function _allRows(uint256 n) private pure returns (uint256[] memory ends) {
         ends = new uint256[](1);
         ends[0] = n;
-        slot = absSum < limit ? 64 : 128;
     }
 
     /// @dev Greedy split of `x[start .. start + n)` into runs with sum|x| < `limit`: the ends of the
@@ -233,7 +333,7 @@ contract DenseLayer is LayerBase {
 
     /// @dev For `blockCount` (1 or 2) consecutive blocks of weights at `buffer` (each `blockBytes` long)
     ///      and the input row at calldata `xPtr`, writes `sums[b * E + j] = sum_r x_r * u_rj` for
-    ///      lane j of block b (j = 0 is a word's most significant lane). `slot` is 64 or 128; the
+    ///      lane j of block b (j = 0 is a word's most significant lane). `slot` is a `_plan` mode; the
     ///      rows are summed run by run (`runs`: run ends, the last is the row count), each run's
     ///      slots spilled and added to `sums`.
     function _blockSums(
@@ -251,7 +351,7 @@ contract DenseLayer is LayerBase {
         assembly ("memory-safe") {
             // BEGIN GENERATED KERNELS (scripts/gen_dense_kernels.py; do not edit by hand)
             function mac32x64(p, q, end, mask) -> a0, a1 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -316,67 +416,47 @@ contract DenseLayer is LayerBase {
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
+                }
+                for {} lt(add(p, 0xe0), end) { p := add(p, 0x100) q := add(q, 0x100) } {
                     {
-                        let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
-                        let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
                     {
-                        let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
-                        let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
                     {
-                        let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
-                        let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
                     {
-                        let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
-                        let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
+                }
+                for {} lt(add(p, 0x20), end) { p := add(p, 0x40) q := add(q, 0x40) } {
                     {
-                        let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
-                        let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
-                        let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
-                        let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
-                        let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                     }
@@ -391,7 +471,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac32x128(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
+                for {} lt(add(p, 0x60), end) { p := add(p, 0x80) q := add(q, 0x80) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -412,141 +492,13 @@ contract DenseLayer is LayerBase {
                         a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
                         a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
                     }
+                }
+                for {} lt(add(p, 0x20), end) { p := add(p, 0x40) q := add(q, 0x40) } {
                     {
-                        let x0 := calldataload(add(q, 0x80))
-                        let w0 := mload(add(p, 0x80))
-                        let x1 := calldataload(add(q, 0xa0))
-                        let w1 := mload(add(p, 0xa0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0xc0))
-                        let w0 := mload(add(p, 0xc0))
-                        let x1 := calldataload(add(q, 0xe0))
-                        let w1 := mload(add(p, 0xe0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x100))
-                        let w0 := mload(add(p, 0x100))
-                        let x1 := calldataload(add(q, 0x120))
-                        let w1 := mload(add(p, 0x120))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x140))
-                        let w0 := mload(add(p, 0x140))
-                        let x1 := calldataload(add(q, 0x160))
-                        let w1 := mload(add(p, 0x160))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x180))
-                        let w0 := mload(add(p, 0x180))
-                        let x1 := calldataload(add(q, 0x1a0))
-                        let w1 := mload(add(p, 0x1a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x1c0))
-                        let w0 := mload(add(p, 0x1c0))
-                        let x1 := calldataload(add(q, 0x1e0))
-                        let w1 := mload(add(p, 0x1e0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
-                        let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
-                        let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
-                        let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
-                        let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
-                        let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
-                        let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
-                        let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
-                        let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a2)
@@ -565,7 +517,7 @@ contract DenseLayer is LayerBase {
                 }
             }
             function mac16x64(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
+                for {} lt(add(p, 0x1e0), end) { p := add(p, 0x200) q := add(q, 0x200) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
@@ -646,81 +598,55 @@ contract DenseLayer is LayerBase {
                         a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
                         a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
                     }
+                }
+                for {} lt(add(p, 0xe0), end) { p := add(p, 0x100) q := add(q, 0x100) } {
                     {
-                        let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
-                        let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
                         a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
                     }
                     {
-                        let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
-                        let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
                         a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
                     }
                     {
-                        let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
-                        let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
                         a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
                     }
                     {
-                        let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
-                        let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
                         a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
                     }
+                }
+                for {} lt(add(p, 0x20), end) { p := add(p, 0x40) q := add(q, 0x40) } {
                     {
-                        let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
-                        let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
-                        let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
-                        let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
-                        let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
                         a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
                         a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
@@ -738,17 +664,559 @@ contract DenseLayer is LayerBase {
                     }
                 }
             }
-            function mac16x128a(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
+            function mac8x64a(p, q, mask, m1) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x3e0), mload(0)) { p := add(p, 0x400) q := add(q, 0x400) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := mload(add(p, 0x100))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := mload(add(p, 0x120))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := mload(add(p, 0x140))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := mload(add(p, 0x160))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := mload(add(p, 0x180))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := mload(add(p, 0x1a0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := mload(add(p, 0x1c0))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := mload(add(p, 0x1e0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := mload(add(p, 0x200))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := mload(add(p, 0x220))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := mload(add(p, 0x240))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := mload(add(p, 0x260))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := mload(add(p, 0x280))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := mload(add(p, 0x2a0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := mload(add(p, 0x2c0))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := mload(add(p, 0x2e0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := mload(add(p, 0x300))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := mload(add(p, 0x320))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := mload(add(p, 0x340))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := mload(add(p, 0x360))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := mload(add(p, 0x380))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := mload(add(p, 0x3a0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := mload(add(p, 0x3c0))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := mload(add(p, 0x3e0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                }
+                for {} lt(add(p, 0xe0), mload(0)) { p := add(p, 0x100) q := add(q, 0x100) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                }
+                for {} lt(add(p, 0x20), mload(0)) { p := add(p, 0x40) q := add(q, 0x40) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                }
+                for {} lt(p, mload(0)) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let v0 := shr(16, w0)
+                        a0 := add(mul(x0, and(w0, mask)), a0)
+                        a1 := add(mul(x0, and(w0, m1)), a1)
+                        a2 := add(mul(x0, and(v0, mask)), a2)
+                        a3 := add(mul(x0, and(v0, m1)), a3)
+                    }
+                }
+            }
+            function mac8x64b(p, q, mask, m1) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x3e0), mload(0)) { p := add(p, 0x400) q := add(q, 0x400) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := shr(32, mload(p))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := shr(32, mload(add(p, 0x20)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := shr(32, mload(add(p, 0x40)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := shr(32, mload(add(p, 0x60)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := shr(32, mload(add(p, 0x80)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := shr(32, mload(add(p, 0xa0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := shr(32, mload(add(p, 0xc0)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := shr(32, mload(add(p, 0xe0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x100))
+                        let w0 := shr(32, mload(add(p, 0x100)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x120))
+                        let w1 := shr(32, mload(add(p, 0x120)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x140))
+                        let w0 := shr(32, mload(add(p, 0x140)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x160))
+                        let w1 := shr(32, mload(add(p, 0x160)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x180))
+                        let w0 := shr(32, mload(add(p, 0x180)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x1a0))
+                        let w1 := shr(32, mload(add(p, 0x1a0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x1c0))
+                        let w0 := shr(32, mload(add(p, 0x1c0)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x1e0))
+                        let w1 := shr(32, mload(add(p, 0x1e0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x200))
+                        let w0 := shr(32, mload(add(p, 0x200)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x220))
+                        let w1 := shr(32, mload(add(p, 0x220)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x240))
+                        let w0 := shr(32, mload(add(p, 0x240)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x260))
+                        let w1 := shr(32, mload(add(p, 0x260)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x280))
+                        let w0 := shr(32, mload(add(p, 0x280)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x2a0))
+                        let w1 := shr(32, mload(add(p, 0x2a0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x2c0))
+                        let w0 := shr(32, mload(add(p, 0x2c0)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x2e0))
+                        let w1 := shr(32, mload(add(p, 0x2e0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x300))
+                        let w0 := shr(32, mload(add(p, 0x300)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x320))
+                        let w1 := shr(32, mload(add(p, 0x320)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x340))
+                        let w0 := shr(32, mload(add(p, 0x340)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x360))
+                        let w1 := shr(32, mload(add(p, 0x360)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x380))
+                        let w0 := shr(32, mload(add(p, 0x380)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x3a0))
+                        let w1 := shr(32, mload(add(p, 0x3a0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x3c0))
+                        let w0 := shr(32, mload(add(p, 0x3c0)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x3e0))
+                        let w1 := shr(32, mload(add(p, 0x3e0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                }
+                for {} lt(add(p, 0xe0), mload(0)) { p := add(p, 0x100) q := add(q, 0x100) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := shr(32, mload(p))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := shr(32, mload(add(p, 0x20)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := shr(32, mload(add(p, 0x40)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := shr(32, mload(add(p, 0x60)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := shr(32, mload(add(p, 0x80)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := shr(32, mload(add(p, 0xa0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := shr(32, mload(add(p, 0xc0)))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := shr(32, mload(add(p, 0xe0)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                }
+                for {} lt(add(p, 0x20), mload(0)) { p := add(p, 0x40) q := add(q, 0x40) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := shr(32, mload(p))
+                        let v0 := shr(16, w0)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := shr(32, mload(add(p, 0x20)))
+                        let v1 := shr(16, w1)
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(v0, mask)), mul(x1, and(v1, mask))), a2)
+                        a3 := add(add(mul(x0, and(v0, m1)), mul(x1, and(v1, m1))), a3)
+                    }
+                }
+                for {} lt(p, mload(0)) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := shr(32, mload(p))
+                        let v0 := shr(16, w0)
+                        a0 := add(mul(x0, and(w0, mask)), a0)
+                        a1 := add(mul(x0, and(w0, m1)), a1)
+                        a2 := add(mul(x0, and(v0, mask)), a2)
+                        a3 := add(mul(x0, and(v0, m1)), a3)
+                    }
+                }
+            }
+            function mac8x64ma(p, q, mask, m1, m2, m3) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x3e0), mload(0)) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
                         let x1 := calldataload(add(q, 0x20))
                         let w1 := mload(add(p, 0x20))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x40))
@@ -756,9 +1224,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x60))
                         let w1 := mload(add(p, 0x60))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x80))
@@ -766,9 +1234,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0xa0))
                         let w1 := mload(add(p, 0xa0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0xc0))
@@ -776,9 +1244,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0xe0))
                         let w1 := mload(add(p, 0xe0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x100))
@@ -786,9 +1254,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x120))
                         let w1 := mload(add(p, 0x120))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x140))
@@ -796,9 +1264,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x160))
                         let w1 := mload(add(p, 0x160))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x180))
@@ -806,9 +1274,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x1a0))
                         let w1 := mload(add(p, 0x1a0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x1c0))
@@ -816,9 +1284,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x1e0))
                         let w1 := mload(add(p, 0x1e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x200))
@@ -826,9 +1294,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x220))
                         let w1 := mload(add(p, 0x220))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x240))
@@ -836,9 +1304,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x260))
                         let w1 := mload(add(p, 0x260))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x280))
@@ -846,9 +1314,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x2a0))
                         let w1 := mload(add(p, 0x2a0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x2c0))
@@ -856,9 +1324,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x2e0))
                         let w1 := mload(add(p, 0x2e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x300))
@@ -866,9 +1334,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x320))
                         let w1 := mload(add(p, 0x320))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x340))
@@ -876,9 +1344,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x360))
                         let w1 := mload(add(p, 0x360))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x380))
@@ -886,9 +1354,9 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x3a0))
                         let w1 := mload(add(p, 0x3a0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x3c0))
@@ -896,1237 +1364,301 @@ contract DenseLayer is LayerBase {
                         let x1 := calldataload(add(q, 0x3e0))
                         let w1 := mload(add(p, 0x3e0))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                 }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                for {} lt(add(p, 0xe0), mload(0)) { p := add(p, 0x100) q := add(q, 0x100) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x40))
+                        let w0 := mload(add(p, 0x40))
+                        let x1 := calldataload(add(q, 0x60))
+                        let w1 := mload(add(p, 0x60))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0x80))
+                        let w0 := mload(add(p, 0x80))
+                        let x1 := calldataload(add(q, 0xa0))
+                        let w1 := mload(add(p, 0xa0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
+                    }
+                    {
+                        let x0 := calldataload(add(q, 0xc0))
+                        let w0 := mload(add(p, 0xc0))
+                        let x1 := calldataload(add(q, 0xe0))
+                        let w1 := mload(add(p, 0xe0))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
+                    }
+                }
+                for {} lt(add(p, 0x20), mload(0)) { p := add(p, 0x40) q := add(q, 0x40) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := mload(p)
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := mload(add(p, 0x20))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
+                    }
+                }
+                for {} lt(p, mload(0)) { p := add(p, 0x20) q := add(q, 0x20) } {
                     {
                         let x0 := calldataload(q)
                         let w0 := mload(p)
                         a0 := add(mul(x0, and(w0, mask)), a0)
-                        a1 := add(mul(x0, and(shr(16, w0), mask)), a1)
-                        a2 := add(mul(x0, and(shr(32, w0), mask)), a2)
-                        a3 := add(mul(x0, and(shr(48, w0), mask)), a3)
+                        a1 := add(mul(x0, and(w0, m1)), a1)
+                        a2 := add(mul(x0, and(w0, m2)), a2)
+                        a3 := add(mul(x0, and(w0, m3)), a3)
                     }
                 }
             }
-            function mac16x128b(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
+            function mac8x64mb(p, q, mask, m1, m2, m3) -> a0, a1, a2, a3 {
+                for {} lt(add(p, 0x3e0), mload(0)) { p := add(p, 0x400) q := add(q, 0x400) } {
                     {
                         let x0 := calldataload(q)
-                        let w0 := mload(p)
+                        let w0 := shr(32, mload(p))
                         let x1 := calldataload(add(q, 0x20))
-                        let w1 := mload(add(p, 0x20))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x20)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x40))
-                        let w0 := mload(add(p, 0x40))
+                        let w0 := shr(32, mload(add(p, 0x40)))
                         let x1 := calldataload(add(q, 0x60))
-                        let w1 := mload(add(p, 0x60))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x60)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x80))
-                        let w0 := mload(add(p, 0x80))
+                        let w0 := shr(32, mload(add(p, 0x80)))
                         let x1 := calldataload(add(q, 0xa0))
-                        let w1 := mload(add(p, 0xa0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0xa0)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0xc0))
-                        let w0 := mload(add(p, 0xc0))
+                        let w0 := shr(32, mload(add(p, 0xc0)))
                         let x1 := calldataload(add(q, 0xe0))
-                        let w1 := mload(add(p, 0xe0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0xe0)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x100))
-                        let w0 := mload(add(p, 0x100))
+                        let w0 := shr(32, mload(add(p, 0x100)))
                         let x1 := calldataload(add(q, 0x120))
-                        let w1 := mload(add(p, 0x120))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x120)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x140))
-                        let w0 := mload(add(p, 0x140))
+                        let w0 := shr(32, mload(add(p, 0x140)))
                         let x1 := calldataload(add(q, 0x160))
-                        let w1 := mload(add(p, 0x160))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x160)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x180))
-                        let w0 := mload(add(p, 0x180))
+                        let w0 := shr(32, mload(add(p, 0x180)))
                         let x1 := calldataload(add(q, 0x1a0))
-                        let w1 := mload(add(p, 0x1a0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x1a0)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x1c0))
-                        let w0 := mload(add(p, 0x1c0))
+                        let w0 := shr(32, mload(add(p, 0x1c0)))
                         let x1 := calldataload(add(q, 0x1e0))
-                        let w1 := mload(add(p, 0x1e0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x1e0)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
+                        let w0 := shr(32, mload(add(p, 0x200)))
                         let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x220)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
+                        let w0 := shr(32, mload(add(p, 0x240)))
                         let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x260)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
+                        let w0 := shr(32, mload(add(p, 0x280)))
                         let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x2a0)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
+                        let w0 := shr(32, mload(add(p, 0x2c0)))
                         let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x2e0)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
+                        let w0 := shr(32, mload(add(p, 0x300)))
                         let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x320)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
+                        let w0 := shr(32, mload(add(p, 0x340)))
                         let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x360)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
+                        let w0 := shr(32, mload(add(p, 0x380)))
                         let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
+                        let w1 := shr(32, mload(add(p, 0x3a0)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
+                        let w0 := shr(32, mload(add(p, 0x3c0)))
                         let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a3)
-                    }
-                }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        a0 := add(mul(x0, and(shr(64, w0), mask)), a0)
-                        a1 := add(mul(x0, and(shr(80, w0), mask)), a1)
-                        a2 := add(mul(x0, and(shr(96, w0), mask)), a2)
-                        a3 := add(mul(x0, and(shr(112, w0), mask)), a3)
-                    }
-                }
-            }
-            function mac8x64a(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        let x1 := calldataload(add(q, 0x20))
-                        let w1 := mload(add(p, 0x20))
+                        let w1 := shr(32, mload(add(p, 0x3e0)))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
+                    }
+                }
+                for {} lt(add(p, 0xe0), mload(0)) { p := add(p, 0x100) q := add(q, 0x100) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := shr(32, mload(p))
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := shr(32, mload(add(p, 0x20)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x40))
-                        let w0 := mload(add(p, 0x40))
+                        let w0 := shr(32, mload(add(p, 0x40)))
                         let x1 := calldataload(add(q, 0x60))
-                        let w1 := mload(add(p, 0x60))
+                        let w1 := shr(32, mload(add(p, 0x60)))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0x80))
-                        let w0 := mload(add(p, 0x80))
+                        let w0 := shr(32, mload(add(p, 0x80)))
                         let x1 := calldataload(add(q, 0xa0))
-                        let w1 := mload(add(p, 0xa0))
+                        let w1 := shr(32, mload(add(p, 0xa0)))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                     {
                         let x0 := calldataload(add(q, 0xc0))
-                        let w0 := mload(add(p, 0xc0))
+                        let w0 := shr(32, mload(add(p, 0xc0)))
                         let x1 := calldataload(add(q, 0xe0))
-                        let w1 := mload(add(p, 0xe0))
+                        let w1 := shr(32, mload(add(p, 0xe0)))
                         a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x100))
-                        let w0 := mload(add(p, 0x100))
-                        let x1 := calldataload(add(q, 0x120))
-                        let w1 := mload(add(p, 0x120))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x140))
-                        let w0 := mload(add(p, 0x140))
-                        let x1 := calldataload(add(q, 0x160))
-                        let w1 := mload(add(p, 0x160))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x180))
-                        let w0 := mload(add(p, 0x180))
-                        let x1 := calldataload(add(q, 0x1a0))
-                        let w1 := mload(add(p, 0x1a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x1c0))
-                        let w0 := mload(add(p, 0x1c0))
-                        let x1 := calldataload(add(q, 0x1e0))
-                        let w1 := mload(add(p, 0x1e0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
-                        let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
-                        let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
-                        let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
-                        let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
-                        let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
-                        let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
-                        let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
-                        let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
                     }
                 }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                for {} lt(add(p, 0x20), mload(0)) { p := add(p, 0x40) q := add(q, 0x40) } {
                     {
                         let x0 := calldataload(q)
-                        let w0 := mload(p)
+                        let w0 := shr(32, mload(p))
+                        let x1 := calldataload(add(q, 0x20))
+                        let w1 := shr(32, mload(add(p, 0x20)))
+                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
+                        a1 := add(add(mul(x0, and(w0, m1)), mul(x1, and(w1, m1))), a1)
+                        a2 := add(add(mul(x0, and(w0, m2)), mul(x1, and(w1, m2))), a2)
+                        a3 := add(add(mul(x0, and(w0, m3)), mul(x1, and(w1, m3))), a3)
+                    }
+                }
+                for {} lt(p, mload(0)) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    {
+                        let x0 := calldataload(q)
+                        let w0 := shr(32, mload(p))
                         a0 := add(mul(x0, and(w0, mask)), a0)
-                        a1 := add(mul(x0, and(shr(8, w0), mask)), a1)
-                        a2 := add(mul(x0, and(shr(16, w0), mask)), a2)
-                        a3 := add(mul(x0, and(shr(24, w0), mask)), a3)
-                    }
-                }
-            }
-            function mac8x64b(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        let x1 := calldataload(add(q, 0x20))
-                        let w1 := mload(add(p, 0x20))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x40))
-                        let w0 := mload(add(p, 0x40))
-                        let x1 := calldataload(add(q, 0x60))
-                        let w1 := mload(add(p, 0x60))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x80))
-                        let w0 := mload(add(p, 0x80))
-                        let x1 := calldataload(add(q, 0xa0))
-                        let w1 := mload(add(p, 0xa0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0xc0))
-                        let w0 := mload(add(p, 0xc0))
-                        let x1 := calldataload(add(q, 0xe0))
-                        let w1 := mload(add(p, 0xe0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x100))
-                        let w0 := mload(add(p, 0x100))
-                        let x1 := calldataload(add(q, 0x120))
-                        let w1 := mload(add(p, 0x120))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x140))
-                        let w0 := mload(add(p, 0x140))
-                        let x1 := calldataload(add(q, 0x160))
-                        let w1 := mload(add(p, 0x160))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x180))
-                        let w0 := mload(add(p, 0x180))
-                        let x1 := calldataload(add(q, 0x1a0))
-                        let w1 := mload(add(p, 0x1a0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x1c0))
-                        let w0 := mload(add(p, 0x1c0))
-                        let x1 := calldataload(add(q, 0x1e0))
-                        let w1 := mload(add(p, 0x1e0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
-                        let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
-                        let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
-                        let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
-                        let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
-                        let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
-                        let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
-                        let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
-                        let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        a0 := add(mul(x0, and(shr(32, w0), mask)), a0)
-                        a1 := add(mul(x0, and(shr(40, w0), mask)), a1)
-                        a2 := add(mul(x0, and(shr(48, w0), mask)), a2)
-                        a3 := add(mul(x0, and(shr(56, w0), mask)), a3)
-                    }
-                }
-            }
-            function mac8x128a(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        let x1 := calldataload(add(q, 0x20))
-                        let w1 := mload(add(p, 0x20))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x40))
-                        let w0 := mload(add(p, 0x40))
-                        let x1 := calldataload(add(q, 0x60))
-                        let w1 := mload(add(p, 0x60))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x80))
-                        let w0 := mload(add(p, 0x80))
-                        let x1 := calldataload(add(q, 0xa0))
-                        let w1 := mload(add(p, 0xa0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0xc0))
-                        let w0 := mload(add(p, 0xc0))
-                        let x1 := calldataload(add(q, 0xe0))
-                        let w1 := mload(add(p, 0xe0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x100))
-                        let w0 := mload(add(p, 0x100))
-                        let x1 := calldataload(add(q, 0x120))
-                        let w1 := mload(add(p, 0x120))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x140))
-                        let w0 := mload(add(p, 0x140))
-                        let x1 := calldataload(add(q, 0x160))
-                        let w1 := mload(add(p, 0x160))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x180))
-                        let w0 := mload(add(p, 0x180))
-                        let x1 := calldataload(add(q, 0x1a0))
-                        let w1 := mload(add(p, 0x1a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x1c0))
-                        let w0 := mload(add(p, 0x1c0))
-                        let x1 := calldataload(add(q, 0x1e0))
-                        let w1 := mload(add(p, 0x1e0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
-                        let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
-                        let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
-                        let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
-                        let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
-                        let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
-                        let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
-                        let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
-                        let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
-                        a0 := add(add(mul(x0, and(w0, mask)), mul(x1, and(w1, mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(8, w0), mask)), mul(x1, and(shr(8, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(16, w0), mask)), mul(x1, and(shr(16, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(24, w0), mask)), mul(x1, and(shr(24, w1), mask))), a3)
-                    }
-                }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        a0 := add(mul(x0, and(w0, mask)), a0)
-                        a1 := add(mul(x0, and(shr(8, w0), mask)), a1)
-                        a2 := add(mul(x0, and(shr(16, w0), mask)), a2)
-                        a3 := add(mul(x0, and(shr(24, w0), mask)), a3)
-                    }
-                }
-            }
-            function mac8x128b(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        let x1 := calldataload(add(q, 0x20))
-                        let w1 := mload(add(p, 0x20))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x40))
-                        let w0 := mload(add(p, 0x40))
-                        let x1 := calldataload(add(q, 0x60))
-                        let w1 := mload(add(p, 0x60))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x80))
-                        let w0 := mload(add(p, 0x80))
-                        let x1 := calldataload(add(q, 0xa0))
-                        let w1 := mload(add(p, 0xa0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0xc0))
-                        let w0 := mload(add(p, 0xc0))
-                        let x1 := calldataload(add(q, 0xe0))
-                        let w1 := mload(add(p, 0xe0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x100))
-                        let w0 := mload(add(p, 0x100))
-                        let x1 := calldataload(add(q, 0x120))
-                        let w1 := mload(add(p, 0x120))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x140))
-                        let w0 := mload(add(p, 0x140))
-                        let x1 := calldataload(add(q, 0x160))
-                        let w1 := mload(add(p, 0x160))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x180))
-                        let w0 := mload(add(p, 0x180))
-                        let x1 := calldataload(add(q, 0x1a0))
-                        let w1 := mload(add(p, 0x1a0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x1c0))
-                        let w0 := mload(add(p, 0x1c0))
-                        let x1 := calldataload(add(q, 0x1e0))
-                        let w1 := mload(add(p, 0x1e0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
-                        let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
-                        let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
-                        let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
-                        let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
-                        let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
-                        let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
-                        let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
-                        let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
-                        a0 := add(add(mul(x0, and(shr(32, w0), mask)), mul(x1, and(shr(32, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(40, w0), mask)), mul(x1, and(shr(40, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(48, w0), mask)), mul(x1, and(shr(48, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(56, w0), mask)), mul(x1, and(shr(56, w1), mask))), a3)
-                    }
-                }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        a0 := add(mul(x0, and(shr(32, w0), mask)), a0)
-                        a1 := add(mul(x0, and(shr(40, w0), mask)), a1)
-                        a2 := add(mul(x0, and(shr(48, w0), mask)), a2)
-                        a3 := add(mul(x0, and(shr(56, w0), mask)), a3)
-                    }
-                }
-            }
-            function mac8x128c(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        let x1 := calldataload(add(q, 0x20))
-                        let w1 := mload(add(p, 0x20))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x40))
-                        let w0 := mload(add(p, 0x40))
-                        let x1 := calldataload(add(q, 0x60))
-                        let w1 := mload(add(p, 0x60))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x80))
-                        let w0 := mload(add(p, 0x80))
-                        let x1 := calldataload(add(q, 0xa0))
-                        let w1 := mload(add(p, 0xa0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0xc0))
-                        let w0 := mload(add(p, 0xc0))
-                        let x1 := calldataload(add(q, 0xe0))
-                        let w1 := mload(add(p, 0xe0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x100))
-                        let w0 := mload(add(p, 0x100))
-                        let x1 := calldataload(add(q, 0x120))
-                        let w1 := mload(add(p, 0x120))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x140))
-                        let w0 := mload(add(p, 0x140))
-                        let x1 := calldataload(add(q, 0x160))
-                        let w1 := mload(add(p, 0x160))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x180))
-                        let w0 := mload(add(p, 0x180))
-                        let x1 := calldataload(add(q, 0x1a0))
-                        let w1 := mload(add(p, 0x1a0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x1c0))
-                        let w0 := mload(add(p, 0x1c0))
-                        let x1 := calldataload(add(q, 0x1e0))
-                        let w1 := mload(add(p, 0x1e0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
-                        let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
-                        let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
-                        let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
-                        let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
-                        let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
-                        let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
-                        let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
-                        let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
-                        a0 := add(add(mul(x0, and(shr(64, w0), mask)), mul(x1, and(shr(64, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(72, w0), mask)), mul(x1, and(shr(72, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(80, w0), mask)), mul(x1, and(shr(80, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(88, w0), mask)), mul(x1, and(shr(88, w1), mask))), a3)
-                    }
-                }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        a0 := add(mul(x0, and(shr(64, w0), mask)), a0)
-                        a1 := add(mul(x0, and(shr(72, w0), mask)), a1)
-                        a2 := add(mul(x0, and(shr(80, w0), mask)), a2)
-                        a3 := add(mul(x0, and(shr(88, w0), mask)), a3)
-                    }
-                }
-            }
-            function mac8x128d(p, q, end, mask) -> a0, a1, a2, a3 {
-                for {} lt(add(p, 0x3e0), end) { p := add(p, 0x400) q := add(q, 0x400) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        let x1 := calldataload(add(q, 0x20))
-                        let w1 := mload(add(p, 0x20))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x40))
-                        let w0 := mload(add(p, 0x40))
-                        let x1 := calldataload(add(q, 0x60))
-                        let w1 := mload(add(p, 0x60))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x80))
-                        let w0 := mload(add(p, 0x80))
-                        let x1 := calldataload(add(q, 0xa0))
-                        let w1 := mload(add(p, 0xa0))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0xc0))
-                        let w0 := mload(add(p, 0xc0))
-                        let x1 := calldataload(add(q, 0xe0))
-                        let w1 := mload(add(p, 0xe0))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x100))
-                        let w0 := mload(add(p, 0x100))
-                        let x1 := calldataload(add(q, 0x120))
-                        let w1 := mload(add(p, 0x120))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x140))
-                        let w0 := mload(add(p, 0x140))
-                        let x1 := calldataload(add(q, 0x160))
-                        let w1 := mload(add(p, 0x160))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x180))
-                        let w0 := mload(add(p, 0x180))
-                        let x1 := calldataload(add(q, 0x1a0))
-                        let w1 := mload(add(p, 0x1a0))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x1c0))
-                        let w0 := mload(add(p, 0x1c0))
-                        let x1 := calldataload(add(q, 0x1e0))
-                        let w1 := mload(add(p, 0x1e0))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x200))
-                        let w0 := mload(add(p, 0x200))
-                        let x1 := calldataload(add(q, 0x220))
-                        let w1 := mload(add(p, 0x220))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x240))
-                        let w0 := mload(add(p, 0x240))
-                        let x1 := calldataload(add(q, 0x260))
-                        let w1 := mload(add(p, 0x260))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x280))
-                        let w0 := mload(add(p, 0x280))
-                        let x1 := calldataload(add(q, 0x2a0))
-                        let w1 := mload(add(p, 0x2a0))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x2c0))
-                        let w0 := mload(add(p, 0x2c0))
-                        let x1 := calldataload(add(q, 0x2e0))
-                        let w1 := mload(add(p, 0x2e0))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x300))
-                        let w0 := mload(add(p, 0x300))
-                        let x1 := calldataload(add(q, 0x320))
-                        let w1 := mload(add(p, 0x320))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x340))
-                        let w0 := mload(add(p, 0x340))
-                        let x1 := calldataload(add(q, 0x360))
-                        let w1 := mload(add(p, 0x360))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x380))
-                        let w0 := mload(add(p, 0x380))
-                        let x1 := calldataload(add(q, 0x3a0))
-                        let w1 := mload(add(p, 0x3a0))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                    {
-                        let x0 := calldataload(add(q, 0x3c0))
-                        let w0 := mload(add(p, 0x3c0))
-                        let x1 := calldataload(add(q, 0x3e0))
-                        let w1 := mload(add(p, 0x3e0))
-                        a0 := add(add(mul(x0, and(shr(96, w0), mask)), mul(x1, and(shr(96, w1), mask))), a0)
-                        a1 := add(add(mul(x0, and(shr(104, w0), mask)), mul(x1, and(shr(104, w1), mask))), a1)
-                        a2 := add(add(mul(x0, and(shr(112, w0), mask)), mul(x1, and(shr(112, w1), mask))), a2)
-                        a3 := add(add(mul(x0, and(shr(120, w0), mask)), mul(x1, and(shr(120, w1), mask))), a3)
-                    }
-                }
-                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
-                    {
-                        let x0 := calldataload(q)
-                        let w0 := mload(p)
-                        a0 := add(mul(x0, and(shr(96, w0), mask)), a0)
-                        a1 := add(mul(x0, and(shr(104, w0), mask)), a1)
-                        a2 := add(mul(x0, and(shr(112, w0), mask)), a2)
-                        a3 := add(mul(x0, and(shr(120, w0), mask)), a3)
+                        a1 := add(mul(x0, and(w0, m1)), a1)
+                        a2 := add(mul(x0, and(w0, m2)), a2)
+                        a3 := add(mul(x0, and(w0, m3)), a3)
                     }
                 }
             }
@@ -2377,8 +1909,13 @@ contract DenseLayer is LayerBase {
                     }
                 }
             }
+            function mac128(p, q, end, mask, shift) -> a {
+                for {} lt(p, end) { p := add(p, 0x20) q := add(q, 0x20) } {
+                    a := add(mul(calldataload(q), and(shr(shift, mload(p)), mask)), a)
+                }
+            }
             function sweep(p, q, end, mask, key, out, last) {
-                switch and(key, 0xffff) // L << 8 | S
+                switch and(key, 0x2ffff) // masked << 17 | L << 8 | S
                 case 0x2040 {
                     {
                         let a0, a1 := mac32x64(p, q, end, mask)
@@ -2404,88 +1941,73 @@ contract DenseLayer is LayerBase {
                         spill(a3, sub(last, 3), key, out)
                     }
                 }
-                case 0x1080 {
-                    {
-                        let a0, a1, a2, a3 := mac16x128a(p, q, end, mask)
-                        spill(a0, sub(last, 0), key, out)
-                        spill(a1, sub(last, 1), key, out)
-                        spill(a2, sub(last, 2), key, out)
-                        spill(a3, sub(last, 3), key, out)
-                    }
-                    {
-                        let a0, a1, a2, a3 := mac16x128b(p, q, end, mask)
-                        spill(a0, sub(last, 4), key, out)
-                        spill(a1, sub(last, 5), key, out)
-                        spill(a2, sub(last, 6), key, out)
-                        spill(a3, sub(last, 7), key, out)
-                    }
-                }
                 case 0x840 {
                     {
-                        let a0, a1, a2, a3 := mac8x64a(p, q, end, mask)
+                        mstore(0, end) // scratch: the kernel reads its end from memory
+                        let a0, a1, a2, a3 := mac8x64a(p, q, mask, shl(8, mask))
                         spill(a0, sub(last, 0), key, out)
-                        spill(a1, sub(last, 1), key, out)
+                        spill(a1, sub(last, 1), or(key, 0x8000000), out)
                         spill(a2, sub(last, 2), key, out)
-                        spill(a3, sub(last, 3), key, out)
+                        spill(a3, sub(last, 3), or(key, 0x8000000), out)
                     }
                     {
-                        let a0, a1, a2, a3 := mac8x64b(p, q, end, mask)
+                        mstore(0, end) // scratch: the kernel reads its end from memory
+                        let a0, a1, a2, a3 := mac8x64b(p, q, mask, shl(8, mask))
                         spill(a0, sub(last, 4), key, out)
-                        spill(a1, sub(last, 5), key, out)
+                        spill(a1, sub(last, 5), or(key, 0x8000000), out)
                         spill(a2, sub(last, 6), key, out)
-                        spill(a3, sub(last, 7), key, out)
+                        spill(a3, sub(last, 7), or(key, 0x8000000), out)
                     }
                 }
-                case 0x880 {
+                case 0x20840 {
                     {
-                        let a0, a1, a2, a3 := mac8x128a(p, q, end, mask)
+                        mstore(0, end) // scratch: the kernel reads its end from memory
+                        let a0, a1, a2, a3 := mac8x64ma(p, q, mask, shl(8, mask), shl(16, mask), shl(24, mask))
                         spill(a0, sub(last, 0), key, out)
-                        spill(a1, sub(last, 1), key, out)
-                        spill(a2, sub(last, 2), key, out)
-                        spill(a3, sub(last, 3), key, out)
+                        spill(a1, sub(last, 1), or(key, 0x8000000), out)
+                        spill(a2, sub(last, 2), or(key, 0x10000000), out)
+                        spill(a3, sub(last, 3), or(key, 0x18000000), out)
                     }
                     {
-                        let a0, a1, a2, a3 := mac8x128b(p, q, end, mask)
+                        mstore(0, end) // scratch: the kernel reads its end from memory
+                        let a0, a1, a2, a3 := mac8x64mb(p, q, mask, shl(8, mask), shl(16, mask), shl(24, mask))
                         spill(a0, sub(last, 4), key, out)
-                        spill(a1, sub(last, 5), key, out)
-                        spill(a2, sub(last, 6), key, out)
-                        spill(a3, sub(last, 7), key, out)
+                        spill(a1, sub(last, 5), or(key, 0x8000000), out)
+                        spill(a2, sub(last, 6), or(key, 0x10000000), out)
+                        spill(a3, sub(last, 7), or(key, 0x18000000), out)
                     }
-                    {
-                        let a0, a1, a2, a3 := mac8x128c(p, q, end, mask)
-                        spill(a0, sub(last, 8), key, out)
-                        spill(a1, sub(last, 9), key, out)
-                        spill(a2, sub(last, 10), key, out)
-                        spill(a3, sub(last, 11), key, out)
-                    }
-                    {
-                        let a0, a1, a2, a3 := mac8x128d(p, q, end, mask)
-                        spill(a0, sub(last, 12), key, out)
-                        spill(a1, sub(last, 13), key, out)
-                        spill(a2, sub(last, 14), key, out)
-                        spill(a3, sub(last, 15), key, out)
+                }
+                default { // int8/int16 in 128-bit slots: G = 128 / L groups, one per call
+                    let lane := and(shr(8, key), 0xff)
+                    for { let g := 0 } lt(g, div(128, lane)) { g := add(g, 1) } {
+                        spill(mac128(p, q, end, mask, mul(g, lane)), sub(last, g), key, out)
                     }
                 }
             }
             // END GENERATED KERNELS
-            // Splits an accumulator into its signed slots (key = more << 16 | L << 8 | S): slot s
-            // goes to lane j0 - s * S/L, stored (more = 0, the first run) or added (later runs).
+            // Splits an accumulator into its signed slots (key = pre << 24 | masked << 17 | more << 16 |
+            // L << 8 | S): slot s goes to lane j0 - s * S/L, stored (more = 0, the first run) or
+            // added (later runs). A masked pass's slots sit `pre` bits up (its low `pre` bits are
+            // zero), so its top slot keeps 64 - pre bits, enough by the masked plan's bound.
             function spill(acc, j0, key, out) {
                 let slotBits := and(key, 0xff)
                 let step := shl(5, div(slotBits, and(shr(8, key), 0xff))) // bytes between a slot's lanes
                 let dst := add(add(out, 0x20), shl(5, j0))
+                let more := and(shr(16, key), 1)
                 switch slotBits
                 case 64 {
+                    let pre := shr(24, key)
+                    acc := shr(pre, acc)
                     let v0 := signextend(7, acc) // slot 0, sign-extended from 8 bytes
                     acc := sar(64, sub(acc, v0))
                     let v1 := signextend(7, acc)
                     acc := sar(64, sub(acc, v1))
                     let v2 := signextend(7, acc)
-                    let v3 := signextend(7, sar(64, sub(acc, v2)))
+                    let v3 := signextend(sub(7, shr(3, pre)), sar(64, sub(acc, v2))) // 64 - pre bits
                     let d1 := sub(dst, step)
                     let d2 := sub(d1, step)
                     let d3 := sub(d2, step)
-                    if shr(16, key) {
+                    if more {
                         v0 := add(v0, mload(dst))
                         v1 := add(v1, mload(d1))
                         v2 := add(v2, mload(d2))
@@ -2500,7 +2022,7 @@ contract DenseLayer is LayerBase {
                     let v0 := signextend(15, acc) // 128-bit slots: sign-extended from 16 bytes
                     let v1 := signextend(15, sar(128, sub(acc, v0)))
                     let d1 := sub(dst, step)
-                    if shr(16, key) {
+                    if more {
                         v0 := add(v0, mload(dst))
                         v1 := add(v1, mload(d1))
                     }
@@ -2510,7 +2032,7 @@ contract DenseLayer is LayerBase {
             }
             // The dispatch reads its inputs from a job record in memory (past the free memory
             // pointer, not kept) so its stack frame stays shallow: job = [buffer data, blockBytes,
-            // blockCount, xPtr, bits, slot, sums, mask, runs, key = more << 16 | L << 8 | S].
+            // blockCount, xPtr, bits, slot = masked << 17 | S, sums, mask, runs, key].
             // Rows `from / 32 .. to / 32` (byte offsets) of every block.
             function rows(job, from, to) {
                 switch and(and(eq(mload(add(job, 0x80)), 32), eq(mload(add(job, 0xa0)), 64)), eq(mload(add(job, 0x40)), 2))
@@ -2553,7 +2075,8 @@ contract DenseLayer is LayerBase {
             mstore(add(job, 0xa0), slot)
             mstore(add(job, 0xc0), sums)
             // 2^L - 1 at the bottom of every slot: (2^L - 1) * 0x..0001..0001 (one 1 per slot).
-            mstore(add(job, 0xe0), mul(sub(shl(bits, 1), 1), div(not(0), sub(shl(slot, 1), 1))))
+            let slotBits := and(slot, 0xff)
+            mstore(add(job, 0xe0), mul(sub(shl(bits, 1), 1), div(not(0), sub(shl(slotBits, 1), 1))))
             mstore(add(job, 0x100), runs)
             run(job)
         }

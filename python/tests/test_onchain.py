@@ -222,6 +222,16 @@ def test_committed_fixture_is_up_to_date(make_fixtures, keras):
     assert [s["expected"] for s in committed["samples"]] == [s["expected"] for s in fresh["samples"]]
 
 
+def test_generated_dense_kernels_are_up_to_date():
+    """contracts/layers/Dense.sol holds exactly what scripts/gen_dense_kernels.py generates."""
+    import subprocess
+    import sys
+
+    script = os.path.join(ROOT, "scripts", "gen_dense_kernels.py")
+    done = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_export_from_plan_inverts_the_plan(branched_export):
     export = export_from_plan(plan_to_json(deployment_plan(branched_export)))
     assert export["graph"] == branched_export["graph"]

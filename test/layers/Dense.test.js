@@ -69,45 +69,79 @@ describe("DenseLayer", function () {
     });
   }
 
-  // Random kernels against a BigInt reference: every width, both slot widths (64-bit for small
-  // inputs, 128-bit once sum|x| >= 2^(63-L)), 64-bit slots run by run (|x| < 2^(60-L): sum|x|
-  // past 2^(63-L), split into runs of about 16 rows), unrolled rounds and tails (37 rows), paired
-  // int32 blocks with an odd block count (20 units at int32 = 3 blocks), several positions,
-  // kernel scales on both sides of 0.
+  // A (rows, units) Dense with kernel q (row-major, bias b at frac 5, F = 24) run on `x`
+  // (`positions` rows of inputs), and the exact BigInt reference.
+  async function runAgainstReference(bits, rows, units, positions, q, b, x, kernelFrac) {
+    const kit = await loadFixture(deployKit);
+    const F = 24;
+    const kernel = blockedKernel(q, rows, units, bits);
+    const bias = plainTensor(b, bits);
+    const size = ethers.dataLength(kernel);
+    const config = abi.encode(HEADER_TYPES, [F, bits, rows, units, positions, 0, [0, size, kernelFrac], [size, ethers.dataLength(bias), 5]]);
+    const receipt = await (await kit.harness.clone(await kit.implementations.DenseLayer.getAddress(), config)).wait();
+    const layer = kit.harness.interface.parseLog(receipt.logs[0]).args.layer;
+    const written = await (await kit.harness.writePages(splitPages(ethers.concat([kernel, bias])))).wait();
+    const pages = [...kit.harness.interface.parseLog(written.logs[written.logs.length - 1]).args.pages];
+    const expected = [];
+    for (let p = 0; p < positions; p++) {
+      for (let j = 0; j < units; j++) {
+        let sum = 0n;
+        for (let r = 0; r < rows; r++) sum += x[p * rows + r] * q[r * units + j];
+        expected.push(rescale(sum, F + kernelFrac, F) + rescale(b[j], 5, F));
+      }
+    }
+    const [output] = await kit.harness.measure(layer, [x], pages);
+    expect([...output]).to.deep.equal(expected);
+  }
+
+  const absSum = (x) => x.reduce((a, v) => a + (v < 0n ? -v : v), 0n);
+  // sum|x| bound of the kernels' 64-bit slots over one run (DenseLayer._plan): int8 2^47 (its top
+  // slot keeps 56 bits), else 2^(63-L); int8 below 2^31 takes the masked kernels.
+  const runLimit = (bits) => 1n << BigInt(bits === 8 ? 47 : 63 - bits);
+
+  // Random kernels against a BigInt reference: every width, every kernel mode (int8 masked for
+  // small inputs, 64-bit slots, 64-bit slots run by run when sum|x| passes the one-run limit with
+  // |x| small enough for runs of about 16 rows, 128-bit slots for huge inputs), unrolled rounds
+  // and tails (37 rows), paired int32 blocks with an odd block count (20 units at int32 = 3
+  // blocks), several positions, kernel scales on both sides of 0.
   for (const bits of [8, 16, 32]) {
-    for (const [inputBits, kernelFrac] of [[20, bits - 1], [61 - bits, bits - 1], [70, -3]]) {
+    const runBits = bits === 8 ? 44 : 61 - bits;
+    for (const [inputBits, kernelFrac] of [[20, bits - 1], [runBits, bits - 1], [70, -3]]) {
       it(`matches a BigInt reference: int${bits}, |x| < 2^${inputBits}, kernel frac ${kernelFrac}`, async function () {
-        const kit = await loadFixture(deployKit);
-        const [rows, units, positions, F] = [37, 20, 2, 24];
-        const q = randomInts(rows * units, bits, bits + inputBits);
-        const b = randomInts(units, bits, 3 * bits);
-        const kernel = blockedKernel(q, rows, units, bits);
-        const bias = plainTensor(b, bits);
-        const size = ethers.dataLength(kernel);
-        const config = abi.encode(HEADER_TYPES, [F, bits, rows, units, positions, 0, [0, size, kernelFrac], [size, ethers.dataLength(bias), 5]]);
-        const receipt = await (await kit.harness.clone(await kit.implementations.DenseLayer.getAddress(), config)).wait();
-        const layer = kit.harness.interface.parseLog(receipt.logs[0]).args.layer;
-        const written = await (await kit.harness.writePages(splitPages(ethers.concat([kernel, bias])))).wait();
-        const pages = [...kit.harness.interface.parseLog(written.logs[written.logs.length - 1]).args.pages];
+        const [rows, units, positions] = [37, 20, 2];
         const x = randomInts(rows * positions, inputBits, 77 + inputBits);
-        if (inputBits === 61 - bits) {
-          // The run-by-run path: every position's sum|x| is past the one-run limit 2^(63-L).
-          for (let p = 0; p < positions; p++) {
-            const absSum = x.slice(p * rows, (p + 1) * rows).reduce((a, v) => a + (v < 0n ? -v : v), 0n);
-            expect(absSum >= 1n << BigInt(63 - bits)).to.equal(true);
-          }
+        if (inputBits === runBits) {
+          // The run-by-run path: every position's sum|x| is past the one-run limit.
+          for (let p = 0; p < positions; p++) expect(absSum(x.slice(p * rows, (p + 1) * rows)) >= runLimit(bits)).to.equal(true);
         }
-        const expected = [];
-        for (let p = 0; p < positions; p++) {
-          for (let j = 0; j < units; j++) {
-            let sum = 0n;
-            for (let r = 0; r < rows; r++) sum += x[p * rows + r] * q[r * units + j];
-            expected.push(rescale(sum, F + kernelFrac, F) + rescale(b[j], 5, F));
-          }
-        }
-        const [output] = await kit.harness.measure(layer, [x], pages);
-        expect([...output]).to.deep.equal(expected);
+        await runAgainstReference(bits, rows, units, positions, randomInts(rows * units, bits, bits + inputBits),
+          randomInts(units, bits, 3 * bits), x, kernelFrac);
       });
+    }
+  }
+
+  // Every slot at its worst: all weights at the top (q = 2^(L-1) - 1, lane u = 2^L - 1) or the
+  // bottom (q = -2^(L-1), u = 0) of their range, inputs of one sign summing to just under each
+  // mode's bound (int8 masked 2^31, int8 64-bit 2^47, int16/int32 2^(63-L)), where the top slot
+  // of the narrowest accumulator holds nearly its largest exact sum, then to the bound and 1/64
+  // past it, where that slot would overflow (so a bound set too high fails here). 40 rows: a
+  // 32-row round and the 8-row tail; 40 units: a full block and a partial one.
+  for (const bits of [8, 16, 32]) {
+    const bounds = bits === 8 ? [31, 47] : [63 - bits];
+    for (const log of bounds) {
+      for (const sign of [1n, -1n]) {
+        it(`int${bits}: exact with extreme weights around sum|x| = 2^${log} (sign ${sign})`, async function () {
+          const [rows, units] = [40, 40];
+          const bound = 1n << BigInt(log);
+          const top = (1n << BigInt(bits - 1)) - 1n;
+          const q = Array.from({ length: rows * units }, (_, i) => (((i % units) >> 2) % 2 === 0 ? top : -top - 1n));
+          const part = (total) => Array.from({ length: rows }, (_, r) => sign * (total / BigInt(rows) + (BigInt(r) < total % BigInt(rows) ? 1n : 0n)));
+          const sums = [bound - 1n, bound, bound + bound / 64n];
+          const x = sums.flatMap(part);
+          sums.forEach((total, p) => expect(absSum(x.slice(p * rows, (p + 1) * rows))).to.equal(total));
+          await runAgainstReference(bits, rows, units, sums.length, q, randomInts(units, bits, 5), x, bits - 1);
+        });
+      }
     }
   }
 
