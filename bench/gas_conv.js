@@ -1,13 +1,17 @@
-// Gas per multiply-accumulate of Conv2DLayer.forward (16x16x8 input, 16 filters 3x3, 'same',
-// linear, with bias) beside DenseLayer.forward (256x256), at int32/int16/int8 weights, measured
-// inside the call (LayerHarness.measure) on the in-process Hardhat network.
+// Gas per multiply-accumulate of Conv2DLayer.forward (16x16x8 input, 8/16/24 filters 3x3,
+// 'same' or 'valid'; 8x8x32 input, 32 filters; linear, with bias) beside DenseLayer.forward
+// (256x256), at int32/int16/int8 weights, measured inside the call (LayerHarness.measure) on
+// the in-process Hardhat network.
 // Run: node_modules/.bin/hardhat run bench/gas_conv.js
 //
 // Inputs are F = 24 fixed point, uniform in [-1, 1]. A 'same' 3x3 conv over 16x16 computes
-// 16 * 16 * 16 outputs of up to 72 taps; MACs count only the taps inside the image (the
+// 16 * 16 * filters outputs of up to 72 taps; MACs count only the taps inside the image (the
 // padding is skipped, not multiplied by zero). "x Dense" is gas/MAC over Dense's at the same
-// precision. At int8 a weight word holds 32 filters: a 16-filter layer leaves half of every
-// word's lanes empty, so it pays for 2x its MACs (the blocked layout, docs/FORMAT.md).
+// precision. A weight word holds E = 256/L filters (32 at int8); when a layer has fewer (or its
+// last block is partial) the kernel packs only the real filters' lanes into its SWAR words
+// (SpatialBase._fit), so a 16-filter int8 layer does not pay for the empty half of each word.
+// With few filters the fixed costs of a position (its window) and of an output (scatter, rescale,
+// bias) weigh more per MAC.
 const { ethers } = require("hardhat");
 const { blockedBytes, plainBytes, randomInts, geometry } = require("../test/layers/spatial");
 
@@ -61,6 +65,8 @@ async function main() {
   const CONVS = [
     { H: 16, W: 16, C: 8, K: 3, filters: 16, stride: 1, padding: "same" },
     { H: 16, W: 16, C: 8, K: 3, filters: 16, stride: 1, padding: "valid" },
+    { H: 16, W: 16, C: 8, K: 3, filters: 24, stride: 1, padding: "same" },
+    { H: 16, W: 16, C: 8, K: 3, filters: 8, stride: 1, padding: "same" },
     { H: 8, W: 8, C: 32, K: 3, filters: 32, stride: 1, padding: "same" },
   ];
   for (const bits of [32, 16, 8]) {

@@ -9,7 +9,8 @@ import {SpatialBase} from "./SpatialBase.sol";
 ///         `activation(rescale(sum x * kernel, F + kernelFrac, F) + rescale(bias, biasFrac, F))`.
 /// @dev The kernel is `blocked` (docs/FORMAT.md): for each block of E = 256/L filters, one
 ///      32-byte word per kernel row r = (dy * KW + dx) * C + c. Each block is streamed into one
-///      reused buffer and expanded once into signed SWAR lanes (`SpatialBase._expand`); for every
+///      reused buffer and expanded once into signed SWAR lanes, its real filters only (the last
+///      block's padding lanes are dropped: `SpatialBase._fit`, `_expand`); for every
 ///      output position the rows under the window form up to KH contiguous runs (of the input
 ///      and of the block alike), summed by the SWAR loop of `SpatialBase._accumulate`. Padded
 ///      cells are skipped, not multiplied by zero.
@@ -64,15 +65,16 @@ contract Conv2DLayer is SpatialBase {
         uint256 expected = (c.filters + perWord - 1) / perWord * rows * 32;
         if (c.kernel.size != expected) revert KernelSizeMismatch(c.kernel.offset, expected, c.kernel.size);
         Swar memory s = _swar(c.weightBits, _maxAbs(x), rows);
+        _fit(s, _min(perWord, c.filters)); // the first block has the most groups
         bytes memory raw = new bytes(rows * 32);
-        Run memory run = _newRun(c, x, s, output, new bytes(rows * 32 * s.groups));
+        Run memory run = _newRun(c, x, output, new bytes(rows * 32 * s.groups));
         for (uint256 k = 0; k * perWord < c.filters; ++k) {
             _block(c, pages, s, run, raw, k);
         }
     }
 
-    /// @dev Block `k`: E filters, `rows` words, streamed into the reused buffer `raw`, expanded,
-    ///      then multiplied at every output position.
+    /// @dev Block `k`: up to E filters, `rows` words, streamed into the reused buffer `raw`,
+    ///      expanded, then multiplied at every output position.
     function _block(Config memory c, address[] calldata pages, Swar memory s, Run memory run, bytes memory raw, uint256 k)
         private
         view
@@ -83,8 +85,11 @@ contract Conv2DLayer is SpatialBase {
         assembly ("memory-safe") {
             rawData := add(raw, 0x20)
         }
+        uint256 perWord = 256 / c.weightBits;
+        run.firstFilter = k * perWord;
+        _fit(s, _min(perWord, c.filters - run.firstFilter));
+        run.weightStep = c.kernelWidth * run.rowBytes * s.groups;
         _expand(rawData, run.weightBase, rows, s, c.weightBits);
-        run.firstFilter = k * (256 / c.weightBits);
         for (uint256 oy = 0; oy < c.outHeight; ++oy) {
             for (uint256 ox = 0; ox < c.outWidth; ++ox) {
                 _position(c, s, run, oy, ox);
@@ -92,16 +97,15 @@ contract Conv2DLayer is SpatialBase {
         }
     }
 
-    /// @dev The per-call constants of the SWAR kernel (see `SpatialBase.Run`).
-    function _newRun(Config memory c, int256[] calldata x, Swar memory s, int256[] memory output, bytes memory expanded)
+    /// @dev The per-call constants of the SWAR kernel (see `SpatialBase.Run`; `_block` sets the
+    ///      per-block ones).
+    function _newRun(Config memory c, int256[] calldata x, int256[] memory output, bytes memory expanded)
         private
         pure
         returns (Run memory run)
     {
         run.rowBytes = c.channels * 32;
         run.inputStep = c.width * run.rowBytes;
-        run.weightStep = (c.kernelWidth * run.rowBytes) << s.groupShift;
-        run.filters = c.filters;
         uint256 inputBase;
         uint256 weightBase;
         uint256 outputBase;
@@ -149,7 +153,7 @@ contract Conv2DLayer is SpatialBase {
             (uint256 dx0, uint256 dx1, int256 ix) = _clip(ox * c.strideX, c.padLeft, c.kernelWidth, c.width);
             run.length = (dx1 - dx0) * run.rowBytes;
             xStart = run.inputBase + (xStart + uint256(ix + int256(dx0))) * run.rowBytes;
-            wStart = run.weightBase + (((wStart + dx0) * run.rowBytes) << s.groupShift);
+            wStart = run.weightBase + (wStart + dx0) * run.rowBytes * s.groups;
         }
     }
 }

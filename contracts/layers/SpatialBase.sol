@@ -9,25 +9,29 @@ import {Activations} from "../lib/Activations.sol";
 /// @notice What the spatial layers share: window clipping, activation bounds, the SWAR kernel of
 ///         the convolutions, and bias + rescale + activation over channels-last outputs.
 /// @dev SWAR with pre-expanded weights. A blocked weight word holds E = 256/L offset-binary lanes
-///      u = q + 2^(L-1). Once per block, each word is expanded into G = S/L words ("groups"):
-///      group g holds the signed lanes g, g + G, g + 2G, ... (lane 0 = least significant), each
-///      at the bottom of its own S-bit slot: `expanded_g = ((w >> gL) & M) - C` (mod 2^256),
-///      M = 2^L - 1 and C = 2^(L-1) in every slot. Then for every output position one MUL
-///      `x * expanded_g` adds `x * q` to 256/S outputs at once. An accumulator
-///      `a = sum_n S_n 2^(nS) (mod 2^256)` yields every slot sum S_n exactly (sign-extend the
-///      lowest slot, subtract, shift) as long as each |S_n| < 2^(S-1): see `_swar`.
+///      u = q + 2^(L-1); a block of n <= E filters uses the top n lanes (the word's first filter
+///      is its top lane), the last block of a layer may leave the low E - n lanes as padding.
+///      Once per block, each word is shifted right past its padding, `w' = w >> (E - n) L`, so
+///      that lane m of w' (from the least significant end) is filter `first + n - 1 - m`, and
+///      expanded into G words ("groups"), G = ceil(n / (256/S)) rounded up to even (the
+///      kernel's passes take 4 or 2 groups): slot k of group g holds the signed lane m = g + k G,
+///      at the bottom of its own S-bit slot (`_expand`). Only real lanes fill the groups, so a
+///      block of few filters costs MULs for its filters only. Then for every output position
+///      one MUL `x * expanded_g` adds `x * q` to 256/S outputs at once. An accumulator
+///      `a = sum_k S_k 2^(kS) (mod 2^256)` yields every slot sum S_k exactly (sign-extend the
+///      lowest slot, subtract, shift) as long as each |S_k| < 2^(S-1): see `_swar`.
 abstract contract SpatialBase is LayerBase {
-    /// @notice How the SWAR kernel packs the lanes of a weight word (see the contract notes).
+    /// @notice How the SWAR kernel packs a block's weight lanes (see the contract notes).
     struct Swar {
-        uint256 slotBits; // S: 64, 128 or 256
-        uint256 groups; // G = S / L expanded words per weight word
-        uint256 groupShift; // log2(G): expanded offset = row offset << groupShift
-        uint256 passes; // G / 4 passes of 4 accumulators
+        uint256 slotBits; // S: 64, 128 or 256, for the whole layer (`_swar`)
+        uint256 lanes; // n: the block's filters, its words' top n lanes (`_fit`)
+        uint256 groups; // G: expanded words per weight word, even (`_fit`)
+        uint256 passes; // ceil(G / 4) passes of (up to) 4 accumulators (`_fit`)
     }
 
     /// @notice One position's dot products: accumulators, pointers, and where the sums go.
     struct Run {
-        uint256 a0; // 0x00: accumulators of the pass's 4 groups
+        uint256 a0; // 0x00: accumulators of the pass's (up to) 4 groups
         uint256 a1; // 0x20
         uint256 a2; // 0x40
         uint256 a3; // 0x60
@@ -40,7 +44,6 @@ abstract contract SpatialBase is LayerBase {
         uint256 outputBase; // 0x140: memory address of output[0]
         uint256 outputRow; // 0x160: memory address of the position's first output value
         uint256 firstFilter; // 0x180: the block's first filter
-        uint256 filters; // 0x1a0: filters of the layer (lanes past it are padding)
     }
 
     /// @notice The kernel at `offset` has `actual` stored bytes; the layer's shape needs `expected`.
@@ -84,55 +87,95 @@ abstract contract SpatialBase is LayerBase {
 
     /// @notice Picks the narrowest SWAR slot in which every sum over `rows` rows stays exact.
     /// @dev A slot sums S = sum x q over at most `rows` rows with |q| <= 2^(L-1), so
-    ///      |S| <= rows * maxAbs * 2^(L-1); exact while that is at most 2^(S-1) - 1. Slots of
-    ///      4L bits or more give 4 groups per pass; int32 in 64-bit slots has 2 groups, and the
-    ///      kernel uses its 4 accumulators for two rows at a time instead.
+    ///      |S| <= rows * maxAbs * 2^(L-1); exact while that is at most 2^(S-1) - 1. Sets
+    ///      `s.slotBits` only: the groups depend on the block (`_fit`).
     function _swar(uint256 weightBits, uint256 maxAbs, uint256 rows) internal pure returns (Swar memory s) {
         if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert UnsupportedWeightBits(weightBits);
         uint256 limit;
-        // int32 may take 64-bit slots (2 groups: the kernel pairs rows, see `_accumulate`).
         for (uint256 slot = 64; slot <= 256; slot *= 2) {
             // 256-bit slots stop at 2^254 so that rounding `S + 2^(d-1)` cannot overflow either.
             limit = ((slot == 256 ? 1 << 254 : 1 << (slot - 1)) - 1) / (1 << (weightBits - 1)) / (rows == 0 ? 1 : rows);
             if (maxAbs <= limit) {
                 s.slotBits = slot;
-                s.groups = slot / weightBits;
-                while ((1 << s.groupShift) < s.groups) ++s.groupShift;
-                s.passes = s.groups < 4 ? 1 : s.groups / 4;
                 return s;
             }
         }
         revert ActivationsTooLarge(maxAbs, limit);
     }
 
+    /// @notice Sets the groups of a block of `lanes` filters: as few expanded words as hold its
+    ///         lanes at 256/S slots a word, rounded up to even (the kernel runs passes of 4
+    ///         groups, the last one of 2 when G is not a multiple of 4: see `_accumulate`).
+    /// @dev At most S/L groups (the `_expand` buffer's size): S/L is even, and
+    ///      `lanes` <= E = S/L * 256/S.
+    function _fit(Swar memory s, uint256 lanes) internal pure {
+        uint256 slots = 256 / s.slotBits; // slots per expanded word
+        uint256 groups = (lanes + slots - 1) / slots;
+        groups += groups % 2;
+        s.lanes = lanes;
+        s.groups = groups;
+        s.passes = (groups + 3) / 4;
+    }
+
     /// @notice Expands a block of `rows` blocked words at `raw` into `rows * G` signed-lane words
-    ///         at `expanded` (see the contract notes).
+    ///         at `expanded` (see the contract notes; `s` is `_fit` to the block).
     function _expand(uint256 raw, uint256 expanded, uint256 rows, Swar memory s, uint256 weightBits) internal pure {
-        uint256 slot = s.slotBits;
-        uint256 groups = s.groups;
-        // Equivalent to: for row r, group g: expanded[r G + g] = sum over slots n of
-        // (q of lane n G + g) << (n S), i.e. the signed lanes each at the bottom of a slot.
+        // Equivalent to: for row r, group g, slot k: with w' = raw[r] >> (E - n) L (the padding
+        // lanes dropped), expanded[r G + g] holds (lane g + k G of w') - 2^(L-1) at bit k S
+        // (mod 2^256). Lanes past the block's n read zero bits (q = -2^(L-1)): their slots are
+        // never read, and |q| <= 2^(L-1) keeps their sums in range, so the other slots stay exact.
         assembly ("memory-safe") {
-            let mask := 0 // 2^L - 1 at the bottom of every slot
-            let half := 0 // 2^(L-1) at the bottom of every slot (the offset-binary zero)
-            for { let at := 0 } lt(at, 256) { at := add(at, slot) } {
-                mask := or(mask, shl(at, sub(shl(weightBits, 1), 1)))
-                half := or(half, shl(at, shl(sub(weightBits, 1), 1)))
+            // `value` at the bottom of every `width`-bit slot.
+            function everySlot(value, width) -> r {
+                for { let at := 0 } lt(at, 256) { at := add(at, width) } { r := or(r, shl(at, value)) }
             }
-            let end := add(raw, shl(5, rows))
-            for {} lt(raw, end) { raw := add(raw, 0x20) } {
-                let w := mload(raw)
-                for { let g := 0 } lt(g, groups) { g := add(g, 1) } {
-                    // u - 2^(L-1) per slot; borrows between slots are exactly the signed digits.
-                    mstore(expanded, sub(and(shr(mul(g, weightBits), w), mask), half))
-                    expanded := add(expanded, 0x20)
+            // G = S/L: lane g + k G of w' is k S bits above lane g, so one mask (2^L - 1 in every
+            // slot) takes every slot of group g; minus 2^(L-1) in every slot: u - 2^(L-1) per
+            // slot, borrows between slots are exactly the signed digits. Words [p, end) to
+            // `count` = G words each at `out`; `bits` = L, `width` = S, `padding` = (E - n) L.
+            function spread(p, end, out, count, bits, width, padding) {
+                let mask := everySlot(sub(shl(bits, 1), 1), width)
+                let half := everySlot(shl(sub(bits, 1), 1), width)
+                for {} lt(p, end) { p := add(p, 0x20) } {
+                    let w := shr(padding, mload(p))
+                    for { let g := 0 } lt(g, count) { g := add(g, 1) } {
+                        mstore(out, sub(and(shr(mul(g, bits), w), mask), half))
+                        out := add(out, 0x20)
+                    }
                 }
             }
+            // Fewer groups (G < S/L): lane by lane, slot k of group g takes lane g + k G of w'
+            // (bit (g + k G) L; a shift past 256 bits reads zero). Arguments as `spread`.
+            function gather(p, end, out, count, bits, width, padding) {
+                let laneMask := sub(shl(bits, 1), 1) // 2^L - 1
+                let half := everySlot(shl(sub(bits, 1), 1), width)
+                for {} lt(p, end) { p := add(p, 0x20) } {
+                    let w := shr(padding, mload(p))
+                    for { let g := 0 } lt(g, count) { g := add(g, 1) } {
+                        let packed := 0
+                        let v := shr(mul(g, bits), w) // lane g + k G at the bottom, k = 0, 1, ...
+                        for { let at := 0 } lt(at, 256) { at := add(at, width) } {
+                            packed := or(packed, shl(at, and(v, laneMask)))
+                            v := shr(mul(count, bits), v)
+                        }
+                        mstore(out, sub(packed, half))
+                        out := add(out, 0x20)
+                    }
+                }
+            }
+            let slot := mload(s) // s.slotBits
+            let groups := mload(add(s, 0x40)) // s.groups
+            // (E - n) L: the bits of the padding lanes (s.lanes = n).
+            let padding := mul(sub(div(256, weightBits), mload(add(s, 0x20))), weightBits)
+            switch eq(mul(groups, weightBits), slot)
+            case 1 { spread(raw, add(raw, shl(5, rows)), expanded, groups, weightBits, slot, padding) }
+            default { gather(raw, add(raw, shl(5, rows)), expanded, groups, weightBits, slot, padding) }
         }
     }
 
-    /// @notice One pass over the `count` runs of a position (groups 4 pass .. 4 pass + 3), then
-    ///         writes their exact sums `sum x q` to the position's outputs (`run.outputRow`).
+    /// @notice One pass over the `count` runs of a position (groups 4 pass .. 4 pass + 3, or
+    ///         .. 4 pass + 1 in a last pass of 2), then writes their exact sums `sum x q` to the
+    ///         position's outputs (`run.outputRow`).
     /// @param xStart calldata offset of the first run's first input value.
     /// @param wStart memory address of the first run's first expanded word of group 4 pass.
     function _accumulate(Run memory run, Swar memory s, uint256 xStart, uint256 wStart, uint256 count, uint256 pass)
@@ -140,32 +183,31 @@ abstract contract SpatialBase is LayerBase {
         pure
     {
         // Equivalent to: for each group g of the pass, a_g = sum over the window's rows r of
-        // x[r] * expanded[r G + g] (mod 2^256); then slot n of a_g is the exact sum of lane n G + g.
+        // x[r] * expanded[r G + g] (mod 2^256); then slot k of a_g is the exact sum of lane g + k G.
         assembly ("memory-safe") {
             function dot(xp, wp, n, step, acc) {
                 let a0 := mload(acc)
                 let a1 := mload(add(acc, 0x20))
                 let a2 := mload(add(acc, 0x40))
                 let a3 := mload(add(acc, 0x60))
-                // Two input values and their rows' G expanded words (step = 32 G bytes) per round.
-                let end := add(xp, n)
-                for {} lt(add(xp, 0x20), end) {
+                // Two input values and their rows' G expanded words (step = 32 G bytes) per round,
+                // while two rows are left: xp < end - 32 (`last`; xp is past the ABI head, so
+                // xp + n - 32 cannot wrap below 0 for any n, even 0).
+                let last := add(xp, sub(n, 0x20))
+                let step2 := shl(1, step)
+                for {} lt(xp, last) {
                     xp := add(xp, 0x40)
-                    wp := add(wp, shl(1, step))
+                    wp := add(wp, step2)
                 } {
                     let x := calldataload(xp)
-                    a0 := add(a0, mul(x, mload(wp)))
-                    a1 := add(a1, mul(x, mload(add(wp, 0x20))))
-                    a2 := add(a2, mul(x, mload(add(wp, 0x40))))
-                    a3 := add(a3, mul(x, mload(add(wp, 0x60))))
-                    x := calldataload(add(xp, 0x20))
+                    let y := calldataload(add(xp, 0x20))
                     let w := add(wp, step)
-                    a0 := add(a0, mul(x, mload(w)))
-                    a1 := add(a1, mul(x, mload(add(w, 0x20))))
-                    a2 := add(a2, mul(x, mload(add(w, 0x40))))
-                    a3 := add(a3, mul(x, mload(add(w, 0x60))))
+                    a0 := add(a0, add(mul(x, mload(wp)), mul(y, mload(w))))
+                    a1 := add(a1, add(mul(x, mload(add(wp, 0x20))), mul(y, mload(add(w, 0x20)))))
+                    a2 := add(a2, add(mul(x, mload(add(wp, 0x40))), mul(y, mload(add(w, 0x40)))))
+                    a3 := add(a3, add(mul(x, mload(add(wp, 0x60))), mul(y, mload(add(w, 0x60)))))
                 }
-                if lt(xp, end) {
+                if eq(xp, last) {
                     // The odd last row.
                     let x := calldataload(xp)
                     a0 := add(a0, mul(x, mload(wp)))
@@ -178,34 +220,38 @@ abstract contract SpatialBase is LayerBase {
                 mstore(add(acc, 0x40), a2)
                 mstore(add(acc, 0x60), a3)
             }
-            // Two groups (int32 in 64-bit slots): the 4 words of a row pair, each with its x.
-            function dot2(xp, wp, n, acc) {
+            // Two groups (the last pass of an even G that is not a multiple of 4): `dot` with 2
+            // accumulators, four rows per round, then the last rows one by one.
+            function dot2(xp, wp, n, step, acc) {
                 let a0 := mload(acc)
                 let a1 := mload(add(acc, 0x20))
-                let a2 := mload(add(acc, 0x40))
-                let a3 := mload(add(acc, 0x60))
                 let end := add(xp, n)
-                for {} lt(add(xp, 0x20), end) {
-                    xp := add(xp, 0x40)
-                    wp := add(wp, 0x80)
-                } {
+                // While four rows are left: xp < end - 96 (`last`; xp is past the ABI head, so
+                // end >= 96).
+                for { let last := sub(end, 0x60) } lt(xp, last) { xp := add(xp, 0x80) } {
                     let x := calldataload(xp)
-                    a0 := add(a0, mul(x, mload(wp)))
-                    a1 := add(a1, mul(x, mload(add(wp, 0x20))))
-                    x := calldataload(add(xp, 0x20))
-                    a2 := add(a2, mul(x, mload(add(wp, 0x40))))
-                    a3 := add(a3, mul(x, mload(add(wp, 0x60))))
+                    let y := calldataload(add(xp, 0x20))
+                    let w := add(wp, step)
+                    let b0 := add(mul(x, mload(wp)), mul(y, mload(w)))
+                    let b1 := add(mul(x, mload(add(wp, 0x20))), mul(y, mload(add(w, 0x20))))
+                    x := calldataload(add(xp, 0x40))
+                    y := calldataload(add(xp, 0x60))
+                    wp := add(w, step)
+                    w := add(wp, step)
+                    a0 := add(a0, add(b0, add(mul(x, mload(wp)), mul(y, mload(w)))))
+                    a1 := add(a1, add(b1, add(mul(x, mload(add(wp, 0x20))), mul(y, mload(add(w, 0x20))))))
+                    wp := add(w, step)
                 }
-                if lt(xp, end) {
-                    // The odd last row.
+                for {} lt(xp, end) {
+                    xp := add(xp, 0x20)
+                    wp := add(wp, step)
+                } {
                     let x := calldataload(xp)
                     a0 := add(a0, mul(x, mload(wp)))
                     a1 := add(a1, mul(x, mload(add(wp, 0x20))))
                 }
                 mstore(acc, a0)
                 mstore(add(acc, 0x20), a1)
-                mstore(add(acc, 0x40), a2)
-                mstore(add(acc, 0x60), a3)
             }
             mstore(run, 0)
             mstore(add(run, 0x20), 0)
@@ -213,20 +259,14 @@ abstract contract SpatialBase is LayerBase {
             mstore(add(run, 0x60), 0)
             {
                 let n := mload(add(run, 0x80))
-                let step := shl(add(5, mload(add(s, 0x40))), 1) // 32 G: expanded bytes per row
-                let paired := lt(mload(add(s, 0x20)), 4) // s.groups == 2
+                let step := shl(5, mload(add(s, 0x40))) // 32 G: expanded bytes per row
+                let half := lt(sub(mload(add(s, 0x40)), shl(2, pass)), 4) // 2 groups left
                 for { let k := 0 } lt(k, count) { k := add(k, 1) } {
-                    switch paired
+                    switch half
                     case 0 { dot(xStart, wStart, n, step, run) }
-                    default { dot2(xStart, wStart, n, run) }
+                    default { dot2(xStart, wStart, n, step, run) }
                     xStart := add(xStart, mload(add(run, 0x100))) // next image row
                     wStart := add(wStart, mload(add(run, 0x120))) // next kernel row
-                }
-                if paired {
-                    // Even and odd rows summed apart: group 0 = a0 + a2, group 1 = a1 + a3
-                    // (mod 2^256, still exact slot by slot).
-                    mstore(run, add(mload(run), mload(add(run, 0x40))))
-                    mstore(add(run, 0x20), add(mload(add(run, 0x20)), mload(add(run, 0x60))))
                 }
             }
         }
@@ -235,26 +275,25 @@ abstract contract SpatialBase is LayerBase {
 
     /// @notice Writes the pass's exact sums from the accumulators to the position's outputs.
     function _scatter(Run memory run, Swar memory s, uint256 pass) internal pure {
+        // Equivalent to: for accumulator t (group g = 4 pass + t) and slot k while m = g + k G < n:
+        // output[position][first + n - 1 - m] = slot k of a_t (lane m of w', see `_expand`).
         assembly ("memory-safe") {
-            // Scatter: accumulator t, slot n is lane n G + 4 pass + t (from the least significant
-            // end), i.e. filter first + E - 1 - lane (a word's first output is its top lane).
             let slot := mload(s) // s.slotBits
             let signByte := sub(shr(3, slot), 1) // signextend's byte index of a slot's sign bit
-            let last := add(mload(add(run, 0x180)), sub(shl(mload(add(s, 0x40)), div(256, slot)), 1)) // first + E - 1
-            let row := mload(add(run, 0x160))
-            let filters := mload(add(run, 0x1a0))
-            let accumulators := mload(add(s, 0x20)) // groups in this pass: min(G, 4)
+            let groups := mload(add(s, 0x40)) // s.groups
+            let stride := shl(5, groups) // output bytes from lane m to lane m + G
+            // &output[position][first] - 32: lane m < n is at low + 32 (n - m) > low.
+            let low := sub(add(mload(add(run, 0x160)), shl(5, mload(add(run, 0x180)))), 0x20)
+            let top := add(low, shl(5, mload(add(s, 0x20)))) // lane 0: low + 32 n (s.lanes = n)
+            let accumulators := sub(groups, shl(2, pass)) // groups in this pass: min(G - 4 pass, 4)
             if gt(accumulators, 4) { accumulators := 4 }
             for { let t := 0 } lt(t, accumulators) { t := add(t, 1) } {
                 let a := mload(add(run, shl(5, t)))
-                // Filter of lane n G + 4 pass + t: last - lane; lanes step by G = s.groups.
-                for { let f := sub(last, add(shl(2, pass), t)) } 1 {} {
+                // Signed compare: stepping past lane n - 1 may wrap o below 0 (if low < stride).
+                for { let o := sub(top, shl(5, add(shl(2, pass), t))) } sgt(o, low) { o := sub(o, stride) } {
                     let v := signextend(signByte, a)
                     a := sar(slot, sub(a, v)) // drop the slot: exact, it was the lowest
-                    if lt(f, filters) { mstore(add(row, shl(5, f)), v) }
-                    let g := mload(add(s, 0x20))
-                    if lt(sub(f, mload(add(run, 0x180))), g) { break }
-                    f := sub(f, g)
+                    mstore(o, v)
                 }
             }
         }
@@ -287,43 +326,49 @@ abstract contract SpatialBase is LayerBase {
     }
 
     /// @notice `output[i] = rescale(output[i], from, to) + bias[i % bias.length]`, in place.
+    ///         Requires `output.length` to be a multiple of `bias.length` (one bias per channel).
     /// @dev Equivalent to `FixedMath.rescaleInt(v, from, to) + bias[j]` (left shift, or
     ///      `(v + 2^(d-1)) >> d` rounding half up; 0 past d = 254), with the bias addition
     ///      checked (Panic 0x11 on overflow, as Solidity's checked `+`). `v + 2^(d-1)` cannot
     ///      overflow: every exact sum is below 2^254 in magnitude (see `_swar`).
     function _rescaleAddBias(int256[] memory output, int256 from, int256 to, int256[] memory bias) internal pure {
         assembly ("memory-safe") {
-            let up := 0 // left shift (from <= to)
-            let d := 0 // right shift (from > to)
-            if sgt(from, to) { d := sub(from, to) }
-            if iszero(d) { up := sub(to, from) }
+            // One formula for every case, `v = ((v << up) + half) >> d` (arithmetic shift):
+            // up = to - from, d = half = 0 (from <= to); or up = 0, d = from - to, half = 2^(d-1);
+            // or past d = 254, up = 256 (every v becomes 0) and d = half = 0.
+            let up := 0
+            let d := 0
             let half := 0
-            if d { half := shl(sub(d, 1), 1) }
+            switch sgt(from, to)
+            case 0 { up := sub(to, from) }
+            default {
+                d := sub(from, to)
+                half := shl(sub(d, 1), 1)
+                if gt(d, 254) {
+                    up := 256
+                    d := 0
+                    half := 0
+                }
+            }
             let p := add(output, 0x20)
             let end := add(p, shl(5, mload(output)))
             let first := add(bias, 0x20)
             let last := add(first, shl(5, mload(bias)))
-            let q := first
-            for {} lt(p, end) { p := add(p, 0x20) } {
-                let v := mload(p)
-                switch gt(d, 254)
-                case 1 { v := 0 }
-                default {
-                    switch d
-                    case 0 { v := shl(up, v) }
-                    default { v := sar(d, add(v, half)) }
+            // One run of bias.length outputs (a position's channels) per round.
+            for {} lt(p, end) {} {
+                for { let q := first } lt(q, last) { q := add(q, 0x20) } {
+                    let v := sar(d, add(shl(up, mload(p)), half))
+                    let c := mload(q)
+                    let r := add(v, c)
+                    // Signed overflow iff (r < v) differs from (c < 0).
+                    if iszero(eq(slt(r, v), slt(c, 0))) {
+                        mstore(0, shl(224, 0x4e487b71)) // Panic(uint256)
+                        mstore(4, 0x11) // arithmetic overflow
+                        revert(0, 0x24)
+                    }
+                    mstore(p, r)
+                    p := add(p, 0x20)
                 }
-                let c := mload(q)
-                let r := add(v, c)
-                // Signed overflow iff (r < v) differs from (c < 0).
-                if iszero(eq(slt(r, v), slt(c, 0))) {
-                    mstore(0, shl(224, 0x4e487b71)) // Panic(uint256)
-                    mstore(4, 0x11) // arithmetic overflow
-                    revert(0, 0x24)
-                }
-                mstore(p, r)
-                q := add(q, 0x20)
-                if eq(q, last) { q := first }
             }
         }
     }

@@ -1,6 +1,7 @@
 // Conv2DLayer: on chain == emulator for every Conv2D fixture (int32/int16/int8), and a hand-made
 // convolution against an independent BigInt reference over edge inputs: zeros, +-1, the exact
-// SWAR slot limits (64 -> 128 -> 256-bit slots), extreme weight lanes; input checks revert.
+// SWAR slot limits (64 -> 128 -> 256-bit slots), extreme weight lanes, filter counts that leave
+// the last block partial (every packing of its lanes into groups); input checks revert.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const {
@@ -10,26 +11,30 @@ const {
 
 const F = 24;
 
-/** A hand-made Conv2D: H x W x C input, KH x KW kernel, `filters`, strides, padding; linear. */
-async function handMade(kit, bits, shape) {
+/**
+ * A hand-made Conv2D: H x W x C input, KH x KW kernel, `filters`, strides, padding; linear.
+ * Random weights with the offset-binary extremes (min, max, 0) in the first rows, or every
+ * weight `fill` when given; kernel and bias at `frac` fractional bits (default L - 1; 0 makes
+ * every output the exact sum plus bias, so an error of 1 in a sum shows).
+ */
+async function handMade(kit, bits, shape, { fill, frac = bits - 1 } = {}) {
   const { H, W, C, KH, KW, filters, SH, SW, padding } = shape;
   const rows = KH * KW * C;
   const low = -(1n << BigInt(bits - 1));
   const high = (1n << BigInt(bits - 1)) - 1n;
-  // Random lanes, with the offset-binary extremes (min, max, 0) in the first row.
   const kernel = [];
   const flat = randomInts(rows * filters, 2 ** (bits - 1) - 1, 17 + bits);
-  for (let r = 0; r < rows; r++) kernel.push(flat.slice(r * filters, (r + 1) * filters));
-  kernel[0][0] = low;
-  kernel[0][1] = high;
-  kernel[0][2] = 0n;
+  for (let r = 0; r < rows; r++) kernel.push(fill === undefined ? flat.slice(r * filters, (r + 1) * filters) : Array(filters).fill(fill));
+  if (fill === undefined) {
+    // The extremes in rows 0, 1, 2, at filters 0, 1, 2 (fewer filters: wrapped around).
+    [low, high, 0n].forEach((v, i) => { kernel[i][i % filters] = v; });
+  }
   const bias = randomInts(filters, 2 ** (bits - 1) - 1, 3 + bits);
   const kernelBytes = blockedBytes(kernel, bits);
   const biasBytes = plainBytes(bias, bits);
   const kernelSize = (kernelBytes.length - 2) / 2;
   const [OH, top] = geometry(H, KH, SH, padding);
   const [OW, left] = geometry(W, KW, SW, padding);
-  const frac = bits - 1;
   const layer = await cloneLayer(kit, "Conv2DLayer", CONV_TYPES, [
     F, bits, H, W, C, KH, KW, filters, SH, SW, top, left, OH, OW, 0,
     [0, kernelSize, frac], [kernelSize, (biasBytes.length - 2) / 2, frac],
@@ -91,6 +96,60 @@ describe("Conv2DLayer", function () {
         }
       });
     }
+  }
+
+  // Filters leaving the last block partial (E = 256/L lanes a word): its lanes are packed into as
+  // few groups as hold them, which differs with the slot width each input set picks (e.g. int8,
+  // 17 filters: 8 groups in 64-bit slots, 12 of 16 in 128-bit slots, 20 of 32 in 256-bit slots;
+  // 33 filters: a full block, then one of a single filter).
+  const FILTERS = { 8: [1, 3, 5, 16, 17, 33, 40], 16: [3, 7, 20], 32: [3, 5, 11] };
+  for (const [bits, counts] of Object.entries(FILTERS).map(([b, c]) => [Number(b), c])) {
+    for (const filters of counts) {
+      for (const base of SHAPES) {
+        const shape = { ...base, filters };
+        it(`int${bits}, ${filters} filter${filters === 1 ? "" : "s"}, ${shape.padding}: equals a BigInt reference at every slot width`, async function () {
+          const kit = await loadFixture(deploySpatialKit);
+          const { layer, pages, rows, size, reference } = await handMade(kit, bits, shape, { frac: 0 });
+          const alternate = (m) => Array.from({ length: size }, (_, i) => (i % 3 === 1 ? -m : m));
+          const inputs = [
+            randomInts(size, 3 * 2 ** F, 11 + filters),
+            alternate(slotLimit(64, bits, rows)),
+            alternate(slotLimit(64, bits, rows) + 1n),
+            alternate(slotLimit(128, bits, rows) + 1n),
+          ];
+          for (const x of inputs) {
+            expect(await layer.forward([x], pages)).to.deep.equal(reference(x));
+          }
+        });
+      }
+    }
+  }
+
+  it("packs partial blocks exactly when every sum is at a slot's limit (all weights the minimum)", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    for (const [bits, filters] of [[8, 3], [8, 17], [8, 40], [16, 7], [32, 5]]) {
+      const low = -(1n << BigInt(bits - 1));
+      const { layer, pages, rows, size, reference } = await handMade(kit, bits, { ...SHAPES[1], filters }, { fill: low, frac: 0 });
+      // |sum| = rows * limit * 2^(L-1) at the window's full positions: the largest exact value.
+      for (const slot of [64, 128, 256]) {
+        for (const sign of [1n, -1n]) {
+          const x = Array(size).fill(sign * slotLimit(slot, bits, rows));
+          expect(await layer.forward([x], pages), `int${bits} ${filters} filters, ${slot}-bit slots`).to.deep.equal(reference(x));
+        }
+      }
+    }
+  });
+
+  // kernelFrac < 0: sums shift left (rescale F - kernelFrac -> F); kernelFrac > 254: every sum
+  // rounds to 0 (and so does the bias at the same frac).
+  for (const frac of [-3, 255, 300]) {
+    it(`rescales the sums at kernel frac ${frac} like FixedMath.rescaleInt`, async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      const { layer, pages, size, reference } = await handMade(kit, 16, SHAPES[0], { frac });
+      for (const x of [randomInts(size, 3 * 2 ** F, 7), Array(size).fill(-(1n << 60n))]) {
+        expect(await layer.forward([x], pages)).to.deep.equal(reference(x));
+      }
+    });
   }
 
   it("reverts ActivationsTooLarge when no slot can hold the sums exactly", async function () {
