@@ -52,6 +52,7 @@ contract Conv2DLayer is SpatialBase {
         output = new int256[](c.outHeight * c.outWidth * c.filters);
         _convolve(c, x, pages, output);
         _finishSums(pages, output, c.fracBits, c.weightBits, c.kernel.fracBits, c.bias, c.filters, c.activation);
+        _returnValues(output);
     }
 
     /// @dev The exact sums `sum x q` of every output, block by block of E filters.
@@ -64,7 +65,7 @@ contract Conv2DLayer is SpatialBase {
         uint256 perWord = 256 / c.weightBits;
         uint256 expected = (c.filters + perWord - 1) / perWord * rows * 32;
         if (c.kernel.size != expected) revert KernelSizeMismatch(c.kernel.offset, expected, c.kernel.size);
-        Swar memory s = _swar(c.weightBits, _maxAbs(x), rows);
+        Swar memory s = _swar(c.weightBits, x, rows);
         _fit(s, _min(perWord, c.filters)); // the first block has the most groups
         bytes memory raw = new bytes(rows * 32);
         Run memory run = _newRun(c, x, output, new bytes(rows * 32 * s.groups));

@@ -85,13 +85,7 @@ contract DenseLayer is LayerBase {
             _blocks(c, w, k, n, output);
         }
         Activations.activate(output, c.activation, c.frac, c.units);
-        // Equivalent to `return output;`, without copying it: the word before it (no longer
-        // needed) takes the ABI offset 0x20.
-        assembly ("memory-safe") {
-            let start := sub(output, 0x20)
-            mstore(start, 0x20)
-            return(start, add(0x40, shl(5, mload(output))))
-        }
+        _returnValues(output);
     }
 
     /// @dev Checks the config, reads the bias and computes the per-position corrections.
@@ -237,11 +231,8 @@ contract DenseLayer is LayerBase {
     function _sums(int256[] calldata x, uint256 start, uint256 n) private pure returns (int256 sum, uint256 absSum) {
         // Equivalent to: for each v: sum += v; absSum += |v|. Two values per round; `over`
         // gathers the bits of every |v|, so it reaches 2^95 exactly when one |v| does.
+        // |v| = (v ^ s) - s with s = v >> 255 arithmetic (0 or -1); 2^255 for the int256 minimum.
         assembly ("memory-safe") {
-            function magnitude(v) -> m {
-                let s := sar(255, v) // 0 or -1
-                m := sub(xor(v, s), s) // |v| (2^255 for the int256 minimum)
-            }
             let over := 0
             let p := add(x.offset, shl(5, start))
             let end := add(p, shl(5, n))
@@ -249,15 +240,18 @@ contract DenseLayer is LayerBase {
                 let v := calldataload(p)
                 let u := calldataload(add(p, 0x20))
                 sum := add(add(sum, v), u)
-                let m := magnitude(v)
-                let k := magnitude(u)
+                let s := sar(255, v)
+                let t := sar(255, u)
+                let m := sub(xor(v, s), s)
+                let k := sub(xor(u, t), t)
                 over := or(or(over, m), k)
                 absSum := add(add(absSum, m), k)
             }
             if lt(p, end) {
                 let v := calldataload(p)
                 sum := add(sum, v)
-                let m := magnitude(v)
+                let s := sar(255, v)
+                let m := sub(xor(v, s), s)
                 over := or(over, m)
                 absSum := add(absSum, m)
             }

@@ -49,6 +49,7 @@ contract DepthwiseConv2DLayer is SpatialBase {
         output = new int256[](c.outHeight * c.outWidth * depth);
         _convolve(c, inputs[0], kernel, output);
         _finishSums(pages, output, c.fracBits, c.weightBits, c.kernel.fracBits, c.bias, depth, c.activation);
+        _returnValues(output);
     }
 
     /// @notice The part of one output position's window inside the input.

@@ -77,6 +77,18 @@ abstract contract LayerBase is ILayer {
         }
     }
 
+    /// @dev Ends the call returning `output` ABI-encoded as the `int256[]` of `forward`, without
+    ///      Solidity's copy of it: the word before the array (not needed any more) takes the ABI
+    ///      offset 0x20.
+    function _returnValues(int256[] memory output) internal pure {
+        // Equivalent to `return output;` from `forward`.
+        assembly ("memory-safe") {
+            let start := sub(output, 0x20)
+            mstore(start, 0x20)
+            return(start, add(0x40, shl(5, mload(output))))
+        }
+    }
+
     /// @notice The first `count` elements of a `plain` tensor of `bits`-wide offset-binary
     ///         big-endian integers, as signed integers (reads the whole tensor into memory).
     /// @dev Only for small tensors (biases, per-channel scales); kernels are streamed by block.

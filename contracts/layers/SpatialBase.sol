@@ -85,22 +85,50 @@ abstract contract SpatialBase is LayerBase {
         }
     }
 
-    /// @notice Picks the narrowest SWAR slot in which every sum over `rows` rows stays exact.
+    /// @dev A bound on max |x|: the OR of every |x| (at least the largest, below twice it; 2^255
+    ///      for type(int256).min). Cheaper than the maximum (no compare and branch per value).
+    function _magnitudeBound(int256[] calldata x) internal pure returns (uint256 bound) {
+        // Equivalent to `for each v in x: bound |= |v|`, two values per round
+        // (|v| = (v ^ s) - s with s = v >> 255 arithmetic: 0 or -1).
+        assembly ("memory-safe") {
+            let p := x.offset
+            let end := add(p, shl(5, x.length))
+            for {} lt(add(p, 0x20), end) { p := add(p, 0x40) } {
+                let v := calldataload(p)
+                let u := calldataload(add(p, 0x20))
+                let s := sar(255, v)
+                let t := sar(255, u)
+                bound := or(bound, or(sub(xor(v, s), s), sub(xor(u, t), t)))
+            }
+            if lt(p, end) {
+                let v := calldataload(p)
+                let s := sar(255, v)
+                bound := or(bound, sub(xor(v, s), s))
+            }
+        }
+    }
+
+    /// @notice Picks a SWAR slot in which every sum over `rows` rows of `x` stays exact.
     /// @dev A slot sums S = sum x q over at most `rows` rows with |q| <= 2^(L-1), so
-    ///      |S| <= rows * maxAbs * 2^(L-1); exact while that is at most 2^(S-1) - 1. Sets
-    ///      `s.slotBits` only: the groups depend on the block (`_fit`).
-    function _swar(uint256 weightBits, uint256 maxAbs, uint256 rows) internal pure returns (Swar memory s) {
+    ///      |S| <= rows * max|x| * 2^(L-1); exact while that is at most 2^(S-1) - 1. Decides on
+    ///      `_magnitudeBound` (under 2 max|x|: at worst one slot width wider than needed), and
+    ///      on the exact max|x| before refusing. Sets `s.slotBits` only: the groups depend on the
+    ///      block (`_fit`).
+    function _swar(uint256 weightBits, int256[] calldata x, uint256 rows) internal pure returns (Swar memory s) {
         if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert UnsupportedWeightBits(weightBits);
+        uint256 bound = _magnitudeBound(x);
         uint256 limit;
         for (uint256 slot = 64; slot <= 256; slot *= 2) {
             // 256-bit slots stop at 2^254 so that rounding `S + 2^(d-1)` cannot overflow either.
             limit = ((slot == 256 ? 1 << 254 : 1 << (slot - 1)) - 1) / (1 << (weightBits - 1)) / (rows == 0 ? 1 : rows);
-            if (maxAbs <= limit) {
+            if (bound <= limit) {
                 s.slotBits = slot;
                 return s;
             }
         }
-        revert ActivationsTooLarge(maxAbs, limit);
+        uint256 maxAbs = _maxAbs(x);
+        if (maxAbs > limit) revert ActivationsTooLarge(maxAbs, limit);
+        s.slotBits = 256;
     }
 
     /// @notice Sets the groups of a block of `lanes` filters: as few expanded words as hold its
