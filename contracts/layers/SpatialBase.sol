@@ -249,34 +249,41 @@ abstract contract SpatialBase is LayerBase {
                 mstore(add(acc, 0x60), a3)
             }
             // Two groups (the last pass of an even G that is not a multiple of 4): `dot` with 2
-            // accumulators, four rows per round, then the last rows one by one.
-            function dot2(xp, wp, n, step, acc) {
+            // accumulators, over all `runs` runs of the window at once (each `n` input bytes; the
+            // next run starts `run.inputStep` and `run.weightStep` further), four rows per
+            // round, then the last rows one by one.
+            function dot2(xp, wp, n, step, acc, runs) {
                 let a0 := mload(acc)
                 let a1 := mload(add(acc, 0x20))
-                let end := add(xp, n)
-                // While four rows are left: xp < end - 96 (`last`; xp is past the ABI head, so
-                // end >= 96).
-                for { let last := sub(end, 0x60) } lt(xp, last) { xp := add(xp, 0x80) } {
-                    let x := calldataload(xp)
-                    let y := calldataload(add(xp, 0x20))
-                    let w := add(wp, step)
-                    let b0 := add(mul(x, mload(wp)), mul(y, mload(w)))
-                    let b1 := add(mul(x, mload(add(wp, 0x20))), mul(y, mload(add(w, 0x20))))
-                    x := calldataload(add(xp, 0x40))
-                    y := calldataload(add(xp, 0x60))
-                    wp := add(w, step)
-                    w := add(wp, step)
-                    a0 := add(a0, add(b0, add(mul(x, mload(wp)), mul(y, mload(w)))))
-                    a1 := add(a1, add(b1, add(mul(x, mload(add(wp, 0x20))), mul(y, mload(add(w, 0x20))))))
-                    wp := add(w, step)
-                }
-                for {} lt(xp, end) {
-                    xp := add(xp, 0x20)
-                    wp := add(wp, step)
-                } {
-                    let x := calldataload(xp)
-                    a0 := add(a0, mul(x, mload(wp)))
-                    a1 := add(a1, mul(x, mload(add(wp, 0x20))))
+                for {} runs { runs := sub(runs, 1) } {
+                    let end := add(xp, n)
+                    // While four rows are left: xp < end - 96 (`last`; xp is past the ABI head, so
+                    // end >= 96).
+                    for { let last := sub(end, 0x60) } lt(xp, last) { xp := add(xp, 0x80) } {
+                        let x := calldataload(xp)
+                        let y := calldataload(add(xp, 0x20))
+                        let w := add(wp, step)
+                        let b0 := add(mul(x, mload(wp)), mul(y, mload(w)))
+                        let b1 := add(mul(x, mload(add(wp, 0x20))), mul(y, mload(add(w, 0x20))))
+                        x := calldataload(add(xp, 0x40))
+                        y := calldataload(add(xp, 0x60))
+                        wp := add(w, step)
+                        w := add(wp, step)
+                        a0 := add(a0, add(b0, add(mul(x, mload(wp)), mul(y, mload(w)))))
+                        a1 := add(a1, add(b1, add(mul(x, mload(add(wp, 0x20))), mul(y, mload(add(w, 0x20))))))
+                        wp := add(w, step)
+                    }
+                    for {} lt(xp, end) {
+                        xp := add(xp, 0x20)
+                        wp := add(wp, step)
+                    } {
+                        let x := calldataload(xp)
+                        a0 := add(a0, mul(x, mload(wp)))
+                        a1 := add(a1, mul(x, mload(add(wp, 0x20))))
+                    }
+                    // Here xp = run start + n and wp = run start + (n / 32) step: on to the next run.
+                    xp := add(xp, sub(mload(add(acc, 0x100)), n))
+                    wp := add(wp, sub(mload(add(acc, 0x120)), mul(shr(5, n), step)))
                 }
                 mstore(acc, a0)
                 mstore(add(acc, 0x20), a1)
@@ -289,13 +296,15 @@ abstract contract SpatialBase is LayerBase {
                 let n := mload(add(run, 0x80))
                 let step := shl(5, mload(add(s, 0x40))) // 32 G: expanded bytes per row
                 let half := lt(sub(mload(add(s, 0x40)), shl(2, pass)), 4) // 2 groups left
-                for { let k := 0 } lt(k, count) { k := add(k, 1) } {
-                    switch half
-                    case 0 { dot(xStart, wStart, n, step, run) }
-                    default { dot2(xStart, wStart, n, step, run) }
-                    xStart := add(xStart, mload(add(run, 0x100))) // next image row
-                    wStart := add(wStart, mload(add(run, 0x120))) // next kernel row
+                switch half
+                case 0 {
+                    for { let k := 0 } lt(k, count) { k := add(k, 1) } {
+                        dot(xStart, wStart, n, step, run)
+                        xStart := add(xStart, mload(add(run, 0x100))) // next image row
+                        wStart := add(wStart, mload(add(run, 0x120))) // next kernel row
+                    }
                 }
+                default { dot2(xStart, wStart, n, step, run, count) }
             }
         }
         _scatter(run, s, pass);
