@@ -25,10 +25,7 @@ contract BatchNormalizationLayer is LayerBase {
         _expectInputs(inputs, 1);
         if (channels == 0 || inputs[0].length % channels != 0) revert ChannelMismatch(inputs[0].length, channels);
         int256[] memory scales = _readPlain(pages, scale, bits, channels);
-        int256[] memory offsets = _readPlain(pages, offset, bits, channels);
-        for (uint256 c; c < channels; ++c) {
-            offsets[c] = FixedMath.rescaleInt(offsets[c], offset.fracBits, int256(frac));
-        }
+        int256[] memory offsets = _readRescaled(pages, offset, bits, channels, int256(frac), 0);
         output = inputs[0];
         int256 productFrac = int256(frac) + scale.fracBits;
         for (uint256 i; i < output.length; ++i) {

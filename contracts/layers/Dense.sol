@@ -167,62 +167,10 @@ contract DenseLayer is LayerBase {
     ///      kernel's frac bits) so that one shift finishes it: for d > 0, `(bias_j << d) + 2^(d-1)`,
     ///      as `(s + (bias_j << d) + 2^(d-1)) >> d = rescale(s, F + d, F) + bias_j` (round half
     ///      up; a multiple of 2^d passes through the floor); else `bias_j`, added after `s << -d`.
-    ///      bias_j = rescale(b_j, biasFrac, F), 0 without a bias: `_readPlain` and `_rescaleAll`
-    ///      in one pass.
-    function _offsets(Config memory c, address[] calldata pages) private view returns (int256[] memory offsets) {
-        if (c.bits != 8 && c.bits != 16 && c.bits != 32) revert UnsupportedWeightBits(c.bits);
-        offsets = new int256[](c.units);
-        bytes memory raw = c.bias.size == 0 ? new bytes(0) : WeightPages.read(pages, c.bias.offset, c.bias.size);
-        int256 from = c.bias.fracBits;
-        int256 to = int256(c.frac);
-        // Casts exact: frac bits are small (|.| < 2^16 in any config).
-        _fillOffsets(raw, offsets, c.bits, from <= to ? uint256(to - from) : 0, from > to ? uint256(from - to) : 0,
-            c.kernel.fracBits > 0 ? uint256(c.kernel.fracBits) : 0);
-    }
-
-    /// @dev `offsets[j] = (rescale(b_j) << left) + (left > 0 ? 2^(left-1) : 0)`, b_j the j-th
-    ///      `bits`-wide offset-binary element of `raw` (0 when `raw` is empty), rescaled by `up`
-    ///      bits left or `down` bits right (half up), as `_readPlain` and `_rescaleAll` do.
-    function _fillOffsets(bytes memory raw, int256[] memory offsets, uint256 bits, uint256 up, uint256 down, uint256 left)
-        private
-        pure
-    {
-        // Equivalent to: for each j: v = raw.length == 0 ? 0 : (down == 0 ? b_j << up
-        //   : down > 254 ? 0 : (b_j + 2^(down-1)) >> down); offsets[j] = (v << left) + half.
-        assembly ("memory-safe") {
-            let half := 0
-            if left { half := shl(sub(left, 1), 1) }
-            let dst := add(offsets, 0x20)
-            let end := add(dst, shl(5, mload(offsets)))
-            switch mload(raw)
-            case 0 {
-                if half { for {} lt(dst, end) { dst := add(dst, 0x20) } { mstore(dst, half) } }
-            }
-            default {
-                // Element j: `bits / 8` bytes at src + j * bits / 8, minus 2^(bits-1).
-                let src := add(raw, 0x20)
-                let width := shr(3, bits)
-                let drop := sub(256, bits)
-                let zero := shl(sub(bits, 1), 1)
-                switch down
-                case 0 {
-                    let shift := add(up, left)
-                    for {} lt(dst, end) { dst := add(dst, 0x20) } {
-                        mstore(dst, add(shl(shift, sub(shr(drop, mload(src)), zero)), half))
-                        src := add(src, width)
-                    }
-                }
-                default {
-                    let roundHalf := shl(sub(down, 1), 1) // 0 once down > 256
-                    for {} lt(dst, end) { dst := add(dst, 0x20) } {
-                        let v := sar(down, add(sub(shr(drop, mload(src)), zero), roundHalf))
-                        if gt(down, 254) { v := 0 } // |v| < 2^254 rounds to 0
-                        mstore(dst, add(shl(left, v), half))
-                        src := add(src, width)
-                    }
-                }
-            }
-        }
+    ///      bias_j = rescale(b_j, biasFrac, F), 0 without a bias.
+    function _offsets(Config memory c, address[] calldata pages) private view returns (int256[] memory) {
+        uint256 left = c.kernel.fracBits > 0 ? uint256(c.kernel.fracBits) : 0;
+        return _readRescaled(pages, c.bias, c.bits, c.units, int256(c.frac), left);
     }
 
     /// @dev Signed sum and sum of magnitudes of `x[start .. start + n)`. When one magnitude reaches

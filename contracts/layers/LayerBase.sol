@@ -50,33 +50,6 @@ abstract contract LayerBase is ILayer {
         if (inputs[index].length != size) revert WrongInputSize(index, size, inputs[index].length);
     }
 
-    /// @notice `rescale` (docs/FORMAT.md: shift left, or round half up) of every value, in place.
-    /// @dev Same results as `FixedMath.rescaleInt` for |v| < 2^254 (weights are below 2^32), without
-    ///      its overflow checks.
-    function _rescaleAll(int256[] memory values, int256 fromFrac, int256 toFrac) internal pure {
-        // Equivalent to: for each i: values[i] = FixedMath.rescaleInt(values[i], fromFrac, toFrac).
-        assembly ("memory-safe") {
-            let n := mload(values)
-            let p := add(values, 0x20)
-            let end := add(p, shl(5, n))
-            switch sgt(fromFrac, toFrac)
-            case 0 {
-                let s := sub(toFrac, fromFrac)
-                for {} lt(p, end) { p := add(p, 0x20) } { mstore(p, shl(s, mload(p))) }
-            }
-            default {
-                let d := sub(fromFrac, toFrac)
-                let half := shl(sub(d, 1), 1) // 2^(d-1); 0 once d > 256
-                if gt(d, 254) { half := 0 }
-                for {} lt(p, end) { p := add(p, 0x20) } {
-                    let v := sar(d, add(mload(p), half))
-                    if gt(d, 254) { v := 0 } // |v| < 2^254 rounds to 0
-                    mstore(p, v)
-                }
-            }
-        }
-    }
-
     /// @dev Ends the call returning `output` ABI-encoded as the `int256[]` of `forward`, without
     ///      Solidity's copy of it: the word before the array (not needed any more) takes the ABI
     ///      offset 0x20.
@@ -97,18 +70,72 @@ abstract contract LayerBase is ILayer {
         view
         returns (int256[] memory values)
     {
+        return _readRescaled(pages, tensor, bits, count, tensor.fracBits, 0);
+    }
+
+    /// @notice `_readPlain`, each element rescaled (docs/FORMAT.md: shift left, or round half up)
+    ///         from the tensor's frac bits to `toFrac`, then, for a caller that finishes sums
+    ///         with one right shift by `left` (Dense), moved up `left` bits with 2^(left-1) added.
+    /// @dev The rescale equals `FixedMath.rescaleInt` (elements are below 2^32: nothing
+    ///      overflows); an empty tensor reads as zeros. Frac bits are small (|.| < 2^16 in any
+    ///      config), so the casts are exact.
+    function _readRescaled(
+        address[] calldata pages,
+        WeightTensor memory tensor,
+        uint256 bits,
+        uint256 count,
+        int256 toFrac,
+        uint256 left
+    ) internal view returns (int256[] memory values) {
         if (bits != 8 && bits != 16 && bits != 32) revert UnsupportedWeightBits(bits);
         bytes memory raw = WeightPages.read(pages, tensor.offset, tensor.size);
         values = new int256[](count);
-        // Equivalent to `values[i] = int256(uint(bytes at i * bits/8, bits/8 long)) - 2^(bits-1)`.
+        int256 from = tensor.fracBits;
+        _fillRescaled(raw, values, bits, from <= toFrac ? uint256(toFrac - from) : 0,
+            from > toFrac ? uint256(from - toFrac) : 0, left);
+    }
+
+    /// @dev `values[j] = (rescale(b_j) << left) + (left > 0 ? 2^(left-1) : 0)`, b_j the j-th
+    ///      `bits`-wide offset-binary element of `raw` (0 when `raw` is empty), rescaled by `up`
+    ///      bits left or `down` bits right (half up).
+    function _fillRescaled(bytes memory raw, int256[] memory values, uint256 bits, uint256 up, uint256 down, uint256 left)
+        private
+        pure
+    {
+        // Equivalent to: for each j: v = raw.length == 0 ? 0 : (down == 0 ? b_j << up
+        //   : down > 254 ? 0 : (b_j + 2^(down-1)) >> down); values[j] = (v << left) + half.
         assembly ("memory-safe") {
-            let width := shr(3, bits) // bytes per element
-            let drop := sub(256, bits) // right shift that leaves one element
-            let bias := shl(sub(bits, 1), 1) // 2^(bits-1), the offset-binary zero
-            let src := add(raw, 0x20)
+            let half := 0
+            if left { half := shl(sub(left, 1), 1) }
             let dst := add(values, 0x20)
-            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                mstore(add(dst, shl(5, i)), sub(shr(drop, mload(add(src, mul(i, width)))), bias))
+            let end := add(dst, shl(5, mload(values)))
+            switch mload(raw)
+            case 0 {
+                if half { for {} lt(dst, end) { dst := add(dst, 0x20) } { mstore(dst, half) } }
+            }
+            default {
+                // Element j: `bits / 8` bytes at src + j * bits / 8, minus 2^(bits-1).
+                let src := add(raw, 0x20)
+                let width := shr(3, bits)
+                let drop := sub(256, bits)
+                let zero := shl(sub(bits, 1), 1)
+                switch down
+                case 0 {
+                    let shift := add(up, left)
+                    for {} lt(dst, end) { dst := add(dst, 0x20) } {
+                        mstore(dst, add(shl(shift, sub(shr(drop, mload(src)), zero)), half))
+                        src := add(src, width)
+                    }
+                }
+                default {
+                    let roundHalf := shl(sub(down, 1), 1) // 0 once down > 256
+                    for {} lt(dst, end) { dst := add(dst, 0x20) } {
+                        let v := sar(down, add(sub(shr(drop, mload(src)), zero), roundHalf))
+                        if gt(down, 254) { v := 0 } // |v| < 2^254 rounds to 0
+                        mstore(dst, add(shl(left, v), half))
+                        src := add(src, width)
+                    }
+                }
             }
         }
     }

@@ -162,10 +162,7 @@ abstract contract RecurrentLayer is LayerBase {
         );
         uint256 biasCount = _biasRows() * n;
         if (c.useBias) {
-            s.bias = _readPlain(pages, c.bias, c.weightBits, biasCount);
-            for (uint256 j; j < biasCount; ++j) {
-                s.bias[j] = FixedMath.rescaleInt(s.bias[j], c.bias.fracBits, int256(c.fracBits));
-            }
+            s.bias = _readRescaled(pages, c.bias, c.weightBits, biasCount, int256(c.fracBits), 0);
         } else {
             s.bias = new int256[](biasCount);
         }

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {LayerBase} from "./LayerBase.sol";
-import {FixedMath} from "../lib/Fixed.sol";
 import {Activations} from "../lib/Activations.sol";
 
 /// @title SpatialBase
@@ -351,13 +350,7 @@ abstract contract SpatialBase is LayerBase {
         uint256 activation
     ) internal view {
         int256 f = int256(frac);
-        int256[] memory b = new int256[](channels);
-        if (bias.size != 0) {
-            b = _readPlain(pages, bias, weightBits, channels);
-            for (uint256 j = 0; j < channels; ++j) {
-                b[j] = FixedMath.rescaleInt(b[j], bias.fracBits, f);
-            }
-        }
+        int256[] memory b = _readRescaled(pages, bias, weightBits, channels, f, 0); // zeros without a bias
         _rescaleAddBias(output, f + kernelFrac, f, b);
         Activations.activate(output, activation, frac, channels);
     }
