@@ -212,35 +212,45 @@ abstract contract SpatialBase is LayerBase {
         // Equivalent to: for each group g of the pass, a_g = sum over the window's rows r of
         // x[r] * expanded[r G + g] (mod 2^256); then slot k of a_g is the exact sum of lane g + k G.
         assembly ("memory-safe") {
-            function dot(xp, wp, n, step, acc) {
-                let a0 := mload(acc)
-                let a1 := mload(add(acc, 0x20))
-                let a2 := mload(add(acc, 0x40))
-                let a3 := mload(add(acc, 0x60))
-                // Two input values and their rows' G expanded words (step = 32 G bytes) per round,
-                // while two rows are left: xp < end - 32 (`last`; xp is past the ABI head, so
-                // xp + n - 32 cannot wrap below 0 for any n, even 0).
-                let last := add(xp, sub(n, 0x20))
+            // Four groups: over all `runs` runs of the window (each `n` input bytes; the next run
+            // starts `run.inputStep` and `run.weightStep` further), two input values and their
+            // rows' G expanded words (step = 32 G bytes) per round, then the odd last row; the
+            // sums go to the first 4 words at `acc`.
+            function dot(xp, wp, n, step, acc, runs) {
+                let a0 := 0
+                let a1 := 0
+                let a2 := 0
+                let a3 := 0
                 let step2 := shl(1, step)
-                for {} lt(xp, last) {
-                    xp := add(xp, 0x40)
-                    wp := add(wp, step2)
-                } {
-                    let x := calldataload(xp)
-                    let y := calldataload(add(xp, 0x20))
-                    let w := add(wp, step)
-                    a0 := add(a0, add(mul(x, mload(wp)), mul(y, mload(w))))
-                    a1 := add(a1, add(mul(x, mload(add(wp, 0x20))), mul(y, mload(add(w, 0x20)))))
-                    a2 := add(a2, add(mul(x, mload(add(wp, 0x40))), mul(y, mload(add(w, 0x40)))))
-                    a3 := add(a3, add(mul(x, mload(add(wp, 0x60))), mul(y, mload(add(w, 0x60)))))
-                }
-                if eq(xp, last) {
-                    // The odd last row.
-                    let x := calldataload(xp)
-                    a0 := add(a0, mul(x, mload(wp)))
-                    a1 := add(a1, mul(x, mload(add(wp, 0x20))))
-                    a2 := add(a2, mul(x, mload(add(wp, 0x40))))
-                    a3 := add(a3, mul(x, mload(add(wp, 0x60))))
+                for {} runs { runs := sub(runs, 1) } {
+                    // While two rows are left: xp < end - 32 (`last`; xp is past the ABI head, so
+                    // xp + n - 32 cannot wrap below 0 for any n, even 0).
+                    let last := add(xp, sub(n, 0x20))
+                    for {} lt(xp, last) {
+                        xp := add(xp, 0x40)
+                        wp := add(wp, step2)
+                    } {
+                        let x := calldataload(xp)
+                        let y := calldataload(add(xp, 0x20))
+                        let w := add(wp, step)
+                        a0 := add(a0, add(mul(x, mload(wp)), mul(y, mload(w))))
+                        a1 := add(a1, add(mul(x, mload(add(wp, 0x20))), mul(y, mload(add(w, 0x20)))))
+                        a2 := add(a2, add(mul(x, mload(add(wp, 0x40))), mul(y, mload(add(w, 0x40)))))
+                        a3 := add(a3, add(mul(x, mload(add(wp, 0x60))), mul(y, mload(add(w, 0x60)))))
+                    }
+                    if eq(xp, last) {
+                        // The odd last row.
+                        let x := calldataload(xp)
+                        a0 := add(a0, mul(x, mload(wp)))
+                        a1 := add(a1, mul(x, mload(add(wp, 0x20))))
+                        a2 := add(a2, mul(x, mload(add(wp, 0x40))))
+                        a3 := add(a3, mul(x, mload(add(wp, 0x60))))
+                        xp := add(xp, 0x20)
+                        wp := add(wp, step)
+                    }
+                    // Here xp = run start + n and wp = run start + (n / 32) step: on to the next run.
+                    xp := add(xp, sub(mload(add(acc, 0x100)), n))
+                    wp := add(wp, sub(mload(add(acc, 0x120)), mul(shr(5, n), step)))
                 }
                 mstore(acc, a0)
                 mstore(add(acc, 0x20), a1)
@@ -248,12 +258,10 @@ abstract contract SpatialBase is LayerBase {
                 mstore(add(acc, 0x60), a3)
             }
             // Two groups (the last pass of an even G that is not a multiple of 4): `dot` with 2
-            // accumulators, over all `runs` runs of the window at once (each `n` input bytes; the
-            // next run starts `run.inputStep` and `run.weightStep` further), four rows per
-            // round, then the last rows one by one.
+            // accumulators, four rows per round, then the last rows one by one.
             function dot2(xp, wp, n, step, acc, runs) {
-                let a0 := mload(acc)
-                let a1 := mload(add(acc, 0x20))
+                let a0 := 0
+                let a1 := 0
                 for {} runs { runs := sub(runs, 1) } {
                     let end := add(xp, n)
                     // While four rows are left: xp < end - 96 (`last`; xp is past the ABI head, so
@@ -287,22 +295,11 @@ abstract contract SpatialBase is LayerBase {
                 mstore(acc, a0)
                 mstore(add(acc, 0x20), a1)
             }
-            mstore(run, 0)
-            mstore(add(run, 0x20), 0)
-            mstore(add(run, 0x40), 0)
-            mstore(add(run, 0x60), 0)
             {
                 let n := mload(add(run, 0x80))
                 let step := shl(5, mload(add(s, 0x40))) // 32 G: expanded bytes per row
-                let half := lt(sub(mload(add(s, 0x40)), shl(2, pass)), 4) // 2 groups left
-                switch half
-                case 0 {
-                    for { let k := 0 } lt(k, count) { k := add(k, 1) } {
-                        dot(xStart, wStart, n, step, run)
-                        xStart := add(xStart, mload(add(run, 0x100))) // next image row
-                        wStart := add(wStart, mload(add(run, 0x120))) // next kernel row
-                    }
-                }
+                switch lt(sub(mload(add(s, 0x40)), shl(2, pass)), 4) // 2 groups left
+                case 0 { dot(xStart, wStart, n, step, run, count) }
                 default { dot2(xStart, wStart, n, step, run, count) }
             }
         }
