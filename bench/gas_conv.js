@@ -14,24 +14,7 @@
 // bias) weigh more per MAC.
 const { ethers } = require("hardhat");
 const { blockedBytes, plainBytes, randomInts, geometry } = require("../test/layers/spatial");
-
-const F = 24;
-const TENSOR = "tuple(uint256,uint256,int256)";
-
-async function cloneWith(harness, implementation, types, values) {
-  const receipt = await (await harness.clone(await implementation.getAddress(), ethers.AbiCoder.defaultAbiCoder().encode(types, values))).wait();
-  return harness.interface.parseLog(receipt.logs[0]).args.layer;
-}
-
-async function writeStream(harness, stream) {
-  const data = ethers.getBytes(stream);
-  const pages = [];
-  for (let i = 0; i < data.length; i += 24575) {
-    const receipt = await (await harness.writePages([ethers.hexlify(data.slice(i, i + 24575))])).wait();
-    pages.push(...harness.interface.parseLog(receipt.logs[receipt.logs.length - 1]).args.pages);
-  }
-  return pages;
-}
+const { cloneWith, writeStream, deployDense, F, TENSOR } = require("./dense");
 
 function matrix(rows, cols, bits, seed) {
   const flat = randomInts(rows * cols, 2 ** (bits - 1) - 1, seed);
@@ -93,13 +76,7 @@ async function main() {
       });
     }
     // Dense 256x256, same inputs range.
-    const kernel = blockedBytes(matrix(256, 256, bits, 7 + bits), bits);
-    const bias = plainBytes(randomInts(256, 2 ** (bits - 1) - 1, 99), bits);
-    const kernelSize = ethers.dataLength(kernel);
-    const layer = await cloneWith(harness, dense, ["uint256", "uint256", "uint256", "uint256", "uint256", "uint256", TENSOR, TENSOR], [
-      F, bits, 256, 256, 1, 0, [0, kernelSize, bits - 1], [kernelSize, ethers.dataLength(bias), bits - 1],
-    ]);
-    const pages = await writeStream(harness, ethers.concat([kernel, bias]));
+    const { layer, pages } = await deployDense(harness, dense, bits, 256, 256);
     const [, gas] = await harness.measure(layer, [randomInts(256, 2 ** F, 5)], pages);
     const densePerMac = Number(gas) / 65536;
     for (const row of convRows) table.push({ ...row, "x Dense": +(row["gas / MAC"] / densePerMac).toFixed(2) });
