@@ -75,13 +75,11 @@ def kernel(name: str, shifts: list[int], rows_per_update: int, round_rows: int, 
 
     span = round_rows // rows_per_update * rows_per_update  # rows per round
     round_lines = [line for r in range(span // rows_per_update) for line in body(rows_per_update, 32 * rows_per_update * r)]
-    stores = len(shifts) > 4  # too many to return on the stack: they go to memory at `s`
     distinct = list(dict.fromkeys(mask_names))
     # With several masks on the stack, `end` waits in scratch memory (read once per round).
     end = "end" if len(distinct) == 1 else "mload(0)"
     params = ", ".join(["p", "q"] + (["end"] if end == "end" else []) + distinct)
-    header = (f"function {name}({params}, s) {{\n    let {', '.join(accumulators)}" if stores
-              else f"function {name}({params}) -> {', '.join(accumulators)} {{")
+    header = f"function {name}({params}) -> {', '.join(accumulators)} {{"
     out = [header,
            f"    for {{}} lt(add(p, 0x{32 * span - 32:x}), {end}) {{ p := add(p, 0x{32 * span:x}) q := add(q, 0x{32 * span:x}) }} {{"]
     out += ["        " + line for line in round_lines]
@@ -94,8 +92,6 @@ def kernel(name: str, shifts: list[int], rows_per_update: int, round_rows: int, 
     out += ["    }", f"    for {{}} lt(p, {end}) {{ p := add(p, 0x20) q := add(q, 0x20) }} {{"]
     out += ["        " + line for line in body(1, 0)]
     out += ["    }"]
-    if stores:
-        out += [f"    mstore({at('s', 32 * g)}, a{g})" for g in range(len(shifts))]
     out += ["}"]
     return "\n".join(out)
 
@@ -138,9 +134,10 @@ def pair_kernel() -> str:
 
 
 class Pass(NamedTuple):
-    """One kernel call of a sweep: its accumulators' shifts and masks, the right shift applied to
-    each weight word as it is loaded, each accumulator's slot offset (``pre``: its sums sit
-    ``pre`` bits up, see ``spill``), the first lane group it covers, and its rows per round."""
+    """One kernel call of a sweep (at most 4 accumulators: they return on the stack): their
+    shifts and masks, the right shift applied to each weight word as it is loaded, each
+    accumulator's slot offset (``pre``: its sums sit ``pre`` bits up, see ``spill``), the first
+    lane group it covers, its rows per round, and ``derive`` (see ``kernel``)."""
 
     name: str
     shifts: list[int]
@@ -193,15 +190,10 @@ def dispatch() -> str:
             lines.append("        {")
             if len(distinct) > 1:
                 lines.append("            mstore(0, end) // scratch: the kernel reads its end from memory")
-            if len(p.shifts) > 4:
-                lines.append("            let s := add(mload(0x40), 0x200) // scratch past the job record")
-                lines.append(f"            {p.name}({args}, s)")
-            else:
-                lines.append(f"            let {', '.join(names)} := {p.name}({args})")
+            lines.append(f"            let {', '.join(names)} := {p.name}({args})")
             for g in range(len(p.shifts)):
-                value = f"mload({at('s', 32 * g)})" if len(p.shifts) > 4 else f"a{g}"
                 key = "key" if p.pre[g] == 0 else f"or(key, 0x{p.pre[g] << 24:x})"
-                lines.append(f"            spill({value}, sub(last, {p.group + g}), {key}, out)")
+                lines.append(f"            spill(a{g}, sub(last, {p.group + g}), {key}, out)")
             lines.append("        }")
         lines.append("    }")
     lines += ["    default { // int8/int16 in 128-bit slots: G = 128 / L groups, one per call",
@@ -231,7 +223,7 @@ def generate() -> str:
         for p in passes:
             if p.name not in seen:
                 seen.add(p.name)
-                parts.append(kernel(p.name, p.shifts, ROWS_PER_UPDATE if len(p.shifts) <= 4 else 1, p.round_rows,
+                parts.append(kernel(p.name, p.shifts, ROWS_PER_UPDATE, p.round_rows,
                                     p.masks, p.load_shift, p.derive))
     parts.append(pair_kernel())
     parts.append(generic_kernel())
