@@ -135,22 +135,21 @@ def pair_kernel() -> str:
 
 class Pass(NamedTuple):
     """One kernel call of a sweep (at most 4 accumulators: they return on the stack): their
-    shifts and masks, the right shift applied to each weight word as it is loaded, each
-    accumulator's slot offset (``pre``: its sums sit ``pre`` bits up, see ``spill``), the first
-    lane group it covers, its rows per round, and ``derive`` (see ``kernel``)."""
+    shifts and masks (``mN``: the mask moved up N lanes, so that accumulator's sums sit N lanes
+    up: ``pre`` in ``spill``), the right shift applied to each weight word as it is loaded, the
+    first lane group it covers, its rows per round, and ``derive`` (see ``kernel``)."""
 
     name: str
     shifts: list[int]
     masks: list[str] | None
     load_shift: int
-    pre: list[int]
     group: int
     round_rows: int
     derive: int = 0
 
 
 def plain(name: str, shifts: list[int], group: int, round_rows: int) -> Pass:
-    return Pass(name, shifts, None, 0, [0] * len(shifts), group, round_rows)
+    return Pass(name, shifts, None, 0, group, round_rows)
 
 
 # Mode key (masked << 17 | L << 8 | S) -> the passes of one block. Hot kernels (64-bit slots)
@@ -166,10 +165,10 @@ PLANS = {
     # int8 in 64-bit slots ANDs with the mask and the mask moved up one lane, of the word and of
     # the word shifted down two lanes (`derive`): its slots sit 0 or 8 bits up, the top one keeps
     # 56 bits. One 8-accumulator pass (kernel stores to memory) measured no better than two passes.
-    (0, 8, 64): [Pass("mac8x64a", [0, 0, 16, 16], ["mask", "m1", "mask", "m1"], 0, [0, 8, 0, 8], 0, 32, 16),
-                 Pass("mac8x64b", [0, 0, 16, 16], ["mask", "m1", "mask", "m1"], 32, [0, 8, 0, 8], 4, 32, 16)],
-    (1, 8, 64): [Pass("mac8x64ma", [0, 0, 0, 0], ["mask", "m1", "m2", "m3"], 0, [0, 8, 16, 24], 0, 32),
-                 Pass("mac8x64mb", [0, 0, 0, 0], ["mask", "m1", "m2", "m3"], 32, [0, 8, 16, 24], 4, 32)],
+    (0, 8, 64): [Pass("mac8x64a", [0, 0, 16, 16], ["mask", "m1", "mask", "m1"], 0, 0, 32, 16),
+                 Pass("mac8x64b", [0, 0, 16, 16], ["mask", "m1", "mask", "m1"], 32, 4, 32, 16)],
+    (1, 8, 64): [Pass("mac8x64ma", [0, 0, 0, 0], ["mask", "m1", "m2", "m3"], 0, 0, 32),
+                 Pass("mac8x64mb", [0, 0, 0, 0], ["mask", "m1", "m2", "m3"], 32, 4, 32)],
 }
 
 
@@ -192,7 +191,9 @@ def dispatch() -> str:
                 lines.append("            mstore(0, end) // scratch: the kernel reads its end from memory")
             lines.append(f"            let {', '.join(names)} := {p.name}({args})")
             for g in range(len(p.shifts)):
-                key = "key" if p.pre[g] == 0 else f"or(key, 0x{p.pre[g] << 24:x})"
+                mask = p.masks[g] if p.masks else "mask"
+                pre = 0 if mask == "mask" else int(mask[1:]) * bits
+                key = "key" if pre == 0 else f"or(key, 0x{pre << 24:x})"
                 lines.append(f"            spill(a{g}, sub(last, {p.group + g}), {key}, out)")
             lines.append("        }")
         lines.append("    }")
