@@ -1,8 +1,9 @@
 // Shared by the benchmarks: cloning a layer, storing a weight stream one page per transaction
 // (a 256x256 int32 kernel is 11 pages, past one transaction's gas cap), and a 256x256-style
-// DenseLayer with random weights, its inputs, and the kernel mode DenseLayer._plan picks for them.
+// DenseLayer with random weights and its inputs (and, from the test helpers, the kernel mode
+// DenseLayer._plan picks for them).
 const { ethers } = require("hardhat");
-const { blockedKernel, plainTensor, splitPages, randomInts } = require("../test/layers/runLayers");
+const { blockedKernel, plainTensor, splitPages, randomInts, denseMode } = require("../test/layers/runLayers");
 
 const F = 24;
 const TENSOR = "tuple(uint256,uint256,int256)";
@@ -36,28 +37,6 @@ async function deployDense(harness, implementation, bits, rows, units) {
 /** `rows` F = 24 inputs uniform in [-amplitude, amplitude] (fixed seed). */
 function denseInputs(rows, amplitude) {
   return randomInts(rows, 16, 5).map((v) => (v * BigInt(Math.round(amplitude * 2 ** F))) >> 15n);
-}
-
-// The kernel mode DenseLayer._plan picks for one position's inputs `x` at `bits`-wide weights:
-// int8 masked kernels when sum|x| < 2^31; else 64-bit slots under the one-run limit (int8 2^47,
-// int16/int32 2^(63-L)); else 64-bit slots run by run when greedy runs (sum|x| < limit each,
-// as DenseLayer._runs) average at least 8 rows; else 128-bit slots.
-function denseMode(x, bits) {
-  const magnitude = (v) => (v < 0n ? -v : v);
-  const absSum = x.reduce((a, v) => a + magnitude(v), 0n);
-  if (bits === 8 && absSum < 1n << 31n) return { mode: "int8 masked", runs: 1 };
-  const limit = 1n << BigInt(bits === 8 ? 47 : 63 - bits);
-  if (absSum < limit) return { mode: "64-bit", runs: 1 };
-  if (x.every((v) => magnitude(v) < limit)) {
-    let run = 0n;
-    let runs = 1;
-    for (const v of x) {
-      run += magnitude(v);
-      if (run >= limit) [runs, run] = [runs + 1, magnitude(v)];
-    }
-    if (runs * 8 <= x.length) return { mode: `64-bit, ${runs} runs`, runs };
-  }
-  return { mode: "128-bit", runs: 1 };
 }
 
 module.exports = { cloneWith, writeStream, deployDense, denseInputs, denseMode, F, TENSOR };

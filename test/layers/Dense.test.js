@@ -5,7 +5,7 @@ const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const {
   readFixture, fixturesUsing, deployLayerKit, instantiate, runSample, bigs,
-  blockedKernel, plainTensor, splitPages, rescale, randomInts,
+  blockedKernel, plainTensor, splitPages, rescale, randomInts, sumMagnitudes, denseMode,
 } = require("./runLayers");
 
 const CONTRACTS = ["DenseLayer", "ActivationLayer", "ReLULayer", "LeakyReLULayer", "SoftmaxLayer", "RescalingLayer",
@@ -94,10 +94,6 @@ describe("DenseLayer", function () {
     expect([...output]).to.deep.equal(expected);
   }
 
-  const absSum = (x) => x.reduce((a, v) => a + (v < 0n ? -v : v), 0n);
-  // sum|x| bound of the kernels' 64-bit slots over one run (DenseLayer._plan): int8 2^47 (its top
-  // slot keeps 56 bits), else 2^(63-L); int8 below 2^31 takes the masked kernels.
-  const runLimit = (bits) => 1n << BigInt(bits === 8 ? 47 : 63 - bits);
 
   // Random kernels against a BigInt reference: every width, every kernel mode (int8 masked for
   // small inputs, 64-bit slots, 64-bit slots run by run when sum|x| passes the one-run limit with
@@ -111,8 +107,9 @@ describe("DenseLayer", function () {
         const [rows, units, positions] = [37, 20, 2];
         const x = randomInts(rows * positions, inputBits, 77 + inputBits);
         if (inputBits === runBits) {
-          // The run-by-run path: every position's sum|x| is past the one-run limit.
-          for (let p = 0; p < positions; p++) expect(absSum(x.slice(p * rows, (p + 1) * rows)) >= runLimit(bits)).to.equal(true);
+          // The run-by-run path: every position's sum|x| is past the one-run limit, and its
+          // rows split into runs (DenseLayer._plan, mirrored by denseMode).
+          for (let p = 0; p < positions; p++) expect(denseMode(x.slice(p * rows, (p + 1) * rows), bits).mode).to.match(/^64-bit, \d+ runs$/);
         }
         await runAgainstReference(bits, rows, units, positions, randomInts(rows * units, bits, bits + inputBits),
           randomInts(units, bits, 3 * bits), x, kernelFrac);
@@ -138,7 +135,7 @@ describe("DenseLayer", function () {
           const part = (total) => Array.from({ length: rows }, (_, r) => sign * (total / BigInt(rows) + (BigInt(r) < total % BigInt(rows) ? 1n : 0n)));
           const sums = [bound - 1n, bound, bound + bound / 64n];
           const x = sums.flatMap(part);
-          sums.forEach((total, p) => expect(absSum(x.slice(p * rows, (p + 1) * rows))).to.equal(total));
+          sums.forEach((total, p) => expect(sumMagnitudes(x.slice(p * rows, (p + 1) * rows))).to.equal(total));
           await runAgainstReference(bits, rows, units, sums.length, q, randomInts(units, bits, 5), x, bits - 1);
         });
       }
