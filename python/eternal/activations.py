@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eternal.errors import EternalError
+from eternal.errors import ActivationError, EternalError
 from eternal.fixedpoint import quantise_weights, rescale
 
 ONE_Q64 = 1 << 64
@@ -39,12 +39,6 @@ LEAKY_RELU_SLOPE = 0.2  # Keras' default for the `leaky_relu` activation functio
 
 # Activation codes in layer configs (ABI), the same numbers as Activations.sol.
 CODES = {"linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3, "softmax": 4, "leaky_relu": 5}
-
-
-class ActivationError(EternalError):
-    """An activation that cannot be computed in the fixed-point format."""
-
-    exit_code = 6
 
 
 def _check_frac(frac: int) -> None:

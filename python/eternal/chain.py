@@ -10,37 +10,13 @@ from pathlib import Path
 from eth_utils import keccak
 from web3 import Web3
 
-from eternal.errors import EternalError
+from eternal.errors import ArtifactError, ChainError, EternalError, ModelContractError, TransactionFailed
 from eternal.node import ARTIFACTS
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 # EIP-7825 (Osaka): no transaction may use more gas than this, whatever the block gas limit.
 TX_GAS_CAP = 16_777_216
 STATES = ("Created", "Constructed", "WeightsUploaded", "Finalised")
-
-
-class ChainError(EternalError):
-    """A node that cannot be reached or answers unexpectedly."""
-
-    exit_code = 20
-
-
-class ArtifactError(EternalError):
-    """A compiled contract artifact that is missing."""
-
-    exit_code = 21
-
-
-class TransactionFailed(EternalError):
-    """A transaction that reverted or could not be sent."""
-
-    exit_code = 22
-
-
-class ModelContractError(EternalError):
-    """An address that is not a (finalised) EternalModel."""
-
-    exit_code = 23
 
 
 def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = 120.0) -> Web3:
@@ -53,7 +29,9 @@ def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = 120.0) -> Web3:
     try:
         w3.eth.chain_id
     except Exception as exc:  # connection refused, DNS, HTTP errors, bad JSON: all "not reachable"
-        raise ChainError(f"Node not reachable at {rpc_url} ({type(exc).__name__}); start one or pass --rpc-url") from None
+        hint = ("start one (`eternal node`) or pass --rpc-url" if rpc_url == DEFAULT_RPC_URL
+                else "is the node up, and is the URL right?")
+        raise ChainError(f"Node not reachable at {rpc_url} ({type(exc).__name__}); {hint}") from None
     return w3
 
 

@@ -124,9 +124,10 @@ def _pipeline(rpc_url: str, precision: str, samples: int | None, out: Path, phas
 @lru_cache(maxsize=1)
 def trained_cnn():
     """The digits CNN in Keras 3, trained once per process (fixed seeds)."""
-    import keras
-
     from eternal.examples import build_cnn, train
+    from eternal.keras_io import keras_module
+
+    keras = keras_module("keras3")
 
     return train(keras, build_cnn)[0]
 
@@ -148,8 +149,7 @@ def _rows(summary: dict) -> list[tuple[str, str]]:
     ]
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eternal.demo", description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rpc-url", help="use this node instead of starting a local Hardhat node")
     parser.add_argument("--keep-node", action="store_true", help="leave the started node running")
     parser.add_argument("--precision", choices=sorted(PRECISIONS), default=DEFAULT_PRECISION)
@@ -157,10 +157,6 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=Path("out"), help="report folder (default out/)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
-    from eternal.cli import guard
-
-    return guard(run, args)
 
 
 def run(args) -> int:
@@ -180,4 +176,6 @@ def run(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from eternal.cli import run_module  # the entry shim only; commands never import the CLI
+
+    sys.exit(run_module("demo"))

@@ -41,7 +41,7 @@ from eternal.chain import (
     model_contract,
     revert_reason,
 )
-from eternal.errors import EternalError
+from eternal.errors import AlreadyDeployed, ChainResetError, DeployError, EternalError, InsufficientFunds
 from eternal.fixedpoint import DEFAULT_PRECISION, PRECISIONS
 from eternal.journal import DEFAULT_DIR, Journal, Registry
 from eternal.keys import load_account
@@ -60,34 +60,6 @@ PAGES_TX_BASE_GAS = 60_000  # appendPages call overhead: 21,000 + dispatch + eve
 SAFETY_GAS = 100_000  # headroom under a transaction's gas limit
 LAYER_BATCH_SHARE = 0.3  # of the per-transaction gas limit, for one addLayers batch (estimable)
 RECEIPT_TIMEOUT = 300
-
-
-class DeployError(EternalError):
-    """A deployment that cannot go on as asked."""
-
-    exit_code = 30
-
-
-class AlreadyDeployed(DeployError):
-    """The same model is already deployed and finalised on this chain."""
-
-    exit_code = 31
-
-    def __init__(self, message: str, address: str):
-        super().__init__(message)
-        self.address = address
-
-
-class ChainResetError(DeployError):
-    """The journal points to contracts the chain no longer has (node restarted)."""
-
-    exit_code = 32
-
-
-class InsufficientFunds(DeployError):
-    """The account cannot pay for the deployment."""
-
-    exit_code = 33
 
 
 def _crash_point(point: str) -> None:
@@ -677,14 +649,6 @@ class ModelDeployer:
         return result
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eternal.deploy", description="Deploy a Keras model as EternalModel contracts.")
-    add_arguments(parser)
-    from eternal.cli import guard
-
-    return guard(run, parser.parse_args(argv))
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a .keras/.h5 model file or an export file (.json)")
     parser.add_argument("--precision", choices=sorted(PRECISIONS), help=f"weight width for a Keras model (default {DEFAULT_PRECISION})")
@@ -717,4 +681,6 @@ def run(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from eternal.cli import run_module  # the entry shim only; commands never import the CLI
+
+    sys.exit(run_module("deploy"))

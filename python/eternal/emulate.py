@@ -8,21 +8,15 @@ reports how far the fixed-point model is from Keras' float outputs.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 
 import numpy as np
 
-from eternal.errors import EternalError
+from eternal.errors import EmulationError, EternalError
+from eternal.exportfile import weight_stream
 from eternal.fixedpoint import bits_of, dequantise, quantise_activations
 from eternal.layers import QTensor, lookup
 from eternal.weightstream import layer_tensors
-
-
-class EmulationError(EternalError):
-    """An export or an input the emulator cannot run."""
-
-    exit_code = 8
 
 
 @dataclass
@@ -38,7 +32,7 @@ def layer_weights(export: dict, stream: bytes | None = None) -> list[list[QTenso
     """Every layer's quantised tensors (in its Keras shapes), decoded from the weight bytes."""
     graph = export["graph"]
     if stream is None:
-        stream = base64.b64decode(export["weights"]["data"])
+        stream = weight_stream(export)
     bits = bits_of(graph["precision"])
     return [[QTensor(q, frac) for q, frac in layer_tensors(layer, stream, bits)] for layer in graph["layers"]]
 

@@ -28,22 +28,10 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from eternal.errors import EternalError
+from eternal.errors import EternalError, JournalCorruptError, JournalError
 
 RECORD_TYPES = ("started", "sent", "mined", "dropped", "finished")
 DEFAULT_DIR = Path(".eternal") / "journal"
-
-
-class JournalError(EternalError):
-    """A journal that cannot be used as it is."""
-
-    exit_code = 11
-
-
-class JournalCorruptError(JournalError):
-    """A journal line that is not a valid record; the file is moved aside, never overwritten."""
-
-    exit_code = 12
 
 
 @dataclass(frozen=True)

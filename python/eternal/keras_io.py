@@ -9,8 +9,10 @@ class is checked against the registry *before* anything is deserialised, and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -20,6 +22,28 @@ from eternal.layers import lookup
 CONTAINERS = ("Sequential", "Functional", "Model")
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@contextlib.contextmanager
+def quiet_native_logs():
+    """Hides what native code writes to stderr (file descriptor 2) inside the block.
+
+    TensorFlow 2.21 prints its start-up lines (oneDNN, cudart_stub, absl) from C++
+    before any Python logging exists, whatever ``TF_CPP_MIN_LOG_LEVEL`` says.
+    ``ETERNAL_DEBUG=1`` shows them.
+    """
+    if os.environ.get("ETERNAL_DEBUG"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def library_of(model) -> str:
@@ -34,14 +58,16 @@ def library_of(model) -> str:
 
 
 def keras_module(library: str):
-    """The imported Keras package for a library name."""
-    if library == "keras2":
-        import tf_keras
+    """The imported Keras package for a library name (``"keras2"`` or ``"keras3"``),
+    imported without TensorFlow's start-up lines."""
+    with quiet_native_logs():
+        if library == "keras2":
+            import tf_keras
 
-        return tf_keras
-    import keras
+            return tf_keras
+        import keras
 
-    return keras
+        return keras
 
 
 def check_supported(config: dict) -> None:

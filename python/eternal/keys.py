@@ -13,17 +13,11 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from eternal.errors import EternalError
+from eternal.errors import EternalError, SigningKeyError
 
 LOCAL_CHAIN_IDS = (31337, 1337)
 # Hardhat's (and anvil's) first well-known dev account: public, funded only on local chains.
 DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
-
-
-class SigningKeyError(EternalError):
-    """A signing key that is missing or cannot be read."""
-
-    exit_code = 13
 
 
 def load_account(chain_id: int, keystore: str | None = None) -> tuple[LocalAccount, str]:

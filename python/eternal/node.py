@@ -18,17 +18,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from eternal.errors import EternalError
+from eternal.errors import EternalError, NodeError
 
 REPO = Path(os.environ.get("ETERNAL_REPO", Path(__file__).resolve().parents[2]))
 HARDHAT = REPO / "node_modules" / ".bin" / "hardhat"
 ARTIFACTS = REPO / "artifacts"
-
-
-class NodeError(EternalError):
-    """A local node that cannot be started or does not answer."""
-
-    exit_code = 10
 
 
 def free_port(low: int = 8600, high: int = 8699) -> int:
@@ -152,14 +146,9 @@ def _answers(url: str) -> bool:
         return False
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eternal.node", description="Run a local Hardhat node until Ctrl-C.")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8545)
     parser.add_argument("--hardfork", help="e.g. prague (default: the config's, osaka)")
-    args = parser.parse_args(argv)
-    from eternal.cli import guard
-
-    return guard(run, args)
 
 
 def run(args) -> int:
@@ -176,4 +165,6 @@ def run(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from eternal.cli import run_module  # the entry shim only; commands never import the CLI
+
+    sys.exit(run_module("node"))

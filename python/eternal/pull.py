@@ -27,14 +27,6 @@ def pull_model(w3, address: str):
     return build_keras_model(export["graph"], onchain.stream), export
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eternal.pull", description="Rebuild a Keras model from the chain.")
-    add_arguments(parser)
-    from eternal.cli import guard
-
-    return guard(run, parser.parse_args(argv))
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("address", help="the EternalModel address")
     parser.add_argument("-o", "--output", required=True, help="where to save the model (.keras)")
@@ -51,4 +43,6 @@ def run(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from eternal.cli import run_module  # the entry shim only; commands never import the CLI
+
+    sys.exit(run_module("pull"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import json
 import os
@@ -17,6 +16,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from eternal.chain import model_contract  # noqa: E402
+from eternal.cli import run_module  # noqa: E402
 from eternal.verify import check_model, read_model  # noqa: E402
 
 CRASH_POINTS = ["after-model", "mid-layers", "mid-upload", "before-send", "after-send"]
@@ -77,7 +77,7 @@ def cli(module: str, *args, env=None, journal=None, rpc=None, subprocess_=False)
     out, err = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = importlib.import_module(f"eternal.{module}").main(argv)
+            code = run_module(module, argv)
     finally:
         for key, value in saved.items():
             if value is None:
