@@ -59,14 +59,28 @@ def compile_contracts(force: bool = False) -> None:
         raise NodeError(f"`npx hardhat compile` failed: {(result.stderr or result.stdout).strip().splitlines()[-1:]}")
 
 
+PR_SET_PDEATHSIG = 1  # prctl option: a signal the kernel sends when the parent exits
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux for SIGTERM when our parent dies, so a
+    foreground ``eternal node`` killed by any signal (SIGKILL too) leaves no node."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class HardhatNode:
     """A ``hardhat node`` child process on 127.0.0.1, stopped by its PID.
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
-    def __init__(self, port: int | None = None, hardfork: str | None = None, log_path: str | None = None):
+    def __init__(self, port: int | None = None, hardfork: str | None = None, log_path: str | None = None,
+                 tied_to_parent: bool = False):
         self.port = port or free_port()
+        self.tied_to_parent = tied_to_parent  # the node dies with this process, even by SIGKILL (Linux)
         self.url = f"http://127.0.0.1:{self.port}"
         self.hardfork = hardfork
         self.log_path = log_path or os.path.join(tempfile.gettempdir(), f"eternal-hardhat-{self.port}.log")
@@ -95,6 +109,7 @@ class HardhatNode:
             stdin=subprocess.DEVNULL,
             env=env,
             start_new_session=True,
+            preexec_fn=_die_with_parent if self.tied_to_parent else None,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -151,16 +166,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hardfork", help="e.g. prague (default: the config's, osaka)")
 
 
+class _StopSignal(Exception):
+    """SIGTERM or SIGHUP reached the foreground node command."""
+
+
+def _raise_stop(signum, frame) -> None:
+    raise _StopSignal(signal.Signals(signum).name)
+
+
 def run(args) -> int:
-    """Runs a node in the foreground until Ctrl-C."""
+    """Runs a node in the foreground until Ctrl-C, SIGTERM or SIGHUP; each stops the
+    Hardhat child too (by its PID, with its process group). A SIGKILL, which cannot be
+    caught, stops it through the kernel (``PR_SET_PDEATHSIG``)."""
     compile_contracts()
-    with HardhatNode(args.port, args.hardfork) as node:
-        print(f"Hardhat node at {node.url} (pid {node.pid}, log {node.log_path}); Ctrl-C stops it", flush=True)
-        try:
-            while node.process and node.process.poll() is None:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with HardhatNode(args.port, args.hardfork, tied_to_parent=True) as node:
+            print(f"Hardhat node at {node.url} (pid {node.pid}, log {node.log_path}); Ctrl-C stops it", flush=True)
+            try:
+                while node.process and node.process.poll() is None:
+                    time.sleep(0.5)
+            except (KeyboardInterrupt, _StopSignal):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 

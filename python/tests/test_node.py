@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 from eth_account import Account
 
-from eternal.node import HardhatNode, NodeError, rpc
+from eternal.node import HardhatNode, NodeError, free_port, rpc
 
 # Hardhat's well-known dev accounts 0 and 1 (public test keys; never use them on a real chain).
 DEV_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -41,3 +48,33 @@ def test_value_transfer_is_mined(w3):
 def test_port_in_use_is_refused(hardhat_node):
     with pytest.raises(NodeError, match="already has a node"):
         HardhatNode(hardhat_node.port).start()
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL])
+def test_a_signal_to_eternal_node_stops_its_hardhat_child(stop_signal):
+    port = free_port(8700, 8799)
+    command = subprocess.Popen([sys.executable, "-m", "eternal.node", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = command.stdout.readline()
+        child = int(re.search(r"pid (\d+)", line).group(1))
+        assert int(rpc(f"http://127.0.0.1:{port}", "eth_chainId"), 16) == 31337
+        command.send_signal(stop_signal)
+        assert command.wait(timeout=30) == (-9 if stop_signal == signal.SIGKILL else 0), command.stderr.read()
+        deadline = time.monotonic() + 15  # after a SIGKILL the node gets SIGTERM from the kernel and exits
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child)
+        with pytest.raises(OSError):
+            rpc(f"http://127.0.0.1:{port}", "eth_chainId", timeout=1.0)
+    finally:
+        if command.poll() is None:
+            command.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:  # a zombie (exited, not yet reaped) counts as stopped
+            return stat.read().split(") ")[-1][0] != "Z"
+    except FileNotFoundError:
+        return False
