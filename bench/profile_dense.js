@@ -50,19 +50,19 @@ async function main() {
   });
   const trace = await network.provider.send("debug_traceTransaction", [tx.hash, { disableStorage: true, disableMemory: true, disableStack: true }]);
 
-  const build = await artifacts.getBuildInfo("contracts/layers/Dense.sol:DenseLayer");
-  const compiled = build.output.contracts["contracts/layers/Dense.sol"].DenseLayer.evm.deployedBytecode;
+  const build = await artifacts.getBuildInfo("contracts/layers/DenseLayer.sol:DenseLayer");
+  const compiled = build.output.contracts["contracts/layers/DenseLayer.sol"].DenseLayer.evm.deployedBytecode;
   const index = instructionIndex(Buffer.from(compiled.object, "hex"));
   const map = sourceMap(compiled.sourceMap);
   const files = {};
   for (const [name, source] of Object.entries(build.output.sources)) files[source.id] = name;
-  const kernels = build.input.sources["contracts/layers/Dense.sol"].content.split("\n");
+  const kernels = build.input.sources["contracts/layers/DenseLayer.sol"].content.split("\n");
   const [begin, end] = ["BEGIN GENERATED KERNELS", "END GENERATED KERNELS"].map((m) => kernels.findIndex((l) => l.includes(m)) + 1);
   const where = (file, offset) => {
     const name = files[file];
     if (!name) return "(no source: compiler-generated)";
     const line = build.input.sources[name].content.slice(0, offset).split("\n").length;
-    if (name.endsWith("Dense.sol") && line > begin && line < end) return "Dense.sol: generated kernels";
+    if (name.endsWith("DenseLayer.sol") && line > begin && line < end) return "DenseLayer.sol: generated kernels";
     return `${name.split("/").pop()}:${line}`;
   };
 

@@ -1,9 +1,9 @@
-"""Generates the multiply-accumulate kernels of ``contracts/layers/Dense.sol``.
+"""Generates the multiply-accumulate kernels of ``contracts/layers/DenseLayer.sol``.
 
 The SWAR loops are unrolled with literal shifts per (weight width L, slot width S), which
 the legacy code generator turns into far fewer stack moves than a generic loop. Run
 ``python3 scripts/gen_dense_kernels.py`` and it rewrites the block between the
-``// BEGIN GENERATED KERNELS`` and ``// END GENERATED KERNELS`` markers in Dense.sol
+``// BEGIN GENERATED KERNELS`` and ``// END GENERATED KERNELS`` markers in DenseLayer.sol
 (``--check``: exit non-zero if they differ, changing nothing).
 
 For group g of a word, ``a_g += x * ((w >> shift_g) & mask)`` where ``mask`` holds
@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import os
 import sys
-DENSE = Path(os.environ.get("DENSE_SOL") or Path(__file__).resolve().parent.parent / "contracts" / "layers" / "Dense.sol")
+DENSE = Path(os.environ.get("DENSE_SOL") or Path(__file__).resolve().parent.parent / "contracts" / "layers" / "DenseLayer.sol")
 BEGIN, END = "// BEGIN GENERATED KERNELS", "// END GENERATED KERNELS"
 INDENT = " " * 12
 # Rows summed before each accumulator update (fewer SWAP/POP pairs; 4 overflows the stack).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Fixed, FixedMath, FracBitsUnsupported} from "./Fixed.sol";
+import {Fixed, FixedMath, FracBitsUnsupported} from "./FixedMath.sol";
 
 /// @title Activations
 /// @notice Applies an activation function to a tensor in place (fixed point, 2^-frac scale).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Fixed, FixedMath} from "../lib/Fixed.sol";
+import {Fixed, FixedMath} from "../lib/FixedMath.sol";
 import {Activations} from "../lib/Activations.sol";
 
 /// @title FixedHarness

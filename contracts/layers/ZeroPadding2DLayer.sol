@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./LayerBase.sol";
+import {LayerBase} from "./base/LayerBase.sol";
 
 /// @title ZeroPadding2DLayer
 /// @notice Keras ZeroPadding2D: `top`/`bottom` rows and `left`/`right` columns of zeros.

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Fixed, FixedMath} from "../lib/Fixed.sol";
-import {Activations} from "../lib/Activations.sol";
+import {Fixed, FixedMath} from "../../lib/FixedMath.sol";
+import {Activations} from "../../lib/Activations.sol";
 import {LayerBase} from "./LayerBase.sol";
-import {BlockedMatVec} from "./BlockedMatVec.sol";
+import {BlockedMatVec} from "../../lib/BlockedMatVec.sol";
 
 /// @title RecurrentLayer
 /// @notice What SimpleRNN, LSTM and GRU share: the config, both kernels loaded into memory once,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./LayerBase.sol";
+import {LayerBase} from "./base/LayerBase.sol";
 import {ILayer} from "../interfaces/ILayer.sol";
-import {FixedMath} from "../lib/Fixed.sol";
+import {FixedMath} from "../lib/FixedMath.sol";
 
 /// @title ReLULayer
 /// @notice Keras `ReLU(max_value, negative_slope, threshold)`:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {SpatialBase} from "./SpatialBase.sol";
+import {SpatialBase} from "./base/SpatialBase.sol";
 
 /// @title DepthwiseConv2DLayer
 /// @notice Keras DepthwiseConv2D (channels last, no dilation): output channel `c * M + m` is

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./LayerBase.sol";
+import {LayerBase} from "./base/LayerBase.sol";
 import {ILayer} from "../interfaces/ILayer.sol";
 import {Activations} from "../lib/Activations.sol";
 import {WeightPages} from "../lib/WeightPages.sol";
+import {LayerErrors} from "../lib/LayerErrors.sol";
 
 /// @title DenseLayer
 /// @notice `activation(rescale(x @ kernel, F + kernelFrac, F) + rescale(bias, biasFrac, F))` over
@@ -55,8 +56,6 @@ contract DenseLayer is LayerBase {
     /// @dev sum|x| bound of the masked kernels' runs (see `_plan`).
     uint256 private constant MASKED_LIMIT = 1 << 31;
 
-    /// @notice The kernel at `offset` has `actual` bytes; a (rows, units) blocked kernel has `expected`.
-    error KernelSizeMismatch(uint256 offset, uint256 expected, uint256 actual);
     /// @notice Position `position`'s inputs sum to `absSum` (at least 2^95; reported as 2^95 when
     ///         one input alone reaches it) in magnitude: the SWAR slots could overflow, so the layer
     ///         refuses (the emulator raises the same).
@@ -94,12 +93,12 @@ contract DenseLayer is LayerBase {
         view
         returns (Work memory w)
     {
-        if (c.bits != 8 && c.bits != 16 && c.bits != 32) revert UnsupportedWeightBits(c.bits);
+        if (c.bits != 8 && c.bits != 16 && c.bits != 32) revert LayerErrors.UnsupportedWeightBits(c.bits);
         w.lanes = 256 / c.bits;
         w.blocks = (c.units + w.lanes - 1) / w.lanes;
         w.blockBytes = c.rows * 32;
         if (c.kernel.size != w.blocks * w.blockBytes) {
-            revert KernelSizeMismatch(c.kernel.offset, w.blocks * w.blockBytes, c.kernel.size);
+            revert LayerErrors.KernelSizeMismatch(c.kernel.offset, w.blocks * w.blockBytes, c.kernel.size);
         }
         w.span = c.bits == 32 ? 2 : 1;
         w.offsets = _offsets(c, pages);

@@ -2,7 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {LayerBase} from "./LayerBase.sol";
-import {Activations} from "../lib/Activations.sol";
+import {Activations} from "../../lib/Activations.sol";
+import {LayerErrors} from "../../lib/LayerErrors.sol";
 
 /// @title SpatialBase
 /// @notice What the spatial layers share: window clipping, activation bounds, the SWAR kernel of
@@ -45,8 +46,6 @@ abstract contract SpatialBase is LayerBase {
         uint256 firstFilter; // 0x180: the block's first filter
     }
 
-    /// @notice The kernel at `offset` has `actual` stored bytes; the layer's shape needs `expected`.
-    error KernelSizeMismatch(uint256 offset, uint256 expected, uint256 actual);
     /// @notice An activation of magnitude `maxAbs` could overflow an exact int256 sum over the
     ///         kernel (the largest allowed is `limit`). Unreachable for real models.
     error ActivationsTooLarge(uint256 maxAbs, uint256 limit);
@@ -114,7 +113,7 @@ abstract contract SpatialBase is LayerBase {
     ///      on the exact max|x| before refusing. Sets `s.slotBits` only: the groups depend on the
     ///      block (`_fit`).
     function _swar(uint256 weightBits, int256[] calldata x, uint256 rows) internal pure returns (Swar memory s) {
-        if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert UnsupportedWeightBits(weightBits);
+        if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert LayerErrors.UnsupportedWeightBits(weightBits);
         uint256 bound = _magnitudeBound(x);
         uint256 limit;
         for (uint256 slot = 64; slot <= 256; slot *= 2) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {GlobalPooling2DBase} from "./GlobalPooling2DBase.sol";
-import {SpatialMath} from "./SpatialMath.sol";
+import {GlobalPooling2DBase} from "./base/GlobalPooling2DBase.sol";
+import {SpatialMath} from "../lib/SpatialMath.sol";
 
 /// @title GlobalAveragePooling2DLayer
 /// @notice Keras GlobalAveragePooling2D: the mean of each channel, rounded to nearest, ties up.

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./LayerBase.sol";
+import {LayerBase} from "./base/LayerBase.sol";
 import {ILayer} from "../interfaces/ILayer.sol";
-import {FixedMath} from "../lib/Fixed.sol";
 
-/// @title MultiplyLayer
-/// @notice Keras `Multiply`: the elementwise product of two or more inputs, left to right, each
-///         product rescaled from 2F to F (round half up): `rescale(rescale(a * b) * c)`.
+/// @title AddLayer
+/// @notice Keras `Add`: the elementwise sum of two or more inputs of one shape (exact, checked).
 /// @dev Config: `abi.encode(F, bits, size)`; every input has `size` values.
-contract MultiplyLayer is LayerBase {
+contract AddLayer is LayerBase {
     /// @inheritdoc ILayer
     function forward(int256[][] calldata inputs, address[] calldata)
         external
@@ -17,17 +15,16 @@ contract MultiplyLayer is LayerBase {
         override
         returns (int256[] memory output)
     {
-        (uint256 frac,, uint256 size) = abi.decode(_config(), (uint256, uint256, uint256));
+        (,, uint256 size) = abi.decode(_config(), (uint256, uint256, uint256));
         if (inputs.length < 2) revert WrongLayerInputCount(2, inputs.length);
         for (uint256 k; k < inputs.length; ++k) {
             _expectSize(inputs, k, size);
         }
         output = inputs[0];
-        int256 twice = 2 * int256(frac);
         for (uint256 k = 1; k < inputs.length; ++k) {
             int256[] calldata x = inputs[k];
             for (uint256 i; i < size; ++i) {
-                output[i] = FixedMath.rescaleInt(output[i] * x[i], twice, int256(frac));
+                output[i] += x[i];
             }
         }
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {RecurrentLayer} from "./Recurrent.sol";
+import {RecurrentLayer} from "./base/RecurrentLayer.sol";
 
 /// @title LSTMLayer
 /// @notice Keras LSTM, gate order i, f, c, o (python/eternal/layers/lstm.py):

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./LayerBase.sol";
+import {LayerBase} from "./base/LayerBase.sol";
 import {ILayer} from "../interfaces/ILayer.sol";
 
 /// @title ConcatenateLayer

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Pooling2DBase} from "./Pooling2DBase.sol";
-import {SpatialMath} from "./SpatialMath.sol";
+import {Pooling2DBase} from "./base/Pooling2DBase.sol";
+import {SpatialMath} from "../lib/SpatialMath.sol";
 
 /// @title AveragePooling2DLayer
 /// @notice Keras AveragePooling2D: the mean of each window's valid cells (with 'same' padding

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {GlobalPooling2DBase} from "./GlobalPooling2DBase.sol";
+import {GlobalPooling2DBase} from "./base/GlobalPooling2DBase.sol";
 
 /// @title GlobalMaxPooling2DLayer
 /// @notice Keras GlobalMaxPooling2D: the largest value of each channel.

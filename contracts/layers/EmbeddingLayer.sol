@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {FixedMath} from "../lib/Fixed.sol";
+import {FixedMath} from "../lib/FixedMath.sol";
 import {WeightPages} from "../lib/WeightPages.sol";
-import {LayerBase} from "./LayerBase.sol";
+import {LayerBase} from "./base/LayerBase.sol";
+import {LayerErrors} from "../lib/LayerErrors.sol";
 
 /// @title EmbeddingLayer
 /// @notice Keras Embedding: each input id selects one row of the table (python/eternal/layers/embedding.py).
@@ -34,7 +35,7 @@ contract EmbeddingLayer is LayerBase {
     {
         _expectInputs(inputs, 1);
         Config memory c = abi.decode(_config(), (Config));
-        if (c.weightBits != 8 && c.weightBits != 16 && c.weightBits != 32) revert UnsupportedWeightBits(c.weightBits);
+        if (c.weightBits != 8 && c.weightBits != 16 && c.weightBits != 32) revert LayerErrors.UnsupportedWeightBits(c.weightBits);
         int256[] calldata x = inputs[0];
         uint256 width = c.weightBits / 8;
         uint256 rowBytes = c.outputDim * width;

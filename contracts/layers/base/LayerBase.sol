@@ -3,8 +3,9 @@ pragma solidity ^0.8.28;
 
 import {LibClone} from "solady/src/utils/LibClone.sol";
 import {LibZip} from "solady/src/utils/LibZip.sol";
-import {ILayer} from "../interfaces/ILayer.sol";
-import {WeightPages} from "../lib/WeightPages.sol";
+import {ILayer} from "../../interfaces/ILayer.sol";
+import {WeightPages} from "../../lib/WeightPages.sol";
+import {LayerErrors} from "../../lib/LayerErrors.sol";
 
 /// @title LayerBase
 /// @notice What every layer implementation shares: its config (the clone's immutable args,
@@ -23,8 +24,6 @@ abstract contract LayerBase is ILayer {
     error WrongLayerInputCount(uint256 expected, uint256 actual);
     /// @notice Input tensor `index` has `actual` values; the layer's config says `expected`.
     error WrongInputSize(uint256 index, uint256 expected, uint256 actual);
-    /// @notice The config's weight width is not 8, 16 or 32 bits.
-    error UnsupportedWeightBits(uint256 bits);
 
     /// @notice The layer's ABI-encoded config: the immutable args of this clone.
     /// @dev The deployer stores configs compressed (Solady `LibZip.cdCompress` form, ~10x
@@ -87,7 +86,7 @@ abstract contract LayerBase is ILayer {
         int256 toFrac,
         uint256 left
     ) internal view returns (int256[] memory values) {
-        if (bits != 8 && bits != 16 && bits != 32) revert UnsupportedWeightBits(bits);
+        if (bits != 8 && bits != 16 && bits != 32) revert LayerErrors.UnsupportedWeightBits(bits);
         bytes memory raw = WeightPages.read(pages, tensor.offset, tensor.size);
         values = new int256[](count);
         int256 from = tensor.fracBits;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {FixedMath} from "../lib/Fixed.sol";
-import {WeightPages} from "../lib/WeightPages.sol";
+import {FixedMath} from "./FixedMath.sol";
+import {WeightPages} from "./WeightPages.sol";
+import {LayerErrors} from "./LayerErrors.sol";
 
 /// @title BlockedMatVec
 /// @notice `y = rescale(x @ W, F + fracBits, F)` for a `blocked` kernel (docs/FORMAT.md) held in
@@ -28,12 +29,8 @@ library BlockedMatVec {
         int256 fracBits;
     }
 
-    /// @notice A kernel at `offset` has `actual` stored bytes; a (rows, cols) blocked kernel has `expected`.
-    error KernelSizeMismatch(uint256 offset, uint256 expected, uint256 actual);
     /// @notice A vector has `actual` values where the kernel needs `expected`.
     error VectorLengthMismatch(uint256 expected, uint256 actual);
-    /// @notice Weight width `bits` is not 8, 16 or 32.
-    error UnsupportedWeightBits(uint256 bits);
 
     /// @notice Copies a blocked kernel from the weight pages into new memory.
     /// @param pages    The model's pages.
@@ -52,10 +49,10 @@ library BlockedMatVec {
         uint256 bits,
         int256 fracBits
     ) internal view returns (Matrix memory m) {
-        if (bits != 8 && bits != 16 && bits != 32) revert UnsupportedWeightBits(bits);
+        if (bits != 8 && bits != 16 && bits != 32) revert LayerErrors.UnsupportedWeightBits(bits);
         uint256 perWord = 256 / bits;
         uint256 expected = rows * ((cols + perWord - 1) / perWord) * 32;
-        if (size != expected) revert KernelSizeMismatch(offset, expected, size);
+        if (size != expected) revert LayerErrors.KernelSizeMismatch(offset, expected, size);
         bytes memory words = WeightPages.read(pages, offset, size);
         uint256 data;
         assembly ("memory-safe") {

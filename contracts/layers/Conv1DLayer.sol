@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Conv2DLayer} from "./Conv2D.sol";
+import {Conv2DLayer} from "./Conv2DLayer.sol";
 
 /// @title Conv1DLayer
 /// @notice Keras Conv1D: a Conv2D over an input of height 1. Its config is the Conv2D config

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Pooling2DBase} from "./Pooling2DBase.sol";
+import {Pooling2DBase} from "./base/Pooling2DBase.sol";
 
 /// @title MaxPooling2DLayer
 /// @notice Keras MaxPooling2D: the largest value of each window (valid cells only).

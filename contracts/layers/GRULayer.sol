@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {RecurrentLayer} from "./Recurrent.sol";
+import {RecurrentLayer} from "./base/RecurrentLayer.sol";
 
 /// @title GRULayer
 /// @notice Keras GRU with `reset_after=True`, gate order z, r, h (python/eternal/layers/gru.py):

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {MaxPooling2DLayer} from "./MaxPooling2D.sol";
+import {MaxPooling2DLayer} from "./MaxPooling2DLayer.sol";
 
 /// @title MaxPooling1DLayer
 /// @notice Keras MaxPooling1D: MaxPooling2D over an input of height 1 (config with
