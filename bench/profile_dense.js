@@ -1,7 +1,7 @@
 // Where DenseLayer.forward spends its gas, by source line: one forward call sent as a
 // transaction, traced (debug_traceTransaction), each opcode's gas charged through the compiler's
 // source map to a file:line of the layer implementation (the clone's DELEGATECALL target). Lines
-// of the generated kernels are summed into one row. Run:
+// of the unrolled kernels (contracts/layers/generated/DenseKernels.sol) are summed into one row. Run:
 //   BITS=8 AMP=1 node_modules/.bin/hardhat run bench/profile_dense.js
 // Env: BITS (8/16/32), AMP (input amplitude), ROWS, UNITS, TOP (rows printed).
 const { ethers, network, artifacts } = require("hardhat");
@@ -12,6 +12,7 @@ const UNITS = Number(process.env.UNITS || 256);
 const BITS = Number(process.env.BITS || 8);
 const AMP = Number(process.env.AMP || 1);
 const TOP = Number(process.env.TOP || 25);
+const KERNELS = "contracts/layers/generated/DenseKernels.sol";
 
 /** Program counter -> instruction index (PUSH1..PUSH32 carry 1..32 bytes of data). */
 function instructionIndex(code) {
@@ -56,13 +57,14 @@ async function main() {
   const map = sourceMap(compiled.sourceMap);
   const files = {};
   for (const [name, source] of Object.entries(build.output.sources)) files[source.id] = name;
-  const kernels = build.input.sources["contracts/layers/DenseLayer.sol"].content.split("\n");
-  const [begin, end] = ["BEGIN GENERATED KERNELS", "END GENERATED KERNELS"].map((m) => kernels.findIndex((l) => l.includes(m)) + 1);
+  // The unrolled kernels sit between two marker comments of the generated file (scripts/gen_dense_kernels.py).
+  const kernels = build.input.sources[KERNELS].content.split("\n");
+  const [begin, end] = ["The unrolled kernels and their dispatch", "Spilling and the row runs"].map((m) => kernels.findIndex((l) => l.includes(m)) + 1);
   const where = (file, offset) => {
     const name = files[file];
     if (!name) return "(no source: compiler-generated)";
     const line = build.input.sources[name].content.slice(0, offset).split("\n").length;
-    if (name.endsWith("DenseLayer.sol") && line > begin && line < end) return "DenseLayer.sol: generated kernels";
+    if (name === KERNELS && line > begin && line < end) return "DenseKernels.sol: unrolled kernels";
     return `${name.split("/").pop()}:${line}`;
   };
 

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {WeightPages} from "../lib/WeightPages.sol";
 import {SpatialBase} from "./base/SpatialBase.sol";
-import {LayerErrors} from "../lib/LayerErrors.sol";
+import {KernelSizeMismatch, UnsupportedWeightBits} from "../lib/LayerErrors.sol";
 
 /// @title Conv2DLayer
 /// @notice Keras Conv2D (channels last, no dilation, 'valid' or 'same' padding):
@@ -61,11 +61,11 @@ contract Conv2DLayer is SpatialBase {
         private
         view
     {
-        if (c.weightBits != 8 && c.weightBits != 16 && c.weightBits != 32) revert LayerErrors.UnsupportedWeightBits(c.weightBits);
+        if (c.weightBits != 8 && c.weightBits != 16 && c.weightBits != 32) revert UnsupportedWeightBits(c.weightBits);
         uint256 rows = c.kernelHeight * c.kernelWidth * c.channels;
         uint256 perWord = 256 / c.weightBits;
         uint256 expected = (c.filters + perWord - 1) / perWord * rows * 32;
-        if (c.kernel.size != expected) revert LayerErrors.KernelSizeMismatch(c.kernel.offset, expected, c.kernel.size);
+        if (c.kernel.size != expected) revert KernelSizeMismatch(c.kernel.offset, expected, c.kernel.size);
         Swar memory s = _swar(c.weightBits, x, rows);
         _fit(s, _min(perWord, c.filters)); // the first block has the most groups
         bytes memory raw = new bytes(rows * 32);

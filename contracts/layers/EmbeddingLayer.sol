@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {FixedMath} from "../lib/FixedMath.sol";
 import {WeightPages} from "../lib/WeightPages.sol";
 import {LayerBase} from "./base/LayerBase.sol";
-import {LayerErrors} from "../lib/LayerErrors.sol";
+import {UnsupportedWeightBits} from "../lib/LayerErrors.sol";
 
 /// @title EmbeddingLayer
 /// @notice Keras Embedding: each input id selects one row of the table (python/eternal/layers/embedding.py).
@@ -35,7 +35,7 @@ contract EmbeddingLayer is LayerBase {
     {
         _expectInputs(inputs, 1);
         Config memory c = abi.decode(_config(), (Config));
-        if (c.weightBits != 8 && c.weightBits != 16 && c.weightBits != 32) revert LayerErrors.UnsupportedWeightBits(c.weightBits);
+        if (c.weightBits != 8 && c.weightBits != 16 && c.weightBits != 32) revert UnsupportedWeightBits(c.weightBits);
         int256[] calldata x = inputs[0];
         uint256 width = c.weightBits / 8;
         uint256 rowBytes = c.outputDim * width;

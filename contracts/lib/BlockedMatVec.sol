@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {FixedMath} from "./FixedMath.sol";
 import {WeightPages} from "./WeightPages.sol";
-import {LayerErrors} from "./LayerErrors.sol";
+import {KernelSizeMismatch, UnsupportedWeightBits} from "./LayerErrors.sol";
 
 /// @title BlockedMatVec
 /// @notice `y = rescale(x @ W, F + fracBits, F)` for a `blocked` kernel (docs/FORMAT.md) held in
@@ -49,10 +49,10 @@ library BlockedMatVec {
         uint256 bits,
         int256 fracBits
     ) internal view returns (Matrix memory m) {
-        if (bits != 8 && bits != 16 && bits != 32) revert LayerErrors.UnsupportedWeightBits(bits);
+        if (bits != 8 && bits != 16 && bits != 32) revert UnsupportedWeightBits(bits);
         uint256 perWord = 256 / bits;
         uint256 expected = rows * ((cols + perWord - 1) / perWord) * 32;
-        if (size != expected) revert LayerErrors.KernelSizeMismatch(offset, expected, size);
+        if (size != expected) revert KernelSizeMismatch(offset, expected, size);
         bytes memory words = WeightPages.read(pages, offset, size);
         uint256 data;
         assembly ("memory-safe") {

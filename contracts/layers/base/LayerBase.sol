@@ -5,7 +5,7 @@ import {LibClone} from "solady/src/utils/LibClone.sol";
 import {LibZip} from "solady/src/utils/LibZip.sol";
 import {ILayer} from "../../interfaces/ILayer.sol";
 import {WeightPages} from "../../lib/WeightPages.sol";
-import {LayerErrors} from "../../lib/LayerErrors.sol";
+import {UnsupportedWeightBits} from "../../lib/LayerErrors.sol";
 
 /// @title LayerBase
 /// @notice What every layer implementation shares: its config (the clone's immutable args,
@@ -86,7 +86,7 @@ abstract contract LayerBase is ILayer {
         int256 toFrac,
         uint256 left
     ) internal view returns (int256[] memory values) {
-        if (bits != 8 && bits != 16 && bits != 32) revert LayerErrors.UnsupportedWeightBits(bits);
+        if (bits != 8 && bits != 16 && bits != 32) revert UnsupportedWeightBits(bits);
         bytes memory raw = WeightPages.read(pages, tensor.offset, tensor.size);
         values = new int256[](count);
         int256 from = tensor.fracBits;

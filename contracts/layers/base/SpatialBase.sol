@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {LayerBase} from "./LayerBase.sol";
 import {Activations} from "../../lib/Activations.sol";
-import {LayerErrors} from "../../lib/LayerErrors.sol";
+import {UnsupportedWeightBits} from "../../lib/LayerErrors.sol";
 
 /// @title SpatialBase
 /// @notice What the spatial layers share: window clipping, activation bounds, the SWAR kernel of
@@ -113,7 +113,7 @@ abstract contract SpatialBase is LayerBase {
     ///      on the exact max|x| before refusing. Sets `s.slotBits` only: the groups depend on the
     ///      block (`_fit`).
     function _swar(uint256 weightBits, int256[] calldata x, uint256 rows) internal pure returns (Swar memory s) {
-        if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert LayerErrors.UnsupportedWeightBits(weightBits);
+        if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert UnsupportedWeightBits(weightBits);
         uint256 bound = _magnitudeBound(x);
         uint256 limit;
         for (uint256 slot = 64; slot <= 256; slot *= 2) {
