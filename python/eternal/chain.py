@@ -12,6 +12,7 @@ from web3 import Web3
 
 from eternal.errors import ArtifactError, ChainError, EternalError, ModelContractError, TransactionFailed
 from eternal.node import ARTIFACTS
+from eternal.rpc import CONNECT_RETRIES, REQUEST_TIMEOUT_SECONDS, http_provider
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 # EIP-7825 (Osaka): no transaction may use more gas than this, whatever the block gas limit.
@@ -19,20 +20,26 @@ TX_GAS_CAP = 16_777_216
 STATES = ("Created", "Constructed", "WeightsUploaded", "Finalised")
 
 
-def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = 120.0) -> Web3:
-    """A web3 connection that has answered ``eth_chainId``.
+def default_rpc_url() -> str:
+    """``ETERNAL_RPC_URL`` when set and not empty, else the local node's URL."""
+    return os.environ.get("ETERNAL_RPC_URL") or DEFAULT_RPC_URL
+
+
+def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = REQUEST_TIMEOUT_SECONDS) -> Web3:
+    """A web3 connection that has answered ``eth_chainId``; every call retries
+    dropped connections and busy answers (:mod:`eternal.rpc`).
 
     Raises:
         ChainError: nothing answers at ``rpc_url``.
     """
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    probe = Web3(http_provider(rpc_url, timeout, retries=CONNECT_RETRIES))  # no node: say so in ~2 s, not ~25
     try:
-        w3.eth.chain_id
+        probe.eth.chain_id
     except Exception as exc:  # connection refused, DNS, HTTP errors, bad JSON: all "not reachable"
         hint = ("start one (`eternal node`) or pass --rpc-url" if rpc_url == DEFAULT_RPC_URL
                 else "is the node up, and is the URL right?")
         raise ChainError(f"Node not reachable at {rpc_url} ({type(exc).__name__}); {hint}") from None
-    return w3
+    return Web3(http_provider(rpc_url, timeout))
 
 
 def genesis_hash(w3: Web3) -> str:
@@ -65,9 +72,28 @@ def _artifact(directory: str, name: str) -> dict:
     return data
 
 
+def checked_address(address: str) -> str:
+    """``address`` in its EIP-55 checksum form, refusing a mixed-case one whose case
+    is not that checksum (a typo, as wallets and web3 tools treat it).
+
+    Raises:
+        ModelContractError: not a 20-byte hex address, or a wrong checksum.
+    """
+    if not isinstance(address, str) or not Web3.is_address(address):
+        raise ModelContractError(f"Not an address: {address!r}")
+    checksummed = Web3.to_checksum_address(address)
+    digits = address[2:]
+    if digits != digits.lower() and digits != digits.upper() and address != checksummed:
+        raise ModelContractError(
+            f"Address {address} has a wrong EIP-55 checksum (its mixed case is not the checksum): "
+            "check it for a typo, or write it all in lower case"
+        )
+    return checksummed
+
+
 def model_contract(w3: Web3, address: str):
     """The EternalModel at ``address`` (ABI from the artifact)."""
-    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=artifact("EternalModel")["abi"])
+    return w3.eth.contract(address=checked_address(address), abi=artifact("EternalModel")["abi"])
 
 
 def open_model(w3: Web3, address: str, finalised: bool = True):
@@ -76,10 +102,9 @@ def open_model(w3: Web3, address: str, finalised: bool = True):
     Raises:
         ModelContractError: no contract there, not an EternalModel, or not finalised.
     """
-    if not Web3.is_address(address):
-        raise ModelContractError(f"Not an address: {address!r}")
+    checked = checked_address(address)
     chain_id = w3.eth.chain_id
-    if not w3.eth.get_code(Web3.to_checksum_address(address)):
+    if not w3.eth.get_code(checked):
         raise ModelContractError(f"No contract at {address} on chain id {chain_id}")
     model = model_contract(w3, address)
     try:

@@ -31,7 +31,7 @@ class Faults:
     drop: float = 0.0  # close the connection before forwarding
     http_error: float = 0.0  # answer with one of ``status_codes`` before forwarding
     status_codes: tuple[int, ...] = (429, 503)
-    retry_after: float | None = None  # seconds, sent as Retry-After with ``http_error``
+    retry_after: int | None = None  # whole seconds (as HTTP has it), sent as Retry-After with ``http_error``
     lost_send_answer: float = 0.0  # forward eth_sendRawTransaction, then close without answering
     latency: tuple[float, float] = (0.0, 0.0)  # uniform delay before forwarding
     swallow: set[int] = field(default_factory=set)  # these sends (0-based count) never reach the node
@@ -106,7 +106,7 @@ class FaultyRpcProxy:
             self.counts.http_errors += 1
             with self._lock:
                 status = self._random.choice(faults.status_codes)
-            headers = {} if faults.retry_after is None else {"Retry-After": f"{faults.retry_after:g}"}
+            headers = {} if faults.retry_after is None else {"Retry-After": str(faults.retry_after)}
             return _answer(handler, status, b"busy", headers)
         request = _parse(body)
         sends = [r for r in _calls(request) if r.get("method") == "eth_sendRawTransaction"]
