@@ -115,7 +115,7 @@ def _pipeline(rpc_url: str, precision: str, samples: int | None, out: Path, phas
         "chain_equals_emulator": bit_exact,
         "phases": {name: round(seconds, 3) for name, seconds in phases.seconds},
     }
-    write_figure(out / "report.png", x_test, y_test, keras_pred, chain_pred, deployed.phase_gas)
+    write_figure(out / "report.png", x_test, y_test, keras_pred, chain_pred, deployed.phase_gas, predict_gas=gas)
     write_markdown(out / "report.md", "report.png", _rows(summary), phases.seconds)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
