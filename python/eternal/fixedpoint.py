@@ -64,6 +64,18 @@ def dequantise(values, frac_bits: int) -> np.ndarray:
     return np.ldexp(np.asarray(values, dtype=np.float64), -frac_bits)
 
 
+def to_fixed(values, frac_bits: int) -> list[int]:
+    """Float inputs to the flat list of fixed-point ints ``predict`` takes (C order, half to even)."""
+    return [int(v) for v in quantise_activations(values, frac_bits).ravel()]
+
+
+def from_fixed(values, frac_bits: int, shape=None) -> np.ndarray:
+    """Fixed-point ints returned by ``predict`` (2^-F scale) back to float64, optionally reshaped."""
+    # float(int) rounds correctly even past int64, so go through Python ints.
+    array = np.ldexp(np.array([float(int(v)) for v in values], dtype=np.float64), -frac_bits)
+    return array.reshape(shape) if shape is not None else array
+
+
 def choose_frac_bits(array: np.ndarray, bits: int, where: str = "tensor") -> int:
     """The largest scale in [MIN_FRAC_BITS, MAX_FRAC_BITS] at which every value fits ``bits``."""
     values = np.asarray(array, dtype=np.float64)

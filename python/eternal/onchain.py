@@ -10,10 +10,7 @@ from __future__ import annotations
 import base64
 import json
 
-import numpy as np
-
 from eternal.errors import EternalError, UnsupportedLayerError
-from eternal.fixedpoint import quantise_activations
 from eternal.hashing import canonical_bytes, model_hashes
 from eternal.layers import lookup
 from eternal.weightstream import PAGE_SIZE, split_pages
@@ -195,15 +192,3 @@ def export_from_plan(plan: dict) -> dict:
         "weights": {"encoding": "base64", "size": len(stream), "data": base64.b64encode(stream).decode("ascii")},
         "hashes": hashes,
     }
-
-
-def to_fixed(values, frac_bits: int) -> list[int]:
-    """Float inputs to the flat list of fixed-point ints ``predict`` takes (C order, half to even)."""
-    return [int(v) for v in quantise_activations(values, frac_bits).ravel()]
-
-
-def from_fixed(values, frac_bits: int, shape=None) -> np.ndarray:
-    """Fixed-point ints returned by ``predict`` (2^-F scale) back to float64, optionally reshaped."""
-    # float(int) rounds correctly even past int64, so go through Python ints.
-    array = np.ldexp(np.array([float(int(v)) for v in values], dtype=np.float64), -frac_bits)
-    return array.reshape(shape) if shape is not None else array

@@ -73,7 +73,7 @@ def predict(w3, address: str, inputs: list[np.ndarray], with_gas: bool = True) -
     Returns:
         ``{"outputs": [per sample: [per output: float array]], "argmax": [...], "gas": [...]}``.
     """
-    from eternal.onchain import from_fixed, to_fixed
+    from eternal.fixedpoint import from_fixed, to_fixed
 
     model = open_model(w3, address)
     signature = model_signature(model)

@@ -1,4 +1,4 @@
-"""eternal.onchain: an export as EternalModel call arguments, config compression, fixed point."""
+"""eternal.onchain: an export as EternalModel call arguments, config compression."""
 
 import base64
 import hashlib
@@ -23,9 +23,7 @@ from eternal.onchain import (
     decompress_config,
     deployment_plan,
     export_from_plan,
-    from_fixed,
     plan_to_json,
-    to_fixed,
 )
 
 
@@ -148,16 +146,6 @@ def test_config_compression_runs():
     assert decompress_config(stored) == raw
 
 
-def test_fixed_point_round_trip():
-    x = np.array([[0.5, -1.25], [3.0, -0.0000001]])
-    fixed = to_fixed(x, 24)
-    assert fixed == [1 << 23, -(5 << 22), 3 << 24, round(-0.0000001 * 2**24)]
-    back = from_fixed(fixed, 24, shape=(2, 2))
-    assert back.shape == (2, 2)
-    np.testing.assert_allclose(back, x, atol=2**-25)
-    assert from_fixed([2**200], 24)[0] == 2.0**176
-
-
 # The fixture generator (scripts/make_fixtures.py) --------------------------------------------
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -261,6 +249,7 @@ def test_shared_fixture_matches_the_emulator(path):
     import json
 
     from eternal.emulate import Emulator
+    from eternal.fixedpoint import from_fixed
 
     with open(path) as handle:
         fixture = json.load(handle)
