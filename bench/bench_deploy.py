@@ -56,7 +56,7 @@ def floor(url: str, pages: list[bytes]) -> dict:
     from eth_account import Account
     from web3 import Web3
 
-    from eternal.keys import DEV_KEY
+    from eternal.deploy.keys import DEV_KEY
 
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 120}))
     account = Account.from_key(DEV_KEY)
@@ -85,7 +85,8 @@ def main(argv=None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from eternal.export import ModelExporter, save_export, weight_stream
+    from eternal.export import ModelExporter
+    from eternal.exportfile import save_export, weight_stream
     from eternal.node import HardhatNode, compile_contracts
     from eternal.weightstream import split_pages
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eternal.errors import ExportFileError
+from eternal.errors import DeployError, ExportFileError
 from eternal.fixedpoint import ACTIVATION_FRAC_BITS, DEFAULT_PRECISION, PRECISIONS, bits_of, quantise_weights
 from eternal.graph import GraphBuilder
 from eternal.hashing import model_hashes
@@ -118,6 +118,24 @@ class ModelExporter:
         if isinstance(model, (str, os.PathLike)):
             model = load_model_file(model)
         return self._export_tf_model(model)
+
+
+def load_model_input(source, precision: str | None = None) -> dict:
+    """An export dict from an export dict, an export file (.json), a Keras file or a Keras model.
+
+    ``precision`` (default int32) applies to Keras models; an export keeps its own and must
+    match ``precision`` when one is given.
+
+    Raises:
+        DeployError: an export at another precision than ``precision``.
+    """
+    if isinstance(source, (str, os.PathLike)) and Path(source).suffix == ".json":
+        source = load_export(source)
+    if isinstance(source, dict):
+        if precision is not None and source["graph"]["precision"] != precision:
+            raise DeployError(f"The export is at {source['graph']['precision']}, not {precision}: export it again")
+        return source
+    return ModelExporter(precision or DEFAULT_PRECISION).export_model(source)
 
 
 def _keras_version(library: str) -> str:

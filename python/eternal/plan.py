@@ -40,7 +40,7 @@ def sample_inputs(graph: dict, count: int = 8, seed: int = 0) -> list[np.ndarray
 def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: float = 1.0,
                inputs: list[np.ndarray] | None = None, gas_limit: int = TX_GAS_CAP) -> dict:
     """The plan of every precision for a Keras model (file or object) or an export file."""
-    from eternal.deploy import phase_gas
+    from eternal.deploy.gas import phase_gas
     from eternal.export import ModelExporter, load_export
     from eternal.onchain import deployment_plan
 

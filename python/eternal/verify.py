@@ -201,7 +201,7 @@ def run(args) -> int:
     onchain = read_model(w3, args.address, finalised=False)
     expected = None
     if args.model:
-        from eternal.deploy import load_model_input
+        from eternal.export import load_model_input
 
         precision = args.precision
         if precision is None and not str(args.model).endswith(".json"):

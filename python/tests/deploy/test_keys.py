@@ -7,7 +7,8 @@ import json
 import pytest
 from eth_account import Account
 
-from eternal.keys import DEV_KEY, SigningKeyError, load_account
+from eternal.deploy.keys import DEV_KEY, load_account
+from eternal.errors import SigningKeyError
 
 KEY = "0x" + "42" * 32
 

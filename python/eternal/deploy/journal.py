@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from eternal.errors import EternalError, JournalCorruptError, JournalError
+from eternal.errors import JournalCorruptError, JournalError
 
 RECORD_TYPES = ("started", "sent", "mined", "dropped", "finished")
 DEFAULT_DIR = Path(".eternal") / "journal"

@@ -13,7 +13,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from eternal.errors import EternalError, SigningKeyError
+from eternal.errors import SigningKeyError
 
 LOCAL_CHAIN_IDS = (31337, 1337)
 # Hardhat's (and anvil's) first well-known dev account: public, funded only on local chains.

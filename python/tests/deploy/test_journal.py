@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from eternal.journal import (
+from eternal.deploy.journal import (
     Journal,
     JournalCorruptError,
     JournalError,

@@ -1,0 +1,348 @@
+"""The deployer: one export to one finalised EternalModel, in the seed's steps, resumable.
+
+Steps: connect, load the key and the journal → deploy the main contract from its
+artifact → encode every layer's config → create the layer contracts → construct
+(link layers, commit hashes) → upload the graph and the weights, many
+transactions in flight → finalise (the chain checks the hashes) → clear the
+journal entry and return the model's address.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from web3 import Web3
+
+from eternal.chain import DEFAULT_RPC_URL, TX_GAS_CAP, artifact, connect, genesis_hash, model_contract
+from eternal.deploy.gas import (
+    PAGES_TX_BASE_GAS,
+    SAFETY_GAS,
+    layer_batch_budget,
+    layer_batches,
+    layer_gas,
+    page_batches,
+    phase_gas,
+    stored_bytes_gas,
+)
+from eternal.deploy.implementations import Implementations
+from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
+from eternal.deploy.keys import load_account
+from eternal.deploy.progress import UploadBar
+from eternal.deploy.reconcile import (
+    check_resumable,
+    missing_graph_chunks,
+    model_state,
+    settle_pending,
+    stored_layers,
+    stored_upload,
+)
+from eternal.deploy.steps import (
+    CONSTRUCT,
+    FINALIZE,
+    Step,
+    creation_step,
+    gas_by_phase,
+    graph_step,
+    layers_step,
+    pages_step,
+    phase_of,
+)
+from eternal.deploy.transactions import SEND_WINDOW, OnMined, TransactionSender
+from eternal.errors import AlreadyDeployed, DeployError, InsufficientFunds
+from eternal.export import load_model_input
+
+
+@dataclass
+class DeployResult:
+    address: str
+    model_hash: str
+    chain_id: int
+    transactions: int
+    gas_used: int
+    seconds: float
+    resumed: bool
+    weight_bytes: int
+    pages: int
+    layers: int
+    phase_seconds: dict
+    phase_gas: dict  # gas of the mined transactions per phase (implementations, model, layers, ...)
+
+
+class ModelDeployer:
+    """Deploys exports as EternalModel contracts on one chain, with a crash-safe journal.
+
+    Every method that sends transactions says so; all of them journal each
+    transaction's hash and nonce before sending it and its receipt after.
+    ``on_mined(step, receipt)`` is called after each mined transaction is journaled.
+    """
+
+    def __init__(
+        self,
+        rpc_url: str = DEFAULT_RPC_URL,
+        keystore: str | None = None,
+        journal_dir=None,
+        quiet: bool = True,
+        fresh: bool = False,
+        again: bool = False,
+        max_pages_per_tx: int | None = None,
+        max_layers_per_tx: int | None = None,
+        window: int = SEND_WINDOW,
+        on_mined: OnMined | None = None,
+    ):
+        self.rpc_url = rpc_url
+        self.w3 = connect(rpc_url)
+        self.chain_id = self.w3.eth.chain_id
+        self.account, self.key_source = load_account(self.chain_id, keystore)
+        self.address = self.account.address
+        self.genesis = genesis_hash(self.w3)
+        self.gas_limit = min(TX_GAS_CAP, self.w3.eth.get_block("latest")["gasLimit"])
+        self.sender = TransactionSender(self.w3, self.account, self.gas_limit, window, on_mined)
+        self.journal_dir = Path(journal_dir or os.environ.get("ETERNAL_JOURNAL_DIR") or DEFAULT_DIR)
+        self.implementations = Implementations(self.w3, self.journal_dir / "implementations.jsonl", self.chain_id,
+                                               self.genesis)
+        self.deployed = Registry(self.journal_dir / "deployed.jsonl")
+        self.quiet = quiet
+        self.fresh = fresh
+        self.again = again
+        self.max_pages_per_tx = max_pages_per_tx
+        self.max_layers_per_tx = max_layers_per_tx
+        self.journal: Journal | None = None
+
+    def _say(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    # ------------------------------------------------------------------ journal
+
+    def _open_journal(self, model_hash: str) -> bool:
+        """Opens (or starts) the journal; returns True when resuming an earlier run."""
+        self.journal = Journal(self.journal_dir, self.chain_id, model_hash)
+        self.sender.journal = self.journal
+        if self.fresh:
+            aside = self.journal.abandon()
+            if aside:
+                self._say(f"earlier journal kept as {aside}")
+        if not self.journal.exists():
+            if not self.again:
+                done = self.deployed.find(chain_id=self.chain_id, genesis=self.genesis, model_hash=model_hash)
+                if done and self.w3.eth.get_code(Web3.to_checksum_address(done["address"])):
+                    raise AlreadyDeployed(
+                        f"Model {model_hash} is already deployed and finalised on chain id {self.chain_id} at "
+                        f"{done['address']} (pass --again to deploy another copy)",
+                        done["address"],
+                    )
+            self.journal.start(self.genesis, self.address)
+            return False
+        state = self.journal.load()
+        check_resumable(self.journal, state, self.w3, self.genesis, self.address)
+        self._say(f"resuming from {self.journal.path}")
+        return True
+
+    def _check_funds(self, plan: dict) -> None:
+        need_gas = sum(phase["gas"] for phase in phase_gas(plan, self.gas_limit).values())
+        max_fee = self.sender.max_fee()
+        need = need_gas * max_fee
+        balance = self.w3.eth.get_balance(self.address)
+        if balance < need:
+            raise InsufficientFunds(
+                f"Account {self.address} has {Web3.from_wei(balance, 'ether')} ETH; deploying needs about "
+                f"{Web3.from_wei(need, 'ether')} ETH ({need_gas:,} gas at {Web3.from_wei(max_fee, 'gwei')} gwei, "
+                f"see `eternal plan`)"
+            )
+
+    # ------------------------------------------------------------------ seed steps
+
+    def get_model_config(self, export: dict) -> dict:
+        """The EternalModel calls' arguments: per layer its implementation and ABI-encoded config."""
+        from eternal.onchain import deployment_plan
+
+        plan = deployment_plan(export)
+        for name in plan["implementations"]:
+            artifact(name)  # fail before sending anything if a contract is not compiled
+        return plan
+
+    def deploy_from_artifact(self, names: list[str]) -> dict[str, str]:
+        """Creates contracts from their artifacts (no constructor arguments), pipelined.
+
+        Sends transactions (one creation per name). ``"EternalModel"`` is journaled as
+        step ``model``, the others as ``impl:<name>``. Returns name -> address.
+        """
+        steps = []
+        for name in names:
+            bytecode = artifact(name)["bytecode"]
+            steps.append(Step(creation_step(name), None, bytecode, self.sender.gas_for(None, bytecode, f"Creating {name}")))
+        receipts = self.sender.send(steps)
+        addresses = {}
+        for name, receipt in zip(names, receipts):
+            addresses[name] = receipt["contractAddress"]
+            self._say(f"{name:<24} {receipt['contractAddress']}  ({receipt['gasUsed']:,} gas)")
+            if name != "EternalModel":
+                self.implementations.remember(name, receipt["contractAddress"])
+        return addresses
+
+    def deploy_layer(self, model, plan: dict, implementations: dict[str, str], first: int) -> None:
+        """Creates layers ``first..`` as clones of their implementations (addLayers, batched, pipelined).
+
+        Sends transactions.
+        """
+        configs = [layer["config"] for layer in plan["layers"]]
+        steps = []
+        for start, last in layer_batches(configs, first, layer_batch_budget(self.gas_limit), self.max_layers_per_tx):
+            chosen = plan["layers"][start : last + 1]
+            impls = [implementations[layer["contract"]] if layer["contract"] else "0x" + "00" * 20 for layer in chosen]
+            data = model.encode_abi("addLayers", args=[impls, [layer["config"] for layer in chosen]])
+            modelled = sum(layer_gas(layer["config"]) for layer in chosen)
+            gas = self.sender.gas_for(model.address, data, f"addLayers for layers {start}-{last}", modelled)
+            steps.append(Step(layers_step(start, last), model.address, data, gas))
+        self.sender.send(steps, lambda step, receipt: self._say(f"{step.name:<24} ({receipt['gasUsed']:,} gas)"))
+
+    def _send_one(self, name: str, model, data: str) -> None:
+        """Sends one call to the model, gas from its estimate. Sends one transaction."""
+        [receipt] = self.sender.send([Step(name, model.address, data, self.sender.gas_for(model.address, data, name))])
+        self._say(f"{name:<24} ({receipt['gasUsed']:,} gas)")
+
+    def _construct(self, model, plan: dict) -> None:
+        """Links the layers and commits the hashes. Sends one transaction."""
+        hashes = plan["hashes"]
+        args = [
+            [layer["inbound"] for layer in plan["layers"]],
+            plan["inputs"], plan["outputs"], hashes["graph"], hashes["weights"], hashes["model"],
+            plan["weight_bytes"], plan["graph_bytes"],
+        ]
+        self._send_one(CONSTRUCT, model, model.encode_abi("construct", args=args))
+
+    def _page_gas_model(self, model, pages: list[bytes], first: int) -> tuple[int, int]:
+        """``(base, per page)`` gas of appendPages: one page estimated, the split from measured costs.
+
+        Estimating several pages is not an option: nodes estimate with headroom and
+        refuse above the per-transaction cap, long before the transaction itself would.
+        """
+        data = model.encode_abi("appendPages", args=[pages[first : first + 1]])
+        one = self.sender.estimate(model.address, data, "appendPages")
+        return PAGES_TX_BASE_GAS, max(one - PAGES_TX_BASE_GAS, stored_bytes_gas(pages[first]))
+
+    def _upload_steps(self, model, plan: dict, graph_stored: int, pages_stored: int) -> list[Step]:
+        """The appendGraph and appendPages transactions still to send."""
+        pages, chunks = plan["pages"], plan["graph_chunks"]
+        steps = []
+        for index in missing_graph_chunks(plan, graph_stored):
+            data = model.encode_abi("appendGraph", args=[chunks[index]])
+            gas = self.sender.gas_for(model.address, data, f"appendGraph chunk {index}", stored_bytes_gas(chunks[index]))
+            steps.append(Step(graph_step(index), model.address, data, gas, len(chunks[index])))
+        if pages_stored < len(pages):
+            base, per_page = self._page_gas_model(model, pages, pages_stored)
+            if base + per_page + SAFETY_GAS > self.gas_limit:
+                raise DeployError(f"One weight page needs {base + per_page:,} gas, over the per-transaction limit {self.gas_limit:,}")
+            per_tx = max(1, (self.gas_limit - SAFETY_GAS - base) // per_page)
+            if self.max_pages_per_tx:
+                per_tx = min(per_tx, self.max_pages_per_tx)
+            for start, last in page_batches(pages_stored, len(pages), per_tx):
+                chosen = pages[start : last + 1]
+                gas = min(self.gas_limit, base + per_page * len(chosen) + SAFETY_GAS)
+                steps.append(Step(pages_step(start, last), model.address, model.encode_abi("appendPages", args=[chosen]),
+                                  gas, sum(len(p) for p in chosen)))
+        return steps
+
+    def upload_model_weights(self, model, plan: dict, graph_stored: int, pages_stored: int) -> None:
+        """Uploads the missing graph chunks and weight pages, many transactions in flight.
+
+        Sends transactions. Pages go several per transaction: as many as fit under
+        the per-transaction limit by the gas estimated for one page.
+        """
+        steps = self._upload_steps(model, plan, graph_stored, pages_stored)
+        with UploadBar(sum(step.size for step in steps), len(steps), self.quiet) as bar:
+            self.sender.send(steps, lambda step, receipt: bar.mined(step.size, receipt["gasUsed"]))
+
+    def _finalize(self, model) -> None:
+        """Has the chain recompute and check every hash. Sends one transaction."""
+        self._send_one(FINALIZE, model, model.encode_abi("finalize", args=[]))
+
+    def _deploy_contracts(self, plan: dict) -> tuple[str, dict[str, str]]:
+        """The model's address and the implementations', creating those missing. Sends transactions."""
+        names = [] if self.journal.state.model_address else ["EternalModel"]
+        implementations = {}
+        for name in plan["implementations"]:
+            mined = self.journal.state.mined(creation_step(name))
+            address = self.implementations.find(name, mined.contract if mined else None)
+            if address:
+                implementations[name] = address
+            else:
+                names.append(name)
+        if names:
+            implementations.update(self.deploy_from_artifact(names))
+        address = self.journal.state.model_address
+        if address is None:
+            raise DeployError("EternalModel creation is not recorded as mined; rerun to resume")
+        return address, implementations
+
+    def deploy_model(self, model_data, precision: str | None = None) -> DeployResult:
+        """Deploys (or resumes deploying) one model and returns its finalised address.
+
+        Sends transactions. ``model_data``: an export dict, an export file, a Keras file or model.
+        """
+        started = time.perf_counter()
+        clock = {"at": started}
+        phase_seconds: dict[str, float] = {}
+
+        def lap(phase: str) -> None:
+            now = time.perf_counter()
+            phase_seconds[phase] = round(phase_seconds.get(phase, 0.0) + now - clock["at"], 3)
+            clock["at"] = now
+
+        export = load_model_input(model_data, precision)
+        plan = self.get_model_config(export)
+        model_hash = export["hashes"]["model"]
+        resumed = self._open_journal(model_hash)
+        if resumed:
+            for step, receipt in settle_pending(self.sender, self._say):
+                if phase_of(step) == "impl" and receipt["status"] == 1:
+                    self.implementations.remember(step.split(":", 1)[1], receipt["contractAddress"])
+        else:
+            self._check_funds(plan)
+        lap("prepare")
+
+        address, implementations = self._deploy_contracts(plan)
+        model = model_contract(self.w3, address)
+        lap("contracts")
+
+        state = model_state(model)
+        if state == "Created":
+            stored = stored_layers(model)
+            if stored < len(plan["layers"]):
+                self.deploy_layer(model, plan, implementations, stored)
+            lap("layers")
+            self._construct(model, plan)
+            lap("construct")
+            state = "Constructed"
+        if state == "Constructed":
+            self.upload_model_weights(model, plan, *stored_upload(model))
+            lap("upload")
+            state = model_state(model)
+        if state == "WeightsUploaded":
+            self._finalize(model)
+            lap("finalize")
+            state = "Finalised"
+        if state != "Finalised":
+            raise DeployError(f"Model {address} ended in state {state}, not Finalised")
+        journal_state = self.journal.state
+        result = DeployResult(
+            address=address,
+            model_hash=model_hash,
+            chain_id=self.chain_id,
+            transactions=sum(1 for tx in journal_state.steps.values() if tx.mined),
+            gas_used=journal_state.gas_used,
+            seconds=round(time.perf_counter() - started, 3),
+            resumed=resumed,
+            weight_bytes=plan["weight_bytes"],
+            pages=len(plan["pages"]),
+            layers=len(plan["layers"]),
+            phase_seconds=phase_seconds,
+            phase_gas=gas_by_phase(journal_state.steps.values()),
+        )
+        self.journal.finish(address)
+        self._say(f"model {model_hash} finalised at {address}")
+        return result
