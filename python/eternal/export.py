@@ -72,7 +72,7 @@ class ModelExporter:
         report = []
         for layer, node in zip(graph["layers"], nodes):
             arrays = node.live.get_weights() if node.live is not None else []
-            for tensor in node.layer_type.weights(node.config, [np.asarray(a) for a in arrays]):
+            for tensor in node.layer_type.weights(node.config, [np.asarray(a) for a in arrays], node.raw_config):
                 where = f"Layer '{node.name}' ({node.class_name}) tensor '{tensor.name}'"
                 q, frac, error = quantise_weights(tensor.values, self.bits, where)
                 data = encode_tensor(q, tensor.layout, self.bits)

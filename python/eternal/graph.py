@@ -116,7 +116,10 @@ class GraphBuilder:
         node.layer_type = lookup(node.class_name, node.name)
         input_shapes = [self.nodes[i].output_shape for i, _ in node.inbound]
         node.config = node.layer_type.normalise(node.raw_config, input_shapes)
-        node.output_shape = _output_shape(node, input_shapes)
+        if len(self.nodes) in self.inputs:  # a model input: its shape is its config's
+            node.output_shape = list(node.config["shape"])
+        else:
+            node.output_shape = _output_shape(node, input_shapes)
         self.nodes.append(node)
         return [len(self.nodes) - 1, 0]
 
@@ -170,8 +173,6 @@ def _inbound_history(layer: dict, where: str) -> list[tuple[str, int, int]]:
 
 def _output_shape(node: Node, input_shapes: list[list]) -> list:
     """The layer's output shape without the batch axis, from Keras itself."""
-    if node.class_name == "InputLayer":
-        return list(node.config["shape"])
     live = node.live
     shape = None
     try:

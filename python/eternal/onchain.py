@@ -15,8 +15,6 @@ from eternal.hashing import canonical_bytes, model_hashes
 from eternal.layers import lookup
 from eternal.weightstream import PAGE_SIZE, split_pages
 
-# Layers that are the identity on flat tensors: no contract, the model passes their input on.
-IDENTITY_LAYERS = frozenset({"InputLayer", "Flatten", "Reshape", "Dropout"})
 # Largest graph chunk or page, in bytes (EIP-170 code size minus SSTORE2's STOP byte).
 CHUNK_SIZE = PAGE_SIZE
 
@@ -82,7 +80,7 @@ def _layer_call(index: int, layer: dict, graph: dict) -> dict:
             raise PlanError(f"{layer_type.where}: inbound {ref} is not output 0 of a layer")
     inbound = [int(ref[0]) for ref in layer["inbound"]]
     if layer_type.contract is None:
-        if layer["class_name"] not in IDENTITY_LAYERS:
+        if not layer_type.identity:
             raise UnsupportedLayerError(f"{layer_type.where}: has no on-chain implementation yet")
         config = b""
     else:

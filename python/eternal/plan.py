@@ -18,6 +18,7 @@ import numpy as np
 from eternal.chain import TX_GAS_CAP
 from eternal.errors import EternalError
 from eternal.fixedpoint import PRECISIONS
+from eternal.layers import model_input_id_count
 
 PHASES = ("contracts", "layers", "construct", "upload", "finalize")
 
@@ -28,10 +29,9 @@ def sample_inputs(graph: dict, count: int = 8, seed: int = 0) -> list[np.ndarray
     batches = []
     for index in graph["inputs"]:
         shape = graph["layers"][index]["output_shape"]
-        readers = [layer for layer in graph["layers"] if [index, 0] in layer["inbound"]]
-        embedding = next((layer for layer in readers if layer["class_name"] == "Embedding"), None)
-        if embedding is not None:
-            batches.append(rng.integers(0, int(embedding["config"]["input_dim"]), size=(count, *shape)).astype(np.float64))
+        ids = model_input_id_count(graph, index)
+        if ids is not None:
+            batches.append(rng.integers(0, ids, size=(count, *shape)).astype(np.float64))
         else:
             batches.append(rng.uniform(0.0, 1.0, size=(count, *shape)))
     return batches

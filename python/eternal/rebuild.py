@@ -1,9 +1,10 @@
 """A Keras 3 model from a canonical graph and its weight stream (the inverse of export).
 
 Weights come back at their fixed-point values (``q * 2^-frac_bits``), so the
-rebuilt model computes what was deployed, up to float rounding. Folded layers are
-unfolded as their modules document (BatchNormalization: gamma=scale, beta=offset,
-mean=0, variance=1-epsilon).
+rebuilt model computes what was deployed, up to float rounding. Each layer module
+says how its Keras layer is rebuilt (``keras_config``, ``keras_weights``); folded
+layers are unfolded there (BatchNormalization: gamma=scale, beta=offset, mean=0,
+variance=1-epsilon).
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import os
 import numpy as np
 
 from eternal.errors import EternalError
-from eternal.fixedpoint import bits_of
+from eternal.fixedpoint import bits_of, dequantise
+from eternal.layers import lookup, model_input_id_count
 from eternal.weightstream import layer_tensors
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-BATCH_NORM_EPSILON = 1e-3
 
 
 class RebuildError(EternalError):
@@ -29,22 +29,13 @@ class RebuildError(EternalError):
 
 def layer_arrays(layer: dict, stream: bytes, bits: int) -> list[np.ndarray]:
     """A layer's tensors, decoded and dequantised to float32, in storage order."""
-    return [np.ldexp(q.astype(np.float64), -frac).astype(np.float32) for q, frac in layer_tensors(layer, stream, bits)]
+    return [dequantise(q, frac).astype(np.float32) for q, frac in layer_tensors(layer, stream, bits)]
 
 
-def _make_layer(keras, layer: dict):
+def _make_layer(keras, layer: dict, layer_type):
     """The Keras layer object for one graph layer (not yet called)."""
-    name, class_name, config = layer["name"].replace("/", "__"), layer["class_name"], dict(layer["config"])
-    if class_name == "BatchNormalization":
-        return keras.layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, name=name)
-    if class_name == "ZeroPadding2D":
-        config["padding"] = tuple(tuple(row) for row in config["padding"])
-    if class_name == "Dropout":
-        config.setdefault("rate", 0.0)  # the identity at inference; the graph keeps no rate
-    if class_name == "Concatenate":
-        config["axis"] = int(config["axis"]) + 1  # the graph does not count the batch axis; Keras does
-    if class_name == "Reshape":
-        config["target_shape"] = tuple(config["target_shape"])
+    name, class_name = layer["name"].replace("/", "__"), layer["class_name"]
+    config = layer_type.keras_config(layer["config"])
     cls = getattr(keras.layers, class_name, None)
     if cls is None:
         raise RebuildError(f"Layer '{layer['name']}' ({class_name}): Keras {keras.__version__} has no such layer")
@@ -52,13 +43,6 @@ def _make_layer(keras, layer: dict):
         return cls(**config, name=name)
     except (TypeError, ValueError) as exc:
         raise RebuildError(f"Layer '{layer['name']}' ({class_name}): cannot rebuild from config {config}: {exc}") from None
-
-
-def _keras_weights(layer: dict, arrays: list[np.ndarray]) -> list[np.ndarray]:
-    if layer["class_name"] == "BatchNormalization":
-        scale, offset = arrays
-        return [scale, offset, np.zeros_like(scale), np.full_like(scale, 1.0 - BATCH_NORM_EPSILON)]
-    return arrays
 
 
 def build_keras_model(graph: dict, stream: bytes):
@@ -69,19 +53,19 @@ def build_keras_model(graph: dict, stream: bytes):
     tensors: dict[int, object] = {}
     inputs = []
     for index, layer in enumerate(graph["layers"]):
-        if layer["class_name"] == "InputLayer":
-            readers = [other for other in graph["layers"] if [index, 0] in other["inbound"]]
-            dtype = "int32" if any(r["class_name"] == "Embedding" for r in readers) else "float32"
-            tensor = keras.Input(shape=tuple(layer["config"]["shape"]), name=layer["name"].replace("/", "__"), dtype=dtype)
+        if index in graph["inputs"]:
+            dtype = "float32" if model_input_id_count(graph, index) is None else "int32"
+            tensor = keras.Input(shape=tuple(layer["output_shape"]), name=layer["name"].replace("/", "__"), dtype=dtype)
             inputs.append(tensor)
             tensors[index] = tensor
             continue
-        keras_layer = _make_layer(keras, layer)
+        layer_type = lookup(layer["class_name"], layer["name"])
+        keras_layer = _make_layer(keras, layer, layer_type)
         sources = [tensors[ref[0]] for ref in layer["inbound"]]
         tensors[index] = keras_layer(sources if len(sources) > 1 else sources[0])
         arrays = layer_arrays(layer, stream, bits)
         if arrays or keras_layer.weights:
-            wanted = _keras_weights(layer, arrays)
+            wanted = layer_type.keras_weights(arrays)
             try:
                 keras_layer.set_weights(wanted)
             except ValueError as exc:

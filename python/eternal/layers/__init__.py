@@ -5,7 +5,16 @@ Each module keeps everything about its layer in one place: config normalisation
 the fixed-point forward pass. An unregistered layer raises; it is never skipped.
 """
 
-from eternal.layers.base import REGISTRY, LayerType, QTensor, Tensor, lookup, register, supported_names
+from eternal.layers.base import (
+    REGISTRY,
+    LayerType,
+    QTensor,
+    Tensor,
+    lookup,
+    model_input_id_count,
+    register,
+    supported_names,
+)
 
 # Importing the modules fills REGISTRY.
 from eternal.layers import (  # noqa: F401,E402
@@ -37,4 +46,4 @@ from eternal.layers import (  # noqa: F401,E402
     zero_padding2d,
 )
 
-__all__ = ["REGISTRY", "LayerType", "QTensor", "Tensor", "lookup", "register", "supported_names"]
+__all__ = ["REGISTRY", "LayerType", "QTensor", "Tensor", "lookup", "model_input_id_count", "register", "supported_names"]

@@ -34,14 +34,20 @@ class LayerType:
     """What Eternal knows about one Keras layer type.
 
     Subclasses set ``class_name`` and override what applies:
-    ``normalise`` (the math-relevant config, one spelling for Keras 2 and 3) and
-    ``weights`` (the float tensors in storage order).
+    ``normalise`` (the math-relevant config, one spelling for Keras 2 and 3),
+    ``weights`` (the float tensors in storage order), ``forward`` (the emulator),
+    ``abi_config`` (the contract's config), ``input_id_count`` (for layers reading ids)
+    and ``keras_config``/``keras_weights`` (rebuilding the Keras layer from the graph).
+    Every hook is pure: it takes what it needs from its arguments.
     """
 
     class_name: str = ""
     # Name of the Solidity implementation contract (cloned once per layer), or None
     # for layers that are the identity on flat tensors (no contract is created).
     contract: str | None = None
+    # True for a layer that is the identity on flat tensors: it gets no contract and
+    # the model passes its input on.
+    identity: bool = False
 
     def __init__(self, name: str):
         self.name = name
@@ -51,8 +57,15 @@ class LayerType:
         """The canonical config from a Keras ``get_config()`` dict."""
         return {}
 
-    def weights(self, config: dict, arrays: list[np.ndarray]) -> list[Tensor]:
-        """The layer's weight tensors (float) in storage order."""
+    def weights(self, config: dict, arrays: list[np.ndarray], raw: dict) -> list[Tensor]:
+        """The layer's weight tensors (float) in storage order.
+
+        Args:
+            config: the canonical config (what ``normalise`` returned).
+            arrays: the Keras layer's ``get_weights()``.
+            raw: the Keras ``get_config()`` dict, for what only folding needs
+                (e.g. BatchNormalization's ``epsilon``).
+        """
         if arrays:
             raise UnsupportedLayerError(f"{self.where}: has {len(arrays)} weight tensors, expected none")
         return []
@@ -75,6 +88,18 @@ class LayerType:
     def abi_config(self, layer: dict, input_shapes: list[list[int]], graph: dict) -> bytes:
         """The ABI-encoded config the layer contract is cloned with (see docs/CONTRACTS.md)."""
         raise NotImplementedError(f"{self.where}: no on-chain config encoding yet")
+
+    def input_id_count(self, config: dict) -> int | None:
+        """``n`` if the layer reads its input as integer ids in ``[0, n)``; None if it reads activations."""
+        return None
+
+    def keras_config(self, config: dict) -> dict:
+        """The Keras constructor arguments (without ``name``) that rebuild the layer from its canonical config."""
+        return dict(config)
+
+    def keras_weights(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """The Keras ``set_weights`` list from the layer's stored tensors (float, storage order)."""
+        return arrays
 
     # Shared checks -----------------------------------------------------------------
 
@@ -138,6 +163,16 @@ def register(cls: type[LayerType]) -> type[LayerType]:
 def supported_names() -> list[str]:
     """Supported Keras class names, sorted."""
     return sorted(REGISTRY)
+
+
+def model_input_id_count(graph: dict, index: int) -> int | None:
+    """``n`` if a layer reads model input ``index`` (a graph layer index) as integer ids in ``[0, n)``, else None."""
+    for layer in graph["layers"]:
+        if [index, 0] in layer["inbound"]:
+            count = lookup(layer["class_name"], layer["name"]).input_id_count(layer["config"])
+            if count is not None:
+                return count
+    return None
 
 
 def lookup(class_name: str, name: str) -> LayerType:

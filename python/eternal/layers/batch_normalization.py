@@ -2,7 +2,7 @@
 
 ``scale = gamma / sqrt(moving_variance + epsilon)``, ``offset = beta - moving_mean * scale``.
 The Keras layer is rebuilt from these with gamma=scale, beta=offset, mean=0,
-variance=1-epsilon.
+variance=1-epsilon (epsilon = ``KERAS_EPSILON``, as the graph keeps none).
 """
 
 import numpy as np
@@ -10,6 +10,9 @@ import numpy as np
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, register
 from eternal.layers.abi import encode_words, header, tensor_ref
+
+# The epsilon of a rebuilt layer: Keras' default (the export folds the model's own epsilon in).
+KERAS_EPSILON = 1e-3
 
 
 @register
@@ -26,17 +29,17 @@ class BatchNormalization(LayerType):
         for option in ("renorm", "synchronized"):
             if raw.get(option):
                 raise self.reject(option, raw[option], "False")
-        self._epsilon = float(raw["epsilon"])
-        self._center, self._scale = bool(raw.get("center", True)), bool(raw.get("scale", True))
         return {}
 
-    def weights(self, config, arrays):
-        self.expect_arrays(arrays, 2 + self._center + self._scale)
+    def weights(self, config, arrays, raw):
+        """Folds gamma, beta (each only if the layer has it), mean and variance with ``raw["epsilon"]``."""
+        has_gamma, has_beta = bool(raw.get("scale", True)), bool(raw.get("center", True))
+        self.expect_arrays(arrays, 2 + has_beta + has_gamma)
         arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
-        gamma = arrays.pop(0) if self._scale else 1.0
-        beta = arrays.pop(0) if self._center else 0.0
+        gamma = arrays.pop(0) if has_gamma else 1.0
+        beta = arrays.pop(0) if has_beta else 0.0
         mean, variance = arrays
-        scale = gamma / np.sqrt(variance + self._epsilon) * np.ones_like(mean)
+        scale = gamma / np.sqrt(variance + float(raw["epsilon"])) * np.ones_like(mean)
         offset = beta - mean * scale
         return [Tensor("scale", scale), Tensor("offset", offset)]
 
@@ -46,6 +49,14 @@ class BatchNormalization(LayerType):
         x = np.asarray(inputs[0], dtype=object)
         product = rescale_array(x * scale.values.astype(object), frac + scale.frac_bits, frac)
         return product + rescale_array(offset.values.astype(object), offset.frac_bits, frac)
+
+    def keras_config(self, config):
+        return {"epsilon": KERAS_EPSILON}
+
+    def keras_weights(self, arrays):
+        """gamma=scale, beta=offset, mean=0, variance=1-epsilon: ``x * scale + offset`` again."""
+        scale, offset = arrays
+        return [scale, offset, np.zeros_like(scale), np.full_like(scale, 1.0 - KERAS_EPSILON)]
 
     def abi_config(self, layer, input_shapes, graph):
         """``header, channels, scale, offset`` (tensors of ``channels`` values, plain layout)."""

@@ -32,3 +32,6 @@ class Concatenate(LayerType):
         if not 0 <= axis < rank:
             raise self.reject("axis", raw.get("axis"), f"an axis of the {rank}-d inputs")
         return {"axis": axis}
+
+    def keras_config(self, config):
+        return {**config, "axis": int(config["axis"]) + 1}  # the graph does not count the batch axis; Keras does

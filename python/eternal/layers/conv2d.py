@@ -29,7 +29,7 @@ class Conv2D(LayerType):
             "use_bias": bool(raw["use_bias"]),
         }
 
-    def weights(self, config, arrays):
+    def weights(self, config, arrays, raw):
         self.expect_arrays(arrays, 2 if config["use_bias"] else 1)
         tensors = [Tensor("kernel", arrays[0], "blocked")]
         if config["use_bias"]:

@@ -31,7 +31,7 @@ class Dense(LayerType):
     def normalise(self, raw, input_shapes):
         return {"units": int(raw["units"]), "activation": self.activation(raw), "use_bias": bool(raw["use_bias"])}
 
-    def weights(self, config, arrays):
+    def weights(self, config, arrays, raw):
         self.expect_arrays(arrays, 2 if config["use_bias"] else 1)
         tensors = [Tensor("kernel", arrays[0], "blocked")]
         if config["use_bias"]:

@@ -25,7 +25,7 @@ class DepthwiseConv2D(LayerType):
             "use_bias": bool(raw["use_bias"]),
         }
 
-    def weights(self, config, arrays):
+    def weights(self, config, arrays, raw):
         self.expect_arrays(arrays, 2 if config["use_bias"] else 1)
         tensors = [Tensor("depthwise_kernel", arrays[0])]
         if config["use_bias"]:

@@ -33,9 +33,12 @@ class Embedding(LayerType):
             raise self.reject("mask_zero", True, "False")
         return {"input_dim": int(raw["input_dim"]), "output_dim": int(raw["output_dim"])}
 
-    def weights(self, config, arrays):
+    def weights(self, config, arrays, raw):
         self.expect_arrays(arrays, 1)
         return [Tensor("embeddings", arrays[0])]
+
+    def input_id_count(self, config):
+        return config["input_dim"]
 
     def ids(self, config, x, frac) -> list[int]:
         """The ids of a fixed-point input, checked against the vocabulary."""

@@ -8,6 +8,7 @@ from eternal.layers.base import LayerType, register
 @register
 class Flatten(LayerType):
     class_name = "Flatten"
+    identity = True
 
     def normalise(self, raw, input_shapes):
         self.channels_last(raw)

@@ -8,6 +8,7 @@ from eternal.layers.base import LayerType, register
 @register
 class InputLayer(LayerType):
     class_name = "InputLayer"
+    identity = True
 
     def normalise(self, raw, input_shapes):
         shape = raw.get("batch_shape") or raw.get("batch_input_shape")

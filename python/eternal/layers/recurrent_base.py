@@ -97,7 +97,7 @@ class Recurrent(LayerType):
             raise self.reject(key, value, ", ".join(RECURRENT_ACTIVATIONS))
         return value
 
-    def weights(self, config, arrays):
+    def weights(self, config, arrays, raw):
         self.expect_arrays(arrays, 3 if config["use_bias"] else 2)
         tensors = [Tensor("kernel", arrays[0], "blocked"), Tensor("recurrent_kernel", arrays[1], "blocked")]
         if config["use_bias"]:

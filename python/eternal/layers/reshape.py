@@ -10,6 +10,7 @@ from eternal.layers.base import LayerType, ints, register
 @register
 class Reshape(LayerType):
     class_name = "Reshape"
+    identity = True
 
     def normalise(self, raw, input_shapes):
         target = ints(raw["target_shape"])
@@ -20,3 +21,6 @@ class Reshape(LayerType):
 
     def forward(self, config, inputs, weights, frac):
         return np.asarray(inputs[0], dtype=object).reshape(config["target_shape"])
+
+    def keras_config(self, config):
+        return {**config, "target_shape": tuple(config["target_shape"])}

@@ -21,6 +21,9 @@ class ZeroPadding2D(LayerType):
         (top, bottom), (left, right) = config["padding"]
         return pad_zeros(inputs[0], top, bottom, left, right)
 
+    def keras_config(self, config):
+        return {**config, "padding": tuple(tuple(row) for row in config["padding"])}
+
     def abi_config(self, layer, input_shapes, graph):
         """``header, H, W, C, top, bottom, left, right``."""
         height, width, channels = as_2d(list(input_shapes[0]))
