@@ -17,7 +17,8 @@ import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from eternal.export import ModelExporter, load_export, save_export  # noqa: E402
+from eternal.export import ModelExporter  # noqa: E402
+from eternal.exportfile import load_export, save_export  # noqa: E402
 
 import_seconds = time.perf_counter() - started
 

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import math
 import os
@@ -16,14 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from eternal.errors import DeployError, ExportFileError
+from eternal.errors import DeployError
+# load_export and save_export are re-exported for the callers that still import them from here.
+from eternal.exportfile import export_dict, load_export, save_export  # noqa: F401
 from eternal.fixedpoint import ACTIVATION_FRAC_BITS, DEFAULT_PRECISION, PRECISIONS, bits_of, quantise_weights
 from eternal.graph import GraphBuilder
-from eternal.hashing import model_hashes
 from eternal.keras_io import library_of, load_model_file
 from eternal.weightstream import PAGE_SIZE, encode_tensor, split_pages
 
-EXPORT_FORMAT = "eternal-export/1"
 GRAPH_FORMAT = "eternal-graph/1"
 
 
@@ -98,20 +97,14 @@ class ModelExporter:
         graph, nodes = self._export_model_graph(model)
         stream, report = self._export_weights(graph, nodes)
         params = sum(math.prod(w["shape"]) for layer in graph["layers"] for w in layer["weights"])
-        return {
-            "format": EXPORT_FORMAT,
-            "graph": graph,
-            "weights": {"encoding": "base64", "size": len(stream), "data": base64.b64encode(stream).decode("ascii")},
-            "hashes": model_hashes(graph, stream),
-            "quantisation": report,
-            "stats": {
-                "layers": len(graph["layers"]),
-                "params": params,
-                "weight_bytes": len(stream),
-                "pages": len(split_pages(stream, graph["page_size"])),
-            },
-            "source": {"library": library, "keras_version": _keras_version(library)},
+        stats = {
+            "layers": len(graph["layers"]),
+            "params": params,
+            "weight_bytes": len(stream),
+            "pages": len(split_pages(stream, graph["page_size"])),
         }
+        source = {"library": library, "keras_version": _keras_version(library)}
+        return export_dict(graph, stream, quantisation=report, stats=stats, source=source)
 
     def export_model(self, model) -> dict:
         """Exports a model object or a ``.keras``/``.h5`` path."""
@@ -142,39 +135,6 @@ def _keras_version(library: str) -> str:
     from eternal.keras_io import keras_module
 
     return str(keras_module(library).__version__)
-
-
-def weight_stream(export: dict) -> bytes:
-    """The raw weight bytes of an export dict."""
-    return base64.b64decode(export["weights"]["data"])
-
-
-def save_export(export: dict, path) -> None:
-    """Writes an export file atomically."""
-    path = Path(path)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(export, sort_keys=True, separators=(",", ":")))
-    os.replace(temporary, path)
-
-
-def load_export(path) -> dict:
-    """Reads an export file back and checks that its hashes match its contents."""
-    path = Path(path)
-    try:
-        export = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ExportFileError(f"Export file not found: {path}") from None
-    except (OSError, ValueError) as exc:
-        raise ExportFileError(f"{path}: not a readable export file ({exc})") from None
-    if not isinstance(export, dict) or export.get("format") != EXPORT_FORMAT:
-        raise ExportFileError(f"{path}: not an Eternal export (format {export.get('format') if isinstance(export, dict) else None!r}, expected {EXPORT_FORMAT!r})")
-    try:
-        actual = model_hashes(export["graph"], weight_stream(export))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ExportFileError(f"{path}: export file is incomplete or corrupt ({exc})") from None
-    if actual != export.get("hashes"):
-        raise ExportFileError(f"{path}: contents do not match the recorded hashes (file changed after export)")
-    return export
 
 
 def summary_lines(export: dict) -> list[str]:

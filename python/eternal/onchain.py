@@ -7,10 +7,10 @@ in chunks, the weight pages and the committed hashes.
 
 from __future__ import annotations
 
-import base64
 import json
 
 from eternal.errors import EternalError, UnsupportedLayerError
+from eternal.exportfile import export_dict, weight_stream
 from eternal.hashing import canonical_bytes, model_hashes
 from eternal.layers import lookup
 from eternal.weightstream import PAGE_SIZE, split_pages
@@ -41,7 +41,7 @@ def deployment_plan(export: dict) -> dict:
             outputs other than output 0 of a layer.
     """
     graph = export["graph"]
-    stream = base64.b64decode(export["weights"]["data"])
+    stream = weight_stream(export)
     page_size = graph.get("page_size", PAGE_SIZE)
     if page_size != PAGE_SIZE:
         raise PlanError(f"Model '{graph['name']}': page_size {page_size} is not the on-chain page size {PAGE_SIZE}")
@@ -184,9 +184,4 @@ def export_from_plan(plan: dict) -> dict:
     hashes = model_hashes(graph, stream)
     if any(raw(plan["hashes"][name]).hex() != value for name, value in hashes.items()):
         raise PlanError(f"Model '{graph.get('name')}': the plan's graph and pages do not match its hashes")
-    return {
-        "format": "eternal-export/1",
-        "graph": graph,
-        "weights": {"encoding": "base64", "size": len(stream), "data": base64.b64encode(stream).decode("ascii")},
-        "hashes": hashes,
-    }
+    return export_dict(graph, stream, hashes)

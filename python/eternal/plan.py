@@ -41,7 +41,8 @@ def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: fl
                inputs: list[np.ndarray] | None = None, gas_limit: int = TX_GAS_CAP) -> dict:
     """The plan of every precision for a Keras model (file or object) or an export file."""
     from eternal.deploy.gas import phase_gas
-    from eternal.export import ModelExporter, load_export
+    from eternal.export import ModelExporter
+    from eternal.exportfile import load_export
     from eternal.onchain import deployment_plan
 
     keras_model, fixed_export = None, None

@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
 import os
 import sys
@@ -17,8 +15,9 @@ from web3 import Web3
 
 from eternal.chain import DEFAULT_RPC_URL, STATES, connect, open_model
 from eternal.errors import EternalError
+from eternal.exportfile import export_dict
 from eternal.fixedpoint import DEFAULT_PRECISION
-from eternal.hashing import canonical_bytes
+from eternal.hashing import canonical_bytes, graph_digest, model_digest, page_hashes, pages_digest
 from eternal.weightstream import PAGE_SIZE
 
 # Runtime code of a Solady LibClone clone with immutable args: this prefix, the
@@ -62,12 +61,7 @@ class OnChainModel:
 
     def export(self) -> dict:
         """The model as an export dict (hashes as committed on chain)."""
-        return {
-            "format": "eternal-export/1",
-            "graph": self.graph,
-            "weights": {"encoding": "base64", "size": len(self.stream), "data": base64.b64encode(self.stream).decode()},
-            "hashes": dict(self.committed),
-        }
+        return export_dict(self.graph, self.stream, self.committed)
 
 
 def read_model(w3: Web3, address: str, finalised: bool = True) -> OnChainModel:
@@ -127,14 +121,14 @@ def check_model(onchain: OnChainModel, expected: dict | None = None) -> Report:
     report.check("page count", count == want_pages, f"{count} pages stored, {want_pages} expected")
     bad_sizes = [i for i, size in enumerate(onchain.page_sizes) if size != min(PAGE_SIZE, onchain.weight_bytes - i * PAGE_SIZE)]
     report.check("page sizes", not bad_sizes, f"pages {bad_sizes[:5]} have the wrong size")
-    pages = [onchain.stream[i * PAGE_SIZE : (i + 1) * PAGE_SIZE] for i in range(count)]
-    digests = [hashlib.sha256(page).digest() for page in pages]
+    # Only the pages the model lists: bytes past them are not the model's.
+    digests = page_hashes(onchain.stream[: count * PAGE_SIZE], PAGE_SIZE)
     wrong = [i for i, (a, b) in enumerate(zip(digests, onchain.page_hashes)) if a != b]
     report.check("page hashes", not wrong and len(digests) == len(onchain.page_hashes),
                  f"pages {wrong[:5]} do not match their recorded sha256")
-    graph_hash = hashlib.sha256(onchain.graph_bytes).digest()
-    weights_hash = hashlib.sha256(b"".join(digests)).digest()
-    model_hash = hashlib.sha256(graph_hash + weights_hash).digest()
+    graph_hash = graph_digest(onchain.graph_bytes)
+    weights_hash = pages_digest(digests)
+    model_hash = model_digest(graph_hash, weights_hash)
     for name, actual in (("graph", graph_hash), ("weights", weights_hash), ("model", model_hash)):
         report.check(f"{name} hash", actual.hex() == onchain.committed[name],
                      f"recomputed {actual.hex()}, committed {onchain.committed[name]}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 
 import numpy as np
@@ -13,6 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 from eternal.export import ModelExporter  # noqa: E402
+from eternal.exportfile import weight_stream  # noqa: E402
 from eternal.rebuild import build_keras_model  # noqa: E402
 
 from keras_cases import CASES, set_seeded_weights  # noqa: E402
@@ -53,7 +53,7 @@ def test_rebuilt_model_matches_the_original(build, shape):
         gamma, beta, _, _ = bn.get_weights()
         bn.set_weights([gamma * 1.5, beta + 0.1, np.full_like(gamma, 0.2), np.full_like(gamma, 2.0)])
     export = ModelExporter("int32").export_model(model)
-    rebuilt = build_keras_model(export["graph"], base64.b64decode(export["weights"]["data"]))
+    rebuilt = build_keras_model(export["graph"], weight_stream(export))
     x = np.random.default_rng(0).uniform(0, 1, size=shape).astype("float32")
     expected, actual = model.predict(x, verbose=0), rebuilt.predict(x, verbose=0)
     assert np.max(np.abs(expected - actual)) < 1e-4
@@ -64,7 +64,7 @@ def test_int16_weights_survive_the_round_trip_exactly(build):
     """int16 fixed-point values are exact in float32, so re-exporting gives the same weight bytes."""
     keras.utils.set_random_seed(6)
     export = ModelExporter("int16").export_model(build())
-    rebuilt = build_keras_model(export["graph"], base64.b64decode(export["weights"]["data"]))
+    rebuilt = build_keras_model(export["graph"], weight_stream(export))
     again = ModelExporter("int16").export_model(rebuilt)
     assert again["weights"]["data"] == export["weights"]["data"]
 
@@ -74,7 +74,7 @@ def test_every_supported_layer_type_rebuilds(case):
     model = CASES[case](keras)
     set_seeded_weights([model])
     export = ModelExporter("int32").export_model(model)
-    rebuilt = build_keras_model(export["graph"], base64.b64decode(export["weights"]["data"]))
+    rebuilt = build_keras_model(export["graph"], weight_stream(export))
     rng = np.random.default_rng(0)
     feed = [rng.integers(0, 5, size=(3, *t.shape[1:])) if "int" in str(t.dtype)
             else rng.uniform(0, 1, size=(3, *t.shape[1:])).astype("float32") for t in model.inputs]

@@ -26,7 +26,8 @@ from eth_abi import decode  # noqa: E402
 
 from eternal.emulate import emulate  # noqa: E402
 from eternal.errors import ModelInputError, UnsupportedLayerError  # noqa: E402
-from eternal.export import ModelExporter, weight_stream  # noqa: E402
+from eternal.export import ModelExporter  # noqa: E402
+from eternal.exportfile import weight_stream  # noqa: E402
 from eternal.fixedpoint import dequantise, quantise_activations, rescale  # noqa: E402
 from eternal.layers import QTensor, lookup  # noqa: E402
 from eternal.layers.recurrent_base import CONFIG_ABI  # noqa: E402

@@ -13,7 +13,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pytest
 
-from eternal.export import ModelExporter, weight_stream
+from eternal.export import ModelExporter
+from eternal.exportfile import weight_stream
 from eternal.fixedpoint import bits_of, dequantise, quantise_activations
 from eternal.layers import QTensor, lookup
 from eternal.weightstream import decode_tensor

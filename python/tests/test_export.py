@@ -16,8 +16,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import tf_keras  # noqa: E402
 
-from eternal.errors import ExportFileError, QuantisationError, UnsupportedLayerError  # noqa: E402
-from eternal.export import ModelExporter, load_export, save_export, weight_stream  # noqa: E402
+from eternal.errors import QuantisationError, UnsupportedLayerError  # noqa: E402
+from eternal.export import ModelExporter  # noqa: E402
+from eternal.exportfile import load_export, weight_stream  # noqa: E402
 from eternal.fixedpoint import choose_frac_bits, quantise_weights  # noqa: E402
 from eternal.hashing import canonical_bytes  # noqa: E402
 from eternal.layers import supported_names  # noqa: E402
@@ -207,24 +208,6 @@ def test_precision_changes_bytes_and_reports_error():
 
 
 # Files ---------------------------------------------------------------------------------
-
-
-def test_export_file_round_trip(tmp_path):
-    export = ModelExporter().export_model(both("Conv2D")[0])
-    path = tmp_path / "model.json"
-    save_export(export, path)
-    loaded = load_export(path)
-    assert loaded == json.loads(json.dumps(export))
-    assert loaded["hashes"] == export["hashes"]
-
-
-def test_tampered_export_file_is_refused(tmp_path):
-    export = ModelExporter().export_model(both("Dense")[0])
-    export["graph"]["layers"][1]["config"]["units"] = 6
-    path = tmp_path / "model.json"
-    save_export(export, path)
-    with pytest.raises(ExportFileError, match="do not match the recorded hashes"):
-        load_export(path)
 
 
 def test_model_files_of_both_versions_export_like_in_memory(tmp_path):
