@@ -13,13 +13,11 @@
 // With few filters the fixed costs of a position (its window) and of an output (scatter, rescale,
 // bias) weigh more per MAC.
 const { ethers } = require("hardhat");
-const { blockedBytes, plainBytes, randomInts, geometry } = require("../test/layers/spatial");
-const { cloneWith, writeStream, deployDense, F, TENSOR } = require("./dense");
-
-function matrix(rows, cols, bits, seed) {
-  const flat = randomInts(rows * cols, 2 ** (bits - 1) - 1, seed);
-  return Array.from({ length: rows }, (_, r) => flat.slice(r * cols, (r + 1) * cols));
-}
+const { CONV_TYPES, geometry } = require("../test/helpers/spatial");
+const { abi, deployLayerKit, cloneLayer, writeStream } = require("../test/helpers/layerHarness");
+const { blockedKernel, plainTensor } = require("../test/helpers/weightStream");
+const { randomIntsWithin } = require("../test/helpers/random");
+const { deployDense, F } = require("./dense");
 
 /** MACs of a conv: output positions x filters x taps inside the input. */
 function convMacs(H, W, C, K, filters, stride, padding) {
@@ -41,9 +39,8 @@ function convMacs(H, W, C, K, filters, stride, padding) {
 }
 
 async function main() {
-  const harness = await ethers.deployContract("LayerHarness");
-  const conv = await ethers.deployContract("Conv2DLayer");
-  const dense = await ethers.deployContract("DenseLayer");
+  const kit = await deployLayerKit(["Conv2DLayer", "DenseLayer"]);
+  const { harness } = kit;
   const table = [];
   const CONVS = [
     { H: 16, W: 16, C: 8, K: 3, filters: 16, stride: 1, padding: "same" },
@@ -57,15 +54,15 @@ async function main() {
     for (const shape of CONVS) {
       const { H, W, C, K, filters, stride, padding } = shape;
       const { macs, OH, OW, top, left } = convMacs(H, W, C, K, filters, stride, padding);
-      const kernel = blockedBytes(matrix(K * K * C, filters, bits, 7 + bits), bits);
-      const bias = plainBytes(randomInts(filters, 2 ** (bits - 1) - 1, 9), bits);
+      const kernel = blockedKernel(randomIntsWithin(K * K * C * filters, 2 ** (bits - 1) - 1, 7 + bits), K * K * C, filters, bits);
+      const bias = plainTensor(randomIntsWithin(filters, 2 ** (bits - 1) - 1, 9), bits);
       const kernelSize = ethers.dataLength(kernel);
-      const layer = await cloneWith(harness, conv, [...Array(15).fill("uint256"), TENSOR, TENSOR], [
+      const layer = (await cloneLayer(kit, "Conv2DLayer", abi.encode(CONV_TYPES, [
         F, bits, H, W, C, K, K, filters, stride, stride, top, left, OH, OW, 0,
         [0, kernelSize, bits - 1], [kernelSize, ethers.dataLength(bias), bits - 1],
-      ]);
-      const pages = await writeStream(harness, ethers.concat([kernel, bias]));
-      const x = randomInts(H * W * C, 2 ** F, 5);
+      ]))).target;
+      const pages = await writeStream(kit, ethers.concat([kernel, bias]));
+      const x = randomIntsWithin(H * W * C, 2 ** F, 5);
       const [, gas] = await harness.measure(layer, [x], pages);
       convRows.push({
         layer: `Conv2D ${H}x${W}x${C} -> ${filters} ${K}x${K} ${padding}`,
@@ -76,8 +73,8 @@ async function main() {
       });
     }
     // Dense 256x256, same inputs range.
-    const { layer, pages } = await deployDense(harness, dense, bits, 256, 256);
-    const [, gas] = await harness.measure(layer, [randomInts(256, 2 ** F, 5)], pages);
+    const { layer, pages } = await deployDense(kit, bits, 256, 256);
+    const [, gas] = await harness.measure(layer, [randomIntsWithin(256, 2 ** F, 5)], pages);
     const densePerMac = Number(gas) / 65536;
     for (const row of convRows) table.push({ ...row, "x Dense": +(row["gas / MAC"] / densePerMac).toFixed(2) });
     table.push({ layer: "Dense 256x256", weights: `int${bits}`, MACs: 65536, "forward gas": Number(gas), "gas / MAC": +densePerMac.toFixed(2), "x Dense": 1 });

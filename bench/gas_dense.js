@@ -9,18 +9,18 @@
 // under 2^31), else 64-bit slots below the one-run limit (int8 2^47, int16/int32 2^(63-L)), past
 // it 64-bit slots run by run (runs of at least 8 rows on average), else 128-bit slots: with
 // a = 4, int8 and int16 take 64-bit slots, int32 64-bit slots in runs.
-const { ethers } = require("hardhat");
+const { deployLayerKit } = require("../test/helpers/layerHarness");
 const { deployDense, denseInputs, denseMode, F } = require("./dense");
 
 const ROWS = Number(process.env.ROWS || 256);
 const UNITS = Number(process.env.UNITS || 256);
 
 async function main() {
-  const harness = await ethers.deployContract("LayerHarness");
-  const implementation = await ethers.deployContract("DenseLayer");
+  const kit = await deployLayerKit(["DenseLayer"]);
+  const { harness } = kit;
   const rows = [];
   for (const bits of [32, 16, 8]) {
-    const { layer, pages } = await deployDense(harness, implementation, bits, ROWS, UNITS);
+    const { layer, pages } = await deployDense(kit, bits, ROWS, UNITS);
     for (const amplitude of [1, 4]) {
       const x = denseInputs(ROWS, amplitude);
       const { mode } = denseMode(x, bits);

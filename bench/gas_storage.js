@@ -4,34 +4,18 @@
 // Run: node_modules/.bin/hardhat run bench/gas_storage.js
 const { ethers } = require("hardhat");
 const { LibZip } = require("solady/js/solady.js");
+const { PAGE_SIZE, splitPages } = require("../test/helpers/weightStream");
+const { randomBytes } = require("../test/helpers/random");
 
-const PAGE_SIZE = 24575;
 const TX_CAP = 16777216n; // EIP-7825 (Osaka) per-transaction gas cap
 const BYTE_TARGET = 228;
 const CLONE_TARGET = 150000;
-
-/** Weight-like bytes: uniform random (offset-binary weights look like this), seeded. */
-function randomBytes(length, seed) {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0;
-  for (let i = 0; i < length; ++i) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-function pagesOf(stream) {
-  const pages = [];
-  for (let i = 0; i < stream.length; i += PAGE_SIZE) pages.push(ethers.hexlify(stream.slice(i, i + PAGE_SIZE)));
-  return pages;
-}
 
 /** A model in state Constructed with `pageCount` full pages to come. */
 async function constructedModel(pageCount, stream) {
   const model = await ethers.deployContract("EternalModel");
   const graph = ethers.toUtf8Bytes('{"bench":true}');
-  const pages = pagesOf(stream);
+  const pages = splitPages(stream);
   const graphHash = ethers.sha256(graph);
   const weightsHash = ethers.sha256(ethers.concat(pages.map((page) => ethers.sha256(page))));
   const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
@@ -43,7 +27,7 @@ async function constructedModel(pageCount, stream) {
 async function storageRows() {
   const rows = [];
   for (const perTx of [1, 2, 3]) {
-    const stream = randomBytes(perTx * PAGE_SIZE * 2, 1000 + perTx);
+    const stream = randomBytes(perTx * PAGE_SIZE * 2, 1000 + perTx); // weight-like: offset-binary weights look uniform
     const { model, pages } = await constructedModel(perTx * 2, stream);
     let gas = 0n;
     for (let i = 0; i < pages.length; i += perTx) {

@@ -5,6 +5,7 @@
 //   BITS=8 AMP=1 node_modules/.bin/hardhat run bench/profile_dense.js
 // Env: BITS (8/16/32), AMP (input amplitude), ROWS, UNITS, TOP (rows printed).
 const { ethers, network, artifacts } = require("hardhat");
+const { deployLayerKit } = require("../test/helpers/layerHarness");
 const { deployDense, denseInputs, denseMode } = require("./dense");
 
 const ROWS = Number(process.env.ROWS || 256);
@@ -40,9 +41,9 @@ function sourceMap(text) {
 }
 
 async function main() {
-  const harness = await ethers.deployContract("LayerHarness");
-  const implementation = await ethers.deployContract("DenseLayer");
-  const { layer, pages } = await deployDense(harness, implementation, BITS, ROWS, UNITS);
+  const kit = await deployLayerKit(["DenseLayer"]);
+  const { harness } = kit;
+  const { layer, pages } = await deployDense(kit, BITS, ROWS, UNITS);
   const x = denseInputs(ROWS, AMP);
   const [, gas] = await harness.measure(layer, [x], pages);
   const [signer] = await ethers.getSigners();

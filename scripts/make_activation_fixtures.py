@@ -1,6 +1,6 @@
 """Writes ``test/fixtures/numbers/activations.json``: inputs and Python results of the fixed-point
-functions (``eternal.activations``), which ``test/lib/Fixed.test.js`` checks the Solidity
-library against, value for value. ``python/tests/test_emulate_basic.py`` checks that the file
+functions (``eternal.activations``), which ``test/lib/FixedMath.test.js`` and
+``test/lib/Activations.test.js`` check the Solidity libraries against, value for value. ``python/tests/test_emulate_basic.py`` checks that the file
 still matches the Python functions.
 
 Run: ``.venv/bin/python scripts/make_activation_fixtures.py``

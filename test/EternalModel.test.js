@@ -5,40 +5,24 @@ const { expect } = require("chai");
 const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { LibZip } = require("solady/js/solady.js");
+const { PAGE_SIZE, splitPages } = require("./helpers/weightStream");
+const { randomNonZeroBytes } = require("./helpers/random");
 
-const PAGE_SIZE = 24575;
 const State = { Created: 0n, Constructed: 1n, WeightsUploaded: 2n, Finalised: 3n };
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
-/** Deterministic pseudo-random bytes (no zeros, so every byte costs full calldata). */
-function bytesOf(length, seed) {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0;
-  for (let i = 0; i < length; ++i) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = 1 + (x >>> 24) % 255;
-  }
-  return out;
-}
-
-function split(data, size) {
-  const parts = [];
-  for (let i = 0; i < data.length; i += size) parts.push(ethers.hexlify(data.slice(i, i + size)));
-  return parts;
-}
-
 /** A two-layer model whose harness layer reads `length` bytes at `offset` of the stream. */
 function makeModel(offset, length) {
-  const stream = bytesOf(2 * PAGE_SIZE + 1000, 7);
+  const stream = randomNonZeroBytes(2 * PAGE_SIZE + 1000, 7);
   const graph = ethers.toUtf8Bytes(JSON.stringify({ format: "eternal-graph/1", padding: "g".repeat(30000) }));
-  const pages = split(stream, PAGE_SIZE);
+  const pages = splitPages(stream);
   const pageHashes = pages.map((page) => ethers.sha256(page));
   const graphHash = ethers.sha256(graph);
   const weightsHash = ethers.sha256(ethers.concat(pageHashes));
   return {
     stream,
     graph: ethers.hexlify(graph),
-    graphChunks: split(graph, PAGE_SIZE),
+    graphChunks: splitPages(graph),
     pages,
     pageHashes,
     graphHash,
@@ -53,7 +37,7 @@ describe("EternalModel", function () {
     const [owner, other] = await ethers.getSigners();
     const harness = await ethers.deployContract("WeightPagesHarness");
     const model = await ethers.deployContract("EternalModel");
-    // Slice across the boundary of pages 0 and 1 (WeightPages' own test covers longer spans).
+    // Slice across the boundary of pages 0 and 1 (test/lib/WeightPages.test.js covers longer spans).
     const spec = makeModel(PAGE_SIZE - 40, 100);
     const harnessAddress = await harness.getAddress();
     const addLayers = () => model.addLayers([ethers.ZeroAddress, harnessAddress], ["0x", spec.config]);
@@ -260,23 +244,6 @@ describe("EternalModel", function () {
     it("refuses the wrong number of inputs", async function () {
       const { model } = await loadFixture(finalisedFixture);
       await expect(model.predict([])).to.be.revertedWithCustomError(model, "WrongInputCount").withArgs(1, 0);
-    });
-  });
-
-  describe("WeightPages", function () {
-    it("copies any range, page boundaries included, and refuses ranges past the last page", async function () {
-      const { model, harness, spec } = await loadFixture(finalisedFixture);
-      const pages = [...(await model.pages())];
-      const cases = [[0, 1], [0, 32], [PAGE_SIZE - 1, 2], [PAGE_SIZE, 33], [100, 2 * PAGE_SIZE + 900], [2 * PAGE_SIZE + 999, 1], [7, 0]];
-      const random = bytesOf(40, 99); // 20 more ranges anywhere in the stream, some across pages
-      for (let k = 0; k < 40; k += 2) {
-        const offset = Math.floor((random[k] / 256) * spec.stream.length);
-        cases.push([offset, Math.min(1 + random[k + 1] * 97, spec.stream.length - offset)]);
-      }
-      for (const [offset, length] of cases) {
-        expect(await harness.readInto(pages, offset, length)).to.equal(ethers.hexlify(spec.stream.slice(offset, offset + length)));
-      }
-      await expect(harness.readInto(pages, 3 * PAGE_SIZE, 1)).to.be.revertedWithCustomError(harness, "WeightRangeOutOfBounds").withArgs(3 * PAGE_SIZE, 1, 3, 3);
     });
   });
 

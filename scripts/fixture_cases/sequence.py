@@ -36,7 +36,7 @@ def simple_rnn_sequences_backwards(K):
 
 
 def simple_rnn_linear(K):
-    # Linear, no bias: test/layers/SimpleRNN.test.js scales its inputs past the SWAR bound and
+    # Linear, no bias: test/layers/SimpleRNNLayer.test.js scales its inputs past the SWAR bound and
     # checks the exact path against the fast one.
     layer = K.layers.SimpleRNN(3, activation="linear", use_bias=False, return_sequences=True, name="rnn")
     return _model(K, (2, 3), [layer], "simple_rnn_linear", 10), _floats(10, (2, 3))
@@ -53,7 +53,7 @@ def lstm_sequences_backwards_nobias(K):
 
 
 def lstm_relu_linear_gates(K):
-    # Unbounded activations: exercises relu/linear in the cell, and (in test/layers/LSTM.test.js)
+    # Unbounded activations: exercises relu/linear in the cell, and (in test/layers/LSTMLayer.test.js)
     # the GateOperandTooLarge guard with huge inputs.
     layer = K.layers.LSTM(3, activation="relu", recurrent_activation="linear", name="lstm")
     return _model(K, (3, 2), [layer], "lstm_relu_linear", 11, scale=0.3), _floats(11, (3, 2))

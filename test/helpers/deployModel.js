@@ -1,34 +1,11 @@
 // Deploys an Eternal model from a deployment plan (scripts/make_fixtures.py writes them into
 // test/fixtures/<case>.json): implementations, EternalModel, then the whole lifecycle
 // addLayers -> construct -> appendGraph -> appendPages -> finalize.
-const fs = require("fs");
-const path = require("path");
 const { ethers } = require("hardhat");
 
-// ETERNAL_FIXTURES points the fixture tests at another directory (e.g. a scratch run).
-const FIXTURES = process.env.ETERNAL_FIXTURES || path.join(__dirname, "..", "fixtures");
-const PAGE_SIZE = 24575;
 // Three full pages (~5.4M gas each) stay under the 16,777,216 gas cap per transaction (Osaka).
 const PAGES_PER_TX = 3;
 const LAYERS_PER_TX = 16;
-
-const FIXTURE_FORMAT = "eternal-fixture/1";
-
-/** Every model fixture's name (file name without .json), sorted; other JSON files are skipped. */
-function fixtureNames() {
-  if (!fs.existsSync(FIXTURES)) return [];
-  return fs
-    .readdirSync(FIXTURES)
-    .filter((file) => file.endsWith(".json"))
-    .map((file) => file.slice(0, -".json".length))
-    .filter((name) => readFixture(name).format === FIXTURE_FORMAT)
-    .sort();
-}
-
-/** The parsed fixture `test/fixtures/<name>.json`. */
-function readFixture(name) {
-  return JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));
-}
 
 /** Deploys one implementation per contract name; returns {name: address}. */
 async function deployImplementations(names, signer) {
@@ -94,14 +71,9 @@ async function deployPlan(plan, options = {}) {
   return { model, gas, implementations };
 }
 
-/** A fixture sample's inputs as bigint arrays, one per model input. */
-function sampleInputs(sample) {
-  return sample.inputs.map((values) => values.map(BigInt));
-}
-
 /** Fixed-point bigint -> float (2^-frac scale). */
 function toFloat(value, frac) {
   return Number(value) / 2 ** frac;
 }
 
-module.exports = { FIXTURES, PAGE_SIZE, fixtureNames, readFixture, deployImplementations, deployPlan, sampleInputs, toFloat };
+module.exports = { deployImplementations, deployPlan, toFloat };

@@ -2,7 +2,10 @@
 // (int32/int8); its config is the 2D one with height, kernel height and stride 1.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures, cloneLayer, writeStream, blockedBytes, plainBytes, rescale } = require("./spatial");
+const { CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures } = require("../helpers/spatial");
+const { abi, cloneLayer, writeStream } = require("../helpers/layerHarness");
+const { blockedKernel, plainTensor } = require("../helpers/weightStream");
+const { rescale } = require("../helpers/reference");
 
 describe("Conv1DLayer", function () {
   itMatchesEmulatorOnFixtures("Conv1DLayer");
@@ -11,11 +14,11 @@ describe("Conv1DLayer", function () {
     const kit = await loadFixture(deploySpatialKit);
     // length 5, 2 channels, kernel 3, 3 filters, F = 0, int8 weights at frac 0.
     const kernel = [[1, -2, 3], [0, 1, -1], [2, 2, 2], [-128, 127, 0], [1, 1, 1], [-1, 0, 1]].map((r) => r.map(BigInt));
-    const kernelBytes = blockedBytes(kernel, 8);
-    const biasBytes = plainBytes([5n, -5n, 0n], 8);
-    const layer = await cloneLayer(kit, "Conv1DLayer", CONV_TYPES, [
+    const kernelBytes = blockedKernel(kernel.flat(), 6, 3, 8);
+    const biasBytes = plainTensor([5n, -5n, 0n], 8);
+    const layer = await cloneLayer(kit, "Conv1DLayer", abi.encode(CONV_TYPES, [
       0, 8, 1, 5, 2, 1, 3, 3, 1, 2, 0, 1, 1, 3, 0, [0, 192, 0], [192, 32, 0],
-    ]);
+    ]));
     const pages = await writeStream(kit, kernelBytes + biasBytes.slice(2));
     const x = [3n, -1n, 4n, 1n, -5n, 9n, 2n, -6n, 5n, 3n];
     const expected = [];

@@ -1,5 +1,6 @@
-// FixedMath and Activations against python/eternal/activations.py, value for value
-// (test/fixtures/numbers/activations.json, written by scripts/make_activation_fixtures.py).
+// FixedMath (the Fixed type's operators, rescaling, exp, sigmoid, tanh) against
+// python/eternal/activations.py, value for value (test/fixtures/numbers/activations.json, written
+// by scripts/make_activation_fixtures.py), through FixedHarness.
 const { expect } = require("chai");
 const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
@@ -12,7 +13,7 @@ async function deployHarness() {
 
 const big = (values) => values.map((v) => BigInt(v));
 
-describe("Fixed / Activations (bit-exact with Python)", function () {
+describe("FixedMath (bit-exact with Python)", function () {
   for (const fn of ["exp", "sigmoid", "tanh"]) {
     for (const c of fixture.cases.filter((c) => c.fn === fn)) {
       it(`${fn} at F=${c.frac} over ${c.x.length} edge and random inputs`, async function () {
@@ -36,27 +37,6 @@ describe("Fixed / Activations (bit-exact with Python)", function () {
     const { harness } = await loadFixture(deployHarness);
     await expect(harness.exp(0n, 65)).to.be.revertedWithCustomError(harness, "FracBitsUnsupported").withArgs(65);
   });
-
-  for (const c of fixture.cases.filter((c) => c.fn === "activate")) {
-    it(`activate ${c.name} (code ${c.kind}) on 5 rows of 5`, async function () {
-      const { harness } = await loadFixture(deployHarness);
-      expect(await harness.activate(big(c.x), c.kind, c.frac, c.axis)).to.deep.equal(big(c.y));
-    });
-  }
-
-  it("activate rejects an unknown code and a softmax axis that does not divide", async function () {
-    const { harness } = await loadFixture(deployHarness);
-    const lib = await ethers.getContractAt("FixedHarness", await harness.getAddress());
-    await expect(harness.activate([1n, 2n], 6, 24, 2)).to.be.revertedWithCustomError(lib, "UnknownActivation").withArgs(6);
-    await expect(harness.activate([1n, 2n, 3n], 4, 24, 2)).to.be.revertedWithCustomError(lib, "SoftmaxAxisMismatch").withArgs(3, 2);
-  });
-
-  for (const c of fixture.cases.filter((c) => c.fn === "leakyRelu")) {
-    it(`leakyRelu with multiplier ${c.q} * 2^-${c.qFrac}`, async function () {
-      const { harness } = await loadFixture(deployHarness);
-      expect(await harness.leakyRelu(big(c.x), c.q, c.qFrac, c.frac)).to.deep.equal(big(c.y));
-    });
-  }
 
   it("rescale rounds half up over a grid of values and scales", async function () {
     const { harness } = await loadFixture(deployHarness);

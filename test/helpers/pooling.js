@@ -1,19 +1,15 @@
 // Shared by the pooling tests: a hand-made pooling layer and its BigInt reference (windows
 // clipped to the input; average = floor((2 sum + n) / 2n), nearest with ties up).
-const { POOL_TYPES, cloneLayer, geometry } = require("./spatial");
+const { abi, cloneLayer } = require("./layerHarness");
+const { POOL_TYPES, geometry } = require("./spatial");
+const { floorDiv } = require("./reference");
 
-/** floor(a / b) for BigInt (b > 0); BigInt `/` truncates toward zero. */
-function floorDiv(a, b) {
-  const q = a / b;
-  return a % b !== 0n && a < 0n ? q - 1n : q;
-}
-
-/** Deploys `contract` with a pooling config; returns {layer, reference(x), size}. */
+/** Clones `contract` with a pooling config; returns {layer, reference(x), size}. */
 async function handMadePooling(kit, contract, shape, reduce) {
   const { H, W, C, PH, PW, SH, SW, padding } = shape;
   const [OH, top] = geometry(H, PH, SH, padding);
   const [OW, left] = geometry(W, PW, SW, padding);
-  const layer = await cloneLayer(kit, contract, POOL_TYPES, [24, 32, H, W, C, PH, PW, SH, SW, top, left, OH, OW]);
+  const layer = await cloneLayer(kit, contract, abi.encode(POOL_TYPES, [24, 32, H, W, C, PH, PW, SH, SW, top, left, OH, OW]));
   const reference = (x) => {
     const out = [];
     for (let oy = 0; oy < OH; oy++) {
@@ -40,4 +36,4 @@ const averageOf = (cells) => {
   return floorDiv(2n * cells.reduce((a, b) => a + b, 0n) + n, 2n * n);
 };
 
-module.exports = { floorDiv, handMadePooling, maxOf, averageOf };
+module.exports = { handMadePooling, maxOf, averageOf };

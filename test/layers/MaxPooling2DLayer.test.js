@@ -2,8 +2,9 @@
 // odd sizes, the int256 extremes) against a BigInt reference; input checks.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { deploySpatialKit, itMatchesEmulatorOnFixtures, randomInts } = require("./spatial");
-const { handMadePooling, maxOf } = require("./pooling");
+const { deploySpatialKit, itMatchesEmulatorOnFixtures } = require("../helpers/spatial");
+const { randomIntsWithin } = require("../helpers/random");
+const { handMadePooling, maxOf } = require("../helpers/pooling");
 
 const MIN = -(1n << 255n);
 const MAX = (1n << 255n) - 1n;
@@ -18,8 +19,8 @@ describe("MaxPooling2DLayer", function () {
     it(`${shape.padding} ${shape.PH}x${shape.PW}/${shape.SH}x${shape.SW}: equals a BigInt reference, int256 extremes included`, async function () {
       const kit = await loadFixture(deploySpatialKit);
       const { layer, reference, size } = await handMadePooling(kit, "MaxPooling2DLayer", shape, maxOf);
-      const extremes = randomInts(size, 5, 8).map((v) => (v === 5n ? MAX : v === -5n ? MIN : v));
-      for (const x of [Array(size).fill(MIN), randomInts(size, 2 ** 30, 3), extremes]) {
+      const extremes = randomIntsWithin(size, 5, 8).map((v) => (v === 5n ? MAX : v === -5n ? MIN : v));
+      for (const x of [Array(size).fill(MIN), randomIntsWithin(size, 2 ** 30, 3), extremes]) {
         expect(await layer.forward([x], [])).to.deep.equal(reference(x));
       }
     });

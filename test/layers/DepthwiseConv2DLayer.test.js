@@ -2,23 +2,27 @@
 // a hand-made depth-multiplier-2 kernel against a BigInt reference, and its input checks.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures, cloneLayer, writeStream, plainBytes, rescale, geometry, randomInts } = require("./spatial");
+const { CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures, geometry } = require("../helpers/spatial");
+const { abi, cloneLayer, writeStream } = require("../helpers/layerHarness");
+const { plainTensor } = require("../helpers/weightStream");
+const { rescale } = require("../helpers/reference");
+const { randomIntsWithin } = require("../helpers/random");
 
 async function handMade(kit, bits) {
   // 5x4x2 input, 3x3 kernel, multiplier 2, stride 2, 'same'; F = 8; weights frac bits - 1.
   const [H, W, C, K, M, S] = [5, 4, 2, 3, 2, 2];
   const [OH, top] = geometry(H, K, S, "same");
   const [OW, left] = geometry(W, K, S, "same");
-  const kernel = randomInts(K * K * C * M, 2 ** (bits - 1) - 1, 11);
+  const kernel = randomIntsWithin(K * K * C * M, 2 ** (bits - 1) - 1, 11);
   kernel[0] = -(1n << BigInt(bits - 1));
-  const bias = randomInts(C * M, 2 ** (bits - 1) - 1, 12);
-  const kernelBytes = plainBytes(kernel, bits);
-  const biasBytes = plainBytes(bias, bits);
+  const bias = randomIntsWithin(C * M, 2 ** (bits - 1) - 1, 12);
+  const kernelBytes = plainTensor(kernel, bits);
+  const biasBytes = plainTensor(bias, bits);
   const kernelSize = (kernelBytes.length - 2) / 2;
   const frac = bits - 1;
-  const layer = await cloneLayer(kit, "DepthwiseConv2DLayer", CONV_TYPES, [
+  const layer = await cloneLayer(kit, "DepthwiseConv2DLayer", abi.encode(CONV_TYPES, [
     8, bits, H, W, C, K, K, M, S, S, top, left, OH, OW, 0, [0, kernelSize, frac], [kernelSize, (biasBytes.length - 2) / 2, frac],
-  ]);
+  ]));
   const pages = await writeStream(kit, kernelBytes + biasBytes.slice(2));
   const reference = (x) => {
     const out = [];
@@ -50,7 +54,7 @@ describe("DepthwiseConv2DLayer", function () {
     it(`int${bits}: equals a BigInt reference (multiplier 2, stride 2, 'same') on edge inputs`, async function () {
       const kit = await loadFixture(deploySpatialKit);
       const { layer, pages, size, reference, limit } = await handMade(kit, bits);
-      for (const x of [Array(size).fill(0n), randomInts(size, 1000, 4), Array.from({ length: size }, (_, i) => (i % 2 ? limit : -limit))]) {
+      for (const x of [Array(size).fill(0n), randomIntsWithin(size, 1000, 4), Array.from({ length: size }, (_, i) => (i % 2 ? limit : -limit))]) {
         expect(await layer.forward([x], pages)).to.deep.equal(reference(x));
       }
     });

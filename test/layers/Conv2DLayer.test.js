@@ -4,10 +4,11 @@
 // the last block partial (every packing of its lanes into groups); input checks revert.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const {
-  CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures, cloneLayer, writeStream, plainBytes, blockedBytes,
-  rescale, geometry, randomInts,
-} = require("./spatial");
+const { CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures, geometry } = require("../helpers/spatial");
+const { abi, cloneLayer, writeStream } = require("../helpers/layerHarness");
+const { blockedKernel, plainTensor } = require("../helpers/weightStream");
+const { rescale } = require("../helpers/reference");
+const { randomIntsWithin } = require("../helpers/random");
 
 const F = 24;
 
@@ -23,22 +24,22 @@ async function handMade(kit, bits, shape, { fill, frac = bits - 1 } = {}) {
   const low = -(1n << BigInt(bits - 1));
   const high = (1n << BigInt(bits - 1)) - 1n;
   const kernel = [];
-  const flat = randomInts(rows * filters, 2 ** (bits - 1) - 1, 17 + bits);
+  const flat = randomIntsWithin(rows * filters, 2 ** (bits - 1) - 1, 17 + bits);
   for (let r = 0; r < rows; r++) kernel.push(fill === undefined ? flat.slice(r * filters, (r + 1) * filters) : Array(filters).fill(fill));
   if (fill === undefined) {
     // The extremes in rows 0, 1, 2, at filters 0, 1, 2 (fewer filters: wrapped around).
     [low, high, 0n].forEach((v, i) => { kernel[i][i % filters] = v; });
   }
-  const bias = randomInts(filters, 2 ** (bits - 1) - 1, 3 + bits);
-  const kernelBytes = blockedBytes(kernel, bits);
-  const biasBytes = plainBytes(bias, bits);
+  const bias = randomIntsWithin(filters, 2 ** (bits - 1) - 1, 3 + bits);
+  const kernelBytes = blockedKernel(kernel.flat(), rows, filters, bits);
+  const biasBytes = plainTensor(bias, bits);
   const kernelSize = (kernelBytes.length - 2) / 2;
   const [OH, top] = geometry(H, KH, SH, padding);
   const [OW, left] = geometry(W, KW, SW, padding);
-  const layer = await cloneLayer(kit, "Conv2DLayer", CONV_TYPES, [
+  const layer = await cloneLayer(kit, "Conv2DLayer", abi.encode(CONV_TYPES, [
     F, bits, H, W, C, KH, KW, filters, SH, SW, top, left, OH, OW, 0,
     [0, kernelSize, frac], [kernelSize, (biasBytes.length - 2) / 2, frac],
-  ]);
+  ]));
   const pages = await writeStream(kit, kernelBytes + biasBytes.slice(2));
   const reference = (x) => {
     const out = [];
@@ -86,7 +87,7 @@ describe("Conv2DLayer", function () {
         const inputs = [
           Array(size).fill(0n),
           alternate(1n),
-          randomInts(size, 3 * 2 ** F, 5),
+          randomIntsWithin(size, 3 * 2 ** F, 5),
           alternate(slotLimit(narrow, bits, rows)), // the widest input the narrow slots take
           alternate(slotLimit(narrow, bits, rows) + 1n), // one more: wider slots
           alternate(slotLimit(128, bits, rows) + 1n), // 256-bit slots
@@ -112,7 +113,7 @@ describe("Conv2DLayer", function () {
           const { layer, pages, rows, size, reference } = await handMade(kit, bits, shape, { frac: 0 });
           const alternate = (m) => Array.from({ length: size }, (_, i) => (i % 3 === 1 ? -m : m));
           const inputs = [
-            randomInts(size, 3 * 2 ** F, 11 + filters),
+            randomIntsWithin(size, 3 * 2 ** F, 11 + filters),
             alternate(slotLimit(64, bits, rows)),
             alternate(slotLimit(64, bits, rows) + 1n),
             alternate(slotLimit(128, bits, rows) + 1n),
@@ -146,7 +147,7 @@ describe("Conv2DLayer", function () {
     it(`rescales the sums at kernel frac ${frac} like FixedMath.rescaleInt`, async function () {
       const kit = await loadFixture(deploySpatialKit);
       const { layer, pages, size, reference } = await handMade(kit, 16, SHAPES[0], { frac });
-      for (const x of [randomInts(size, 3 * 2 ** F, 7), Array(size).fill(-(1n << 60n))]) {
+      for (const x of [randomIntsWithin(size, 3 * 2 ** F, 7), Array(size).fill(-(1n << 60n))]) {
         expect(await layer.forward([x], pages)).to.deep.equal(reference(x));
       }
     });
@@ -166,10 +167,10 @@ describe("Conv2DLayer", function () {
     const kit = await loadFixture(deploySpatialKit);
     // 2x2x1 input, 1x1 kernel, 3 filters at int32: one block of 1 row = 32 bytes.
     const geometry = [24, 32, 2, 2, 1, 1, 1, 3, 1, 1, 0, 0, 2, 2, 0];
-    const wrong = await cloneLayer(kit, "Conv2DLayer", CONV_TYPES, [...geometry, [0, 64, 31], [0, 0, 0]]);
+    const wrong = await cloneLayer(kit, "Conv2DLayer", abi.encode(CONV_TYPES, [...geometry, [0, 64, 31], [0, 0, 0]]));
     await expect(wrong.forward([[1n, 2n, 3n, 4n]], [])).to.be.revertedWithCustomError(wrong, "KernelSizeMismatch").withArgs(0, 32, 64);
     geometry[1] = 12;
-    const odd = await cloneLayer(kit, "Conv2DLayer", CONV_TYPES, [...geometry, [0, 32, 11], [0, 0, 0]]);
+    const odd = await cloneLayer(kit, "Conv2DLayer", abi.encode(CONV_TYPES, [...geometry, [0, 32, 11], [0, 0, 0]]));
     await expect(odd.forward([[1n, 2n, 3n, 4n]], [])).to.be.revertedWithCustomError(odd, "UnsupportedWeightBits").withArgs(12);
   });
 

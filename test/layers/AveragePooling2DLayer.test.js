@@ -2,8 +2,9 @@
 // floor division for negative sums) and the valid-cell count of 'same' windows against BigInt.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { deploySpatialKit, itMatchesEmulatorOnFixtures, randomInts } = require("./spatial");
-const { handMadePooling, averageOf } = require("./pooling");
+const { deploySpatialKit, itMatchesEmulatorOnFixtures } = require("../helpers/spatial");
+const { randomIntsWithin } = require("../helpers/random");
+const { handMadePooling, averageOf } = require("../helpers/pooling");
 
 describe("AveragePooling2DLayer", function () {
   itMatchesEmulatorOnFixtures("AveragePooling2DLayer");
@@ -26,7 +27,7 @@ describe("AveragePooling2DLayer", function () {
     it(`${shape.padding} ${shape.PH}x${shape.PW}/${shape.SH}x${shape.SW}: equals a BigInt reference`, async function () {
       const kit = await loadFixture(deploySpatialKit);
       const { layer, reference, size } = await handMadePooling(kit, "AveragePooling2DLayer", shape, averageOf);
-      for (const x of [randomInts(size, 7, 1), randomInts(size, 2 ** 40, 2)]) {
+      for (const x of [randomIntsWithin(size, 7, 1), randomIntsWithin(size, 2 ** 40, 2)]) {
         expect(await layer.forward([x], [])).to.deep.equal(reference(x));
       }
     });

@@ -3,10 +3,12 @@
 const { expect } = require("chai");
 const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const {
-  readFixture, fixturesUsing, deployLayerKit, instantiate, runSample, bigs,
-  blockedKernel, plainTensor, splitPages, rescale, randomInts, sumMagnitudes, denseMode,
-} = require("./runLayers");
+const { readFixture, fixturesUsing, bigs } = require("../helpers/fixtureFiles");
+const { abi, TENSOR, deployLayerKit, cloneLayer, writeStream, instantiate, runSample } = require("../helpers/layerHarness");
+const { blockedKernel, plainTensor } = require("../helpers/weightStream");
+const { rescale, sumMagnitudes } = require("../helpers/reference");
+const { randomIntsOfWidth } = require("../helpers/random");
+const { denseMode } = require("../helpers/denseMode");
 
 const CONTRACTS = ["DenseLayer", "ActivationLayer", "ReLULayer", "LeakyReLULayer", "SoftmaxLayer", "RescalingLayer",
   "BatchNormalizationLayer", "AddLayer", "MultiplyLayer", "ConcatenateLayer"];
@@ -15,8 +17,8 @@ async function deployKit() {
   return deployLayerKit(CONTRACTS);
 }
 
-const abi = ethers.AbiCoder.defaultAbiCoder();
-const HEADER_TYPES = ["uint256", "uint256", "uint256", "uint256", "uint256", "uint256", "tuple(uint256,uint256,int256)", "tuple(uint256,uint256,int256)"];
+// abi_config of python/eternal/layers/dense.py: F, bits, rows, units, positions, activation, kernel, bias.
+const CONFIG_TYPES = [...Array(6).fill("uint256"), TENSOR, TENSOR];
 
 describe("DenseLayer", function () {
   const names = fixturesUsing(["DenseLayer"]).filter((name) => readFixture(name).plan.layers.every((l) => !l.contract || CONTRACTS.includes(l.contract)));
@@ -37,22 +39,10 @@ describe("DenseLayer", function () {
   async function tinyDense(inputs, extra = {}) {
     const kit = await loadFixture(deployKit);
     const bits = extra.bits || 32;
-    const lanes = 256 / bits;
-    const word = (row) => {
-      let v = 0n;
-      for (let j = 0; j < lanes; j++) v = (v << BigInt(bits)) + BigInt(j < row.length ? row[j] : 0) + (1n << BigInt(bits - 1));
-      return ethers.toBeHex(v, 32);
-    };
-    const kernel = ethers.concat([word([1, -2, 3]), word([-4, 5, -6])]);
-    let bias = 0n;
-    [7, 0, -7].forEach((b, j) => (bias |= (BigInt(b) + (1n << BigInt(bits - 1))) << BigInt(256 - bits * (j + 1))));
-    const stream = ethers.concat([kernel, ethers.toBeHex(bias, 32)]);
-    const config = abi.encode(HEADER_TYPES, [extra.frac || 0, bits, 2, 3, 1, extra.activation || 0, [0, 64, 0], [64, 32, 0]]);
-    const receipt = await (await kit.harness.clone(await kit.implementations.DenseLayer.getAddress(), config)).wait();
-    const layer = kit.harness.interface.parseLog(receipt.logs[0]).args.layer;
-    const pagesReceipt = await (await kit.harness.writePages([stream])).wait();
-    const pages = [...kit.harness.interface.parseLog(pagesReceipt.logs[pagesReceipt.logs.length - 1]).args.pages];
-    const dense = await ethers.getContractAt("DenseLayer", layer);
+    const stream = ethers.concat([blockedKernel([1, -2, 3, -4, 5, -6], 2, 3, bits), plainTensor([7, 0, -7], bits)]);
+    const config = abi.encode(CONFIG_TYPES, [extra.frac || 0, bits, 2, 3, 1, extra.activation || 0, [0, 64, 0], [64, 32, 0]]);
+    const dense = await cloneLayer(kit, "DenseLayer", config);
+    const pages = await writeStream(kit, stream);
     return { dense, run: () => dense.forward([inputs], pages) };
   }
 
@@ -77,11 +67,9 @@ describe("DenseLayer", function () {
     const kernel = blockedKernel(q, rows, units, bits);
     const bias = plainTensor(b, bits);
     const size = ethers.dataLength(kernel);
-    const config = abi.encode(HEADER_TYPES, [F, bits, rows, units, positions, 0, [0, size, kernelFrac], [size, ethers.dataLength(bias), 5]]);
-    const receipt = await (await kit.harness.clone(await kit.implementations.DenseLayer.getAddress(), config)).wait();
-    const layer = kit.harness.interface.parseLog(receipt.logs[0]).args.layer;
-    const written = await (await kit.harness.writePages(splitPages(ethers.concat([kernel, bias])))).wait();
-    const pages = [...kit.harness.interface.parseLog(written.logs[written.logs.length - 1]).args.pages];
+    const config = abi.encode(CONFIG_TYPES, [F, bits, rows, units, positions, 0, [0, size, kernelFrac], [size, ethers.dataLength(bias), 5]]);
+    const layer = (await cloneLayer(kit, "DenseLayer", config)).target;
+    const pages = await writeStream(kit, ethers.concat([kernel, bias]));
     const expected = [];
     for (let p = 0; p < positions; p++) {
       for (let j = 0; j < units; j++) {
@@ -105,14 +93,14 @@ describe("DenseLayer", function () {
     for (const [inputBits, kernelFrac] of [[20, bits - 1], [runBits, bits - 1], [70, -3]]) {
       it(`matches a BigInt reference: int${bits}, |x| < 2^${inputBits}, kernel frac ${kernelFrac}`, async function () {
         const [rows, units, positions] = [37, 20, 2];
-        const x = randomInts(rows * positions, inputBits, 77 + inputBits);
+        const x = randomIntsOfWidth(rows * positions, inputBits, 77 + inputBits);
         if (inputBits === runBits) {
           // The run-by-run path: every position's sum|x| is past the one-run limit, and its
           // rows split into runs (DenseLayer._plan, mirrored by denseMode).
           for (let p = 0; p < positions; p++) expect(denseMode(x.slice(p * rows, (p + 1) * rows), bits).mode).to.match(/^64-bit, \d+ runs$/);
         }
-        await runAgainstReference(bits, rows, units, positions, randomInts(rows * units, bits, bits + inputBits),
-          randomInts(units, bits, 3 * bits), x, kernelFrac);
+        await runAgainstReference(bits, rows, units, positions, randomIntsOfWidth(rows * units, bits, bits + inputBits),
+          randomIntsOfWidth(units, bits, 3 * bits), x, kernelFrac);
       });
     }
   }
@@ -136,7 +124,7 @@ describe("DenseLayer", function () {
           const sums = [bound - 1n, bound, bound + bound / 64n];
           const x = sums.flatMap(part);
           sums.forEach((total, p) => expect(sumMagnitudes(x.slice(p * rows, (p + 1) * rows))).to.equal(total));
-          await runAgainstReference(bits, rows, units, sums.length, q, randomInts(units, bits, 5), x, bits - 1);
+          await runAgainstReference(bits, rows, units, sums.length, q, randomIntsOfWidth(units, bits, 5), x, bits - 1);
         });
       }
     }

@@ -2,17 +2,12 @@
 // past the slot bound) both agree with an independent BigInt reference; input checks revert.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { fixtureVariants, deploySequenceFixture, expectSamplesExact, forwardGas } = require("./sequence");
+const { fixtureVariants } = require("../helpers/fixtureFiles");
+const { deploySequenceFixture, expectSamplesExact, forwardGas } = require("../helpers/sequence");
+const { rescale } = require("../helpers/reference");
 
 const CASES = [...fixtureVariants("simple_rnn"), ...fixtureVariants("simple_rnn_seq_backwards_relu")];
 const [LINEAR32, LINEAR16, LINEAR8] = fixtureVariants("simple_rnn_linear_nobias");
-
-/** FixedMath.rescaleInt: shift left, or right rounding half up (BigInt >> floors). */
-function rescale(v, from, to) {
-  if (to >= from) return v << (to - from);
-  const d = from - to;
-  return (v + (1n << (d - 1n))) >> d;
-}
 
 /** A blocked kernel (docs/FORMAT.md) from the fixture's pages, as rows x cols BigInts. */
 function decodeBlocked(fixture, tensor, rows, cols, bits) {

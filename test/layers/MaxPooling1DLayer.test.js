@@ -2,8 +2,9 @@
 // hand-made 'same' window over an odd length against a BigInt reference.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { deploySpatialKit, itMatchesEmulatorOnFixtures, randomInts } = require("./spatial");
-const { handMadePooling, maxOf } = require("./pooling");
+const { deploySpatialKit, itMatchesEmulatorOnFixtures } = require("../helpers/spatial");
+const { randomIntsWithin } = require("../helpers/random");
+const { handMadePooling, maxOf } = require("../helpers/pooling");
 
 describe("MaxPooling1DLayer", function () {
   itMatchesEmulatorOnFixtures("MaxPooling1DLayer");
@@ -12,7 +13,7 @@ describe("MaxPooling1DLayer", function () {
     const kit = await loadFixture(deploySpatialKit);
     const shape = { H: 1, W: 7, C: 3, PH: 1, PW: 3, SH: 1, SW: 2, padding: "same" };
     const { layer, reference, size } = await handMadePooling(kit, "MaxPooling1DLayer", shape, maxOf);
-    const x = randomInts(size, 2 ** 40, 21);
+    const x = randomIntsWithin(size, 2 ** 40, 21);
     expect(await layer.forward([x], [])).to.deep.equal(reference(x));
   });
 });

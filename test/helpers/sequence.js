@@ -5,9 +5,11 @@ const fs = require("fs");
 const path = require("path");
 const { expect } = require("chai");
 const { ethers } = require("hardhat");
-const { FIXTURES, readFixture, deployPlan, sampleInputs } = require("../helpers/deployModel");
+const { LibZip } = require("solady/js/solady.js");
+const { FIXTURES, readFixture, sampleInputs } = require("./fixtureFiles");
+const { deployPlan } = require("./deployModel");
+const { abi, TENSOR } = require("./layerHarness");
 
-const TENSOR = "tuple(uint256 offset, uint256 size, int256 fracBits)";
 // abi_config of python/eternal/layers/recurrent_base.py and embedding.py.
 const CONFIG_TYPES = {
   recurrent: [
@@ -19,29 +21,12 @@ const CONFIG_TYPES = {
 };
 
 /**
- * A layer config as the plan stores it back to its ABI bytes: Solady LibZip `cdCompress` form
- * (first 4 bytes negated; `00 n` = n+1 zero bytes, `00 (0x80|n)` = n+1 0xff bytes), see
- * `decompress_config` in python/eternal/onchain.py. Uncompressed configs start with 0x00.
+ * A layer config as the plan stores it back to its ABI bytes: compressed configs (Solady LibZip
+ * `cdCompress` form, first byte 0xff) through Solady's own `cdDecompress`, as `LayerBase._config`
+ * does on chain; raw ABI configs (first byte 0x00) as they are.
  */
-function decompressConfig(hex) {
-  const data = Buffer.from(hex.slice(2), "hex");
-  if (data.length === 0 || data[0] !== 0xff) return hex;
-  for (let k = 0; k < Math.min(4, data.length); k++) data[k] ^= 0xff;
-  const out = [];
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] === 0 && i + 1 < data.length) {
-      const control = data[++i];
-      for (let n = 0; n <= (control & 0x7f); n++) out.push(control & 0x80 ? 0xff : 0);
-    } else {
-      out.push(data[i]);
-    }
-  }
-  return "0x" + Buffer.from(out).toString("hex");
-}
-
-/** The fixture names of a case at int32, int16 and int8. */
-function fixtureVariants(name) {
-  return [name, `${name}_int16`, `${name}_int8`];
+function decodeConfigBytes(hex) {
+  return hex.toLowerCase().startsWith("0xff") ? LibZip.cdDecompress(hex) : hex;
 }
 
 /**
@@ -59,7 +44,7 @@ async function deploySequenceFixture(name, contractName) {
   const layers = await model.layers();
   const layer = await ethers.getContractAt(contractName, layers[index]);
   const kind = contractName === "EmbeddingLayer" ? "embedding" : "recurrent";
-  const [config] = ethers.AbiCoder.defaultAbiCoder().decode([`tuple(${CONFIG_TYPES[kind].join(",")})`], decompressConfig(fixture.plan.layers[index].config));
+  const [config] = abi.decode([`tuple(${CONFIG_TYPES[kind].join(",")})`], decodeConfigBytes(fixture.plan.layers[index].config));
   return { fixture, model, layer, pages: [...(await model.pages())], config };
 }
 
@@ -77,4 +62,4 @@ async function forwardGas({ layer, pages }, values) {
   return Number(await layer.forward.estimateGas([values], pages));
 }
 
-module.exports = { fixtureVariants, deploySequenceFixture, expectSamplesExact, forwardGas, sampleInputs };
+module.exports = { deploySequenceFixture, expectSamplesExact, forwardGas };

@@ -2,7 +2,8 @@
 // ids outside the vocabulary revert EmbeddingIdOutOfRange(position, id, inputDim).
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { fixtureVariants, deploySequenceFixture, expectSamplesExact, forwardGas } = require("./sequence");
+const { fixtureVariants } = require("../helpers/fixtureFiles");
+const { deploySequenceFixture, expectSamplesExact, forwardGas } = require("../helpers/sequence");
 
 const [INT32, INT16, INT8] = fixtureVariants("embedding");
 

@@ -2,7 +2,8 @@
 const { expect } = require("chai");
 const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { fixtureNames, readFixture, deployPlan, sampleInputs } = require("./helpers/deployModel");
+const { fixtureNames, readFixture, sampleInputs } = require("../helpers/fixtureFiles");
+const { deployPlan } = require("../helpers/deployModel");
 
 // A real classifier from the shared fixtures (Dense + softmax), when it has been generated.
 const CLASSIFIER = "dense_softmax";

@@ -1,0 +1,84 @@
+// Layers without an EternalModel, through LayerHarness (contracts/test/LayerHarness.sol): a kit of
+// the harness and one implementation per contract, layer clones with their configs, weight
+// pages, and a fixture's deployment plan run layer by layer as EternalModel.predict does.
+const { ethers } = require("hardhat");
+const { splitPages } = require("./weightStream");
+
+const abi = ethers.AbiCoder.defaultAbiCoder();
+// A weight tensor inside a layer config: (byte offset, byte size, frac bits).
+const TENSOR = "tuple(uint256 offset, uint256 size, int256 fracBits)";
+
+/** Deploys LayerHarness, then one implementation per contract name, in order: {harness, implementations}. */
+async function deployLayerKit(contractNames) {
+  const harness = await ethers.deployContract("LayerHarness");
+  const implementations = {};
+  for (const name of contractNames) implementations[name] = await ethers.deployContract(name);
+  return { harness, implementations };
+}
+
+/** The first `name` event of a receipt from the harness. */
+function harnessEvent(kit, receipt, name) {
+  return receipt.logs.map((log) => kit.harness.interface.parseLog(log)).find((event) => event && event.name === name);
+}
+
+/**
+ * Clones the kit's implementation of `contract` with `config` (ABI bytes, raw or compressed) as
+ * its immutable args (`abi.encode(types, values)` for a hand-made one); returns the clone as a
+ * `contract` object (its address: `.target`).
+ */
+async function cloneLayer(kit, contract, config) {
+  const implementation = kit.implementations[contract];
+  if (!implementation) throw new Error(`no implementation deployed for ${contract}`);
+  const receipt = await (await kit.harness.clone(await implementation.getAddress(), config)).wait();
+  return ethers.getContractAt(contract, harnessEvent(kit, receipt, "Cloned").args.layer);
+}
+
+/**
+ * Stores `pages` (hex) as SSTORE2 data contracts, one transaction each (a 256x256 int32 kernel is
+ * 11 pages, more than one transaction's gas cap holds); returns their addresses.
+ */
+async function writePages(kit, pages) {
+  const addresses = [];
+  for (const page of pages) {
+    const receipt = await (await kit.harness.writePages([page])).wait();
+    addresses.push(...harnessEvent(kit, receipt, "PagesWritten").args.pages);
+  }
+  return addresses;
+}
+
+/** Stores a weight stream (hex or bytes) as 24,575-byte pages; returns their addresses. */
+async function writeStream(kit, stream) {
+  return writePages(kit, splitPages(stream));
+}
+
+/** Clones the plan's layers and stores its pages; returns {layers: [address|null], pages}. */
+async function instantiate(kit, plan) {
+  const layers = [];
+  for (const layer of plan.layers) {
+    layers.push(layer.contract ? (await cloneLayer(kit, layer.contract, layer.config)).target : null);
+  }
+  return { layers, pages: await writePages(kit, plan.pages) };
+}
+
+/** Runs one sample (inputs as arrays of BigInt); returns {outputs, gas: [per layer]}. */
+async function runSample(kit, plan, instance, inputs) {
+  const values = new Array(plan.layers.length);
+  const gas = new Array(plan.layers.length).fill(0n);
+  plan.inputs.forEach((index, k) => (values[index] = inputs[k]));
+  for (let i = 0; i < plan.layers.length; i++) {
+    if (plan.inputs.includes(i)) continue;
+    const args = plan.layers[i].inbound.map((j) => values[j]);
+    if (instance.layers[i] === null) {
+      values[i] = args[0];
+      continue;
+    }
+    const [output, used] = await kit.harness.measure(instance.layers[i], args, instance.pages);
+    values[i] = [...output];
+    gas[i] = used;
+  }
+  return { outputs: plan.outputs.map((index) => values[index]), gas };
+}
+
+module.exports = {
+  abi, TENSOR, deployLayerKit, cloneLayer, writePages, writeStream, instantiate, runSample,
+};

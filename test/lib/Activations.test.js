@@ -1,0 +1,36 @@
+// Activations (activate by code, softmax per axis, leakyRelu) against python/eternal/activations.py,
+// value for value (test/fixtures/numbers/activations.json, written by
+// scripts/make_activation_fixtures.py), through FixedHarness.
+const { expect } = require("chai");
+const { ethers } = require("hardhat");
+const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
+const fixture = require("../fixtures/numbers/activations.json");
+
+async function deployHarness() {
+  const harness = await ethers.deployContract("FixedHarness");
+  return { harness };
+}
+
+const big = (values) => values.map((v) => BigInt(v));
+
+describe("Activations (bit-exact with Python)", function () {
+  for (const c of fixture.cases.filter((c) => c.fn === "activate")) {
+    it(`activate ${c.name} (code ${c.kind}) on 5 rows of 5`, async function () {
+      const { harness } = await loadFixture(deployHarness);
+      expect(await harness.activate(big(c.x), c.kind, c.frac, c.axis)).to.deep.equal(big(c.y));
+    });
+  }
+
+  it("activate rejects an unknown code and a softmax axis that does not divide", async function () {
+    const { harness } = await loadFixture(deployHarness);
+    await expect(harness.activate([1n, 2n], 6, 24, 2)).to.be.revertedWithCustomError(harness, "UnknownActivation").withArgs(6);
+    await expect(harness.activate([1n, 2n, 3n], 4, 24, 2)).to.be.revertedWithCustomError(harness, "SoftmaxAxisMismatch").withArgs(3, 2);
+  });
+
+  for (const c of fixture.cases.filter((c) => c.fn === "leakyRelu")) {
+    it(`leakyRelu with multiplier ${c.q} * 2^-${c.qFrac}`, async function () {
+      const { harness } = await loadFixture(deployHarness);
+      expect(await harness.leakyRelu(big(c.x), c.q, c.qFrac, c.frac)).to.deep.equal(big(c.y));
+    });
+  }
+});
