@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from eternal.errors import DeployError
-# load_export and save_export are re-exported for the callers that still import them from here.
-from eternal.exportfile import export_dict, load_export, save_export  # noqa: F401
+from eternal.exportfile import export_dict, load_export, save_export
 from eternal.fixedpoint import ACTIVATION_FRAC_BITS, DEFAULT_PRECISION, PRECISIONS, bits_of, quantise_weights
 from eternal.graph import GraphBuilder
 from eternal.keras_io import library_of, load_model_file

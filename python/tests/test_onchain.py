@@ -1,6 +1,5 @@
 """eternal.onchain: an export as EternalModel call arguments, config compression."""
 
-import base64
 import hashlib
 import os
 
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 
 from eternal.errors import UnsupportedLayerError
 from eternal.export import ModelExporter
+from eternal.exportfile import weight_stream
 from eternal.hashing import canonical_bytes, model_hashes
 from eternal.layers import REGISTRY
 from eternal.onchain import (
@@ -52,7 +52,7 @@ def test_plan_has_the_export_calls(branched_export):
     plan = deployment_plan(branched_export)
     graph = branched_export["graph"]
     names = [layer["name"] for layer in graph["layers"]]
-    stream = base64.b64decode(branched_export["weights"]["data"])
+    stream = weight_stream(branched_export)
     assert [layer["name"] for layer in plan["layers"]] == names
     assert plan["inputs"] == [names.index("a"), names.index("b")]
     assert plan["outputs"] == [names.index("sum")]
@@ -89,7 +89,7 @@ def test_big_graph_is_split_in_chunks(branched_export):
     export = dict(branched_export)
     graph = dict(export["graph"], name="n" * (2 * CHUNK_SIZE + 10))
     export["graph"] = graph
-    export["hashes"] = model_hashes(graph, base64.b64decode(export["weights"]["data"]))
+    export["hashes"] = model_hashes(graph, weight_stream(export))
     plan = deployment_plan(export)
     sizes = [len(chunk) for chunk in plan["graph_chunks"]]
     assert sizes[:2] == [CHUNK_SIZE, CHUNK_SIZE] and len(sizes) == 3
