@@ -1,4 +1,4 @@
-"""Activation functions in fixed point, bit-exact with ``contracts/lib/Fixed.sol`` and
+"""Activation functions in fixed point, bit-exact with ``contracts/lib/FixedMath.sol`` and
 ``contracts/lib/Activations.sol``.
 
 Every function takes and returns Python ints with ``frac`` fractional bits (the graph's

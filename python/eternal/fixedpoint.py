@@ -2,7 +2,7 @@
 
 Activations carry ``activation_frac_bits`` fractional bits; each weight tensor is
 ``precision`` wide with its own power-of-two scale. All integer rounding goes
-through :func:`rescale` (round half up), exactly as ``contracts/lib/Fixed.sol``.
+through :func:`rescale` (round half up), exactly as ``contracts/lib/FixedMath.sol``.
 """
 
 from __future__ import annotations

@@ -211,7 +211,7 @@ def test_committed_fixture_is_up_to_date(make_fixtures, keras):
 
 
 def test_generated_dense_kernels_are_up_to_date():
-    """contracts/layers/Dense.sol holds exactly what scripts/gen_dense_kernels.py generates."""
+    """contracts/layers/generated/DenseKernels.sol is exactly what scripts/gen_dense_kernels.py generates."""
     import subprocess
     import sys
 

@@ -2,7 +2,7 @@
 
 The input is quantised like any activation (``id * 2^F``); the layer reads the id
 as ``rescale(x, F, 0)`` (round half up) and rejects ids outside ``[0, input_dim)``,
-as ``contracts/layers/Embedding.sol`` does (``EmbeddingIdOutOfRange``). Each output
+as ``contracts/layers/EmbeddingLayer.sol`` does (``EmbeddingIdOutOfRange``). Each output
 is the table entry rescaled from its ``frac_bits`` to F.
 """
 

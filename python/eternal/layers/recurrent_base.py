@@ -1,6 +1,6 @@
 """What SimpleRNN, LSTM and GRU share: options, kernels, the time loop and the on-chain config.
 
-Fixed-point rules of every recurrent step (bit-exact with ``contracts/layers/Recurrent.sol``):
+Fixed-point rules of every recurrent step (bit-exact with ``contracts/layers/base/RecurrentLayer.sol``):
 
 - ``project(v, W) = rescale(sum_r v[r] * W[r, j], F + W.frac_bits, F)``: each
   matrix product (input kernel, recurrent kernel) is rescaled to F once, on its own.
