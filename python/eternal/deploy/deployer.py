@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from web3 import Web3
@@ -32,6 +31,7 @@ from eternal.deploy.implementations import Implementations
 from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
 from eternal.deploy.keys import load_account
 from eternal.deploy.progress import UploadBar
+from eternal.deploy.result import DeployResult
 from eternal.deploy.reconcile import (
     check_resumable,
     missing_graph_chunks,
@@ -52,24 +52,8 @@ from eternal.deploy.steps import (
     phase_of,
 )
 from eternal.deploy.transactions import SEND_WINDOW, OnMined, TransactionSender
-from eternal.errors import AlreadyDeployed, DeployError, InsufficientFunds
+from eternal.errors import DeployError, InsufficientFunds
 from eternal.export import load_model_input
-
-
-@dataclass
-class DeployResult:
-    address: str
-    model_hash: str
-    chain_id: int
-    transactions: int
-    gas_used: int
-    seconds: float
-    resumed: bool
-    weight_bytes: int
-    pages: int
-    layers: int
-    phase_seconds: dict
-    phase_gas: dict  # gas of the mined transactions per phase (implementations, model, layers, ...)
 
 
 class ModelDeployer:
@@ -119,7 +103,11 @@ class ModelDeployer:
     # ------------------------------------------------------------------ journal
 
     def _open_journal(self, model_hash: str) -> bool:
-        """Opens (or starts) the journal; returns True when resuming an earlier run."""
+        """Opens this model's journal; True when resuming an earlier run's transactions.
+
+        A journal without transactions (a run that stopped before sending anything) is
+        no earlier run, whoever wrote it: the deployment starts anew.
+        """
         self.journal = Journal(self.journal_dir, self.chain_id, model_hash)
         self.sender.journal = self.journal
         if self.fresh:
@@ -127,20 +115,24 @@ class ModelDeployer:
             if aside:
                 self._say(f"earlier journal kept as {aside}")
         if not self.journal.exists():
-            if not self.again:
-                done = self.deployed.find(chain_id=self.chain_id, genesis=self.genesis, model_hash=model_hash)
-                if done and self.w3.eth.get_code(Web3.to_checksum_address(done["address"])):
-                    raise AlreadyDeployed(
-                        f"Model {model_hash} is already deployed and finalised on chain id {self.chain_id} at "
-                        f"{done['address']} (pass --again to deploy another copy)",
-                        done["address"],
-                    )
-            self.journal.start(self.genesis, self.address)
             return False
         state = self.journal.load()
+        if state.nothing_sent:
+            return False
         check_resumable(self.journal, state, self.w3, self.genesis, self.address)
         self._say(f"resuming from {self.journal.path}")
         return True
+
+    def _deployed_before(self, model_hash: str, plan: dict) -> DeployResult | None:
+        """This model's earlier deployment on this chain, if the chain still has it."""
+        done = self.deployed.find(chain_id=self.chain_id, genesis=self.genesis, model_hash=model_hash)
+        if not done or not self.w3.eth.get_code(Web3.to_checksum_address(done["address"])):
+            return None
+        return DeployResult.from_record(done.get("result") or {
+            "address": done["address"], "model_hash": model_hash, "chain_id": self.chain_id, "transactions": 0,
+            "gas_used": 0, "seconds": 0.0, "resumed": False, "weight_bytes": plan["weight_bytes"],
+            "pages": len(plan["pages"]), "layers": len(plan["layers"]), "phase_seconds": {}, "phase_gas": {},
+        })
 
     def _check_funds(self, plan: dict) -> None:
         need_gas = sum(phase["gas"] for phase in phase_gas(plan, self.gas_limit).values())
@@ -283,6 +275,8 @@ class ModelDeployer:
         """Deploys (or resumes deploying) one model and returns its finalised address.
 
         Sends transactions. ``model_data``: an export dict, an export file, a Keras file or model.
+        A model this chain has from an earlier run is returned as that run recorded it, nothing
+        sent (``already_deployed``), unless the deployer was made with ``again``.
         """
         started = time.perf_counter()
         clock = {"at": started}
@@ -302,7 +296,11 @@ class ModelDeployer:
                 if phase_of(step) == "impl" and receipt["status"] == 1:
                     self.implementations.remember(step.split(":", 1)[1], receipt["contractAddress"])
         else:
-            self._check_funds(plan)
+            done = None if self.again else self._deployed_before(model_hash, plan)
+            if done is not None:
+                return done
+            self._check_funds(plan)  # before the journal starts: a failed check leaves nothing behind
+            self.journal.start(self.genesis, self.address)
         lap("prepare")
 
         address, implementations = self._deploy_contracts(plan)
@@ -343,6 +341,6 @@ class ModelDeployer:
             phase_seconds=phase_seconds,
             phase_gas=gas_by_phase(journal_state.steps.values()),
         )
-        self.journal.finish(address)
+        self.journal.finish(address, result.record())
         self._say(f"model {model_hash} finalised at {address}")
         return result

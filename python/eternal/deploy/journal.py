@@ -16,7 +16,7 @@ Records (``type`` field):
 - ``finished``: ``address``: the model is finalised; the entry is then cleared.
 
 A finished deployment is cleared from the journal directory and remembered in
-``deployed.jsonl`` (so a rerun prints the address); implementation contracts
+``deployed.jsonl`` with its result (so a rerun prints it again); implementation contracts
 shared by models on one chain are remembered in ``implementations.jsonl``.
 """
 
@@ -73,6 +73,11 @@ class DeploymentState:
     def pending(self) -> list[Transaction]:
         """Transactions sent but not known to be mined, in nonce order."""
         return sorted((tx for tx in self.steps.values() if not tx.mined), key=lambda tx: tx.nonce)
+
+    @property
+    def nothing_sent(self) -> bool:
+        """No transaction journaled, or only ones the node never got: nothing of it is on chain."""
+        return not self.steps
 
     @property
     def gas_used(self) -> int:
@@ -264,12 +269,11 @@ class Journal:
         os.replace(self.path, aside)
         return aside
 
-    def finish(self, address: str) -> None:
-        """Records the finalised model, remembers it in ``deployed.jsonl`` and clears the entry."""
+    def finish(self, address: str, result: dict | None = None) -> None:
+        """Records the finalised model, remembers it (and ``result``) in ``deployed.jsonl`` and clears the entry."""
         self.append({"type": "finished", "address": address})
-        Registry(self.directory / "deployed.jsonl").add(
-            {"chain_id": self.chain_id, "genesis": self.state.genesis, "model_hash": self.model_hash, "address": address}
-        )
+        entry = {"chain_id": self.chain_id, "genesis": self.state.genesis, "model_hash": self.model_hash, "address": address}
+        Registry(self.directory / "deployed.jsonl").add(entry if result is None else {**entry, "result": result})
         self.path.unlink()
         _fsync_directory(self.directory)
 

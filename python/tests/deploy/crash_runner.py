@@ -7,6 +7,7 @@ Points:
     mid-upload: the first appendPages mined and journaled (pass ``--max-pages-per-tx`` so more follow).
     before-send: an appendPages signed and journaled, not yet handed to the node.
     after-send: an appendPages handed to the node, its receipt not awaited.
+    after-finish: the model finalised and its journal entry cleared, nothing printed yet.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import sys
 from eternal.cli import run_module
 from eternal.deploy import command, deployer, transactions
 
-POINTS = ("after-model", "mid-layers", "mid-upload", "before-send", "after-send")
+RESUME_POINTS = ("after-model", "mid-layers", "mid-upload", "before-send", "after-send")  # the journal is left
+POINTS = (*RESUME_POINTS, "after-finish")
 
 
 def die() -> None:
@@ -38,6 +40,12 @@ def crash_at(point: str) -> None:
         def _mined(step, receipt) -> None:
             if (point, step.phase) in {("mid-layers", "layers"), ("mid-upload", "pages")}:
                 die()
+
+        def deploy_model(self, *args, **kwargs):
+            result = super().deploy_model(*args, **kwargs)
+            if point == "after-finish":
+                die()
+            return result
 
         def deploy_from_artifact(self, names):
             addresses = super().deploy_from_artifact(names)

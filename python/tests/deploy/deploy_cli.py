@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
-
-from cli_run import run_cli
 
 from eternal.chain import model_contract
 from eternal.cli import run_module
@@ -31,8 +32,24 @@ def cli(module: str, *args, env=None, journal=None, rpc=None, subprocess_=False,
     elif subprocess_:
         command = [sys.executable, "-m", f"eternal.{module}", *argv]
     else:
-        return run_cli(lambda arguments: run_module(module, arguments), *argv, env=extra)
+        return _in_process(module, argv, extra)
     return subprocess.run(command, capture_output=True, text=True, env={**os.environ, **extra}, timeout=300)
+
+
+def _in_process(module: str, argv: list[str], env: dict):
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = run_module(module, argv)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def one_line_error(result) -> str:

@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from small_models import small_model
-from deploy_cli import cli, one_line_error
+from deploy_cli import cli, model_creations, one_line_error
 
 from eternal.verify import check_model, read_model
 
@@ -41,10 +41,15 @@ def test_deploy_verify_predict_end_to_end(hardhat_node, w3, workdir, export_file
     assert answer["argmax"] == list(np.argmax(expected, axis=1))
     assert all(20_000 < gas < 16_777_216 for gas in answer["gas"])
 
-    # The journal entry is cleared; a second deploy of the same model says where it is.
+    # The journal entry is cleared; the same command again sends nothing and prints the same.
     assert not list((workdir / "j").glob("31337-*.jsonl"))
+    blocks = w3.eth.block_number
     again = cli("deploy", path, journal=workdir / "j", rpc=hardhat_node.url)
-    assert out["address"] in one_line_error(again) and again.returncode == 31
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == out["address"] and "already deployed" in again.stderr
+    again_json = cli("deploy", path, "--json", journal=workdir / "j", rpc=hardhat_node.url)
+    assert again_json.returncode == 0 and json.loads(again_json.stdout) == out
+    assert "already deployed" in again_json.stderr and w3.eth.block_number == blocks
 
 
 def test_unreachable_node(export_file, workdir):
@@ -101,3 +106,43 @@ def test_deploy_a_keras_file_at_int8_and_verify_against_it(hardhat_node, w3, wor
     assert report["ok"] and {"matches MODEL", "layer configs", "page hashes"} <= {c["name"] for c in report["checks"]}
     mismatch = cli("verify", out["address"], workdir / "small30.keras", "--precision", "int16", rpc=hardhat_node.url)
     assert mismatch.returncode == 40
+
+
+def test_a_deploy_killed_after_it_finished_reruns_to_the_same_model(hardhat_node, w3, workdir, export_file):
+    from eth_account import Account
+
+    from eternal.deploy.keys import DEV_KEY
+
+    path, _, export = export_file(5)
+    journal = workdir / "finished"
+    first_block = w3.eth.block_number + 1
+    crashed = cli("deploy", path, "--quiet", journal=journal, rpc=hardhat_node.url, crash_at="after-finish")
+    assert crashed.returncode == -9 and crashed.stdout == ""
+    rerun = cli("deploy", path, "--json", journal=journal, rpc=hardhat_node.url)
+    assert rerun.returncode == 0, rerun.stderr
+    out = json.loads(rerun.stdout)
+    assert "already deployed" in rerun.stderr and out["resumed"] is False
+    assert check_model(read_model(w3, out["address"]), export).ok
+    assert model_creations(w3, first_block, Account.from_key(DEV_KEY).address) == 1
+    another = cli("deploy", path, "--again", "--json", journal=journal, rpc=hardhat_node.url)
+    assert another.returncode == 0 and json.loads(another.stdout)["address"] != out["address"]
+
+
+def test_a_run_that_sent_nothing_does_not_block_the_next(hardhat_node, w3, workdir, export_file):
+    from eth_account import Account
+
+    path, _, export = export_file(6)
+    journal = workdir / "nothing-sent"
+    poor = Account.create()
+    unfunded = cli("deploy", path, journal=journal, rpc=hardhat_node.url, env={"ETERNAL_PRIVATE_KEY": poor.key.hex()})
+    assert unfunded.returncode == 33
+    assert not list(journal.glob("31337-*.jsonl"))  # the failed funds check left no journal
+    # A journal with nothing sent, by another deployer on another chain, does not block either.
+    journal.mkdir(exist_ok=True)
+    started = {"type": "started", "model_hash": export["hashes"]["model"], "chain_id": 31337,
+               "genesis": "0x" + "00" * 32, "deployer": poor.address}
+    (journal / f"31337-{export['hashes']['model']}.jsonl").write_text(json.dumps(started) + "\n")
+    result = cli("deploy", path, "--json", journal=journal, rpc=hardhat_node.url)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["resumed"] is False and check_model(read_model(w3, out["address"]), export).ok

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from crash_runner import POINTS
+from crash_runner import RESUME_POINTS
 from deploy_cli import cli, model_creations, one_line_error
 
 from eternal.verify import check_model, read_model
 
-CRASH_POINTS = list(POINTS)
+CRASH_POINTS = list(RESUME_POINTS)
 
 
 @pytest.mark.parametrize("point", CRASH_POINTS)
