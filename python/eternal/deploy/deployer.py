@@ -18,14 +18,16 @@ from web3 import Web3
 
 from eternal.chain import DEFAULT_RPC_URL, TX_GAS_CAP, artifact, connect, genesis_hash, model_contract
 from eternal.deploy.gas import (
-    PAGES_TX_BASE_GAS,
+    PAGES_TX_GAS_BOUND,
     SAFETY_GAS,
     layer_batch_budget,
     layer_batches,
-    layer_gas,
+    layers_tx_gas,
     page_batches,
+    page_gas_bound,
+    pages_per_transaction,
     phase_gas,
-    stored_bytes_gas,
+    upload_tx_gas,
 )
 from eternal.deploy.implementations import Implementations
 from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
@@ -181,14 +183,14 @@ class ModelDeployer:
 
         Sends transactions.
         """
-        configs = [layer["config"] for layer in plan["layers"]]
         steps = []
-        for start, last in layer_batches(configs, first, layer_batch_budget(self.gas_limit), self.max_layers_per_tx):
+        budget = layer_batch_budget(self.gas_limit)
+        for start, last in layer_batches(plan["layers"], first, budget, self.max_layers_per_tx):
             chosen = plan["layers"][start : last + 1]
             impls = [implementations[layer["contract"]] if layer["contract"] else "0x" + "00" * 20 for layer in chosen]
             data = model.encode_abi("addLayers", args=[impls, [layer["config"] for layer in chosen]])
-            modelled = sum(layer_gas(layer["config"]) for layer in chosen)
-            gas = self.sender.gas_for(model.address, data, f"addLayers for layers {start}-{last}", modelled)
+            what = f"addLayers for layers {start}-{last}"
+            gas = self.sender.gas_for(model.address, data, what, layers_tx_gas(chosen))
             steps.append(Step(layers_step(start, last), model.address, data, gas))
         self.sender.send(steps, lambda step, receipt: self._say(f"{step.name:<24} ({receipt['gasUsed']:,} gas)"))
 
@@ -207,15 +209,15 @@ class ModelDeployer:
         ]
         self._send_one(CONSTRUCT, model, model.encode_abi("construct", args=args))
 
-    def _page_gas_model(self, model, pages: list[bytes], first: int) -> tuple[int, int]:
-        """``(base, per page)`` gas of appendPages: one page estimated, the split from measured costs.
+    def _page_gas(self, model, pages: list[bytes], first: int) -> int:
+        """Gas to allow per page of appendPages: one page estimated, at least the bound of the model.
 
         Estimating several pages is not an option: nodes estimate with headroom and
         refuse above the per-transaction cap, long before the transaction itself would.
         """
         data = model.encode_abi("appendPages", args=[pages[first : first + 1]])
         one = self.sender.estimate(model.address, data, "appendPages")
-        return PAGES_TX_BASE_GAS, max(one - PAGES_TX_BASE_GAS, stored_bytes_gas(pages[first]))
+        return max(one - PAGES_TX_GAS_BOUND, page_gas_bound(pages[first]))
 
     def _upload_steps(self, model, plan: dict, graph_stored: int, pages_stored: int) -> list[Step]:
         """The appendGraph and appendPages transactions still to send."""
@@ -223,15 +225,15 @@ class ModelDeployer:
         steps = []
         for index in missing_graph_chunks(plan, graph_stored):
             data = model.encode_abi("appendGraph", args=[chunks[index]])
-            gas = self.sender.gas_for(model.address, data, f"appendGraph chunk {index}", stored_bytes_gas(chunks[index]))
+            modelled = upload_tx_gas([chunks[index]], index == 0, pages=False)
+            gas = self.sender.gas_for(model.address, data, f"appendGraph chunk {index}", modelled)
             steps.append(Step(graph_step(index), model.address, data, gas, len(chunks[index])))
         if pages_stored < len(pages):
-            base, per_page = self._page_gas_model(model, pages, pages_stored)
+            per_page = self._page_gas(model, pages, pages_stored)
+            base = PAGES_TX_GAS_BOUND
             if base + per_page + SAFETY_GAS > self.gas_limit:
                 raise DeployError(f"One weight page needs {base + per_page:,} gas, over the per-transaction limit {self.gas_limit:,}")
-            per_tx = max(1, (self.gas_limit - SAFETY_GAS - base) // per_page)
-            if self.max_pages_per_tx:
-                per_tx = min(per_tx, self.max_pages_per_tx)
+            per_tx = pages_per_transaction(self.gas_limit, per_page, self.max_pages_per_tx)
             for start, last in page_batches(pages_stored, len(pages), per_tx):
                 chosen = pages[start : last + 1]
                 gas = min(self.gas_limit, base + per_page * len(chosen) + SAFETY_GAS)
