@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eternal.errors import ActivationError, EternalError
+from eternal.errors import ActivationError
 from eternal.fixedpoint import quantise_weights, rescale
 
 ONE_Q64 = 1 << 64

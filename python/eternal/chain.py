@@ -10,7 +10,7 @@ from pathlib import Path
 from eth_utils import keccak
 from web3 import Web3
 
-from eternal.errors import ArtifactError, ChainError, EternalError, ModelContractError, TransactionFailed
+from eternal.errors import ArtifactError, ChainError, ModelContractError
 from eternal.node import ARTIFACTS
 from eternal.rpc import CONNECT_RETRIES, REQUEST_TIMEOUT_SECONDS, http_provider
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eternal.errors import EmulationError, EternalError
+from eternal.errors import EmulationError
 from eternal.exportfile import weight_stream
 from eternal.fixedpoint import bits_of, dequantise, quantise_activations
 from eternal.layers import QTensor, lookup

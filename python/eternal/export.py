@@ -151,16 +151,11 @@ def summary_lines(export: dict) -> list[str]:
     ]
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eternal.export", description="Export a Keras model for Eternal.")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a .keras or .h5 model file")
     parser.add_argument("--precision", choices=sorted(PRECISIONS), default=DEFAULT_PRECISION, help="weight width (default int32)")
     parser.add_argument("-o", "--output", help="export file to write (JSON)")
     parser.add_argument("--json", action="store_true", help="print one JSON object to stdout")
-    args = parser.parse_args(argv)
-    from eternal.cli import guard
-
-    return guard(run, args)
 
 
 def run(args) -> int:
@@ -182,4 +177,6 @@ def run(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from eternal.cli import run_module  # the entry shim only; commands never import the CLI
+
+    sys.exit(run_module("export"))

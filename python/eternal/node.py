@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from eternal.errors import EternalError, NodeError
+from eternal.errors import NodeError
 
 REPO = Path(os.environ.get("ETERNAL_REPO", Path(__file__).resolve().parents[2]))
 HARDHAT = REPO / "node_modules" / ".bin" / "hardhat"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from eternal.errors import EternalError, UnsupportedLayerError
+from eternal.errors import PlanError, UnsupportedLayerError
 from eternal.exportfile import export_dict, weight_stream
 from eternal.hashing import canonical_bytes, model_hashes
 from eternal.layers import lookup
@@ -17,12 +17,6 @@ from eternal.weightstream import PAGE_SIZE, split_pages
 
 # Largest graph chunk or page, in bytes (EIP-170 code size minus SSTORE2's STOP byte).
 CHUNK_SIZE = PAGE_SIZE
-
-
-class PlanError(EternalError):
-    """An export that cannot be turned into EternalModel calls."""
-
-    exit_code = 9
 
 
 def deployment_plan(export: dict) -> dict:

@@ -9,11 +9,13 @@ cost, and the fixed-point emulator's largest error against Keras on sample input
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
 
 import numpy as np
+from rich.console import Console
 
 from eternal.chain import TX_GAS_CAP
 from eternal.errors import EternalError
@@ -42,6 +44,7 @@ def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: fl
     """The plan of every precision for a Keras model (file or object) or an export file."""
     from eternal.deploy.gas import phase_gas
     from eternal.export import ModelExporter
+    from eternal.predict import as_batches, input_signature
     from eternal.exportfile import load_export
     from eternal.onchain import deployment_plan
 
@@ -58,6 +61,8 @@ def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: fl
     rows = []
     for precision in precisions:
         export = fixed_export or ModelExporter(precision).export_model(keras_model)
+        if inputs is not None:  # the same check as `predict`: a wrong shape is refused, not shown as n/a
+            inputs = as_batches(inputs, *input_signature(export["graph"]), export["graph"]["activation_frac_bits"])
         phases = phase_gas(deployment_plan(export), gas_limit)
         total_gas = sum(phase["gas"] for phase in phases.values())
         row = {
@@ -89,19 +94,30 @@ def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: fl
     return {"gas_price_gwei": gas_price_gwei, "gas_limit": gas_limit, "precisions": rows}
 
 
+def _print_whole(console: "Console", table) -> None:
+    """Prints a table at the width its cells need, wider than the terminal if it must:
+    a number is never cut or wrapped (a pipe or a narrow terminal gets whole lines)."""
+    for column in table.columns:
+        column.no_wrap = True
+    needed = console.measure(table, options=console.options.update_width(10_000)).maximum
+    if needed > console.width:  # Console.print caps its width at the console's own
+        console = Console(width=needed, force_terminal=console.is_terminal)
+    console.print(table, crop=False)
+
+
 def print_table(result: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     rows = result["precisions"]
     console = Console()
+    show = functools.partial(_print_whole, console)
     phases = Table(title=f"Transactions / gas per phase ({result['gas_limit']:,} gas per transaction at most)")
     phases.add_column("phase")
     for row in rows:
         phases.add_column(row["precision"], justify="right")
     for phase in PHASES:
         phases.add_row(phase, *[f"{row['phases'][phase]['transactions']} / {row['phases'][phase]['gas']:,}" for row in rows])
-    console.print(phases)
+    show(phases)
     summary = Table(title=f"Totals at {result['gas_price_gwei']} gwei, and the fixed-point error vs Keras")
     for name in ("precision", "params", "pages", "txs", "gas", "cost ETH", "max |err|", "argmax agree"):
         summary.add_column(name, justify="left" if name == "precision" else "right")
@@ -110,19 +126,11 @@ def print_table(result: dict) -> None:
         agree = f"{row['argmax_agreement']:.0%}" if row["argmax_agreement"] is not None else "n/a"
         summary.add_row(row["precision"], f"{row['params']:,}", str(row["pages"]), str(row["transactions"]),
                         f"{row['gas']:,}", f"{row['cost_eth']:.6f}", error, agree)
-    console.print(summary)
+    show(summary)
     for row in rows:
         if row["error_note"]:
-            console.print(f"{row['precision']}: {row['error_note']}")
-    console.print("Gas is modelled from costs measured on a Hardhat node (bench/bench_deploy.py); nothing was sent.")
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eternal.plan", description="Cost of deploying a model, per precision.")
-    add_arguments(parser)
-    from eternal.cli import guard
-
-    return guard(run, parser.parse_args(argv))
+            console.print(f"{row['precision']}: {row['error_note']}", soft_wrap=True)
+    console.print("Gas is modelled from costs measured on a Hardhat node (bench/bench_deploy.py); nothing was sent.", soft_wrap=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -148,4 +156,6 @@ def run(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from eternal.cli import run_module  # the entry shim only; commands never import the CLI
+
+    sys.exit(run_module("plan"))

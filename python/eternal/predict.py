@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from eternal.chain import DEFAULT_RPC_URL, TransactionFailed, connect, open_model, revert_reason
-from eternal.errors import ModelInputError
+from eternal.chain import connect, default_rpc_url, open_model, revert_reason
+from eternal.errors import PredictInputError, TransactionFailed
+from eternal.fixedpoint import ACTIVATION_FRAC_BITS
+from eternal.layers.dense import INPUT_SUM_LIMIT
 
 
-class PredictInputError(ModelInputError):
-    """Inputs that do not fit the model."""
-
-    exit_code = 24
+def input_signature(graph: dict) -> tuple[list[list[int]], list[str]]:
+    """Each model input's shape (one sample) and name, in graph order."""
+    layers = graph["layers"]
+    return [list(layers[i]["output_shape"]) for i in graph["inputs"]], [layers[i]["name"] for i in graph["inputs"]]
 
 
 def model_signature(model) -> dict:
@@ -38,19 +39,31 @@ def model_signature(model) -> dict:
     }
 
 
-def as_batches(arrays: list[np.ndarray], shapes: list[list[int]], names: list[str]) -> list[np.ndarray]:
-    """Each input as a batch ``(n, *shape)``; every input must have the same ``n``.
+def input_limit(frac_bits: int = ACTIVATION_FRAC_BITS) -> float:
+    """The largest |value| an input may hold: 2^(95 - F), 2^71 at F = 24.
+
+    The on-chain Dense and convolution kernels are exact only while a sum of |inputs|
+    in fixed point stays below 2^95 (their widest SWAR slots), and refuse past it; one
+    value that large fails the first such layer whatever the others are.
+    """
+    return float(INPUT_SUM_LIMIT >> frac_bits)
+
+
+def as_batches(arrays: list[np.ndarray], shapes: list[list[int]], names: list[str],
+               frac_bits: int = ACTIVATION_FRAC_BITS) -> list[np.ndarray]:
+    """Each input as a batch ``(n, *shape)``; every input must have the same ``n``, at least 1.
 
     Raises:
-        PredictInputError: wrong count, shape or non-finite values.
+        PredictInputError: wrong count or shape, no sample, complex, non-finite or
+            out-of-range values (:func:`input_limit`).
     """
     if len(arrays) != len(shapes):
         raise PredictInputError(f"The model takes {len(shapes)} input(s) ({', '.join(names)}); got {len(arrays)} --input file(s)")
     batches = []
     for array, shape, name in zip(arrays, shapes, names):
         array = np.asarray(array)
-        if not np.issubdtype(array.dtype, np.number):
-            raise PredictInputError(f"Input '{name}': expected numbers, got dtype {array.dtype}")
+        if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+            raise PredictInputError(f"Input '{name}': expected real numbers, got dtype {array.dtype}")
         if list(array.shape) == shape:
             array = array[None]
         elif list(array.shape[1:]) != shape:
@@ -60,6 +73,15 @@ def as_batches(arrays: list[np.ndarray], shapes: list[list[int]], names: list[st
         array = array.astype(np.float64)
         if not np.all(np.isfinite(array)):
             raise PredictInputError(f"Input '{name}': holds NaN or infinite values")
+        if len(array) == 0:
+            raise PredictInputError(f"Input '{name}': the batch holds no sample")
+        largest, limit = float(np.max(np.abs(array))), input_limit(frac_bits)
+        if largest >= limit:
+            raise PredictInputError(
+                f"Input '{name}': |values| must stay below 2^{int(np.log2(limit))} (about {limit:.3g}); got {largest:.3g}. "
+                f"Activations are fixed point with {frac_bits} fractional bits, and the on-chain Dense and convolution "
+                "kernels are exact only below that"
+            )
         batches.append(array)
     counts = {len(b) for b in batches}
     if len(counts) != 1:
@@ -78,7 +100,7 @@ def predict(w3, address: str, inputs: list[np.ndarray], with_gas: bool = True) -
     model = open_model(w3, address)
     signature = model_signature(model)
     frac = signature["frac_bits"]
-    batches = as_batches(inputs, signature["input_shapes"], signature["input_names"])
+    batches = as_batches(inputs, signature["input_shapes"], signature["input_names"], frac)
     outputs, argmax, gas = [], [], []
     for n in range(len(batches[0])):
         fixed = [to_fixed(batch[n], frac) for batch in batches]
@@ -87,37 +109,42 @@ def predict(w3, address: str, inputs: list[np.ndarray], with_gas: bool = True) -
             raw = call.call()
             gas.append(call.estimate_gas() if with_gas else None)
         except Exception as exc:
-            raise TransactionFailed(f"predict on sample {n} failed: {revert_reason(exc)}") from None
+            reason = revert_reason(exc)
+            if reason.startswith("DenseInputTooLarge"):
+                reason = (f"a Dense layer's inputs sum past 2^{95 - frac} in absolute value ({reason}), where its exact "
+                          "kernel stops; scale the inputs down (README: accepted inputs)")
+            raise TransactionFailed(f"predict on sample {n} failed: {reason}") from None
         sample = [from_fixed(values, frac, shape) for values, shape in zip(raw, signature["output_shapes"])]
         outputs.append(sample)
         argmax.append(int(np.argmax(sample[0])))
     return {"outputs": outputs, "argmax": argmax, "gas": gas}
 
 
+NPY_MAGIC = b"\x93NUMPY"  # the first bytes of every .npy file (numpy.lib.format)
+
+
 def load_inputs(paths: list[str]) -> list[np.ndarray]:
+    """The arrays of ``.npy`` files, refusing anything else with one line (never unpickled)."""
     arrays = []
     for path in paths:
         try:
+            with open(path, "rb") as file:
+                if file.read(len(NPY_MAGIC)) != NPY_MAGIC:
+                    raise PredictInputError(f"Input file {path} is not a .npy array (no NumPy header); write one with numpy.save")
             arrays.append(np.load(Path(path), allow_pickle=False))
         except FileNotFoundError:
             raise PredictInputError(f"Input file not found: {path}") from None
+        except IsADirectoryError:
+            raise PredictInputError(f"Input file {path} is a directory") from None
         except (OSError, ValueError) as exc:
             raise PredictInputError(f"Input file {path} is not a .npy array ({exc})") from None
     return arrays
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eternal.predict", description="Run an Eternal model on chain (eth_call).")
-    add_arguments(parser)
-    from eternal.cli import guard
-
-    return guard(run, parser.parse_args(argv))
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("address", help="the EternalModel address")
     parser.add_argument("--input", action="append", required=True, help=".npy file: one sample or a batch (repeat per model input)")
-    parser.add_argument("--rpc-url", default=os.environ.get("ETERNAL_RPC_URL", DEFAULT_RPC_URL))
+    parser.add_argument("--rpc-url", default=default_rpc_url())
     parser.add_argument("--json", action="store_true", help='print {"outputs", "argmax", "gas"}')
 
 
@@ -137,4 +164,6 @@ def run(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from eternal.cli import run_module  # the entry shim only; commands never import the CLI
+
+    sys.exit(run_module("predict"))

@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
-from eternal.chain import DEFAULT_RPC_URL, connect
-from eternal.errors import EternalError
-from eternal.verify import VerifyError, check_model, read_model
+from eternal.chain import connect, default_rpc_url
+from eternal.errors import UsageError, VerifyError
+from eternal.verify import check_model, read_model
 
 
 def pull_model(w3, address: str):
@@ -30,14 +31,35 @@ def pull_model(w3, address: str):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("address", help="the EternalModel address")
     parser.add_argument("-o", "--output", required=True, help="where to save the model (.keras)")
-    parser.add_argument("--rpc-url", default=os.environ.get("ETERNAL_RPC_URL", DEFAULT_RPC_URL))
+    parser.add_argument("--rpc-url", default=default_rpc_url())
+
+
+def check_output_path(output: str) -> Path:
+    """The path to save a pulled model at, checked before anything is read from the chain.
+
+    Raises:
+        UsageError: not a ``.keras`` name, a directory, or in a folder that is missing
+            or not writable.
+    """
+    path = Path(output)
+    if path.is_dir():
+        raise UsageError(f"Output {output!r} is a directory; give a file name ending in .keras")
+    if path.suffix != ".keras":
+        raise UsageError(f"Output {output!r} must end in .keras")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"Output folder {str(folder)!r} does not exist" + (" (it is a file)" if folder.exists() else ""))
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"Output folder {str(folder)!r} is not writable")
+    return path
 
 
 def run(args) -> int:
-    if not args.output.endswith(".keras"):
-        raise EternalError(f"Output {args.output!r} must end in .keras")
+    output = check_output_path(args.output)
     model, export = pull_model(connect(args.rpc_url), args.address)
-    model.save(args.output)
+    partial = output.with_name(f".{output.stem}.partial.keras")  # Keras saves only to *.keras names
+    model.save(partial)
+    os.replace(partial, output)  # never a half-written model at the output path
     print(f"{args.output}: {export['graph']['name']}, {len(export['graph']['layers'])} layers, model hash {export['hashes']['model']}")
     return 0
 

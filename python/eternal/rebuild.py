@@ -13,18 +13,12 @@ import os
 
 import numpy as np
 
-from eternal.errors import EternalError
+from eternal.errors import RebuildError
 from eternal.fixedpoint import bits_of, dequantise
 from eternal.layers import lookup, model_input_id_count
 from eternal.weightstream import layer_tensors
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-class RebuildError(EternalError):
-    """A graph that cannot be turned back into a Keras model."""
-
-    exit_code = 41
 
 
 def layer_arrays(layer: dict, stream: bytes, bits: int) -> list[np.ndarray]:
@@ -47,7 +41,9 @@ def _make_layer(keras, layer: dict, layer_type):
 
 def build_keras_model(graph: dict, stream: bytes):
     """The Keras 3 functional model of ``graph`` with the weights of ``stream``."""
-    import keras
+    from eternal.keras_io import keras_module
+
+    keras = keras_module("keras3")
 
     bits = bits_of(graph["precision"])
     tensors: dict[int, object] = {}

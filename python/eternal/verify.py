@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 
 from web3 import Web3
 
-from eternal.chain import DEFAULT_RPC_URL, STATES, connect, open_model
-from eternal.errors import EternalError
+from eternal.chain import STATES, connect, default_rpc_url, open_model
+from eternal.errors import EternalError, VerifyError
 from eternal.exportfile import export_dict
 from eternal.fixedpoint import DEFAULT_PRECISION
 from eternal.hashing import canonical_bytes, graph_digest, model_digest, page_hashes, pages_digest
@@ -25,12 +24,6 @@ from eternal.weightstream import PAGE_SIZE
 CLONE_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
 CLONE_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
 ZERO_ADDRESS = "0x" + "00" * 20
-
-
-class VerifyError(EternalError):
-    """A model whose chain contents do not check out."""
-
-    exit_code = 40
 
 
 @dataclass
@@ -174,19 +167,11 @@ def _check_layers(onchain: OnChainModel, report: Report) -> None:
     report.check("layer configs", not bad, f"layers {bad[:5]} are not clones holding their graph config")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eternal.verify", description="Verify a deployed Eternal model.")
-    add_arguments(parser)
-    from eternal.cli import guard
-
-    return guard(run, parser.parse_args(argv))
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("address", help="the EternalModel address")
     parser.add_argument("model", nargs="?", help="a .keras/.h5 model or export file to compare with")
     parser.add_argument("--precision", help=f"precision to export a Keras MODEL at (default: the chain's, else {DEFAULT_PRECISION})")
-    parser.add_argument("--rpc-url", default=os.environ.get("ETERNAL_RPC_URL", DEFAULT_RPC_URL))
+    parser.add_argument("--rpc-url", default=default_rpc_url())
     parser.add_argument("--json", action="store_true", help="print one JSON object to stdout")
 
 
@@ -217,4 +202,6 @@ def run(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from eternal.cli import run_module  # the entry shim only; commands never import the CLI
+
+    sys.exit(run_module("verify"))

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import types
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -98,3 +99,49 @@ def test_errors_are_one_line(args, code, words):
 def test_bad_address_is_one_line(hardhat_node):
     result = run("verify", "not-an-address", "--rpc-url", hardhat_node.url)
     assert result.returncode == 23 and "Not an address" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_tensorflow_start_up_lines_are_hidden(model_file):
+    result = run("export", model_file, "--json", subprocess_=True, env={"ETERNAL_DEBUG": ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("invocation, usage", [
+    ([ETERNAL, "export", "--help"], "usage: eternal export"),
+    ([sys.executable, "-m", "eternal.export", "--help"], "usage: python -m eternal.export"),
+    ([ETERNAL, "node", "--help"], "usage: eternal node"),
+    ([sys.executable, "-m", "eternal.node", "--help"], "usage: python -m eternal.node"),
+    ([sys.executable, "-m", "eternal.deploy", "--help"], "usage: python -m eternal.deploy"),
+])
+def test_usage_names_the_command_as_invoked(invocation, usage):
+    result = subprocess.run(invocation, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(usage)
+
+
+def test_unreachable_node_hint_fits_what_was_passed():
+    default = run("verify", "0x" + "11" * 20, subprocess_=True, env={"ETERNAL_RPC_URL": ""})
+    given = run("verify", "0x" + "11" * 20, "--rpc-url", "http://127.0.0.1:1", subprocess_=True)
+    assert default.returncode == given.returncode == 20
+    assert "pass --rpc-url" in default.stderr
+    assert "pass --rpc-url" not in given.stderr and "http://127.0.0.1:1" in given.stderr
+
+
+def test_plan_never_cuts_a_number_on_a_narrow_output(model_file):
+    plan = json.loads(run("plan", model_file, "--json").stdout)
+    table = run("plan", model_file, subprocess_=True, env={"COLUMNS": "40"})
+    assert table.returncode == 0, table.stderr
+    assert "…" not in table.stdout
+    for row in plan["precisions"]:
+        assert f"{row['gas']:,}" in table.stdout
+        for phase in row["phases"].values():
+            assert f"{phase['transactions']} / {phase['gas']:,}" in table.stdout
+
+
+def test_plan_refuses_an_input_of_the_wrong_shape_like_predict(model_file, tmp_path):
+    wrong = tmp_path / "wrong.npy"
+    np.save(wrong, np.zeros((3, 5)))
+    result = run("plan", model_file, "--input", wrong)
+    assert result.returncode == 24, result.stderr
+    assert "fits neither one sample [12]" in result.stderr

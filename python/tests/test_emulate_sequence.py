@@ -28,7 +28,7 @@ from eternal.emulate import emulate  # noqa: E402
 from eternal.errors import ModelInputError, UnsupportedLayerError  # noqa: E402
 from eternal.export import ModelExporter  # noqa: E402
 from eternal.exportfile import weight_stream  # noqa: E402
-from eternal.fixedpoint import dequantise, quantise_activations, rescale  # noqa: E402
+from eternal.fixedpoint import quantise_activations, rescale  # noqa: E402
 from eternal.layers import QTensor, lookup  # noqa: E402
 from eternal.layers.recurrent_base import CONFIG_ABI  # noqa: E402
 from eternal.weightstream import decode_tensor  # noqa: E402

@@ -3,7 +3,7 @@
 Imports are read from the source (every ``import``, also inside functions), so a
 cycle hidden behind a function-level import is found too. The ``if __name__ ==
 "__main__":`` block of a command module is its ``python -m`` entry shim, never
-imported, and is left out.
+imported, and is left out, as is a package's ``__main__`` module.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py")) if path.name != "__main__.py"}
 
 
 def _is_main_block(node: ast.AST) -> bool:

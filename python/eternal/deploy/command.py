@@ -19,7 +19,8 @@ INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as shells report it
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a .keras/.h5 model file or an export file (.json)")
-    parser.add_argument("--precision", choices=sorted(PRECISIONS), help=f"weight width for a Keras model (default {DEFAULT_PRECISION})")
+    parser.add_argument("--precision", choices=sorted(PRECISIONS),
+                        help=f"weight width for a Keras model (default {DEFAULT_PRECISION})")
     parser.add_argument("--rpc-url", default=default_rpc_url(), help="node endpoint")
     parser.add_argument("--keystore", help="encrypted JSON keystore (password prompt, or ETERNAL_KEYSTORE_PASSWORD)")
     parser.add_argument("--journal-dir", help=f"journal directory (default {DEFAULT_DIR}, or ETERNAL_JOURNAL_DIR)")

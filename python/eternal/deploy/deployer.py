@@ -232,7 +232,8 @@ class ModelDeployer:
             per_page = self._page_gas(model, pages, pages_stored)
             base = PAGES_TX_GAS_BOUND
             if base + per_page + SAFETY_GAS > self.gas_limit:
-                raise DeployError(f"One weight page needs {base + per_page:,} gas, over the per-transaction limit {self.gas_limit:,}")
+                raise DeployError(f"One weight page needs {base + per_page:,} gas, "
+                                  f"over the per-transaction limit {self.gas_limit:,}")
             per_tx = pages_per_transaction(self.gas_limit, per_page, self.max_pages_per_tx)
             for start, last in page_batches(pages_stored, len(pages), per_tx):
                 chosen = pages[start : last + 1]

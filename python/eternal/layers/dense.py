@@ -5,16 +5,10 @@ import math
 import numpy as np
 
 from eternal.activations import apply_activation
-from eternal.errors import EternalError
+from eternal.errors import DenseInputTooLargeError
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, register
 from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
-
-
-class DenseInputTooLargeError(EternalError):
-    """Dense inputs so large that the on-chain kernel could lose exactness (it reverts)."""
-
-    exit_code = 6
 
 
 # DenseLayer's SWAR slots hold every partial sum exactly while sum|x| < 2^(127 - 32) (the
