@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 from web3 import Web3
@@ -32,7 +31,7 @@ from eternal.deploy.gas import (
 from eternal.deploy.implementations import Implementations
 from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
 from eternal.deploy.keys import load_account
-from eternal.deploy.progress import UploadBar
+from eternal.deploy.progress import PhaseClock, UploadBar
 from eternal.deploy.result import DeployResult
 from eternal.deploy.reconcile import (
     check_resumable,
@@ -281,15 +280,7 @@ class ModelDeployer:
         A model this chain has from an earlier run is returned as that run recorded it, nothing
         sent (``already_deployed``), unless the deployer was made with ``again``.
         """
-        started = time.perf_counter()
-        clock = {"at": started}
-        phase_seconds: dict[str, float] = {}
-
-        def lap(phase: str) -> None:
-            now = time.perf_counter()
-            phase_seconds[phase] = round(phase_seconds.get(phase, 0.0) + now - clock["at"], 3)
-            clock["at"] = now
-
+        clock = PhaseClock()
         export = load_model_input(model_data, precision)
         plan = self.get_model_config(export)
         model_hash = export["hashes"]["model"]
@@ -304,28 +295,28 @@ class ModelDeployer:
                 return done
             self._check_funds(plan)  # before the journal starts: a failed check leaves nothing behind
             self.journal.start(self.genesis, self.address)
-        lap("prepare")
+        clock.lap("prepare")
 
         address, implementations = self._deploy_contracts(plan)
         model = model_contract(self.w3, address)
-        lap("contracts")
+        clock.lap("contracts")
 
         state = model_state(model)
         if state == "Created":
             stored = stored_layers(model)
             if stored < len(plan["layers"]):
                 self.deploy_layer(model, plan, implementations, stored)
-            lap("layers")
+            clock.lap("layers")
             self._construct(model, plan)
-            lap("construct")
+            clock.lap("construct")
             state = "Constructed"
         if state == "Constructed":
             self.upload_model_weights(model, plan, *stored_upload(model))
-            lap("upload")
+            clock.lap("upload")
             state = model_state(model)
         if state == "WeightsUploaded":
             self._finalize(model)
-            lap("finalize")
+            clock.lap("finalize")
             state = "Finalised"
         if state != "Finalised":
             raise DeployError(f"Model {address} ended in state {state}, not Finalised")
@@ -336,12 +327,12 @@ class ModelDeployer:
             chain_id=self.chain_id,
             transactions=sum(1 for tx in journal_state.steps.values() if tx.mined),
             gas_used=journal_state.gas_used,
-            seconds=round(time.perf_counter() - started, 3),
+            seconds=clock.total(),
             resumed=resumed,
             weight_bytes=plan["weight_bytes"],
             pages=len(plan["pages"]),
             layers=len(plan["layers"]),
-            phase_seconds=phase_seconds,
+            phase_seconds=clock.seconds,
             phase_gas=gas_by_phase(journal_state.steps.values()),
         )
         self.journal.finish(address, result.record())

@@ -1,6 +1,24 @@
-"""The upload's progress bar on stderr (rich): bytes mined, transactions, gas."""
+"""Progress: the upload's bar on stderr (rich), and the seconds each phase took."""
 
 from __future__ import annotations
+
+import time
+
+
+class PhaseClock:
+    """Seconds per phase of one run: :meth:`lap` closes the phase that just ended."""
+
+    def __init__(self):
+        self.started = self._at = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + now - self._at, 3)
+        self._at = now
+
+    def total(self) -> float:
+        return round(time.perf_counter() - self.started, 3)
 
 
 class UploadBar:
