@@ -17,7 +17,7 @@ import importlib
 import os
 import sys
 
-from eternal.errors import EternalError
+from eternal.errors import INTERRUPTED_EXIT_CODE, EternalError
 
 COMMANDS = {
     "export": "export a Keras model (graph, fixed-point weights, hashes)",
@@ -32,7 +32,6 @@ COMMANDS = {
 """Command name -> its one-line help; the module is ``eternal.<name>``."""
 
 UNEXPECTED_EXIT_CODE = 1
-INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as shells report it
 
 
 def guard(run, args) -> int:

@@ -145,16 +145,6 @@ class DeployError(EternalError):
     exit_code = 30
 
 
-class AlreadyDeployed(DeployError):
-    """The same model is already deployed and finalised on this chain."""
-
-    exit_code = 31
-
-    def __init__(self, message: str, address: str):
-        super().__init__(message)
-        self.address = address
-
-
 class ChainResetError(DeployError):
     """The journal points to contracts the chain no longer has (node restarted)."""
 
@@ -188,6 +178,8 @@ def _all_errors(cls: type[EternalError] = EternalError) -> list[type[EternalErro
         found.extend(_all_errors(sub))
     return found
 
+
+INTERRUPTED_EXIT_CODE = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 EXIT_CODES: dict[int, type[EternalError]] = {cls.exit_code: cls for cls in _all_errors()}
 """Exit code -> the one error class that uses it (1 is also any unexpected error)."""

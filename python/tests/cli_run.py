@@ -23,3 +23,12 @@ def run_cli(main, *args, env: dict | None = None):
             else:
                 os.environ[key] = value
     return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def one_line_error(result) -> str:
+    """The one ``error:`` line of a failed command (asserting there is exactly one, and no trace)."""
+    assert result.returncode not in (0, None), result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.strip().splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]

@@ -1,10 +1,13 @@
-"""Shared fixtures: one real Hardhat node for the whole session (ports 8600-8699)."""
+"""Shared fixtures: one real Hardhat node for the whole session (ports 8600-8699), and small
+Keras models with their export files for the chain tests."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+
+from small_models import small_model
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -25,3 +28,27 @@ def w3(hardhat_node):
     from web3 import Web3
 
     return Web3(Web3.HTTPProvider(hardhat_node.url, request_kwargs={"timeout": 120}))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("deploy")
+
+
+@pytest.fixture(scope="module")
+def export_file(workdir):
+    """``export_file(seed)``: the path of an int32 export of ``small_model(seed)`` (and the model)."""
+    from eternal.export import ModelExporter, save_export
+
+    made = {}
+
+    def make(seed: int):
+        if seed not in made:
+            model = small_model(seed)
+            path = workdir / f"small_{seed}.json"
+            export = ModelExporter("int32").export_model(model)
+            save_export(export, path)
+            made[seed] = (path, model, export)
+        return made[seed]
+
+    return make

@@ -102,7 +102,7 @@ def test_apply_activation_names_and_errors():
 
 
 def test_activation_fixture_is_current():
-    """test/fixtures/numbers/activations.json (read by test/lib/Fixed.test.js) matches the Python functions."""
+    """test/fixtures/numbers/activations.json (read by test/lib/FixedMath.test.js) matches the Python functions."""
     sys.path.insert(0, str(ROOT / "scripts"))
     import make_activation_fixtures
 
@@ -172,7 +172,7 @@ def test_emulator_within_tolerance_at_narrow_weights(name, precision):
 @pytest.mark.parametrize("suffix", ["", "_int16", "_int8"])
 @pytest.mark.parametrize("name", CASES)
 def test_committed_fixture_matches_emulator(name, suffix):
-    """test/fixtures/<case>.json (checked on chain by test/layers/Dense.test.js) is current."""
+    """test/fixtures/<case>.json (checked on chain by test/layers/DenseLayer.test.js) is current."""
     path = ROOT / "test" / "fixtures" / f"{name}{suffix}.json"
     fixture = json.loads(path.read_text())
     from eternal.export import ModelExporter

@@ -6,7 +6,7 @@ function, plus 2^-24 rounding per product and step, plus Keras' own float32 erro
 int8 weights within ``TOL["int8"]`` = 0.15, as scripts/make_fixtures.py (measured worst
 0.031, Embedding -> GRU -> SimpleRNN -> Dense; weight quantisation dominates). Exact
 rounding rules are pinned by hand-computed cases; chain == emulator is checked by the
-Hardhat tests (test/layers/{Embedding,SimpleRNN,LSTM,GRU}.test.js, test/fixtures.test.js).
+Hardhat tests (test/layers/{Embedding,SimpleRNN,LSTM,GRU}Layer.test.js, test/fixtures.test.js).
 """
 
 from __future__ import annotations

@@ -210,6 +210,18 @@ def test_committed_fixture_is_up_to_date(make_fixtures, keras):
     assert [s["expected"] for s in committed["samples"]] == [s["expected"] for s in fresh["samples"]]
 
 
+def test_fixture_check_tolerates_only_keras_float_drift(make_fixtures):
+    fixture = {"plan": {"layers": [1, 2]}, "samples": [{"expected": [[5, -3]], "keras": [[1.5, 1909381.75]]}],
+               "emulator_max_error": 2e-7}
+    drifted = {"plan": {"layers": [1, 2]}, "samples": [{"expected": [[5, -3]], "keras": [[1.5000002, 1909382.125]]}],
+               "emulator_max_error": 0.375}
+    assert make_fixtures.same_fixture(fixture, drifted)
+    for changed in ({**drifted, "samples": [{"expected": [[5, -2]], "keras": [[1.5, 1909381.75]]}]},
+                    {**drifted, "samples": [{"expected": [[5, -3]], "keras": [[21.6, 1909381.75]]}]},  # > 1e-5 x 1.9e6
+                    {**drifted, "plan": {"layers": [1]}}):
+        assert not make_fixtures.same_fixture(fixture, changed)
+
+
 def test_generated_dense_kernels_are_up_to_date():
     """contracts/layers/generated/DenseKernels.sol is exactly what scripts/gen_dense_kernels.py generates."""
     import subprocess

@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from cli_run import one_line_error, run_cli
+from deploy_cli import cli, deployed_copy
+
 from eternal.cli import main
 from eternal.predict import input_limit
-
-from cli_run import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +81,18 @@ def test_a_wrong_checksum_is_refused(hardhat_node, deployed, tmp_path):
     result = predict(hardhat_node, wrong, tmp_path, np.zeros(16))
     assert result.returncode == 23 and "wrong EIP-55 checksum" in result.stderr
     assert predict(hardhat_node, deployed.lower(), tmp_path, np.zeros(16)).returncode == 0
+
+
+def test_predict_refuses_bad_inputs(hardhat_node, workdir, export_file):
+    path, _, _ = export_file(1)
+    address = deployed_copy(path, workdir / "j9", hardhat_node.url)
+    np.save(workdir / "wrong.npy", np.zeros((2, 15)))
+    wrong = cli("predict", address, "--input", workdir / "wrong.npy", rpc=hardhat_node.url)
+    assert wrong.returncode == 24 and "fits neither one sample [16]" in one_line_error(wrong)
+    bad = np.zeros(16)
+    bad[3] = np.nan
+    np.save(workdir / "nan.npy", bad)
+    nan = cli("predict", address, "--input", workdir / "nan.npy", rpc=hardhat_node.url)
+    assert nan.returncode == 24 and "NaN" in one_line_error(nan)
+    nowhere = cli("predict", "0x" + "11" * 20, "--input", workdir / "wrong.npy", rpc=hardhat_node.url)
+    assert nowhere.returncode == 23 and "No contract" in one_line_error(nowhere)

@@ -12,10 +12,8 @@ import sys
 from eternal.chain import default_rpc_url
 from eternal.deploy.deployer import ModelDeployer
 from eternal.deploy.journal import DEFAULT_DIR
+from eternal.errors import INTERRUPTED_EXIT_CODE
 from eternal.fixedpoint import DEFAULT_PRECISION, PRECISIONS
-
-INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as shells report it
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a .keras/.h5 model file or an export file (.json)")

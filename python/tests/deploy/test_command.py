@@ -8,7 +8,8 @@ import json
 import numpy as np
 
 from small_models import small_model
-from deploy_cli import cli, model_creations, one_line_error
+from cli_run import one_line_error
+from deploy_cli import cli, model_creations
 
 from eternal.verify import check_model, read_model
 

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from crash_runner import RESUME_POINTS
-from deploy_cli import cli, model_creations, one_line_error
+from cli_run import one_line_error
+from deploy_cli import cli, model_creations
 
 from eternal.verify import check_model, read_model
 

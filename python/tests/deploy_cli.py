@@ -1,19 +1,19 @@
-"""Running ``eternal <command>`` from the deploy tests: in this process, as a subprocess, or killed."""
+"""Running ``python -m eternal.<command>`` from the chain tests: in this process, as a subprocess, or killed."""
 
 from __future__ import annotations
 
-import contextlib
-import io
+import functools
+import json
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
+from cli_run import run_cli
 from eternal.chain import model_contract
 from eternal.cli import run_module
 
-CRASH_RUNNER = Path(__file__).with_name("crash_runner.py")
+CRASH_RUNNER = Path(__file__).parent / "deploy" / "crash_runner.py"
 
 
 def cli(module: str, *args, env=None, journal=None, rpc=None, subprocess_=False, crash_at: str | None = None):
@@ -32,32 +32,13 @@ def cli(module: str, *args, env=None, journal=None, rpc=None, subprocess_=False,
     elif subprocess_:
         command = [sys.executable, "-m", f"eternal.{module}", *argv]
     else:
-        return _in_process(module, argv, extra)
+        return run_cli(functools.partial(run_module, module), *argv, env=extra)
     return subprocess.run(command, capture_output=True, text=True, env={**os.environ, **extra}, timeout=300)
 
 
-def _in_process(module: str, argv: list[str], env: dict):
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = run_module(module, argv)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
-
-
-def one_line_error(result) -> str:
-    assert result.returncode not in (0, None), result.stdout
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.strip().splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+def deployed_copy(path, journal, rpc) -> str:
+    """The address of a new copy of the export at ``path`` (``--again``)."""
+    return json.loads(cli("deploy", path, "--json", "--again", journal=journal, rpc=rpc).stdout)["address"]
 
 
 def model_creations(w3, first_block: int, deployer: str) -> int:

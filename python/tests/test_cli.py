@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pytest
+from cli_run import run_cli
+
+from eternal.cli import main
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -24,21 +24,7 @@ def run(*args, env=None, subprocess_=False):
     if subprocess_:
         return subprocess.run([ETERNAL, *map(str, args)], capture_output=True, text=True, timeout=300,
                               env={**os.environ, **(env or {})})
-    from eternal.cli import main
-
-    saved = {key: os.environ.get(key) for key in env or {}}
-    os.environ.update(env or {})
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main([str(a) for a in args])
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+    return run_cli(main, *args, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,41 @@
+"""`eternal verify` on models the deployer has just put on a real Hardhat node."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from cli_run import one_line_error
+from deploy_cli import cli, deployed_copy
+
+from eternal.verify import check_model, read_model
+
+
+def test_verify_refuses_another_model(hardhat_node, workdir, export_file):
+    path, _, _ = export_file(1)
+    address = deployed_copy(path, workdir / "j2", hardhat_node.url)
+    other, _, _ = export_file(2)
+    result = cli("verify", address, other, rpc=hardhat_node.url)
+    assert result.returncode == 40
+    assert "FAIL matches MODEL" in result.stdout and "failed verification" in one_line_error(result)
+
+
+def test_verify_catches_every_kind_of_tampering(hardhat_node, w3, workdir, export_file):
+    path, _, export = export_file(1)
+    address = deployed_copy(path, workdir / "j12", hardhat_node.url)
+    good = read_model(w3, address)
+    assert check_model(good, export).ok
+
+    def failing(onchain):
+        return {name for name, ok, _ in check_model(onchain).checks if not ok}
+
+    flipped = bytearray(good.stream)
+    flipped[30000] ^= 1
+    assert "page hashes" in failing(dataclasses.replace(good, stream=bytes(flipped)))
+    assert {"graph hash", "graph canonical"} & failing(dataclasses.replace(good, graph_bytes=good.graph_bytes + b" "))
+    committed = dict(good.committed, model="00" * 32)
+    assert "model hash" in failing(dataclasses.replace(good, committed=committed))
+    codes = list(good.layer_code)
+    dense = next(i for i, code in enumerate(codes) if code)
+    codes[dense] = codes[dense][:-1] + bytes([codes[dense][-1] ^ 1])
+    assert failing(dataclasses.replace(good, layer_code=codes)) == {"layer configs"}
+    assert "page count" in failing(dataclasses.replace(good, page_sizes=good.page_sizes[:-1], page_hashes=good.page_hashes[:-1]))
