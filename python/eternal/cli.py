@@ -26,7 +26,7 @@ COMMANDS = {
     "predict": "run a deployed model by eth_call",
     "verify": "check a deployed model's pages and hashes",
     "pull": "rebuild the Keras model from the chain alone",
-    "node": "run a local Hardhat node in the foreground",
+    "node": "run a local node (Hardhat or anvil) in the foreground",
     "demo": "the main job: train the digits CNN, deploy it, predict on chain, report",
 }
 """Command name -> its one-line help; the module is ``eternal.<name>``."""

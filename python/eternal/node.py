@@ -1,6 +1,11 @@
-"""A local Hardhat node for tests, benchmarks and the demo: start, wait, stop by PID.
+"""A local node for tests, benchmarks and the demo: start, wait, stop by PID.
 
-``python -m eternal.node [--port 8545]`` runs one in the foreground until Ctrl-C.
+Two engines with one interface: :class:`HardhatNode` (``hardhat node``) and
+:class:`AnvilNode` (Foundry's ``anvil``, from npm ``@foundry-rs/anvil``), both on
+127.0.0.1 with chain id 31337 and the same dev accounts.
+
+``python -m eternal.node [--port 8545] [--engine anvil|hardhat]`` runs one in the
+foreground until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from eternal.errors import NodeError
 REPO = Path(os.environ.get("ETERNAL_REPO", Path(__file__).resolve().parents[2]))
 HARDHAT = REPO / "node_modules" / ".bin" / "hardhat"
 ARTIFACTS = REPO / "artifacts"
+DEV_MNEMONIC = "test test test test test test test test test test test junk"  # Hardhat's and anvil's default
+DEV_CHAIN_ID = 31337
 
 
 def free_port(low: int = 8600, high: int = 8699) -> int:
@@ -36,7 +43,7 @@ def free_port(low: int = 8600, high: int = 8699) -> int:
             except OSError:
                 continue
             return port
-    raise NodeError(f"No free TCP port in {low}-{high} for a Hardhat node")
+    raise NodeError(f"No free TCP port in {low}-{high} for a local node")
 
 
 def rpc(url: str, method: str, params=None, timeout: float = 5.0):
@@ -71,11 +78,13 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-class HardhatNode:
-    """A ``hardhat node`` child process on 127.0.0.1, stopped by its PID.
+class LocalNode:
+    """A node child process on 127.0.0.1, stopped by its PID; subclasses name the command.
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
+
+    engine = "node"
 
     def __init__(self, port: int | None = None, hardfork: str | None = None, log_path: str | None = None,
                  tied_to_parent: bool = False):
@@ -83,31 +92,38 @@ class HardhatNode:
         self.tied_to_parent = tied_to_parent  # the node dies with this process, even by SIGKILL (Linux)
         self.url = f"http://127.0.0.1:{self.port}"
         self.hardfork = hardfork
-        self.log_path = log_path or os.path.join(tempfile.gettempdir(), f"eternal-hardhat-{self.port}.log")
+        self.log_path = log_path or os.path.join(tempfile.gettempdir(), f"eternal-{self.engine}-{self.port}.log")
         self.process: subprocess.Popen | None = None
 
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
-    def start(self, timeout: float = 60.0) -> "HardhatNode":
+    @property
+    def name(self) -> str:
+        return self.engine.capitalize()
+
+    def command(self) -> list[str]:
+        """The argv that runs the node (raises NodeError when it is not installed)."""
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ)
+
+    def start(self, timeout: float = 60.0) -> "LocalNode":
         """Starts the node and returns once it answers ``eth_chainId``."""
-        if not HARDHAT.exists():
-            raise NodeError(f"Hardhat not installed: {HARDHAT} missing (run `npm install`)")
+        command = self.command()
         if _answers(self.url):
             raise NodeError(f"Port {self.port} already has a node answering; pick another port")
-        env = dict(os.environ)
-        if self.hardfork:
-            env["ETERNAL_HARDFORK"] = self.hardfork
         log = open(self.log_path, "wb")
         # A session of its own, so stop() can signal the node and the children npm may spawn.
         self.process = subprocess.Popen(
-            [str(HARDHAT), "node", "--hostname", "127.0.0.1", "--port", str(self.port)],
+            command,
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=env,
+            env=self.environment(),
             start_new_session=True,
             preexec_fn=_die_with_parent if self.tied_to_parent else None,
         )
@@ -117,12 +133,12 @@ class HardhatNode:
             if self.process.poll() is not None:
                 tail = Path(self.log_path).read_text(errors="replace").strip().splitlines()[-3:]
                 self.process = None
-                raise NodeError(f"Hardhat node on port {self.port} exited at start: {' | '.join(tail)}")
+                raise NodeError(f"{self.name} node on port {self.port} exited at start: {' | '.join(tail)}")
             if _answers(self.url):
                 return self
             time.sleep(0.1)
         self.stop()
-        raise NodeError(f"Hardhat node on port {self.port} did not answer eth_chainId within {timeout:.0f} s")
+        raise NodeError(f"{self.name} node on port {self.port} did not answer eth_chainId within {timeout:.0f} s")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stops the node (its process group, by the PID we started) and waits for it."""
@@ -138,7 +154,7 @@ class HardhatNode:
         except ProcessLookupError:
             pass
 
-    def restart(self) -> "HardhatNode":
+    def restart(self) -> "LocalNode":
         """Stops and starts the node on the same port: a fresh chain (all contracts gone)."""
         self.stop()
         deadline = time.monotonic() + 10
@@ -146,11 +162,73 @@ class HardhatNode:
             time.sleep(0.1)
         return self.start()
 
-    def __enter__(self) -> "HardhatNode":
+    def __enter__(self) -> "LocalNode":
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class HardhatNode(LocalNode):
+    """``hardhat node``; the hardfork is the config's (osaka) unless ``hardfork`` is given."""
+
+    engine = "hardhat"
+
+    def command(self) -> list[str]:
+        if not HARDHAT.exists():
+            raise NodeError(f"Hardhat not installed: {HARDHAT} missing (run `npm install`)")
+        return [str(HARDHAT), "node", "--hostname", "127.0.0.1", "--port", str(self.port)]
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.hardfork:
+            env["ETERNAL_HARDFORK"] = self.hardfork
+        return env
+
+
+def anvil_binary() -> Path:
+    """The native ``anvil`` that npm ``@foundry-rs/anvil`` installs in its platform package.
+
+    Raises:
+        NodeError: the package is not installed (or has no build for this platform).
+    """
+    found = sorted((REPO / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil"))
+    if not found:  # the package's own launcher (node) finds the binary the same way
+        launcher = REPO / "node_modules" / ".bin" / "anvil"
+        if launcher.exists():
+            return launcher
+        raise NodeError("anvil not installed: no node_modules/@foundry-rs/anvil-*/bin/anvil (run `npm install`)")
+    return found[0]
+
+
+class AnvilNode(LocalNode):
+    """Foundry's ``anvil``: osaka by default, Hardhat's chain id and dev accounts.
+
+    The block gas limit and code size limit stay anvil's (osaka's rules) unless
+    ``gas_limit`` or ``code_size_limit`` is given. anvil holds an ``eth_call`` to the
+    block gas limit, not to the 16,777,216 transaction cap.
+    """
+
+    engine = "anvil"
+
+    def __init__(self, port: int | None = None, hardfork: str | None = "osaka", log_path: str | None = None,
+                 tied_to_parent: bool = False, gas_limit: int | None = None, code_size_limit: int | None = None):
+        super().__init__(port, hardfork or "osaka", log_path, tied_to_parent)
+        self.gas_limit = gas_limit
+        self.code_size_limit = code_size_limit
+
+    def command(self) -> list[str]:
+        argv = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(self.port), "--hardfork", self.hardfork,
+                "--chain-id", str(DEV_CHAIN_ID), "--mnemonic", DEV_MNEMONIC]
+        if self.gas_limit is not None:
+            argv += ["--gas-limit", str(self.gas_limit)]
+        if self.code_size_limit is not None:
+            argv += ["--code-size-limit", str(self.code_size_limit)]
+        return argv
+
+
+ENGINES = {"hardhat": HardhatNode, "anvil": AnvilNode}
+"""``--engine`` name -> its node class."""
 
 
 def _answers(url: str) -> bool:
@@ -163,7 +241,9 @@ def _answers(url: str) -> bool:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8545)
-    parser.add_argument("--hardfork", help="e.g. prague (default: the config's, osaka)")
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="hardhat",
+                        help="hardhat (default) or anvil (npm @foundry-rs/anvil: fast, big eth_calls)")
+    parser.add_argument("--hardfork", help="e.g. prague (default: osaka)")
 
 
 class _StopSignal(Exception):
@@ -176,13 +256,13 @@ def _raise_stop(signum, frame) -> None:
 
 def run(args) -> int:
     """Runs a node in the foreground until Ctrl-C, SIGTERM or SIGHUP; each stops the
-    Hardhat child too (by its PID, with its process group). A SIGKILL, which cannot be
+    node child too (by its PID, with its process group). A SIGKILL, which cannot be
     caught, stops it through the kernel (``PR_SET_PDEATHSIG``)."""
     compile_contracts()
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        with HardhatNode(args.port, args.hardfork, tied_to_parent=True) as node:
-            print(f"Hardhat node at {node.url} (pid {node.pid}, log {node.log_path}); Ctrl-C stops it", flush=True)
+        with ENGINES[args.engine](args.port, args.hardfork, tied_to_parent=True) as node:
+            print(f"{node.name} node at {node.url} (pid {node.pid}, log {node.log_path}); Ctrl-C stops it", flush=True)
             try:
                 while node.process and node.process.poll() is None:
                     time.sleep(0.5)

@@ -1,4 +1,5 @@
-"""Shared fixtures: one real Hardhat node for the whole session (ports 8600-8699), and small
+"""Shared fixtures: one real Hardhat node for the whole session (ports 8600-8699), an anvil
+node for the tests that ask for one, and small
 Keras models with their export files for the chain tests."""
 
 from __future__ import annotations
@@ -19,6 +20,16 @@ def hardhat_node():
 
     compile_contracts()
     with HardhatNode() as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def anvil_node():
+    """An anvil node (osaka, Hardhat's dev accounts) on a free port, stopped by its PID at the end."""
+    from eternal.node import AnvilNode, compile_contracts
+
+    compile_contracts()
+    with AnvilNode() as node:
         yield node
 
 

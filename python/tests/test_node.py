@@ -1,4 +1,4 @@
-"""The node helper: a real Hardhat node answers and mines a signed value transfer."""
+"""The node helpers: a real Hardhat node and a real anvil node answer and mine a signed value transfer."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 import pytest
 from eth_account import Account
 
-from eternal.node import HardhatNode, NodeError, free_port, rpc
+from eternal.node import AnvilNode, HardhatNode, NodeError, free_port, rpc
 
 # Hardhat's well-known dev accounts 0 and 1 (public test keys; never use them on a real chain).
 DEV_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -23,7 +23,24 @@ def test_node_answers_chain_id(hardhat_node):
     assert hardhat_node.pid is not None
 
 
+def test_anvil_answers_as_hardhat_does(anvil_node):
+    assert int(rpc(anvil_node.url, "eth_chainId"), 16) == 31337
+    assert anvil_node.pid is not None
+    assert rpc(anvil_node.url, "eth_accounts")[1] == DEV_ADDRESS_1.lower()  # the same mnemonic
+    assert rpc(anvil_node.url, "anvil_nodeInfo")["hardFork"].lower() == "osaka"
+
+
 def test_value_transfer_is_mined(w3):
+    _transfer_is_mined(w3)
+
+
+def test_value_transfer_is_mined_on_anvil(anvil_node):
+    from web3 import Web3
+
+    _transfer_is_mined(Web3(Web3.HTTPProvider(anvil_node.url)))
+
+
+def _transfer_is_mined(w3):
     sender = Account.from_key(DEV_KEY_0)
     before = w3.eth.get_balance(DEV_ADDRESS_1)
     tx = {
@@ -47,15 +64,21 @@ def test_value_transfer_is_mined(w3):
 def test_port_in_use_is_refused(hardhat_node):
     with pytest.raises(NodeError, match="already has a node"):
         HardhatNode(hardhat_node.port).start()
+    with pytest.raises(NodeError, match="already has a node"):
+        AnvilNode(hardhat_node.port).start()
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL])
-def test_a_signal_to_eternal_node_stops_its_hardhat_child(stop_signal):
+STOP_SIGNALS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL]
+
+
+@pytest.mark.parametrize("engine, stop_signal", [(engine, s) for engine in ("hardhat", "anvil") for s in STOP_SIGNALS])
+def test_a_signal_to_eternal_node_stops_its_child(engine, stop_signal):
     port = free_port(8700, 8799)
-    command = subprocess.Popen([sys.executable, "-m", "eternal.node", "--port", str(port)],
+    command = subprocess.Popen([sys.executable, "-m", "eternal.node", "--port", str(port), "--engine", engine],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = command.stdout.readline()
+        assert line.startswith(f"{engine.capitalize()} node at"), line + command.stderr.read()
         child = int(re.search(r"pid (\d+)", line).group(1))
         assert int(rpc(f"http://127.0.0.1:{port}", "eth_chainId"), 16) == 31337
         command.send_signal(stop_signal)
