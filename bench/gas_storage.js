@@ -19,7 +19,7 @@ async function constructedModel(pageCount, stream) {
   const graphHash = ethers.sha256(graph);
   const weightsHash = ethers.sha256(ethers.concat(pages.map((page) => ethers.sha256(page))));
   const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
-  await (await model.addLayers([ethers.ZeroAddress], ["0x"])).wait();
+  await (await model.addLayers(0, [ethers.ZeroAddress], ["0x"])).wait();
   await (await model.construct([[]], [0], [0], graphHash, weightsHash, modelHash, pageCount * PAGE_SIZE, graph.length)).wait();
   return { model, pages };
 }
@@ -31,7 +31,7 @@ async function storageRows() {
     const { model, pages } = await constructedModel(perTx * 2, stream);
     let gas = 0n;
     for (let i = 0; i < pages.length; i += perTx) {
-      const receipt = await (await model.appendPages(pages.slice(i, i + perTx))).wait();
+      const receipt = await (await model.appendPages(i, pages.slice(i, i + perTx))).wait();
       if (receipt.gasUsed > TX_CAP) throw new Error(`appendPages of ${perTx} pages used ${receipt.gasUsed} gas, over the cap`);
       gas += receipt.gasUsed;
     }
@@ -67,10 +67,10 @@ async function cloneRows() {
   for (const [name, raw] of Object.entries(sampleConfigs())) {
     for (const [form, config] of [["raw ABI", raw], ["compressed (stored)", LibZip.cdCompress(raw)]]) {
       const single = await ethers.deployContract("EternalModel");
-      const one = await (await single.addLayers([address], [config])).wait();
+      const one = await (await single.addLayers(0, [address], [config])).wait();
       const batch = await ethers.deployContract("EternalModel");
-      await (await batch.addLayers([address], [config])).wait(); // the array's length slot is warm after
-      const eight = await (await batch.addLayers(Array(8).fill(address), Array(8).fill(config))).wait();
+      await (await batch.addLayers(0, [address], [config])).wait(); // the array's length slot is warm after
+      const eight = await (await batch.addLayers(1, Array(8).fill(address), Array(8).fill(config))).wait();
       rows.push({
         config: name,
         form,
@@ -97,11 +97,11 @@ async function linkRows() {
     const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
     for (let i = 0; i < count; i += 100) {
       const n = Math.min(100, count - i);
-      await (await model.addLayers(Array(n).fill(ethers.ZeroAddress), Array(n).fill("0x"))).wait();
+      await (await model.addLayers(i, Array(n).fill(ethers.ZeroAddress), Array(n).fill("0x"))).wait();
     }
     const inbound = Array.from({ length: count }, (_, i) => (i === 0 ? [] : [i - 1]));
     const construct = await (await model.construct(inbound, [0], [count - 1], graphHash, weightsHash, modelHash, 0, graph.length)).wait();
-    await (await model.appendGraph(graph)).wait();
+    await (await model.appendGraph(0, graph)).wait();
     const finalize = await (await model.finalize()).wait();
     rows.push({
       layers: count,

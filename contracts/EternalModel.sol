@@ -54,13 +54,17 @@ contract EternalModel is IEternalModel, Ownable {
     /// @notice Creates the next layers: one clone of `implementations[i]` with immutable args
     ///         `configs[i]` each, or an identity layer where `implementations[i] == address(0)`.
     /// @dev Owner only, state Created. Batched so a deployer can size its transactions.
+    ///      Reverts `OutOfOrderAppend(layers().length, firstLayer)` unless `firstLayer` is the
+    ///      next layer index, so a batch sent twice, or after a later one, changes nothing.
+    /// @param firstLayer      Index the first new layer gets: the number of layers added so far.
     /// @param implementations Per-type layer implementations (`address(0)`: identity layer).
-    /// @param configs ABI-encoded layer configs (ignored for identity layers).
-    function addLayers(address[] calldata implementations, bytes[] calldata configs)
+    /// @param configs         ABI-encoded layer configs (ignored for identity layers).
+    function addLayers(uint256 firstLayer, address[] calldata implementations, bytes[] calldata configs)
         external
         onlyOwner
         inState(State.Created)
     {
+        if (firstLayer != _layers.length) revert OutOfOrderAppend(_layers.length, firstLayer);
         if (implementations.length != configs.length) revert LengthMismatch(implementations.length, configs.length);
         for (uint256 i; i < implementations.length; ++i) {
             address implementation = implementations[i];
@@ -114,25 +118,32 @@ contract EternalModel is IEternalModel, Ownable {
 
     /// @notice Stores the next chunk of the canonical graph bytes as a data contract.
     /// @dev Owner only, state Constructed. Chunks are 1..24575 bytes and must not exceed
-    ///      `graphBytes` in total.
-    /// @param chunk The next graph bytes.
-    function appendGraph(bytes calldata chunk) external onlyOwner inState(State.Constructed) {
+    ///      `graphBytes` in total. Reverts `OutOfOrderAppend(chunks stored, chunkIndex)` unless
+    ///      `chunkIndex` is the next chunk, so a chunk sent twice, or early, changes nothing.
+    /// @param chunkIndex Index of this chunk: the number of chunks stored so far.
+    /// @param chunk      The next graph bytes.
+    function appendGraph(uint256 chunkIndex, bytes calldata chunk) external onlyOwner inState(State.Constructed) {
+        if (chunkIndex != _graphChunks.length) revert OutOfOrderAppend(_graphChunks.length, chunkIndex);
         uint256 stored = _graphStored;
         if (chunk.length == 0 || chunk.length > WeightPages.PAGE_SIZE || stored + chunk.length > _graphBytes) {
             revert WrongGraphChunk(stored, chunk.length, _graphBytes);
         }
         _graphChunks.push(SSTORE2.write(chunk));
         _graphStored = stored + chunk.length;
-        emit GraphAppended(_graphChunks.length - 1, chunk.length);
+        emit GraphAppended(chunkIndex, chunk.length);
         _completeUpload();
     }
 
     /// @notice Stores the next weight pages (SSTORE2) and records `sha256` of each.
     /// @dev Owner only, state Constructed. Every page is exactly 24575 bytes, but the model's
-    ///      last page, which holds the remainder.
-    /// @param pages_ The next pages of the weight stream, in order.
-    function appendPages(bytes[] calldata pages_) external onlyOwner inState(State.Constructed) {
+    ///      last page, which holds the remainder. Reverts `OutOfOrderAppend(pages().length,
+    ///      firstPage)` unless `firstPage` is the next page, so pages sent twice, or early,
+    ///      change nothing.
+    /// @param firstPage Index of the first page sent: the number of pages stored so far.
+    /// @param pages_    The next pages of the weight stream, in order.
+    function appendPages(uint256 firstPage, bytes[] calldata pages_) external onlyOwner inState(State.Constructed) {
         uint256 first = _pages.length;
+        if (firstPage != first) revert OutOfOrderAppend(first, firstPage);
         uint256 pageCount_ = _pageCount;
         if (first + pages_.length > pageCount_) revert TooManyPages(pageCount_, first + pages_.length);
         uint256 freeMemory;

@@ -40,16 +40,16 @@ describe("EternalModel", function () {
     // Slice across the boundary of pages 0 and 1 (test/lib/WeightPages.test.js covers longer spans).
     const spec = makeModel(PAGE_SIZE - 40, 100);
     const harnessAddress = await harness.getAddress();
-    const addLayers = () => model.addLayers([ethers.ZeroAddress, harnessAddress], ["0x", spec.config]);
+    const addLayers = () => model.addLayers(0, [ethers.ZeroAddress, harnessAddress], ["0x", spec.config]);
     const construct = (overrides = {}) => {
       const a = { inbound: [[], [0]], inputs: [0], outputs: [1], graphHash: spec.graphHash, weightsHash: spec.weightsHash,
         modelHash: spec.modelHash, weightBytes: spec.stream.length, graphBytes: ethers.dataLength(spec.graph), ...overrides };
       return model.construct(a.inbound, a.inputs, a.outputs, a.graphHash, a.weightsHash, a.modelHash, a.weightBytes, a.graphBytes);
     };
     const upload = async (pages = spec.pages) => {
-      for (const chunk of spec.graphChunks) await model.appendGraph(chunk);
-      await model.appendPages(pages.slice(0, 2));
-      await model.appendPages(pages.slice(2));
+      for (const [index, chunk] of spec.graphChunks.entries()) await model.appendGraph(index, chunk);
+      await model.appendPages(0, pages.slice(0, 2));
+      await model.appendPages(2, pages.slice(2));
     };
     return { owner, other, harness, model, spec, addLayers, construct, upload };
   }
@@ -61,9 +61,14 @@ describe("EternalModel", function () {
     return f;
   }
 
-  async function finalisedFixture() {
+  async function uploadedFixture() {
     const f = await constructedFixture();
     await f.upload();
+    return f;
+  }
+
+  async function finalisedFixture() {
+    const f = await uploadedFixture();
     await f.model.finalize();
     return f;
   }
@@ -77,24 +82,52 @@ describe("EternalModel", function () {
   });
 
   describe("access control", function () {
-    it("refuses every mutating call from a non-owner", async function () {
-      const { model, other, spec } = await loadFixture(deployFixture);
-      const m = model.connect(other);
-      const err = (p) => expect(p).to.be.revertedWithCustomError(model, "OwnableUnauthorizedAccount").withArgs(other.address);
-      await err(m.addLayers([ethers.ZeroAddress], ["0x"]));
-      await err(m.construct([[]], [0], [0], spec.graphHash, spec.weightsHash, spec.modelHash, 0, 1));
-      await err(m.appendGraph(spec.graphChunks[0]));
-      await err(m.appendPages([spec.pages[0]]));
-      await err(m.finalize());
+    // Every non-view function, called by a non-owner in the state where the owner's call would
+    // succeed, so only `onlyOwner` stands in the way. A new mutating function fails the first test
+    // until it has a row here.
+    const byOther = {
+      addLayers: [deployFixture, (m, f) => m.addLayers(0, [ethers.ZeroAddress], ["0x"])],
+      construct: [layersFixture, (m, f) => m.construct([[], [0]], [0], [1], f.spec.graphHash, f.spec.weightsHash, f.spec.modelHash, f.spec.stream.length, ethers.dataLength(f.spec.graph))],
+      appendGraph: [constructedFixture, (m, f) => m.appendGraph(0, f.spec.graphChunks[0])],
+      appendPages: [constructedFixture, (m, f) => m.appendPages(0, [f.spec.pages[0]])],
+      finalize: [uploadedFixture, (m) => m.finalize()],
+      renounceOwnership: [deployFixture, (m) => m.renounceOwnership()],
+      transferOwnership: [deployFixture, (m, f) => m.transferOwnership(f.other.address)],
+    };
+
+    async function layersFixture() {
+      const f = await deployFixture();
+      await f.addLayers();
+      return f;
+    }
+
+    it("has a non-owner test for every non-view function in the ABI", async function () {
+      const { model } = await loadFixture(deployFixture);
+      const mutating = model.interface.fragments
+        .filter((fragment) => fragment.type === "function" && !fragment.constant)
+        .map((fragment) => fragment.name);
+      expect([...mutating].sort()).to.deep.equal(Object.keys(byOther).sort());
     });
+
+    for (const [name, [fixture, call]] of Object.entries(byOther)) {
+      it(`refuses ${name} from a non-owner`, async function () {
+        const f = await loadFixture(fixture);
+        const before = await f.model.state();
+        await expect(call(f.model.connect(f.other), f))
+          .to.be.revertedWithCustomError(f.model, "OwnableUnauthorizedAccount")
+          .withArgs(f.other.address);
+        expect(await f.model.state()).to.equal(before);
+        expect(await f.model.owner()).to.equal(f.owner.address);
+      });
+    }
   });
 
   describe("order of calls", function () {
     it("refuses uploads and finalize before construct", async function () {
       const { model, spec, addLayers } = await loadFixture(deployFixture);
       await addLayers();
-      await expect(model.appendGraph(spec.graphChunks[0])).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Constructed, State.Created);
-      await expect(model.appendPages([spec.pages[0]])).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Constructed, State.Created);
+      await expect(model.appendGraph(0, spec.graphChunks[0])).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Constructed, State.Created);
+      await expect(model.appendPages(0, [spec.pages[0]])).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Constructed, State.Created);
       await expect(model.finalize()).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.WeightsUploaded, State.Created);
     });
 
@@ -102,8 +135,8 @@ describe("EternalModel", function () {
       const { model, spec, addLayers, construct } = await loadFixture(constructedFixture);
       await expect(addLayers()).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Created, State.Constructed);
       await expect(construct()).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Created, State.Constructed);
-      for (const chunk of spec.graphChunks) await model.appendGraph(chunk);
-      await model.appendPages(spec.pages.slice(0, 2));
+      for (const [index, chunk] of spec.graphChunks.entries()) await model.appendGraph(index, chunk);
+      await model.appendPages(0, spec.pages.slice(0, 2));
       await expect(model.finalize()).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.WeightsUploaded, State.Constructed);
     });
 
@@ -150,25 +183,80 @@ describe("EternalModel", function () {
     it("refuses a page of the wrong size, too many pages and a graph past its size", async function () {
       const { model, spec } = await loadFixture(constructedFixture);
       const short = ethers.dataSlice(spec.pages[0], 0, PAGE_SIZE - 1);
-      await expect(model.appendPages([short])).to.be.revertedWithCustomError(model, "WrongPageSize").withArgs(0, PAGE_SIZE, PAGE_SIZE - 1);
-      await model.appendPages(spec.pages.slice(0, 2));
-      await expect(model.appendPages([spec.pages[0]])).to.be.revertedWithCustomError(model, "WrongPageSize").withArgs(2, 1000, PAGE_SIZE);
-      await expect(model.appendPages([spec.pages[2], spec.pages[2]])).to.be.revertedWithCustomError(model, "TooManyPages").withArgs(3, 4);
+      await expect(model.appendPages(0, [short])).to.be.revertedWithCustomError(model, "WrongPageSize").withArgs(0, PAGE_SIZE, PAGE_SIZE - 1);
+      await model.appendPages(0, spec.pages.slice(0, 2));
+      await expect(model.appendPages(2, [spec.pages[0]])).to.be.revertedWithCustomError(model, "WrongPageSize").withArgs(2, 1000, PAGE_SIZE);
+      await expect(model.appendPages(2, [spec.pages[2], spec.pages[2]])).to.be.revertedWithCustomError(model, "TooManyPages").withArgs(3, 4);
       const graphBytes = ethers.dataLength(spec.graph);
-      await model.appendGraph(spec.graphChunks[0]);
-      await expect(model.appendGraph(spec.graphChunks[0])).to.be.revertedWithCustomError(model, "WrongGraphChunk").withArgs(PAGE_SIZE, PAGE_SIZE, graphBytes);
-      await expect(model.appendGraph("0x")).to.be.revertedWithCustomError(model, "WrongGraphChunk").withArgs(PAGE_SIZE, 0, graphBytes);
+      await model.appendGraph(0, spec.graphChunks[0]);
+      await expect(model.appendGraph(1, spec.graphChunks[0])).to.be.revertedWithCustomError(model, "WrongGraphChunk").withArgs(PAGE_SIZE, PAGE_SIZE, graphBytes);
+      await expect(model.appendGraph(1, "0x")).to.be.revertedWithCustomError(model, "WrongGraphChunk").withArgs(PAGE_SIZE, 0, graphBytes);
     });
 
     it("records page hashes, emits PagesAppended and completes when graph and pages are in", async function () {
       const { model, spec } = await loadFixture(constructedFixture);
-      await expect(model.appendPages(spec.pages.slice(0, 2))).to.emit(model, "PagesAppended").withArgs(0, 2);
-      await expect(model.appendPages(spec.pages.slice(2))).to.emit(model, "PagesAppended").withArgs(2, 1);
+      await expect(model.appendPages(0, spec.pages.slice(0, 2))).to.emit(model, "PagesAppended").withArgs(0, 2);
+      await expect(model.appendPages(2, spec.pages.slice(2))).to.emit(model, "PagesAppended").withArgs(2, 1);
       expect(await model.state()).to.equal(State.Constructed); // graph still missing
-      await model.appendGraph(spec.graphChunks[0]);
-      await expect(model.appendGraph(spec.graphChunks[1])).to.emit(model, "UploadCompleted");
+      await expect(model.appendGraph(0, spec.graphChunks[0])).to.emit(model, "GraphAppended").withArgs(0, PAGE_SIZE);
+      await expect(model.appendGraph(1, spec.graphChunks[1])).to.emit(model, "UploadCompleted");
       expect(await model.state()).to.equal(State.WeightsUploaded);
       expect(await model.pageHashes()).to.deep.equal(spec.pageHashes);
+    });
+  });
+
+  describe("out-of-order appends", function () {
+    // A rerun that resends a mined batch, or a batch mined after a later one, must revert and
+    // change nothing; the model is then finished from the chain's counters and still finalises.
+    async function finishAndFinalize({ model, spec }) {
+      await model.finalize();
+      expect(await model.state()).to.equal(State.Finalised);
+      expect(await model.pageHashes()).to.deep.equal(spec.pageHashes);
+      expect(await model.graph()).to.equal(spec.graph);
+    }
+
+    it("refuses addLayers twice or ahead, with the next index and the one given", async function () {
+      const f = await loadFixture(deployFixture);
+      const { model, addLayers, construct, upload } = f;
+      await addLayers();
+      await expect(addLayers()).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(2, 0);
+      await expect(model.addLayers(1, [ethers.ZeroAddress], ["0x"])).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(2, 1);
+      await expect(model.addLayers(3, [ethers.ZeroAddress], ["0x"])).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(2, 3);
+      await expect(model.addLayers(3, [], [])).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(2, 3);
+      expect((await model.layers()).length).to.equal(2);
+      await construct();
+      await upload();
+      await finishAndFinalize(f);
+      expect((await model.predict([[5n]]))[0].length).to.equal(101); // the slice of 100 bytes + the sum
+    });
+
+    it("refuses appendGraph twice or ahead, with the next chunk index and the one given", async function () {
+      const f = await loadFixture(constructedFixture);
+      const { model, spec } = f;
+      const [first, second] = spec.graphChunks;
+      await expect(model.appendGraph(1, second)).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(0, 1);
+      await model.appendGraph(0, first);
+      await expect(model.appendGraph(0, first)).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(1, 0);
+      await expect(model.appendGraph(2, second)).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(1, 2);
+      expect(await model.graph()).to.equal(first);
+      await model.appendPages(0, spec.pages);
+      await model.appendGraph(1, second);
+      await expect(model.appendGraph(1, second)).to.be.revertedWithCustomError(model, "WrongState").withArgs(State.Constructed, State.WeightsUploaded);
+      await finishAndFinalize(f);
+    });
+
+    it("refuses appendPages twice, overlapping or ahead, with the next page index and the one given", async function () {
+      const f = await loadFixture(constructedFixture);
+      const { model, spec } = f;
+      await expect(model.appendPages(1, spec.pages.slice(1, 2))).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(0, 1);
+      await model.appendPages(0, spec.pages.slice(0, 2));
+      await expect(model.appendPages(0, spec.pages.slice(0, 2))).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(2, 0);
+      await expect(model.appendPages(1, spec.pages.slice(1))).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(2, 1);
+      await expect(model.appendPages(3, [])).to.be.revertedWithCustomError(model, "OutOfOrderAppend").withArgs(2, 3);
+      expect(await model.pageHashes()).to.deep.equal(spec.pageHashes.slice(0, 2));
+      for (const [index, chunk] of spec.graphChunks.entries()) await model.appendGraph(index, chunk);
+      await model.appendPages(2, spec.pages.slice(2));
+      await finishAndFinalize(f);
     });
   });
 
@@ -187,9 +275,9 @@ describe("EternalModel", function () {
       const { model, spec } = await loadFixture(constructedFixture);
       const tampered = ethers.getBytes(spec.graphChunks[1]);
       tampered[0] ^= 0x20;
-      await model.appendGraph(spec.graphChunks[0]);
-      await model.appendGraph(ethers.hexlify(tampered));
-      await model.appendPages(spec.pages);
+      await model.appendGraph(0, spec.graphChunks[0]);
+      await model.appendGraph(1, ethers.hexlify(tampered));
+      await model.appendPages(0, spec.pages);
       const actual = ethers.sha256(ethers.concat([spec.graphChunks[0], ethers.hexlify(tampered)]));
       await expect(model.finalize()).to.be.revertedWithCustomError(model, "GraphHashMismatch").withArgs(spec.graphHash, actual);
     });
@@ -202,8 +290,8 @@ describe("EternalModel", function () {
       await err(model.finalize());
       await err(addLayers());
       await err(model.construct([[]], [0], [0], spec.graphHash, spec.weightsHash, spec.modelHash, 0, 1));
-      await err(model.appendGraph(spec.graphChunks[0]));
-      await err(model.appendPages([spec.pages[2]]));
+      await err(model.appendGraph(2, spec.graphChunks[0]));
+      await err(model.appendPages(3, [spec.pages[2]]));
       await err(model.transferOwnership(owner.address));
     });
 
@@ -259,7 +347,7 @@ describe("EternalModel", function () {
       // Outputs of up to 3,001 words: predict compacts its memory (above 32 KiB) along the way.
       const slices = { 2: [10, 3000], 4: [PAGE_SIZE - 5, 1700], 5: [2 * PAGE_SIZE, 1000], 6: [3, 1] };
       const Z = ethers.ZeroAddress;
-      await model.addLayers([Z, Z, h, Z, h, h, h], ["0x", "0x", cfg(...slices[2]), "0x", cfg(...slices[4]), cfg(...slices[5]), coder.encode(["uint256", "uint256"], slices[6])]);
+      await model.addLayers(0, [Z, Z, h, Z, h, h, h], ["0x", "0x", cfg(...slices[2]), "0x", cfg(...slices[4]), cfg(...slices[5]), coder.encode(["uint256", "uint256"], slices[6])]);
       const inbound = [[], [], [0], [2], [1, 3], [0, 4], [3, 1]];
       const inputs = [1, 0];
       const outputs = [5, 3, 1, 6];
@@ -300,11 +388,11 @@ describe("EternalModel", function () {
       const weightsHash = ethers.sha256("0x");
       const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
       for (let i = 0; i < count; i += 65) {
-        await model.addLayers(Array(65).fill(ethers.ZeroAddress), Array(65).fill("0x"));
+        await model.addLayers(i, Array(65).fill(ethers.ZeroAddress), Array(65).fill("0x"));
       }
       const inbound = Array.from({ length: count }, (_, i) => (i === 0 ? [] : [i - 1]));
       await model.construct(inbound, [0], [count - 1, 0], graphHash, weightsHash, modelHash, 0, graph.length);
-      await model.appendGraph(graph);
+      await model.appendGraph(0, graph);
       await model.finalize();
       expect(await model.predict([[9n, -8n]])).to.deep.equal([[9n, -8n], [9n, -8n]]);
     });
@@ -317,10 +405,10 @@ describe("EternalModel", function () {
       const graphHash = ethers.sha256(graph);
       const weightsHash = ethers.sha256("0x");
       const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
-      await model.addLayers([ethers.ZeroAddress, ethers.ZeroAddress], ["0x", "0x"]);
+      await model.addLayers(0, [ethers.ZeroAddress, ethers.ZeroAddress], ["0x", "0x"]);
       await model.construct([[], [0]], [0], [1], graphHash, weightsHash, modelHash, 0, graph.length);
       expect(await model.pageCount()).to.equal(0n);
-      await expect(model.appendGraph(graph)).to.emit(model, "UploadCompleted");
+      await expect(model.appendGraph(0, graph)).to.emit(model, "UploadCompleted");
       await model.finalize();
       const [output] = await model.predict([[3n, -4n]]);
       expect(output).to.deep.equal([3n, -4n]);

@@ -45,6 +45,9 @@ interface IEternalModel {
     error TooManyPages(uint256 pageCount, uint256 sent);
     /// @notice A graph chunk would take the graph past its committed size, or is empty or too big.
     error WrongGraphChunk(uint256 stored, uint256 chunk, uint256 graphBytes);
+    /// @notice An append (`addLayers`, `appendGraph`, `appendPages`) starts at index `given`, but the
+    ///         next layer, graph chunk or page to write is `expected`: it was sent twice or out of order.
+    error OutOfOrderAppend(uint256 expected, uint256 given);
     /// @notice `predict` got `actual` inputs; the model has `expected`.
     error WrongInputCount(uint256 expected, uint256 actual);
 

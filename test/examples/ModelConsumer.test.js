@@ -19,9 +19,9 @@ describe("ModelConsumer", function () {
     const graphHash = ethers.sha256(graph);
     const weightsHash = ethers.sha256("0x");
     const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
-    await model.addLayers([ethers.ZeroAddress, ethers.ZeroAddress], ["0x", "0x"]);
+    await model.addLayers(0, [ethers.ZeroAddress, ethers.ZeroAddress], ["0x", "0x"]);
     await model.construct([[], [0]], [0], [1], graphHash, weightsHash, modelHash, 0, graph.length);
-    await model.appendGraph(graph);
+    await model.appendGraph(0, graph);
     await model.finalize();
     const consumer = await ethers.deployContract("ModelConsumer", [await model.getAddress()]);
     return { caller, model, consumer };

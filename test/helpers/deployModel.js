@@ -41,7 +41,7 @@ async function deployPlan(plan, options = {}) {
   for (let i = 0; i < plan.layers.length; i += LAYERS_PER_TX) {
     const batch = plan.layers.slice(i, i + LAYERS_PER_TX);
     const addresses = batch.map((layer) => (layer.contract ? implementations[layer.contract] : ethers.ZeroAddress));
-    await send("layers", model.addLayers(addresses, batch.map((layer) => layer.config)));
+    await send("layers", model.addLayers(i, addresses, batch.map((layer) => layer.config)));
   }
   if (options.upTo === "layers") return { model, gas, implementations };
 
@@ -60,10 +60,10 @@ async function deployPlan(plan, options = {}) {
   );
   if (options.upTo === "constructed") return { model, gas, implementations };
 
-  for (const chunk of plan.graph_chunks) await send("graph", model.appendGraph(chunk));
+  for (const [index, chunk] of plan.graph_chunks.entries()) await send("graph", model.appendGraph(index, chunk));
   const pages = options.pages || plan.pages;
   for (let i = 0; i < pages.length; i += PAGES_PER_TX) {
-    await send("pages", model.appendPages(pages.slice(i, i + PAGES_PER_TX)));
+    await send("pages", model.appendPages(i, pages.slice(i, i + PAGES_PER_TX)));
   }
   if (options.upTo === "uploaded") return { model, gas, implementations };
 

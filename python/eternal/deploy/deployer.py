@@ -187,7 +187,7 @@ class ModelDeployer:
         for start, last in layer_batches(plan["layers"], first, budget, self.max_layers_per_tx):
             chosen = plan["layers"][start : last + 1]
             impls = [implementations[layer["contract"]] if layer["contract"] else "0x" + "00" * 20 for layer in chosen]
-            data = model.encode_abi("addLayers", args=[impls, [layer["config"] for layer in chosen]])
+            data = model.encode_abi("addLayers", args=[start, impls, [layer["config"] for layer in chosen]])
             what = f"addLayers for layers {start}-{last}"
             gas = self.sender.gas_for(model.address, data, what, layers_tx_gas(chosen))
             steps.append(Step(layers_step(start, last), model.address, data, gas))
@@ -214,7 +214,7 @@ class ModelDeployer:
         Estimating several pages is not an option: nodes estimate with headroom and
         refuse above the per-transaction cap, long before the transaction itself would.
         """
-        data = model.encode_abi("appendPages", args=[pages[first : first + 1]])
+        data = model.encode_abi("appendPages", args=[first, pages[first : first + 1]])
         one = self.sender.estimate(model.address, data, "appendPages")
         return max(one - PAGES_TX_GAS_BOUND, page_gas_bound(pages[first]))
 
@@ -223,7 +223,7 @@ class ModelDeployer:
         pages, chunks = plan["pages"], plan["graph_chunks"]
         steps = []
         for index in missing_graph_chunks(plan, graph_stored):
-            data = model.encode_abi("appendGraph", args=[chunks[index]])
+            data = model.encode_abi("appendGraph", args=[index, chunks[index]])
             modelled = upload_tx_gas([chunks[index]], index == 0, pages=False)
             gas = self.sender.gas_for(model.address, data, f"appendGraph chunk {index}", modelled)
             steps.append(Step(graph_step(index), model.address, data, gas, len(chunks[index])))
@@ -237,7 +237,7 @@ class ModelDeployer:
             for start, last in page_batches(pages_stored, len(pages), per_tx):
                 chosen = pages[start : last + 1]
                 gas = min(self.gas_limit, base + per_page * len(chosen) + SAFETY_GAS)
-                steps.append(Step(pages_step(start, last), model.address, model.encode_abi("appendPages", args=[chosen]),
+                steps.append(Step(pages_step(start, last), model.address, model.encode_abi("appendPages", args=[start, chosen]),
                                   gas, sum(len(p) for p in chosen)))
         return steps
 

@@ -29,7 +29,7 @@ def test_reverted_transaction_stops_with_its_reason(hardhat_node, sender):
     address = created["contractAddress"]
     model = model_contract(sender.w3, address)
     # appendPages in state Created: mined, reverted, and reported with the decoded custom error.
-    data = model.encode_abi("appendPages", args=[[b"\x01" * 32]])
+    data = model.encode_abi("appendPages", args=[0, [b"\x01" * 32]])
     with pytest.raises(TransactionFailed, match=r"Step pages:0-0: transaction 0x[0-9a-f]+ reverted: WrongState\(1, 0\)"):
         sender.send([Step("pages:0-0", address, data, 1_000_000, 32)])
     tx = sender.journal.state.steps["pages:0-0"]
