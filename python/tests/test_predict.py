@@ -1,8 +1,16 @@
-"""`eternal predict` on a real Hardhat node: the inputs it refuses, each with one clear line."""
+"""`eternal predict` on real Hardhat and anvil nodes: the inputs it refuses, each with one
+clear line; batches run concurrently, in input order, and an interrupted one keeps its results."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -10,14 +18,14 @@ import pytest
 from cli_run import one_line_error, run_cli
 from deploy_cli import cli, deployed_copy
 
+from eternal import predict as predict_module
 from eternal.cli import main
 from eternal.predict import input_limit
 
 
 @pytest.fixture(scope="module")
-def deployed(hardhat_node, tmp_path_factory):
-    """A finalised Input(16) -> Dense(8, relu) -> Dense(3, softmax) model: its address."""
-    from eternal.deploy import ModelDeployer
+def export():
+    """A small Input(16) -> Dense(8, relu) -> Dense(3, softmax) model's int32 export."""
     from eternal.export import ModelExporter
     from eternal.keras_io import keras_module
 
@@ -25,9 +33,31 @@ def deployed(hardhat_node, tmp_path_factory):
     keras.utils.set_random_seed(11)
     model = keras.Sequential([keras.Input((16,), name="x"), keras.layers.Dense(8, activation="relu"),
                               keras.layers.Dense(3, activation="softmax")], name="predict_inputs")
-    export = ModelExporter("int32").export_model(model)
-    journal = tmp_path_factory.mktemp("journal")
-    return ModelDeployer(hardhat_node.url, journal_dir=str(journal), quiet=True).deploy_model(export).address
+    return ModelExporter("int32").export_model(model)
+
+
+def deploy(node, export, journal) -> str:
+    from eternal.deploy import ModelDeployer
+
+    return ModelDeployer(node.url, journal_dir=str(journal), quiet=True).deploy_model(export).address
+
+
+@pytest.fixture(scope="module")
+def deployed(hardhat_node, export, tmp_path_factory):
+    """The finalised model's address on the session Hardhat node."""
+    return deploy(hardhat_node, export, tmp_path_factory.mktemp("journal"))
+
+
+@pytest.fixture(scope="module")
+def on_both(hardhat_node, anvil_node, deployed, export, tmp_path_factory):
+    """``{engine: (web3, address)}``: the same model on Hardhat and on anvil."""
+    from eternal.chain import connect
+
+    on_anvil = deploy(anvil_node, export, tmp_path_factory.mktemp("journal"))
+    return {"hardhat": (connect(hardhat_node.url), deployed), "anvil": (connect(anvil_node.url), on_anvil)}
+
+
+BATCH = np.random.default_rng(5).uniform(-3, 3, size=(12, 16))
 
 
 def predict(hardhat_node, deployed, tmp_path, array, *extra):
@@ -96,3 +126,96 @@ def test_predict_refuses_bad_inputs(hardhat_node, workdir, export_file):
     assert nan.returncode == 24 and "NaN" in one_line_error(nan)
     nowhere = cli("predict", "0x" + "11" * 20, "--input", workdir / "wrong.npy", rpc=hardhat_node.url)
     assert nowhere.returncode == 23 and "No contract" in one_line_error(nowhere)
+
+
+@pytest.mark.parametrize("engine", ["hardhat", "anvil"])
+def test_a_batch_runs_concurrently_in_input_order_as_a_sequential_run(on_both, export, engine):
+    from eternal.emulate import Emulator
+
+    w3, address = on_both[engine]
+    concurrent = predict_module.predict(w3, address, [BATCH], workers=8)
+    sequential = predict_module.predict(w3, address, [BATCH], workers=1)
+    assert concurrent["argmax"] == sequential["argmax"] and concurrent["gas"] == sequential["gas"]
+    chain = np.stack([sample[0] for sample in concurrent["outputs"]])
+    assert np.array_equal(chain, np.stack([sample[0] for sample in sequential["outputs"]]))
+    assert np.array_equal(chain, Emulator(export).run_batch([BATCH]).floats[0])  # bit for bit, in input order
+    assert all(900 < gas < 16_777_216 for gas in concurrent["gas"])
+
+
+def test_both_nodes_give_the_same_outputs_and_gas(on_both):
+    hardhat, anvil = (predict_module.predict(*on_both[engine], [BATCH]) for engine in ("hardhat", "anvil"))
+    assert hardhat["gas"] == anvil["gas"]  # eth_estimateGas on Hardhat, eth_simulateV1's gasUsed on anvil
+    assert all(np.array_equal(h[0], a[0]) for h, a in zip(hardhat["outputs"], anvil["outputs"]))
+
+
+def test_a_failing_sample_is_named_as_a_sequential_run_names_it(on_both):
+    from eternal.errors import TransactionFailed
+
+    batch = np.zeros((12, 16))
+    batch[[5, 9]] = 2.0 ** 68  # 16 x 2^68 = 2^72: past the Dense kernel's exact sum
+    for engine in ("hardhat", "anvil"):
+        with pytest.raises(TransactionFailed, match="predict on sample 5 failed: a Dense layer's inputs sum past"):
+            predict_module.predict(*on_both[engine], [batch], workers=8)
+
+
+def test_the_progress_bar_counts_the_samples(on_both):
+    from rich.console import Console
+
+    drawn = io.StringIO()
+    predict_module.predict(*on_both["anvil"], [BATCH], console=Console(file=drawn, force_terminal=True, width=100))
+    assert "12/12" in drawn.getvalue()
+    one = io.StringIO()
+    predict_module.predict(*on_both["anvil"], [BATCH[:1]], console=Console(file=one, force_terminal=True, width=100))
+    assert one.getvalue() == ""  # no bar for one sample
+
+
+def test_stdout_holds_only_the_json_and_stderr_no_bar_off_a_terminal(hardhat_node, deployed, tmp_path):
+    result = predict(hardhat_node, deployed, tmp_path, BATCH[:3], "--json")
+    assert result.returncode == 0 and result.stderr == ""
+    out = json.loads(result.stdout)
+    assert out["complete"] is True and out["samples"] == 3 and len(out["gas"]) == 3
+
+
+def test_an_interrupted_json_batch_prints_the_samples_done(hardhat_node, deployed, tmp_path, monkeypatch):
+    whole = json.loads(predict(hardhat_node, deployed, tmp_path, BATCH, "--json").stdout)
+    real = predict_module.run_concurrently
+
+    def interrupted_after_four(task, count, workers):
+        for finished, item in enumerate(real(task, count, workers)):
+            if finished == 4:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(predict_module, "run_concurrently", interrupted_after_four)
+    result = predict(hardhat_node, deployed, tmp_path, BATCH, "--json")
+    assert result.returncode == 130
+    out = json.loads(result.stdout)
+    done = len(out["outputs"])
+    assert out["complete"] is False and out["samples"] == 12 and 1 <= done <= 5
+    assert out["outputs"] == whole["outputs"][:done] and out["argmax"] == whole["argmax"][:done]
+    assert out["gas"] == whole["gas"][:done]
+    assert f"interrupted after {done} of 12 samples" in one_line_error(result)
+
+
+def test_ctrl_c_on_a_terminal_keeps_the_samples_done(hardhat_node, deployed, tmp_path):
+    """A real SIGINT to ``eternal predict --json`` whose stderr is a terminal (the bar shows)."""
+    path = tmp_path / "many.npy"
+    np.save(path, np.tile(BATCH, (4, 1)))
+    leader, follower = pty.openpty()
+    command = subprocess.Popen([sys.executable, "-m", "eternal.predict", deployed, "--input", str(path), "--json",
+                                "--rpc-url", hardhat_node.url], stdout=subprocess.PIPE, stderr=follower,
+                               env={**os.environ, "COLUMNS": "100"})
+    os.close(follower)
+    try:
+        drawn, deadline = b"", time.monotonic() + 120
+        while b"/48" not in drawn and time.monotonic() < deadline:  # the bar is up: predict has begun
+            drawn += os.read(leader, 4096)
+        command.send_signal(signal.SIGINT)
+        stdout, _ = command.communicate(timeout=60)
+    finally:
+        if command.poll() is None:
+            command.kill()
+        os.close(leader)
+    assert command.returncode == 130
+    out = json.loads(stdout)
+    assert out["complete"] is False and out["samples"] == 48 and len(out["outputs"]) < 48
