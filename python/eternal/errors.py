@@ -157,6 +157,18 @@ class InsufficientFunds(DeployError):
     exit_code = 33
 
 
+class DeployRunningError(DeployError):
+    """Another live process holds this model's deployment journal (its OS lock)."""
+
+    exit_code = 34
+
+
+class AccountBusyError(DeployError):
+    """Another live process is deploying from the same account on the same chain (nonces would clash)."""
+
+    exit_code = 35
+
+
 # -- reading a model back -------------------------------------------------------------
 
 

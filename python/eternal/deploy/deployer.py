@@ -29,7 +29,7 @@ from eternal.deploy.gas import (
     upload_tx_gas,
 )
 from eternal.deploy.implementations import Implementations
-from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
+from eternal.deploy.journal import DEFAULT_DIR, FileLock, Journal, Registry, account_lock
 from eternal.deploy.keys import load_account
 from eternal.deploy.progress import PhaseClock, UploadBar
 from eternal.deploy.result import DeployResult
@@ -96,6 +96,7 @@ class ModelDeployer:
         self.max_pages_per_tx = max_pages_per_tx
         self.max_layers_per_tx = max_layers_per_tx
         self.journal: Journal | None = None
+        self._locks: list[FileLock] = []  # held while a deploy_model call runs
 
     def _say(self, message: str) -> None:
         if not self.quiet:
@@ -111,6 +112,10 @@ class ModelDeployer:
         """
         self.journal = Journal(self.journal_dir, self.chain_id, model_hash)
         self.sender.journal = self.journal
+        # Before the journal is read, moved or written: one run per account (else nonces clash), one per journal.
+        self._locks.append(account_lock(self.journal_dir, self.chain_id, self.address).acquire(say=self._say))
+        self._locks.append(self.journal.lock().acquire(say=self._say))
+        self.sender._nonce = None  # read afresh: another run may have used the account since the last deploy
         if self.fresh:
             aside = self.journal.abandon()
             if aside:
@@ -274,6 +279,19 @@ class ModelDeployer:
         return address, implementations
 
     def deploy_model(self, model_data, precision: str | None = None) -> DeployResult:
+        """Deploys (or resumes deploying) one model; see :meth:`_deploy_model`. Sends transactions.
+
+        Raises:
+            AccountBusyError, DeployRunningError: another run holds the account's or the journal's
+                lock for longer than ``journal.LOCK_WAIT_SECONDS``.
+        """
+        try:
+            return self._deploy_model(model_data, precision)
+        finally:
+            while self._locks:
+                self._locks.pop().release()
+
+    def _deploy_model(self, model_data, precision: str | None = None) -> DeployResult:
         """Deploys (or resumes deploying) one model and returns its finalised address.
 
         Sends transactions. ``model_data``: an export dict, an export file, a Keras file or model.
