@@ -10,13 +10,17 @@ contract ModelConsumer {
     /// @notice The model's first output is empty, so it has no argmax.
     error EmptyOutput();
 
-    /// @notice `caller` classified an input as `label` with score `score` (fixed point 2^-F).
+    /// @notice `caller` classified an input as `label` with score `score`.
+    /// @param caller Who called `classify`.
+    /// @param label  The argmax of the model's first output.
+    /// @param score  That output's value, fixed point 2^-F.
     event Classified(address indexed caller, uint256 label, int256 score);
 
     IEternalModel private immutable _model;
     uint256 private _lastLabel;
     int256 private _lastScore;
 
+    /// @notice Binds the consumer to one model for good.
     /// @param model_ A finalised Eternal model.
     constructor(IEternalModel model_) {
         _model = model_;
@@ -48,7 +52,9 @@ contract ModelConsumer {
         return _model;
     }
 
-    /// @notice The last label and its score (fixed point 2^-F).
+    /// @notice The last label `classify` found and its score.
+    /// @return label The argmax of the last classified input (0 before any).
+    /// @return score Its output value, fixed point 2^-F.
     function last() external view returns (uint256 label, int256 score) {
         return (_lastLabel, _lastScore);
     }

@@ -55,16 +55,25 @@ interface IEternalModel {
 
     /// @notice Layer `index` was created as a clone of `implementation` (or is an identity layer:
     ///         `layer == implementation == address(0)`).
+    /// @param index          The layer's index in graph order.
+    /// @param layer          The clone (`address(0)` for an identity layer).
+    /// @param implementation The per-type implementation it clones.
     event LayerAdded(uint256 index, address layer, address implementation);
     /// @notice The layers were linked and the hashes committed.
+    /// @param modelHash The committed sha256(graphHash || weightsHash).
     event Constructed(bytes32 modelHash);
     /// @notice Graph chunk `index` of `size` bytes was stored.
+    /// @param index The chunk's index (chunks stored before it).
+    /// @param size  Its length in bytes.
     event GraphAppended(uint256 index, uint256 size);
     /// @notice `count` weight pages starting at page `firstIndex` were stored and hashed.
+    /// @param firstIndex Index of the first page stored.
+    /// @param count      Number of pages stored.
     event PagesAppended(uint256 firstIndex, uint256 count);
     /// @notice Every page and every graph byte is stored: the model can be finalised.
     event UploadCompleted();
     /// @notice The hashes were checked on chain; nothing can change any more.
+    /// @param modelHash The model hash, recomputed from what is stored.
     event Finalized(bytes32 modelHash);
 
     // ------------------------------------------------------------------ inference
@@ -101,6 +110,7 @@ interface IEternalModel {
     /// @notice The canonical graph bytes stored so far (all of them once finalised).
     function graph() external view returns (bytes memory);
     /// @notice Indices of layer `index`'s inputs.
+    /// @param index A layer index (reverts past the last layer).
     function inbound(uint256 index) external view returns (uint256[] memory);
     /// @notice The model's input layers, in `predict` input order.
     function inputLayers() external view returns (uint256[] memory);

@@ -8,4 +8,4 @@ import {Conv2DLayer} from "./Conv2DLayer.sol";
 ///         with `height = kernelHeight = strideY = outHeight = 1` and `padTop = 0`, and its
 ///         kernel `(k, cin, cout)` is stored exactly as a `(1, k, cin, cout)` one would be
 ///         (python/eternal/layers/conv1d.py).
-contract Conv1DLayer is Conv2DLayer {}
+contract Conv1DLayer is Conv2DLayer {} // solhint-disable-line no-empty-blocks

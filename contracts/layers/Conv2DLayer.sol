@@ -41,6 +41,9 @@ contract Conv2DLayer is SpatialBase {
     /// @dev Reverts `ActivationsTooLarge` only when no 256-bit slot holds the exact sums
     ///      (max|x| * rows * 2^(L-1) >= 2^254), which no real model reaches; `KernelSizeMismatch`
     ///      when the config's kernel is not `blocks * rows * 32` bytes.
+    /// @param inputs One image (height, width, channels), flattened, fixed point 2^-F.
+    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
+    /// @return output (outHeight, outWidth, filters), flattened, fixed point 2^-F.
     function forward(int256[][] calldata inputs, address[] calldata pages)
         external
         view

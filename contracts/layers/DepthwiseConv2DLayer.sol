@@ -30,6 +30,9 @@ contract DepthwiseConv2DLayer is SpatialBase {
     }
 
     /// @notice Runs the depthwise convolution. See `ILayer.forward`.
+    /// @param inputs One image (height, width, channels), flattened, fixed point 2^-F.
+    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
+    /// @return output (outHeight, outWidth, channels * multiplier), flattened, fixed point 2^-F.
     function forward(int256[][] calldata inputs, address[] calldata pages)
         external
         view

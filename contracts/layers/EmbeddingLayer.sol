@@ -27,6 +27,7 @@ contract EmbeddingLayer is LayerBase {
 
     /// @notice Looks up every input id. See `ILayer.forward`.
     /// @param inputs One tensor of ids, each `id * 2^F`, any shape (flattened).
+    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
     /// @return output The rows, shape (inputs, outputDim), rescaled to 2^-F.
     function forward(int256[][] calldata inputs, address[] calldata pages)
         external

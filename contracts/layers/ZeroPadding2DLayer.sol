@@ -20,6 +20,7 @@ contract ZeroPadding2DLayer is LayerBase {
     }
 
     /// @notice Pads the image. See `ILayer.forward`.
+    /// @return output (height + top + bottom, width + left + right, channels), flattened, 2^-F.
     function forward(int256[][] calldata inputs, address[] calldata)
         external
         view

@@ -40,6 +40,7 @@ library Activations {
     }
 
     /// @notice `max(x, 0)` in place.
+    /// @param x Values on any fixed-point scale, replaced by the result.
     function relu(int256[] memory x) internal pure {
         for (uint256 i; i < x.length; ++i) {
             if (x[i] < 0) x[i] = 0;
@@ -47,6 +48,10 @@ library Activations {
     }
 
     /// @notice `x` if `x >= 0`, else `rescale(x * q, frac + qFrac, frac)`, in place.
+    /// @param x     Fixed point 2^-frac, replaced by the result.
+    /// @param q     The negative slope's multiplier: the slope is `q * 2^-qFrac`.
+    /// @param qFrac The multiplier's frac bits.
+    /// @param frac  F.
     function leakyRelu(int256[] memory x, int256 q, int256 qFrac, uint256 frac) internal pure {
         for (uint256 i; i < x.length; ++i) {
             if (x[i] < 0) x[i] = Fixed.unwrap(Fixed.wrap(x[i]).mulConst(q, qFrac, frac));
@@ -54,6 +59,8 @@ library Activations {
     }
 
     /// @notice The logistic function in place (see `FixedMath.sigmoid`).
+    /// @param x    Fixed point 2^-frac, replaced by the result.
+    /// @param frac F, at most 64.
     function sigmoid(int256[] memory x, uint256 frac) internal pure {
         for (uint256 i; i < x.length; ++i) {
             x[i] = Fixed.unwrap(Fixed.wrap(x[i]).sigmoid(frac));
@@ -61,6 +68,8 @@ library Activations {
     }
 
     /// @notice tanh in place (see `FixedMath.tanh`).
+    /// @param x    Fixed point 2^-frac, replaced by the result.
+    /// @param frac F, at most 64.
     function tanh(int256[] memory x, uint256 frac) internal pure {
         for (uint256 i; i < x.length; ++i) {
             x[i] = Fixed.unwrap(Fixed.wrap(x[i]).tanh(frac));
@@ -69,6 +78,9 @@ library Activations {
 
     /// @notice Softmax over each run of `axis` consecutive values, in place:
     ///         `divRound(e_i << frac, sum e_j)` with `e_i = expQ64(x_i - max)`.
+    /// @param x    Fixed point 2^-frac, replaced by the result.
+    /// @param frac F, at most 64.
+    /// @param axis Length of each run (the last axis); must divide `x.length`.
     function softmax(int256[] memory x, uint256 frac, uint256 axis) internal pure {
         if (axis == 0 || x.length % axis != 0) revert SoftmaxAxisMismatch(x.length, axis);
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);

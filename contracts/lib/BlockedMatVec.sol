@@ -40,6 +40,7 @@ library BlockedMatVec {
     /// @param cols     Columns (outputs).
     /// @param bits     Weight width L.
     /// @param fracBits The tensor's fractional bits.
+    /// @return m The kernel in memory, with its shape.
     function load(
         address[] calldata pages,
         uint256 offset,
@@ -123,6 +124,10 @@ library BlockedMatVec {
             }
         }
     }
+
+    // solhint-disable function-max-lines
+    // One assembly kernel, kept whole: split into functions, its inner loops would pay jumps and
+    // stack shuffles on every step (the recurrent layers' matrix products).
 
     /// @dev Raw sums `out[j] = sum_r x[r] q[r][j]` by SWAR with `slotBits`-bit slots. Requires
     ///      `sum|x| < 2^(slotBits-1-L)`. Equivalent to `_mulExact(m, x, out)`.
@@ -298,6 +303,8 @@ library BlockedMatVec {
             for { let k := 0 } lt(mul(k, lanes), mload(add(m, 0x40))) { k := add(k, 1) } { block(job, k) }
         }
     }
+
+    // solhint-enable function-max-lines
 
     /// @dev Raw sums `sum_r x[r] q[r][j]`, lane by lane, checked arithmetic (any |x| that does not overflow).
     function _mulExact(Matrix memory m, int256[] memory x, int256[] memory out) private pure {

@@ -15,16 +15,21 @@ error ExpOverflow(int256 x, uint256 frac);
 error FracBitsUnsupported(uint256 frac);
 
 /// @notice `a + b`, checked (reverts on int256 overflow).
+/// @param a Fixed point, any scale.
+/// @param b On the scale of `a`.
 function add(Fixed a, Fixed b) pure returns (Fixed) {
     return Fixed.wrap(Fixed.unwrap(a) + Fixed.unwrap(b));
 }
 
 /// @notice `a - b`, checked.
+/// @param a Fixed point, any scale.
+/// @param b On the scale of `a`.
 function sub(Fixed a, Fixed b) pure returns (Fixed) {
     return Fixed.wrap(Fixed.unwrap(a) - Fixed.unwrap(b));
 }
 
 /// @notice `-a`, checked.
+/// @param a Fixed point, any scale.
 function neg(Fixed a) pure returns (Fixed) {
     return Fixed.wrap(-Fixed.unwrap(a));
 }
@@ -71,11 +76,17 @@ library FixedMath {
 
     /// @notice Moves `v` from `fromFrac` to `toFrac` fractional bits: a left shift, or a right
     ///         shift rounding half up (`(v + 2^(d-1)) >> d`, flooring). Valid for |v| < 2^254.
+    /// @param v        Fixed point 2^-fromFrac.
+    /// @param fromFrac Its frac bits.
+    /// @param toFrac   The result's frac bits.
     function rescale(Fixed v, int256 fromFrac, int256 toFrac) internal pure returns (Fixed) {
         return Fixed.wrap(rescaleInt(Fixed.unwrap(v), fromFrac, toFrac));
     }
 
     /// @notice `rescale` on a raw int256 (for hot loops that keep raw integers).
+    /// @param v        Fixed point 2^-fromFrac.
+    /// @param fromFrac Its frac bits.
+    /// @param toFrac   The result's frac bits.
     function rescaleInt(int256 v, int256 fromFrac, int256 toFrac) internal pure returns (int256) {
         if (toFrac >= fromFrac) return v << uint256(toFrac - fromFrac);
         uint256 d = uint256(fromFrac - toFrac);
@@ -84,11 +95,17 @@ library FixedMath {
     }
 
     /// @notice `rescale(v * q, frac + qFrac, frac)`: `v` times the constant `q * 2^-qFrac`.
+    /// @param v     Fixed point 2^-frac.
+    /// @param q     The constant's multiplier.
+    /// @param qFrac The constant's frac bits.
+    /// @param frac  The frac bits of `v` and of the result.
     function mulConst(Fixed v, int256 q, int256 qFrac, uint256 frac) internal pure returns (Fixed) {
         return Fixed.wrap(rescaleInt(Fixed.unwrap(v) * q, int256(frac) + qFrac, int256(frac)));
     }
 
     /// @notice `a / b` rounded half up, for `b > 0`: floor((2a + b) / 2b).
+    /// @param a The dividend (checked: 2a + b must fit in 256 bits).
+    /// @param b The divisor, not 0.
     function divRound(uint256 a, uint256 b) internal pure returns (uint256) {
         return (2 * a + b) / (2 * b);
     }
@@ -108,6 +125,7 @@ library FixedMath {
 
     /// @notice e^x in Q64 for x <= 0, so the result is in [0, 2^64]; 0 below -128.
     /// @param x fixed point, 2^-frac scale, not positive (a positive x is treated as 0).
+    /// @param frac fractional bits of `x`.
     function expQ64(Fixed x, uint256 frac) internal pure returns (uint256) {
         int256 raw = Fixed.unwrap(x);
         if (raw >= 0) return ONE_Q64;
@@ -118,6 +136,8 @@ library FixedMath {
     }
 
     /// @notice The logistic function 1 / (1 + e^-x), within 2^-frac of the real value.
+    /// @param x    Fixed point 2^-frac.
+    /// @param frac The frac bits of `x` and of the result, at most 64.
     function sigmoid(Fixed x, uint256 frac) internal pure returns (Fixed) {
         if (frac > MAX_FRAC) revert FracBitsUnsupported(frac);
         if (Fixed.unwrap(x) >= 0) {
@@ -129,6 +149,8 @@ library FixedMath {
     }
 
     /// @notice tanh(x) = (1 - e^-2|x|) / (1 + e^-2|x|) with the sign of x; within 2^-frac.
+    /// @param x    Fixed point 2^-frac.
+    /// @param frac The frac bits of `x` and of the result, at most 64.
     function tanh(Fixed x, uint256 frac) internal pure returns (Fixed) {
         if (frac > MAX_FRAC) revert FracBitsUnsupported(frac);
         int256 raw = Fixed.unwrap(x);

@@ -27,6 +27,8 @@ library ModelWalk {
     uint256 private constant FOREVER_PACKED = 0xffff;
 
     /// @notice The packed bytes of `walk`.
+    /// @param walk The walk, every array filled (layer and input indices below 0xffff).
+    /// @return data Its packed bytes.
     function encode(Walk memory walk) internal pure returns (bytes memory data) {
         uint256 count = walk.layers.length;
         uint256 size = 8 + 2 * (walk.inputs.length + walk.outputs.length) + 20 * walk.pages.length + 26 * count;
@@ -60,6 +62,8 @@ library ModelWalk {
     }
 
     /// @notice The walk from its packed bytes (inverse of `encode`).
+    /// @param data Bytes from `encode`.
+    /// @return walk The walk.
     function decode(bytes memory data) internal pure returns (Walk memory walk) {
         uint256 p;
         assembly ("memory-safe") {
@@ -93,6 +97,8 @@ library ModelWalk {
 
     /// @notice Packed links: per layer `u8 sourceCount` then `u16` per source (indices < 0xffff,
     ///         counts < 256: the caller checks).
+    /// @param inbound Per layer, the indices of its input layers.
+    /// @return data The packed links.
     function packLinks(uint256[][] calldata inbound) internal pure returns (bytes memory data) {
         uint256 size = inbound.length;
         for (uint256 i; i < inbound.length; ++i) {
@@ -114,6 +120,9 @@ library ModelWalk {
     }
 
     /// @notice The links of `count` layers from `packLinks` bytes.
+    /// @param data  Bytes from `packLinks`.
+    /// @param count Number of layers they hold.
+    /// @return inbound Per layer, the indices of its input layers.
     function unpackLinks(bytes memory data, uint256 count) internal pure returns (uint256[][] memory inbound) {
         inbound = new uint256[][](count);
         uint256 p;

@@ -10,17 +10,24 @@ import {ILayer} from "../interfaces/ILayer.sol";
 ///         measures `forward` gas, so layers can be tested without an EternalModel.
 contract LayerHarness {
     /// @notice A layer clone was created.
+    /// @param layer The clone.
     event Cloned(address layer);
     /// @notice Weight pages were stored.
+    /// @param pages Their data contracts, in order.
     event PagesWritten(address[] pages);
 
     /// @notice Clones `implementation` with `config` as its immutable args.
+    /// @param implementation A layer implementation.
+    /// @param config         Its config, raw ABI or compressed.
+    /// @return layer The clone.
     function clone(address implementation, bytes calldata config) external returns (address layer) {
         layer = LibClone.clone(implementation, config);
         emit Cloned(layer);
     }
 
     /// @notice Stores each of `pages` as an SSTORE2 data contract.
+    /// @param pages Weight pages, in order.
+    /// @return pointers Their data contracts, in order.
     function writePages(bytes[] calldata pages) external returns (address[] memory pointers) {
         pointers = new address[](pages.length);
         for (uint256 i; i < pages.length; ++i) {
@@ -30,6 +37,11 @@ contract LayerHarness {
     }
 
     /// @notice `layer.forward(inputs, pages)` and the gas it took.
+    /// @param layer  A layer clone.
+    /// @param inputs Its input tensors.
+    /// @param pages  The weight pages.
+    /// @return output  What `forward` returned.
+    /// @return gasUsed Gas the call took, the call itself included.
     function measure(address layer, int256[][] calldata inputs, address[] calldata pages)
         external
         view

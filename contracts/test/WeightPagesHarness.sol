@@ -38,6 +38,10 @@ contract WeightPagesHarness is LayerBase {
     }
 
     /// @notice `WeightPages.readInto` on a buffer of `length` bytes, for direct calls.
+    /// @param pages  Weight pages.
+    /// @param offset Byte offset in the weight stream.
+    /// @param length How many bytes to read.
+    /// @return buffer The bytes read.
     function readInto(address[] calldata pages, uint256 offset, uint256 length) external view returns (bytes memory buffer) {
         buffer = new bytes(length);
         WeightPages.readInto(pages, offset, buffer);

@@ -16,6 +16,7 @@ abstract contract GlobalPooling2DBase is LayerBase {
     }
 
     /// @notice Pools each channel. See `ILayer.forward`.
+    /// @return output One value per channel, fixed point 2^-F.
     function forward(int256[][] calldata inputs, address[] calldata)
         external
         view
@@ -31,6 +32,10 @@ abstract contract GlobalPooling2DBase is LayerBase {
     }
 
     /// @notice The pooled value of channel `ch` (values `ch`, `ch + channels`, ...).
+    /// @param x        The input, (cells, channels) flattened, fixed point 2^-F.
+    /// @param cells    Number of cells (height * width).
+    /// @param channels Number of channels.
+    /// @param ch       The channel to pool.
     function _pool(int256[] calldata x, uint256 cells, uint256 channels, uint256 ch)
         internal
         pure

@@ -29,22 +29,31 @@ abstract contract LayerBase is ILayer {
     /// @dev The deployer stores configs compressed (Solady `LibZip.cdCompress` form, ~10x
     ///      smaller, code costs 200 gas a byte; docs/CONTRACTS.md). A compressed config starts
     ///      with 0xff, a raw ABI config with 0x00 (its first word is small): both are accepted.
+    /// @return config The config, ABI-encoded (decompressed if it was stored compressed).
     function _config() internal view returns (bytes memory config) {
         config = LibClone.argsOnClone(address(this));
         if (config.length != 0 && config[0] == 0xff) config = LibZip.cdDecompress(config);
     }
 
     /// @notice The config header: activation fractional bits F and weight width in bits.
+    /// @param config The ABI-encoded config (`_config()`).
+    /// @return frac  F: activations are fixed point 2^-F.
+    /// @return bits  Weight width in bits (8, 16 or 32).
     function _header(bytes memory config) internal pure returns (uint256 frac, uint256 bits) {
         (frac, bits) = abi.decode(config, (uint256, uint256));
     }
 
     /// @notice Reverts unless there are `count` inputs.
+    /// @param inputs The layer's input tensors.
+    /// @param count  How many the layer takes.
     function _expectInputs(int256[][] calldata inputs, uint256 count) internal pure {
         if (inputs.length != count) revert WrongLayerInputCount(count, inputs.length);
     }
 
     /// @notice Reverts unless input `index` has `size` values.
+    /// @param inputs The layer's input tensors.
+    /// @param index  Which input to check.
+    /// @param size   How many values it must have.
     function _expectSize(int256[][] calldata inputs, uint256 index, uint256 size) internal pure {
         if (inputs[index].length != size) revert WrongInputSize(index, size, inputs[index].length);
     }
@@ -64,6 +73,11 @@ abstract contract LayerBase is ILayer {
     /// @notice The first `count` elements of a `plain` tensor of `bits`-wide offset-binary
     ///         big-endian integers, as signed integers (reads the whole tensor into memory).
     /// @dev Only for small tensors (biases, per-channel scales); kernels are streamed by block.
+    /// @param pages  Every weight page of the model.
+    /// @param tensor The tensor's place in the weight stream and its frac bits.
+    /// @param bits   Element width in bits (8, 16 or 32).
+    /// @param count  How many elements to return.
+    /// @return values The elements, on the tensor's own scale (2^-tensor.fracBits).
     function _readPlain(address[] calldata pages, WeightTensor memory tensor, uint256 bits, uint256 count)
         internal
         view
@@ -78,6 +92,13 @@ abstract contract LayerBase is ILayer {
     /// @dev The rescale equals `FixedMath.rescaleInt` (elements are below 2^32: nothing
     ///      overflows); an empty tensor reads as zeros. Frac bits are small (|.| < 2^16 in any
     ///      config), so the casts are exact.
+    /// @param pages  Every weight page of the model.
+    /// @param tensor The tensor's place in the weight stream and its frac bits.
+    /// @param bits   Element width in bits (8, 16 or 32).
+    /// @param count  How many elements to return.
+    /// @param toFrac The frac bits to rescale to.
+    /// @param left   Extra left shift (0 for none), with 2^(left-1) added when it is not 0.
+    /// @return values The elements, fixed point 2^-(toFrac + left).
     function _readRescaled(
         address[] calldata pages,
         WeightTensor memory tensor,

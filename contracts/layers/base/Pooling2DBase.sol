@@ -34,6 +34,7 @@ abstract contract Pooling2DBase is LayerBase {
     }
 
     /// @notice Pools every window. See `ILayer.forward`.
+    /// @return output (outHeight, outWidth, channels), flattened, fixed point 2^-F.
     function forward(int256[][] calldata inputs, address[] calldata)
         external
         view
@@ -72,6 +73,9 @@ abstract contract Pooling2DBase is LayerBase {
     /// @notice Pools every channel of window `w` (at least one cell) into the C values at
     ///         memory `out`.
     /// @param xBase calldata offset of the input's first value.
+    /// @param c     The layer config.
+    /// @param w     The window, clipped to the input.
+    /// @param out   Memory address of the window's first output.
     function _pool(uint256 xBase, Config memory c, Window memory w, uint256 out) internal pure virtual;
 
     function _minInt(int256 a, int256 b) private pure returns (int256) {

@@ -53,6 +53,7 @@ abstract contract RecurrentLayer is LayerBase {
 
     /// @notice Runs the layer over the whole sequence. See `ILayer.forward`.
     /// @param inputs One tensor (timesteps, inputDim), flattened, fixed point 2^-F.
+    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
     /// @return output (timesteps, units) with `returnSequences`, else the last (units); 2^-F.
     function forward(int256[][] calldata inputs, address[] calldata pages)
         external
@@ -97,6 +98,8 @@ abstract contract RecurrentLayer is LayerBase {
     }
 
     /// @notice One time step: reads `s.zx`, `s.zh`, `s.bias` and the state, writes the new state.
+    /// @param c The layer config.
+    /// @param s The running state and this step's pre-activation parts.
     function _step(Config memory c, State memory s) internal pure virtual;
 
     /// @notice `activation(v)` for one value, bit-exact with `Activations.apply` (no softmax).
@@ -116,6 +119,8 @@ abstract contract RecurrentLayer is LayerBase {
     }
 
     /// @notice `zx[k] + zh[k] + bias[k]` for every k, written over `s.zx` (checked adds).
+    /// @param s The state holding `zx`, `zh` and `bias`, fixed point 2^-F.
+    /// @return z `s.zx`, now holding the sums.
     function _preActivations(State memory s) internal pure returns (int256[] memory z) {
         z = s.zx;
         int256[] memory zh = s.zh;
@@ -126,6 +131,9 @@ abstract contract RecurrentLayer is LayerBase {
     }
 
     /// @notice `rescale(a * b, 2F, F)`: the product of two activations back to 2^-F.
+    /// @param a    Fixed point 2^-F.
+    /// @param b    Fixed point 2^-F.
+    /// @param frac F.
     function _mul(int256 a, int256 b, uint256 frac) internal pure returns (int256) {
         return _mulAdd(a, b, 0, 0, frac);
     }
@@ -135,6 +143,12 @@ abstract contract RecurrentLayer is LayerBase {
     ///      each product is below 2^252 and their sum (plus the rounding half) below 2^254, so the
     ///      unchecked arithmetic is exact. Gates and states are far smaller (|v| <= 2^F for
     ///      sigmoid/tanh gates); only absurd inputs reach the bound.
+    /// @param a    Fixed point 2^-F.
+    /// @param b    Fixed point 2^-F.
+    /// @param c    Fixed point 2^-F.
+    /// @param d    Fixed point 2^-F.
+    /// @param frac F.
+    /// @return v The rounded sum, fixed point 2^-F.
     function _mulAdd(int256 a, int256 b, int256 c, int256 d, uint256 frac) internal pure returns (int256 v) {
         bool tooLarge;
         // Equivalent to: if any |operand| >= 2^126 revert; v = rescaleInt(a*b + c*d, 2F, F).

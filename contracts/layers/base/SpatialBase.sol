@@ -112,6 +112,10 @@ abstract contract SpatialBase is LayerBase {
     ///      `_magnitudeBound` (under 2 max|x|: at worst one slot width wider than needed), and
     ///      on the exact max|x| before refusing. Sets `s.slotBits` only: the groups depend on the
     ///      block (`_fit`).
+    /// @param weightBits Weight width L in bits (8, 16 or 32).
+    /// @param x          The input, fixed point 2^-F.
+    /// @param rows       The most rows (inputs) one output sums over.
+    /// @return s The plan, with only `slotBits` set.
     function _swar(uint256 weightBits, int256[] calldata x, uint256 rows) internal pure returns (Swar memory s) {
         if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert UnsupportedWeightBits(weightBits);
         uint256 bound = _magnitudeBound(x);
@@ -134,6 +138,8 @@ abstract contract SpatialBase is LayerBase {
     ///         groups, the last one of 2 when G is not a multiple of 4: see `_accumulate`).
     /// @dev At most S/L groups (the `_expand` buffer's size): S/L is even, and
     ///      `lanes` <= E = S/L * 256/S.
+    /// @param s     The plan from `_swar`; `lanes`, `groups` and `passes` are set here.
+    /// @param lanes Filters in the block.
     function _fit(Swar memory s, uint256 lanes) internal pure {
         uint256 slots = 256 / s.slotBits; // slots per expanded word
         uint256 groups = (lanes + slots - 1) / slots;
@@ -143,8 +149,18 @@ abstract contract SpatialBase is LayerBase {
         s.passes = (groups + 3) / 4;
     }
 
+    // solhint-disable function-max-lines
+    // Two assembly kernels (`_expand`, `_accumulate`), each kept whole: split into functions,
+    // their inner loops would pay jumps and stack shuffles on every step (gas per
+    // bench/gas_conv.js).
+
     /// @notice Expands a block of `rows` blocked words at `raw` into `rows * G` signed-lane words
     ///         at `expanded` (see the contract notes; `s` is `_fit` to the block).
+    /// @param raw        Memory address of the block's first blocked word.
+    /// @param expanded   Memory address of the expanded words (`rows * G` of them).
+    /// @param rows       Rows (blocked words) in the block.
+    /// @param s          The plan, fitted to the block.
+    /// @param weightBits Weight width L in bits.
     function _expand(uint256 raw, uint256 expanded, uint256 rows, Swar memory s, uint256 weightBits) internal pure {
         // Equivalent to: for row r, group g, slot k: with w' = raw[r] >> (E - n) L (the padding
         // lanes dropped), expanded[r G + g] holds (lane g + k G of w') - 2^(L-1) at bit k S
@@ -202,8 +218,12 @@ abstract contract SpatialBase is LayerBase {
     /// @notice One pass over the `count` runs of a position (groups 4 pass .. 4 pass + 3, or
     ///         .. 4 pass + 1 in a last pass of 2), then writes their exact sums `sum x q` to the
     ///         position's outputs (`run.outputRow`).
+    /// @param run    The position's runs (geometry and accumulators).
+    /// @param s      The plan, fitted to the block.
     /// @param xStart calldata offset of the first run's first input value.
     /// @param wStart memory address of the first run's first expanded word of group 4 pass.
+    /// @param count  Number of runs.
+    /// @param pass   Which pass: groups 4 pass .. 4 pass + 3.
     function _accumulate(Run memory run, Swar memory s, uint256 xStart, uint256 wStart, uint256 count, uint256 pass)
         internal
         pure
@@ -305,7 +325,12 @@ abstract contract SpatialBase is LayerBase {
         _scatter(run, s, pass);
     }
 
+    // solhint-enable function-max-lines
+
     /// @notice Writes the pass's exact sums from the accumulators to the position's outputs.
+    /// @param run  The position's runs, its accumulators filled by `_accumulate`.
+    /// @param s    The plan, fitted to the block.
+    /// @param pass Which pass: groups 4 pass .. 4 pass + 3.
     function _scatter(Run memory run, Swar memory s, uint256 pass) internal pure {
         // Equivalent to: for accumulator t (group g = 4 pass + t) and slot k while m = g + k G < n:
         // output[position][first + n - 1 - m] = slot k of a_t (lane m of w', see `_expand`).
@@ -333,8 +358,15 @@ abstract contract SpatialBase is LayerBase {
 
     /// @notice Turns exact sums `sum x q` (2^-(F + kernelFrac)) into the layer's output, in place:
     ///         `activation(rescale(sum, F + kernelFrac, F) + rescale(bias, biasFrac, F))`.
+    /// @param pages      Every weight page of the model.
+    /// @param output     The exact sums, turned into the layer's output in place.
+    /// @param frac       F.
+    /// @param weightBits Weight width in bits.
+    /// @param kernelFrac The kernel's frac bits.
+    /// @param bias       The bias tensor (size 0: no bias).
     /// @param channels Output channels: the bias repeats every `channels` values, softmax runs
     ///        over each run of `channels`.
+    /// @param activation An `Activations` code.
     function _finishSums(
         address[] calldata pages,
         int256[] memory output,
@@ -353,6 +385,10 @@ abstract contract SpatialBase is LayerBase {
 
     /// @notice `output[i] = rescale(output[i], from, to) + bias[i % bias.length]`, in place.
     ///         Requires `output.length` to be a multiple of `bias.length` (one bias per channel).
+    /// @param output Values fixed point 2^-from, rescaled in place to 2^-to.
+    /// @param from   Their frac bits.
+    /// @param to     The frac bits to rescale to.
+    /// @param bias   One value per channel, fixed point 2^-to.
     /// @dev Equivalent to `FixedMath.rescaleInt(v, from, to) + bias[j]` (left shift, or
     ///      `(v + 2^(d-1)) >> d` rounding half up; 0 past d = 254), with the bias addition
     ///      checked (Panic 0x11 on overflow, as Solidity's checked `+`). `v + 2^(d-1)` cannot
