@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HARDHAT := node_modules/.bin/hardhat
+SOLHINT := node_modules/.bin/solhint
 
-.PHONY: setup compile demo test test-contracts test-python bench clean
+.PHONY: setup compile demo lint test test-contracts test-python bench clean
 
 setup: $(VENV)/.installed node_modules/.installed compile
 
@@ -27,7 +28,11 @@ compile: node_modules/.installed
 demo: setup
 	$(PY) -m eternal.demo $(if $(KEEP_NODE),--keep-node)
 
-test: setup test-contracts test-python
+test: setup lint test-contracts test-python
+
+# Solidity lint (rules: .solhint.json, explained in docs/CONTRACTS.md "Lint"); any warning fails.
+lint: node_modules/.installed
+	$(SOLHINT) --disc --noPoster --max-warnings 0 'contracts/**/*.sol'
 
 test-contracts:
 	$(HARDHAT) test
