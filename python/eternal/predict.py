@@ -4,29 +4,28 @@
 
 FILE holds one sample (the model input's shape) or a batch along the first axis;
 a model with several inputs takes one ``--input`` per input, in graph order.
-A batch runs :data:`CONCURRENT_CALLS` samples at once, with a progress bar on
-stderr when stderr is a terminal; Ctrl-C still prints the samples finished so far
-(``"complete": false`` with ``--json``) and exits 130.
+A batch goes to the node several samples per request and several requests at once
+(:mod:`eternal.predict_batch`), with a progress bar on stderr when stderr is a
+terminal; Ctrl-C still prints the samples finished so far (``"complete": false``
+with ``--json``) and exits 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import queue
 import sys
-import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from eth_abi import decode, encode
-from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types, get_abi_output_types
 
-from eternal.chain import connect, default_rpc_url, open_model, revert_reason
-from eternal.errors import INTERRUPTED_EXIT_CODE, PredictInputError, TransactionFailed
-from eternal.fixedpoint import ACTIVATION_FRAC_BITS, from_fixed, to_fixed
+from eternal.chain import connect, default_rpc_url, open_model
+from eternal.errors import INTERRUPTED_EXIT_CODE, PredictInputError
+from eternal.fixedpoint import ACTIVATION_FRAC_BITS
 from eternal.layers.dense import INPUT_SUM_LIMIT
+from eternal.predict_batch import CONCURRENT_REQUESTS, SampleCalls, run_concurrently, samples_per_request
 
 
 def input_signature(graph: dict) -> tuple[list[list[int]], list[str]]:
@@ -97,12 +96,6 @@ def as_batches(arrays: list[np.ndarray], shapes: list[list[int]], names: list[st
     return batches
 
 
-CONCURRENT_CALLS = 8
-"""Samples in flight at once. anvil runs calls in parallel and the client's encoding
-overlaps the node's work: 360 digits-CNN samples take 4.2 ms each with 8, 6.2 ms one
-by one (2 cores); Hardhat's single thread still gains from the overlap (206 -> 115 ms)."""
-
-
 class PredictInterrupted(KeyboardInterrupt):
     """Ctrl-C during a batch; ``result`` holds the samples finished before it, in input
     order (the longest run from sample 0), shaped as :func:`predict`'s result."""
@@ -113,125 +106,12 @@ class PredictInterrupted(KeyboardInterrupt):
         self.samples = samples
 
 
-class SampleCalls:
-    """One sample's ``predict`` on the node: its output and, with ``with_gas``, its gas.
-
-    Where the node has ``eth_simulateV1`` (anvil, geth, reth) one call gives both the
-    output and the gas a transaction calling ``predict`` uses; elsewhere (Hardhat)
-    ``eth_call`` gives the output and ``eth_estimateGas`` the gas. Calldata is encoded
-    with eth-abi and sent through the web3 provider's own session: web3's contract
-    call path spends ~25 ms of Python per sample on ABI matching and result
-    formatting, 6x the node's time on anvil. A failing sample is rerun through web3
-    so its error reads as every other command's.
-    """
-
-    def __init__(self, model, batches: list[np.ndarray], signature: dict, with_gas: bool):
-        abi = next(item for item in model.abi if item.get("type") == "function" and item["name"] == "predict")
-        self._model, self._provider, self._batches = model, model.w3.provider, batches
-        self._selector = function_abi_to_4byte_selector(abi)
-        self._input_types, self._output_types = get_abi_input_types(abi), get_abi_output_types(abi)
-        self._signature, self._with_gas = signature, with_gas
-        self.simulate = with_gas  # cleared for good when the node refuses eth_simulateV1
-
-    def __call__(self, n: int) -> tuple[list[np.ndarray], int | None]:
-        """Sample ``n``'s outputs (float arrays, one per model output) and gas (or None).
-
-        Raises:
-            TransactionFailed: the call reverted (or the node refused it).
-        """
-        frac = self._signature["frac_bits"]
-        fixed = [to_fixed(batch[n], frac) for batch in self._batches]
-        data = "0x" + (self._selector + encode(self._input_types, [fixed])).hex()
-        call = {"to": self._model.address, "data": data}
-        raw, gas = None, None
-        if self.simulate:
-            answer = self._provider.make_request("eth_simulateV1", [{"blockStateCalls": [{"calls": [call]}]}, "latest"])
-            if "error" in answer:
-                self.simulate = False  # not supported here: eth_call and eth_estimateGas from now on
-            else:
-                outcome = answer["result"][0]["calls"][0]
-                if int(outcome["status"], 16) != 1:
-                    self._fail(n, fixed)
-                raw, gas = outcome["returnData"], int(outcome["gasUsed"], 16)
-        if raw is None:
-            answer = self._provider.make_request("eth_call", [call, "latest"])
-            if "error" in answer:
-                self._fail(n, fixed)
-            raw = answer["result"]
-            if self._with_gas:
-                estimate = self._provider.make_request("eth_estimateGas", [call])
-                if "error" in estimate:
-                    self._fail(n, fixed, estimate=True)
-                gas = int(estimate["result"], 16)
-        values = decode(self._output_types, bytes.fromhex(raw[2:]))[0]
-        return [from_fixed(v, frac, shape) for v, shape in zip(values, self._signature["output_shapes"])], gas
-
-    def _fail(self, n: int, fixed: list[list[int]], estimate: bool = False):
-        call = self._model.functions.predict(fixed)
-        try:
-            call.estimate_gas() if estimate else call.call()
-            reason = "the node refused the call"
-        except Exception as exc:
-            reason = revert_reason(exc)
-        if reason.startswith("DenseInputTooLarge"):
-            frac = self._signature["frac_bits"]
-            reason = (f"a Dense layer's inputs sum past 2^{95 - frac} in absolute value ({reason}), where its exact "
-                      "kernel stops; scale the inputs down (README: accepted inputs)")
-        raise TransactionFailed(f"predict on sample {n} failed: {reason}") from None
-
-
-def run_concurrently(task, count: int, workers: int):
-    """Yields ``(n, task(n))`` for ``n`` in ``range(count)`` as the calls finish, ``workers``
-    at a time, started in input order.
-
-    Daemon threads, so Ctrl-C (raised in the caller's thread) leaves at once, calls in
-    flight or not. When a call raises, no new one starts, those in flight finish, and
-    the error of the lowest failing ``n`` is raised: the one a sequential run meets first.
-    """
-    pending, finished, stop = queue.Queue(), queue.Queue(), threading.Event()
-    for n in range(count):
-        pending.put(n)
-
-    def work():
-        try:
-            while not stop.is_set():
-                try:
-                    n = pending.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    finished.put((n, task(n), None))
-                except Exception as exc:  # raised in the caller's thread, below
-                    stop.set()
-                    finished.put((n, None, exc))
-        finally:
-            finished.put(None)  # this worker has stopped
-
-    running = min(workers, count)
-    for k in range(running):
-        threading.Thread(target=work, daemon=True, name=f"predict-{k}").start()
-    failures = {}
-    try:
-        while running:
-            item = finished.get()
-            if item is None:
-                running -= 1
-            elif item[2] is not None:
-                failures[item[0]] = item[2]
-            elif not failures:
-                yield item[0], item[1]
-    finally:
-        stop.set()
-    if failures:
-        raise failures[min(failures)]
-
-
 @contextmanager
 def progress_bar(console, count: int):
-    """``advance()`` for a rich progress bar of ``count`` samples on ``console``; a no-op
-    without a console or for one sample."""
+    """``advance(samples)`` for a rich progress bar of ``count`` samples on ``console``; a
+    no-op without a console or for one sample."""
     if console is None or count < 2:
-        yield lambda: None
+        yield lambda samples: None
         return
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
@@ -240,15 +120,17 @@ def progress_bar(console, count: int):
                   TimeElapsedColumn(), TimeRemainingColumn(), console=console, redirect_stdout=False,
                   redirect_stderr=False) as progress:
         task = progress.add_task("predict", total=count)
-        yield lambda: progress.advance(task)
+        yield lambda samples: progress.advance(task, samples)
 
 
 def predict(w3, address: str, inputs: list[np.ndarray], with_gas: bool = True, console=None,
-            workers: int = CONCURRENT_CALLS) -> dict:
-    """Runs ``predict`` by eth_call on every sample, ``workers`` samples at once.
+            workers: int = CONCURRENT_REQUESTS, per_request: int | None = None) -> dict:
+    """Runs ``predict`` by eth_call on every sample, ``workers`` requests at once.
 
     Args:
         console: a rich console for a progress bar (batches of more than one sample), or None.
+        per_request: samples per JSON-RPC request (default: as many as the node runs in
+            about half a second, from the first sample's time).
 
     Returns:
         ``{"outputs": [per sample: [per output: float array]], "argmax": [...], "gas": [...]}``,
@@ -268,11 +150,14 @@ def predict(w3, address: str, inputs: list[np.ndarray], with_gas: bool = True, c
     results: list = [None] * count
     try:
         with progress_bar(console, count) as advance:
-            results[0] = calls(0)  # alone first: it settles whether the node has eth_simulateV1
-            advance()
-            for n, result in run_concurrently(lambda k: calls(k + 1), count - 1, workers):
-                results[n + 1] = result
-                advance()
+            started = time.perf_counter()
+            results[:1] = calls(range(1))  # alone first: it settles eth_simulateV1 and times one sample
+            advance(1)
+            size = per_request or samples_per_request(time.perf_counter() - started)
+            requests = [range(start, min(start + size, count)) for start in range(1, count, size)]
+            for k, done in run_concurrently(lambda k: calls(requests[k]), len(requests), workers):
+                results[requests[k].start:requests[k].stop] = done
+                advance(len(done))
     except KeyboardInterrupt:
         done = next((n for n, result in enumerate(results) if result is None), count)
         raise PredictInterrupted(_as_result(results[:done]), count) from None

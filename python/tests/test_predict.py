@@ -133,13 +133,14 @@ def test_a_batch_runs_concurrently_in_input_order_as_a_sequential_run(on_both, e
     from eternal.emulate import Emulator
 
     w3, address = on_both[engine]
-    concurrent = predict_module.predict(w3, address, [BATCH], workers=8)
-    sequential = predict_module.predict(w3, address, [BATCH], workers=1)
-    assert concurrent["argmax"] == sequential["argmax"] and concurrent["gas"] == sequential["gas"]
-    chain = np.stack([sample[0] for sample in concurrent["outputs"]])
-    assert np.array_equal(chain, np.stack([sample[0] for sample in sequential["outputs"]]))
-    assert np.array_equal(chain, Emulator(export).run_batch([BATCH]).floats[0])  # bit for bit, in input order
-    assert all(900 < gas < 16_777_216 for gas in concurrent["gas"])
+    sequential = predict_module.predict(w3, address, [BATCH], workers=1, per_request=1)
+    emulated = Emulator(export).run_batch([BATCH]).floats[0]
+    assert np.array_equal(np.stack([sample[0] for sample in sequential["outputs"]]), emulated)  # bit for bit
+    assert all(900 < gas < 16_777_216 for gas in sequential["gas"])
+    for run in (predict_module.predict(w3, address, [BATCH], workers=4, per_request=5),  # 1, then 5 + 5 + 1
+                predict_module.predict(w3, address, [BATCH])):  # the default sizes
+        assert run["argmax"] == sequential["argmax"] and run["gas"] == sequential["gas"]
+        assert np.array_equal(np.stack([sample[0] for sample in run["outputs"]]), emulated)
 
 
 def test_both_nodes_give_the_same_outputs_and_gas(on_both):
@@ -155,7 +156,24 @@ def test_a_failing_sample_is_named_as_a_sequential_run_names_it(on_both):
     batch[[5, 9]] = 2.0 ** 68  # 16 x 2^68 = 2^72: past the Dense kernel's exact sum
     for engine in ("hardhat", "anvil"):
         with pytest.raises(TransactionFailed, match="predict on sample 5 failed: a Dense layer's inputs sum past"):
-            predict_module.predict(*on_both[engine], [batch], workers=8)
+            predict_module.predict(*on_both[engine], [batch], workers=4, per_request=3)  # 5 and 9 in two requests
+
+
+def test_a_node_that_refuses_batches_gets_one_request_per_call(on_both, monkeypatch):
+    from eternal.chain import connect
+
+    w3, address = on_both["anvil"]
+    alone = connect(w3.provider.endpoint_uri)
+    refusals = []
+
+    def refuse(requests):
+        refusals.append(len(requests))
+        return {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "batch requests are disabled"}}
+
+    monkeypatch.setattr(alone.provider, "make_batch_request", refuse)
+    refused = predict_module.predict(alone, address, [BATCH], per_request=4)
+    assert refusals == [4]  # asked once, never again
+    assert refused["gas"] == predict_module.predict(w3, address, [BATCH])["gas"]
 
 
 def test_the_progress_bar_counts_the_samples(on_both):
@@ -180,13 +198,14 @@ def test_an_interrupted_json_batch_prints_the_samples_done(hardhat_node, deploye
     whole = json.loads(predict(hardhat_node, deployed, tmp_path, BATCH, "--json").stdout)
     real = predict_module.run_concurrently
 
-    def interrupted_after_four(task, count, workers):
+    def interrupted_after_two_requests(task, count, workers):
         for finished, item in enumerate(real(task, count, workers)):
-            if finished == 4:
+            if finished == 2:
                 raise KeyboardInterrupt
             yield item
 
-    monkeypatch.setattr(predict_module, "run_concurrently", interrupted_after_four)
+    monkeypatch.setattr(predict_module, "samples_per_request", lambda first_call_seconds: 2)
+    monkeypatch.setattr(predict_module, "run_concurrently", interrupted_after_two_requests)
     result = predict(hardhat_node, deployed, tmp_path, BATCH, "--json")
     assert result.returncode == 130
     out = json.loads(result.stdout)
