@@ -3,7 +3,10 @@
 ``python -m eternal.plan MODEL [--gas-price GWEI] [--input FILE.npy] [--json]``
 
 For each precision (int8/16/32): transactions and gas per phase, total gas and
-cost, and the fixed-point emulator's largest error against Keras on sample inputs.
+cost, the fixed-point emulator's largest error against Keras on sample inputs, and
+the gas of one ``predict`` per layer, measured on a private anvil started here
+(:mod:`eternal.predict_gas`), with whether it fits one transaction or call or how
+many stages it needs.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from rich.console import Console
 
 from eternal.chain import TX_GAS_CAP
 from eternal.errors import EternalError
-from eternal.fixedpoint import PRECISIONS
+from eternal.fixedpoint import PRECISIONS, to_fixed
 from eternal.layers import model_input_id_count
 
 PHASES = ("contracts", "layers", "construct", "upload", "finalize")
@@ -40,8 +43,14 @@ def sample_inputs(graph: dict, count: int = 8, seed: int = 0) -> list[np.ndarray
 
 
 def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: float = 1.0,
-               inputs: list[np.ndarray] | None = None, gas_limit: int = TX_GAS_CAP) -> dict:
-    """The plan of every precision for a Keras model (file or object) or an export file."""
+               inputs: list[np.ndarray] | None = None, gas_limit: int = TX_GAS_CAP, predict_gas: bool = True) -> dict:
+    """The plan of every precision for a Keras model (file or object) or an export file.
+
+    With ``predict_gas``, each precision's ``predict`` is measured on sample 0 on a private
+    anvil (the only transactions made, and only there): ``predict_gas``, ``predict_layers``,
+    ``predict_model_gas``, ``predict_stages`` (:func:`eternal.predict_gas.predict_stages`),
+    or ``predict_note`` saying why not.
+    """
     from eternal.deploy.gas import phase_gas
     from eternal.export import ModelExporter
     from eternal.predict import as_batches, input_signature
@@ -58,7 +67,7 @@ def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: fl
         keras_model = load_model_file(source)
     else:
         keras_model = source
-    rows = []
+    rows, exports, samples = [], [], []
     for precision in precisions:
         export = fixed_export or ModelExporter(precision).export_model(keras_model)
         if inputs is not None:  # the same check as `predict`: a wrong shape is refused, not shown as n/a
@@ -77,7 +86,12 @@ def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: fl
             "max_abs_error": None,
             "argmax_agreement": None,
             "error_note": None,
+            "predict_gas": None,
+            "predict_note": None if predict_gas else "not measured (--no-predict-gas)",
         }
+        frac = export["graph"]["activation_frac_bits"]
+        exports.append(export)
+        samples.append([to_fixed(batch[0], frac) for batch in (inputs or sample_inputs(export["graph"]))])
         if keras_model is None:
             row["error_note"] = "no Keras model to compare with (export file given)"
         else:
@@ -91,7 +105,24 @@ def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: fl
             except (EternalError, NotImplementedError) as exc:
                 row["error_note"] = f"emulator: {exc}"
         rows.append(row)
+    if predict_gas:
+        _measure_predict(rows, exports, samples)
     return {"gas_price_gwei": gas_price_gwei, "gas_limit": gas_limit, "precisions": rows}
+
+
+def _measure_predict(rows: list[dict], exports: list[dict], samples: list) -> None:
+    from eternal.predict_gas import measure_exports
+
+    try:
+        profiles = measure_exports(exports, samples)
+    except EternalError as exc:  # no anvil, or the model does not run: the rest of the plan stands
+        for row in rows:
+            row["predict_note"] = f"predict gas not measured: {exc}"
+        return
+    for row, profile in zip(rows, profiles):
+        row.update(predict_gas=profile["gas"], predict_model_gas=profile["model_gas"],
+                   predict_layers=[{key: layer[key] for key in ("name", "class_name", "gas")} for layer in profile["layers"]],
+                   predict_stages=profile["stages"])
 
 
 def _print_whole(console: "Console", table) -> None:
@@ -127,10 +158,37 @@ def print_table(result: dict) -> None:
         summary.add_row(row["precision"], f"{row['params']:,}", str(row["pages"]), str(row["transactions"]),
                         f"{row['gas']:,}", f"{row['cost_eth']:.6f}", error, agree)
     show(summary)
+    measured = [row for row in rows if row["predict_gas"] is not None]
+    if measured:
+        show(predict_table(measured))
     for row in rows:
-        if row["error_note"]:
-            console.print(f"{row['precision']}: {row['error_note']}", soft_wrap=True)
-    console.print("Gas is modelled from costs measured on a Hardhat node (bench/bench_deploy.py); nothing was sent.", soft_wrap=True)
+        for note in (row["error_note"], row["predict_note"]):
+            if note:
+                console.print(f"{row['precision']}: {note}", soft_wrap=True)
+    console.print("Deployment gas is modelled from costs measured on a Hardhat node (bench/bench_deploy.py); "
+                  "predict gas is measured on a private anvil started for this plan; nothing was sent to your chain.",
+                  soft_wrap=True)
+
+
+def predict_table(rows: list[dict]):
+    """Gas of one predict per layer and in total per precision, and where it runs."""
+    from rich.table import Table
+
+    from eternal.predict_gas import CAP_LABELS, stages_summary
+
+    table = Table(title="Gas of one predict (sample 0, measured on a private anvil)")
+    table.add_column("layer")
+    for row in rows:
+        table.add_column(row["precision"], justify="right")
+    for n, layer in enumerate(rows[0]["predict_layers"]):
+        if any(row["predict_layers"][n]["gas"] for row in rows):
+            table.add_row(f"{layer['name']} ({layer['class_name']})", *[f"{row['predict_layers'][n]['gas']:,}" for row in rows])
+    table.add_row("model (graph walk, calls, calldata)", *[f"{row['predict_model_gas']:,}" for row in rows])
+    table.add_row("predict", *[f"{row['predict_gas']:,}" for row in rows], end_section=True)
+    for name, label in CAP_LABELS.items():
+        cap = rows[0]["predict_stages"][name]["cap"]
+        table.add_row(f"{label} ({cap:,})", *[stages_summary(row["predict_stages"][name]) for row in rows])
+    return table
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -138,6 +196,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gas-price", type=float, default=1.0, help="gas price in gwei for the cost column (default 1)")
     parser.add_argument("--precision", action="append", choices=sorted(PRECISIONS), help="only these (repeatable)")
     parser.add_argument("--input", help=".npy batch of sample inputs for the error column (default: random samples)")
+    parser.add_argument("--no-predict-gas", action="store_true",
+                        help="skip measuring one predict on a private anvil (no anvil installed, or to save ~1 s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object to stdout")
 
 
@@ -147,7 +207,8 @@ def run(args) -> int:
         from eternal.predict import load_inputs
 
         inputs = load_inputs([args.input])
-    result = plan_model(args.model, tuple(args.precision or ("int8", "int16", "int32")), args.gas_price, inputs)
+    result = plan_model(args.model, tuple(args.precision or ("int8", "int16", "int32")), args.gas_price, inputs,
+                        predict_gas=not args.no_predict_gas)
     if args.json:
         print(json.dumps(result))
     else:
