@@ -191,20 +191,49 @@ def load_inputs(paths: list[str]) -> list[np.ndarray]:
     return arrays
 
 
+def profile_first_sample(w3, address: str, arrays: list[np.ndarray]) -> dict:
+    """:func:`eternal.predict_gas.profile_predict` of the first sample (inputs already checked)."""
+    from eternal.fixedpoint import to_fixed
+    from eternal.predict_gas import profile_predict
+
+    signature = model_signature(open_model(w3, address))
+    batches = as_batches(arrays, signature["input_shapes"], signature["input_names"], signature["frac_bits"])
+    return profile_predict(w3, address, [to_fixed(batch[0], signature["frac_bits"]) for batch in batches])
+
+
+def print_profile(profile: dict) -> None:
+    """The measured gas per layer of one sample, as a table that adds up to the whole."""
+    from rich.console import Console
+    from rich.table import Table
+
+    how = "traced in one call" if profile["method"] == "trace" else "each layer called on its own"
+    table = Table(title=f"Gas of predict on sample 0, per layer ({how})")
+    for name in ("layer", "type", "gas", "share"):
+        table.add_column(name, justify="right" if name in ("gas", "share") else "left")
+    rows = [(layer["name"], layer["class_name"], layer["gas"]) for layer in profile["layers"] if layer["gas"]]
+    for name, kind, gas in rows + [("model", "graph walk, calls, calldata", profile["model_gas"])]:
+        table.add_row(name, kind, f"{gas:,}", f"{gas / profile['gas']:.1%}")
+    table.add_row("predict", "", f"{profile['gas']:,}", "100%", style="bold")
+    Console().print(table)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("address", help="the EternalModel address")
     parser.add_argument("--input", action="append", required=True, help=".npy file: one sample or a batch (repeat per model input)")
     parser.add_argument("--rpc-url", default=default_rpc_url())
     parser.add_argument("--json", action="store_true",
                         help='print {"outputs", "argmax", "gas", "samples", "complete"} (complete: false after Ctrl-C)')
+    parser.add_argument("--profile", action="store_true",
+                        help="also measure the gas of each layer on the first sample (with --json: \"profile\")")
 
 
 def run(args) -> int:
     from rich.console import Console
 
     console = Console(stderr=True) if sys.stderr.isatty() else None
+    w3, arrays = connect(args.rpc_url), load_inputs(args.input)
     try:
-        result = predict(connect(args.rpc_url), args.address, load_inputs(args.input), console=console)
+        result = predict(w3, args.address, arrays, console=console)
         complete, samples = True, len(result["outputs"])
     except PredictInterrupted as interrupted:
         result, complete, samples = interrupted.result, False, interrupted.samples
@@ -212,13 +241,17 @@ def run(args) -> int:
     outputs = [
         (sample[0].ravel().tolist() if single else [o.ravel().tolist() for o in sample]) for sample in result["outputs"]
     ]
+    profile = profile_first_sample(w3, args.address, arrays) if args.profile and complete else None
     if args.json:
         print(json.dumps({"outputs": outputs, "argmax": result["argmax"], "gas": result["gas"],
-                          "samples": samples, "complete": complete}), flush=True)
+                          "samples": samples, "complete": complete, **({"profile": profile} if profile else {})}),
+              flush=True)
     else:
         for n, (values, top, gas) in enumerate(zip(outputs, result["argmax"], result["gas"])):
             shown = np.array2string(np.asarray(values), precision=6, max_line_width=120) if single else str(values)
             print(f"sample {n}: argmax {top}  gas {gas:,}  outputs {shown}")
+        if profile:
+            print_profile(profile)
     if not complete:
         print(f"error: interrupted after {len(outputs)} of {samples} samples (those are printed)", file=sys.stderr)
         return INTERRUPTED_EXIT_CODE
