@@ -136,6 +136,18 @@ class PredictInputError(ModelInputError):
     exit_code = 24
 
 
+class NodeUnavailableError(ChainError):
+    """A node that stopped answering mid-run (the transport's retries ran out): rerun to resume."""
+
+    exit_code = 25
+
+
+class TransactionStuckError(TransactionFailed):
+    """A transaction the node holds but did not mine within the wait: rerun to keep waiting."""
+
+    exit_code = 26
+
+
 # -- deployment ---------------------------------------------------------------------
 
 
@@ -167,6 +179,18 @@ class AccountBusyError(DeployError):
     """Another live process is deploying from the same account on the same chain (nonces would clash)."""
 
     exit_code = 35
+
+
+class NonceConflictError(DeployError):
+    """Another transaction from the deploying account took the nonces of the deployment's own, again and again."""
+
+    exit_code = 36
+
+
+class UnresumableError(DeployError):
+    """The chain holds a model this export cannot finish (another model's hashes, more data than it has)."""
+
+    exit_code = 37
 
 
 # -- reading a model back -------------------------------------------------------------
