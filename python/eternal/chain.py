@@ -127,10 +127,11 @@ def _error_selectors() -> dict[bytes, tuple[str, list[str]]]:
 
 @lru_cache(maxsize=None)
 def _error_table(directory: str) -> dict[bytes, tuple[str, list[str]]]:
+    # Every artifact, libraries included: Solady's LibClone and SSTORE2 revert with their own
+    # errors (DeploymentFailed()) from assembly, so no contract that uses them lists them.
     table = {}
-    root = Path(directory) / "contracts"
-    for path in root.glob("**/*.json"):
-        if path.name.endswith(".dbg.json"):
+    for path in Path(directory).glob("**/*.json"):
+        if path.name.endswith(".dbg.json") or "build-info" in path.parts:
             continue
         try:
             abi = json.loads(path.read_text()).get("abi", [])
@@ -167,7 +168,11 @@ def decode_revert(data) -> str:
 
 def revert_reason(exc: Exception) -> str:
     """The best one-line reason from a web3 call/transaction exception (custom errors decoded)."""
+    response = getattr(exc, "rpc_response", None)
     candidates = [getattr(exc, "data", None)] + [arg for arg in exc.args if isinstance(arg, dict)]
+    # web3 keeps a node's JSON-RPC error as a dict: its message, never the dict, is the reason.
+    candidates += [item for item in (getattr(exc, "message", None), response and response.get("error"))
+                   if isinstance(item, dict)]
     message = None
     while candidates:
         item = candidates.pop(0)
@@ -176,6 +181,7 @@ def revert_reason(exc: Exception) -> str:
         if isinstance(item, dict):
             message = message or item.get("message")
             candidates.extend([item.get("data")])
-    message = message or getattr(exc, "message", None) or str(exc)
+    own = getattr(exc, "message", None)
+    message = message or (own if isinstance(own, str) else None) or str(exc)
     message = str(message).replace("Error: VM Exception while processing transaction: ", "")
     return message.splitlines()[0][:300] if message else type(exc).__name__
