@@ -69,3 +69,13 @@ def test_node_failures_become_one_line_naming_the_node_and_the_step():
         with node_failures("http://node:8545", lambda: "step construct"):
             raise rpc_error("boom")
     assert short(requests.exceptions.ReadTimeout("read timed out")) == "read timed out"
+
+
+def test_solady_and_contract_errors_are_decoded():
+    from eth_utils import keccak
+
+    from eternal.chain import decode_revert
+
+    assert decode_revert("0x" + keccak(text="DeploymentFailed()")[:4].hex()) == "DeploymentFailed()"  # LibClone, SSTORE2
+    wrong_state = "0x" + keccak(text="WrongState(uint8,uint8)")[:4].hex() + "00" * 31 + "01" + "00" * 32
+    assert decode_revert(wrong_state) == "WrongState(1, 0)"
