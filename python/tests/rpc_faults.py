@@ -4,7 +4,9 @@ Every fault a deployer meets on a real network, by seeded chance per request:
 dropped connections (closed before any answer), HTTP 429/503 answers with
 ``Retry-After``, latency, and lost answers to ``eth_sendRawTransaction`` (the
 node gets the transaction, the client never hears back). A send can also be
-made to never reach the node at all (``swallow``), which leaves a nonce gap.
+made to never reach the node at all (``swallow``), which leaves a nonce gap, and the
+answers to chosen sends can be lost (``lose_answer_if``: by the send's number and
+its signed bytes, e.g. every answer to the model's creation).
 
 It only listens on the loopback address and forwards to one upstream URL; it
 stops with :meth:`FaultyRpcProxy.stop` (or as a context manager).
@@ -18,6 +20,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -35,6 +38,7 @@ class Faults:
     lost_send_answer: float = 0.0  # forward eth_sendRawTransaction, then close without answering
     latency: tuple[float, float] = (0.0, 0.0)  # uniform delay before forwarding
     swallow: set[int] = field(default_factory=set)  # these sends (0-based count) never reach the node
+    lose_answer_if: Callable[[int, bytes], bool] | None = None  # (send number, raw transaction): lose its answer
 
 
 @dataclass
@@ -110,18 +114,21 @@ class FaultyRpcProxy:
             return _answer(handler, status, b"busy", headers)
         request = _parse(body)
         sends = [r for r in _calls(request) if r.get("method") == "eth_sendRawTransaction"]
+        lose = False
         if sends and not isinstance(request, list):
             with self._lock:
                 number = self.counts.sends
                 self.counts.sends += 1
+            raw = bytes.fromhex(request["params"][0].removeprefix("0x"))
             if number in faults.swallow:
                 self.counts.swallowed += 1
-                raw = bytes.fromhex(request["params"][0].removeprefix("0x"))
                 answer = {"jsonrpc": "2.0", "id": request.get("id"), "result": "0x" + keccak(raw).hex()}
                 return _answer(handler, 200, json.dumps(answer).encode())
+            lose = faults.lose_answer_if is not None and faults.lose_answer_if(number, raw)
         status, answer = _forward(self.upstream, body)
-        if sends and self._chance(faults.lost_send_answer):
-            self.counts.lost_send_answers += 1
+        if sends and (lose or self._chance(faults.lost_send_answer)):
+            with self._lock:
+                self.counts.lost_send_answers += 1
             return _close(handler)
         _answer(handler, status, answer)
 

@@ -60,3 +60,16 @@ def test_a_swallowed_send_never_reaches_the_node(hardhat_node, w3):
         assert proxy.counts.swallowed == 1
     assert w3.eth.get_transaction_count(sender, "pending") == nonce
     assert tx_hash.startswith("0x") and len(tx_hash) == 66  # looks like a real answer to the client
+
+
+def test_chosen_answers_are_lost(hardhat_node, w3):
+    sender = Account.from_key(DEV_KEY_0).address
+    nonce = w3.eth.get_transaction_count(sender, "pending")
+    first, second = signed_transfer(w3, nonce), signed_transfer(w3, nonce + 1)
+    chosen = bytes.fromhex(second[2:])
+    with FaultyRpcProxy(hardhat_node.url, Faults(lose_answer_if=lambda number, raw: raw == chosen)) as proxy:
+        assert call(proxy.url, "eth_sendRawTransaction", [first]).startswith("0x")
+        with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
+            call(proxy.url, "eth_sendRawTransaction", [second])
+        assert proxy.counts.lost_send_answers == 1
+    assert w3.eth.get_transaction_count(sender, "pending") == nonce + 2
