@@ -9,10 +9,16 @@ Records (``type`` field):
 
 - ``started``: ``model_hash``, ``chain_id``, ``genesis`` (block 0 hash: tells a
   restarted node apart), ``deployer`` (address only; keys never reach the journal).
-- ``sent``: ``step``, ``nonce``, ``hash``: written after signing, before sending.
-- ``mined``: ``step``, ``hash``, ``status``, ``gas_used``, ``block``, ``contract``.
-- ``dropped``: ``step``, ``hash``: a sent transaction the node never got (its nonce is
-  still free); the step is done again from the chain's state.
+- ``sent``: ``step``, ``nonce``, ``hash``, ``raw`` (the signed bytes, hex: a rerun sends
+  these again, never a new signature), and ``replaces`` for a version at the same nonce
+  with a higher fee (the hash it replaces): written after signing, before sending.
+- ``mined``: ``step``, ``hash`` (whichever version was mined), ``status``, ``gas_used``,
+  ``block``, ``contract``.
+- ``dropped``: ``step``, ``hash``: another transaction of the account took the step's
+  nonce, so none of its versions can be mined; the step is done again from the chain.
+- ``refused``: ``step``, ``hash``, ``reason``: the node answered this version with an
+  error meaning it will never take it (funds, fee, gas): the version it replaced is the
+  step's again, or with none the step is done again (nothing of it reached the chain).
 - ``finished``: ``address``: the model is finalised; the entry is then cleared.
 
 A finished deployment is cleared from the journal directory and remembered in
@@ -38,7 +44,7 @@ from pathlib import Path
 
 from eternal.errors import AccountBusyError, DeployRunningError, JournalCorruptError, JournalError
 
-RECORD_TYPES = ("started", "sent", "mined", "dropped", "finished")
+RECORD_TYPES = ("started", "sent", "mined", "dropped", "refused", "finished")
 DEFAULT_DIR = Path(".eternal") / "journal"
 LOCK_DIR = "locks"  # under the journal directory
 LOCK_WAIT_SECONDS = 30.0  # a second run waits this long for a lock, then refuses
@@ -47,16 +53,26 @@ LOCK_POLL_SECONDS = 0.2
 
 @dataclass(frozen=True)
 class Transaction:
-    """One journaled transaction of a step (the last one sent for it)."""
+    """A step's transaction: its newest signed version, and the versions it replaced.
+
+    All versions share the nonce; any of them may be mined until one is.
+    """
 
     step: str
     nonce: int
     hash: str
+    raw: str | None = None  # the signed bytes of ``hash`` (hex); None in journals written before they were kept
+    earlier: tuple = ()  # ((hash, raw), ...) of the versions it replaced, newest first
     mined: bool = False
     status: int | None = None
     gas_used: int = 0
     block: int | None = None
     contract: str | None = None
+
+    @property
+    def hashes(self) -> tuple[str, ...]:
+        """Every version's hash, newest first."""
+        return (self.hash, *(version[0] for version in self.earlier))
 
 
 @dataclass(frozen=True)
@@ -104,11 +120,15 @@ def check_record(record) -> None:
         "sent": {"step": str, "nonce": int, "hash": str},
         "mined": {"step": str, "hash": str, "status": int, "gas_used": int},
         "dropped": {"step": str, "hash": str},
+        "refused": {"step": str, "hash": str, "reason": str},
         "finished": {"address": str},
     }[record["type"]]
     for key, kind in need.items():
         if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
             raise ValueError(f"{record['type']} record without a valid {key!r}")
+    for key in ("raw", "replaces"):
+        if record["type"] == "sent" and not isinstance(record.get(key, ""), str):
+            raise ValueError(f"sent record with an invalid {key!r}")
 
 
 def reduce(state: DeploymentState, record: dict) -> DeploymentState:
@@ -127,19 +147,34 @@ def reduce(state: DeploymentState, record: dict) -> DeploymentState:
     if state.model_hash is None:
         raise ValueError(f"{kind!r} record before 'started'")
     steps = dict(state.steps)
+    step, prior = record.get("step"), state.steps.get(record.get("step"))
     if kind == "sent":
-        # A step re-sent after a crash replaces its earlier, never-seen transaction.
-        steps[record["step"]] = Transaction(record["step"], record["nonce"], record["hash"])
+        earlier = ()
+        if "replaces" in record:  # a higher fee at the same nonce: the earlier versions stay candidates
+            if prior is None or prior.mined or prior.hash != record["replaces"] or prior.nonce != record["nonce"]:
+                raise ValueError(f"'sent' record for {step!r} replaces {record['replaces']}, not its pending version")
+            earlier = ((prior.hash, prior.raw), *prior.earlier)
+        elif prior is not None and (not prior.mined or prior.status == 1):
+            # Only a reverted step is sent anew: a second transaction for a live step could mine twice.
+            raise ValueError(f"'sent' record for {step!r} whose transaction {prior.hash} is not settled")
+        steps[step] = Transaction(step, record["nonce"], record["hash"], record.get("raw"), earlier)
         return replace(state, steps=steps)
-    if kind in ("mined", "dropped"):
-        sent = steps.get(record["step"])
-        if sent is None or sent.hash != record["hash"]:
-            raise ValueError(f"{kind!r} record for {record['step']!r} {record['hash']} that was not sent")
-        if kind == "dropped":
-            del steps[record["step"]]
+    if kind in ("mined", "dropped", "refused"):
+        versions = () if prior is None or prior.mined else prior.hashes
+        if record["hash"] not in (versions[:1] if kind == "refused" else versions):
+            raise ValueError(f"{kind!r} record for {step!r} {record['hash']} that is not its pending transaction")
+        if kind == "refused" and prior.earlier:  # the version it replaced is the step's again
+            (hash_, raw), *rest = prior.earlier
+            steps[step] = replace(prior, hash=hash_, raw=raw, earlier=tuple(rest))
+            return replace(state, steps=steps)
+        if kind != "mined":
+            del steps[step]
             return replace(state, steps=steps)
         steps[record["step"]] = replace(
-            sent,
+            prior,
+            hash=record["hash"],
+            raw=None,
+            earlier=(),
             mined=True,
             status=record["status"],
             gas_used=record["gas_used"],
@@ -360,8 +395,9 @@ class Journal:
         self.state = state
         return state
 
-    def sent(self, step: str, nonce: int, tx_hash: str) -> None:
-        self.append({"type": "sent", "step": step, "nonce": nonce, "hash": tx_hash})
+    def sent(self, step: str, nonce: int, tx_hash: str, raw: str | None = None, replaces: str | None = None) -> None:
+        record = {"type": "sent", "step": step, "nonce": nonce, "hash": tx_hash, "raw": raw, "replaces": replaces}
+        self.append({key: value for key, value in record.items() if value is not None})
 
     def mined(self, step: str, tx_hash: str, status: int, gas_used: int, block: int | None, contract: str | None) -> None:
         self.append({"type": "mined", "step": step, "hash": tx_hash, "status": status, "gas_used": gas_used,
@@ -369,6 +405,9 @@ class Journal:
 
     def dropped(self, step: str, tx_hash: str) -> None:
         self.append({"type": "dropped", "step": step, "hash": tx_hash})
+
+    def refused(self, step: str, tx_hash: str, reason: str) -> None:
+        self.append({"type": "refused", "step": step, "hash": tx_hash, "reason": reason})
 
     def abandon(self) -> Path | None:
         """Moves the file aside (kept, never deleted) so the next run starts afresh."""

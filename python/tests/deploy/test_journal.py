@@ -19,8 +19,9 @@ HASH = "ab" * 32
 STARTED = {"type": "started", "model_hash": HASH, "chain_id": 31337, "genesis": "0x01", "deployer": "0xD"}
 
 
-def sent(step, nonce, tx):
-    return {"type": "sent", "step": step, "nonce": nonce, "hash": tx}
+def sent(step, nonce, tx, replaces=None):
+    record = {"type": "sent", "step": step, "nonce": nonce, "hash": tx, "raw": "0x02" + tx[2:]}
+    return record if replaces is None else {**record, "replaces": replaces}
 
 
 def mined(step, tx, status=1, gas=100, contract=None):
@@ -43,9 +44,36 @@ def test_reduce_is_pure():
     assert before.steps == {} and "model" in after.steps
 
 
-def test_resent_step_replaces_the_unseen_transaction():
-    state = replay([STARTED, sent("pages:0", 5, "0xold"), sent("pages:0", 5, "0xnew"), mined("pages:0", "0xnew")])
-    assert state.mined("pages:0").hash == "0xnew"
+def test_a_replacement_keeps_the_versions_it_replaces_as_candidates():
+    records = [STARTED, sent("pages:0", 5, "0xa1"), sent("pages:0", 5, "0xa2", replaces="0xa1"),
+               sent("pages:0", 5, "0xa3", replaces="0xa2")]
+    state = replay(records)
+    tx = state.steps["pages:0"]
+    assert tx.hashes == ("0xa3", "0xa2", "0xa1") and tx.raw == "0x02a3" and not tx.mined
+    # Whichever version is mined settles the step, an earlier one too.
+    assert replay([*records, mined("pages:0", "0xa1")]).mined("pages:0").hash == "0xa1"
+    # A refused replacement hands the step back to the version it replaced.
+    back = replay([*records, {"type": "refused", "step": "pages:0", "hash": "0xa3", "reason": "underpriced"}])
+    assert back.steps["pages:0"].hashes == ("0xa2", "0xa1") and back.steps["pages:0"].raw == "0x02a2"
+
+
+def test_a_step_is_signed_anew_only_once_settled():
+    live = [STARTED, sent("pages:0", 5, "0xold")]
+    with pytest.raises(ValueError, match="not settled"):
+        replay([*live, sent("pages:0", 6, "0xnew")])  # two live transactions for one step could both mine
+    with pytest.raises(ValueError, match="not its pending version"):
+        replay([*live, sent("pages:0", 6, "0xnew", replaces="0xold")])  # a replacement keeps the nonce
+    for settled in ({"type": "dropped", "step": "pages:0", "hash": "0xold"},
+                    {"type": "refused", "step": "pages:0", "hash": "0xold", "reason": "insufficient funds"},
+                    mined("pages:0", "0xold", status=0)):
+        state = replay([*live, settled, sent("pages:0", 6, "0xnew"), mined("pages:0", "0xnew")])
+        assert state.mined("pages:0").hash == "0xnew" and state.mined("pages:0").nonce == 6
+
+
+def test_a_refused_first_transaction_leaves_nothing_sent():
+    state = replay([STARTED, sent("model", 0, "0xa"), {"type": "refused", "step": "model", "hash": "0xa",
+                                                       "reason": "Sender doesn't have enough funds"}])
+    assert state.nothing_sent
 
 
 def test_dropped_transaction_leaves_the_step_to_redo():
@@ -69,6 +97,9 @@ def test_failed_transaction_is_not_a_mined_step():
         [STARTED, mined("model", "0xa")],  # mined but never sent
         [STARTED, sent("model", 0, "0xa"), mined("model", "0xb")],  # another hash
         [STARTED, {"type": "sent", "step": "x", "nonce": "1", "hash": "0x"}],  # nonce not an int
+        [STARTED, {"type": "sent", "step": "x", "nonce": 1, "hash": "0x", "raw": 5}],  # raw bytes not hex text
+        [STARTED, sent("model", 0, "0xa"), {"type": "refused", "step": "model", "hash": "0xa"}],  # no reason
+        [STARTED, sent("model", 0, "0xa"), mined("model", "0xa"), mined("model", "0xa")],  # mined twice
         [STARTED, {"type": "bogus"}],
     ],
 )
