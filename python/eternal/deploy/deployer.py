@@ -29,7 +29,8 @@ from eternal.deploy.gas import (
     upload_tx_gas,
 )
 from eternal.deploy.implementations import Implementations
-from eternal.deploy.journal import DEFAULT_DIR, FileLock, Journal, Registry, account_lock
+from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
+from eternal.deploy.locks import FileLock, account_lock
 from eternal.deploy.keys import load_account
 from eternal.deploy.progress import PhaseClock, UploadBar
 from eternal.deploy.result import DeployResult

@@ -19,7 +19,8 @@ from cli_run import one_line_error
 from deploy_cli import cli, model_creations
 
 from eternal.deploy import journal as journal_module
-from eternal.deploy.journal import Journal, account_lock
+from eternal.deploy.journal import Journal
+from eternal.deploy.locks import account_lock
 from eternal.deploy.keys import DEV_KEY
 from eternal.verify import check_model, read_model
 

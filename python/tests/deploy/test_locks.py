@@ -12,8 +12,9 @@ import time
 
 import pytest
 
-from eternal.deploy import journal as journal_module
-from eternal.deploy.journal import FileLock, Journal, Registry, account_lock
+from eternal.deploy import locks as locks_module
+from eternal.deploy.journal import Journal, Registry
+from eternal.deploy.locks import FileLock, account_lock
 from eternal.errors import AccountBusyError, DeployRunningError
 
 HASH = "cd" * 32
@@ -24,7 +25,7 @@ def holder(lock_path: str, seconds: float) -> subprocess.Popen:
     """A process that takes the lock at ``lock_path``, says so on stdout, and keeps it ``seconds``."""
     code = textwrap.dedent(f"""
         import sys, time
-        from eternal.deploy.journal import FileLock
+        from eternal.deploy.locks import FileLock
         from eternal.errors import DeployRunningError
         lock = FileLock({lock_path!r}, DeployRunningError, "test").acquire(wait=0)
         print("locked", flush=True)
@@ -81,7 +82,7 @@ def test_a_killed_holder_leaves_the_lock_free(tmp_path):
 
 
 def test_the_lock_waits_no_longer_than_the_module_setting(tmp_path, monkeypatch):
-    monkeypatch.setattr(journal_module, "LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(locks_module, "LOCK_WAIT_SECONDS", 0.2)
     held = Journal(tmp_path, 31337, HASH).lock().acquire()
     started = time.monotonic()
     with pytest.raises(DeployRunningError):
