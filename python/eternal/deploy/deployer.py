@@ -5,6 +5,11 @@ artifact → encode every layer's config → create the layer contracts → cons
 (link layers, commit hashes) → upload the graph and the weights, many
 transactions in flight → finalise (the chain checks the hashes) → clear the
 journal entry and return the model's address.
+
+Each run reads the chain's counters and sends only what is missing; when another
+transaction of the account takes a sent step's nonce, the run reads the chain again
+and goes on (:data:`REPLAN_ROUNDS` times at most). Whatever the node does, the user
+gets one line naming the node and the step (:func:`~eternal.deploy.node_errors.node_failures`).
 """
 
 from __future__ import annotations
@@ -12,8 +17,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-
-from web3 import Web3
 
 from eternal.chain import DEFAULT_RPC_URL, TX_GAS_CAP, artifact, connect, genesis_hash, model_contract
 from eternal.deploy.gas import (
@@ -32,9 +35,11 @@ from eternal.deploy.implementations import Implementations
 from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
 from eternal.deploy.locks import FileLock, account_lock
 from eternal.deploy.keys import load_account
+from eternal.deploy.node_errors import node_failures
 from eternal.deploy.progress import PhaseClock, UploadBar
-from eternal.deploy.result import DeployResult
+from eternal.deploy.result import DeployResult, earlier_result
 from eternal.deploy.reconcile import (
+    check_continuable,
     check_resumable,
     missing_graph_chunks,
     model_state,
@@ -47,15 +52,17 @@ from eternal.deploy.steps import (
     FINALIZE,
     Step,
     creation_step,
-    gas_by_phase,
     graph_step,
     layers_step,
     pages_step,
     phase_of,
 )
 from eternal.deploy.transactions import SEND_WINDOW, OnMined, TransactionSender
-from eternal.errors import DeployError, InsufficientFunds
+from eternal.errors import DeployError, NonceConflictError
 from eternal.export import load_model_input
+
+
+REPLAN_ROUNDS = 5  # rounds of reading the chain and sending what is missing, in one run
 
 
 class ModelDeployer:
@@ -86,7 +93,7 @@ class ModelDeployer:
         self.address = self.account.address
         self.genesis = genesis_hash(self.w3)
         self.gas_limit = min(TX_GAS_CAP, self.w3.eth.get_block("latest")["gasLimit"])
-        self.sender = TransactionSender(self.w3, self.account, self.gas_limit, window, on_mined)
+        self.sender = TransactionSender(self.w3, self.account, self.gas_limit, window, on_mined, say=self._say)
         self.journal_dir = Path(journal_dir or os.environ.get("ETERNAL_JOURNAL_DIR") or DEFAULT_DIR)
         self.implementations = Implementations(self.w3, self.journal_dir / "implementations.jsonl", self.chain_id,
                                                self.genesis)
@@ -130,29 +137,6 @@ class ModelDeployer:
         self._say(f"resuming from {self.journal.path}")
         return True
 
-    def _deployed_before(self, model_hash: str, plan: dict) -> DeployResult | None:
-        """This model's earlier deployment on this chain, if the chain still has it."""
-        done = self.deployed.find(chain_id=self.chain_id, genesis=self.genesis, model_hash=model_hash)
-        if not done or not self.w3.eth.get_code(Web3.to_checksum_address(done["address"])):
-            return None
-        return DeployResult.from_record(done.get("result") or {
-            "address": done["address"], "model_hash": model_hash, "chain_id": self.chain_id, "transactions": 0,
-            "gas_used": 0, "seconds": 0.0, "resumed": False, "weight_bytes": plan["weight_bytes"],
-            "pages": len(plan["pages"]), "layers": len(plan["layers"]), "phase_seconds": {}, "phase_gas": {},
-        })
-
-    def _check_funds(self, plan: dict) -> None:
-        need_gas = sum(phase["gas"] for phase in phase_gas(plan, self.gas_limit).values())
-        max_fee = self.sender.max_fee()
-        need = need_gas * max_fee
-        balance = self.w3.eth.get_balance(self.address)
-        if balance < need:
-            raise InsufficientFunds(
-                f"Account {self.address} has {Web3.from_wei(balance, 'ether')} ETH; deploying needs about "
-                f"{Web3.from_wei(need, 'ether')} ETH ({need_gas:,} gas at {Web3.from_wei(max_fee, 'gwei')} gwei, "
-                f"see `eternal plan`)"
-            )
-
     # ------------------------------------------------------------------ seed steps
 
     def get_model_config(self, export: dict) -> dict:
@@ -174,14 +158,14 @@ class ModelDeployer:
         for name in names:
             bytecode = artifact(name)["bytecode"]
             steps.append(Step(creation_step(name), None, bytecode, self.sender.gas_for(None, bytecode, f"Creating {name}")))
-        receipts = self.sender.send(steps)
-        addresses = {}
-        for name, receipt in zip(names, receipts):
-            addresses[name] = receipt["contractAddress"]
-            self._say(f"{name:<24} {receipt['contractAddress']}  ({receipt['gasUsed']:,} gas)")
-            if name != "EternalModel":
-                self.implementations.remember(name, receipt["contractAddress"])
-        return addresses
+        receipts = self.sender.send(steps, self._created)
+        return {name: receipt["contractAddress"] for name, receipt in zip(names, receipts)}
+
+    def _created(self, step: Step, receipt: dict) -> None:
+        """A creation mined: said, and an implementation remembered for later models on this chain."""
+        self._say(f"{step.name:<24} {receipt['contractAddress']}  ({receipt['gasUsed']:,} gas)")
+        if phase_of(step.name) == "impl" and receipt["status"] == 1:
+            self.implementations.remember(step.name.split(":", 1)[1], receipt["contractAddress"])
 
     def deploy_layer(self, model, plan: dict, implementations: dict[str, str], first: int) -> None:
         """Creates layers ``first..`` as clones of their implementations (addLayers, batched, pipelined).
@@ -195,7 +179,7 @@ class ModelDeployer:
             impls = [implementations[layer["contract"]] if layer["contract"] else "0x" + "00" * 20 for layer in chosen]
             data = model.encode_abi("addLayers", args=[start, impls, [layer["config"] for layer in chosen]])
             what = f"addLayers for layers {start}-{last}"
-            gas = self.sender.gas_for(model.address, data, what, layers_tx_gas(chosen))
+            gas = self.sender.gas_for(model.address, data, what, layers_tx_gas(chosen), estimate=start == first)
             steps.append(Step(layers_step(start, last), model.address, data, gas))
         self.sender.send(steps, lambda step, receipt: self._say(f"{step.name:<24} ({receipt['gasUsed']:,} gas)"))
 
@@ -228,10 +212,11 @@ class ModelDeployer:
         """The appendGraph and appendPages transactions still to send."""
         pages, chunks = plan["pages"], plan["graph_chunks"]
         steps = []
-        for index in missing_graph_chunks(plan, graph_stored):
+        missing = missing_graph_chunks(plan, graph_stored)
+        for index in missing:
             data = model.encode_abi("appendGraph", args=[index, chunks[index]])
             modelled = upload_tx_gas([chunks[index]], index == 0, pages=False)
-            gas = self.sender.gas_for(model.address, data, f"appendGraph chunk {index}", modelled)
+            gas = self.sender.gas_for(model.address, data, f"appendGraph chunk {index}", modelled, index == missing[0])
             steps.append(Step(graph_step(index), model.address, data, gas, len(chunks[index])))
         if pages_stored < len(pages):
             per_page = self._page_gas(model, pages, pages_stored)
@@ -260,6 +245,48 @@ class ModelDeployer:
     def _finalize(self, model) -> None:
         """Has the chain recompute and check every hash. Sends one transaction."""
         self._send_one(FINALIZE, model, model.encode_abi("finalize", args=[]))
+
+    def _advance(self, plan: dict, clock: PhaseClock) -> str:
+        """Takes the model from what the chain holds to Finalised; returns its address. Sends transactions.
+
+        A round reads the chain's counters and sends what is missing; it ends early when another
+        transaction of the account took a sent step's nonce, and the next round reads the chain again.
+        """
+        for round_ in range(REPLAN_ROUNDS):
+            try:
+                address, implementations = self._deploy_contracts(plan)
+                clock.lap("contracts")
+                self._finish(model_contract(self.w3, address), plan, implementations, clock)
+                return address
+            except NonceConflictError as conflict:
+                if round_ == REPLAN_ROUNDS - 1:
+                    raise
+                self._say(f"{conflict}; reading the chain again")
+        raise AssertionError("unreachable")
+
+    def _finish(self, model, plan: dict, implementations: dict[str, str], clock: PhaseClock) -> None:
+        """From the model's state on chain to Finalised: the phases still missing. Sends transactions."""
+        self.sender.doing = f"reading model {model.address}"
+        state = model_state(model)
+        stored = stored_layers(model) if state == "Created" else None
+        check_continuable(model, plan, state, stored)
+        if state == "Created":
+            if stored < len(plan["layers"]):
+                self.deploy_layer(model, plan, implementations, stored)
+            clock.lap("layers")
+            self._construct(model, plan)
+            clock.lap("construct")
+            state = "Constructed"
+        if state == "Constructed":
+            self.upload_model_weights(model, plan, *stored_upload(model))
+            clock.lap("upload")
+            state = model_state(model)
+        if state == "WeightsUploaded":
+            self._finalize(model)
+            clock.lap("finalize")
+            state = "Finalised"
+        if state != "Finalised":
+            raise DeployError(f"Model {model.address} ended in state {state}, not Finalised")
 
     def _deploy_contracts(self, plan: dict) -> tuple[str, dict[str, str]]:
         """The model's address and the implementations', creating those missing. Sends transactions."""
@@ -303,57 +330,21 @@ class ModelDeployer:
         export = load_model_input(model_data, precision)
         plan = self.get_model_config(export)
         model_hash = export["hashes"]["model"]
-        resumed = self._open_journal(model_hash)
-        if resumed:
-            for step, receipt in settle_pending(self.sender, self._say):
-                if phase_of(step) == "impl" and receipt["status"] == 1:
-                    self.implementations.remember(step.split(":", 1)[1], receipt["contractAddress"])
-        else:
-            done = None if self.again else self._deployed_before(model_hash, plan)
-            if done is not None:
-                return done
-            self._check_funds(plan)  # before the journal starts: a failed check leaves nothing behind
-            self.journal.start(self.genesis, self.address)
-        clock.lap("prepare")
-
-        address, implementations = self._deploy_contracts(plan)
-        model = model_contract(self.w3, address)
-        clock.lap("contracts")
-
-        state = model_state(model)
-        if state == "Created":
-            stored = stored_layers(model)
-            if stored < len(plan["layers"]):
-                self.deploy_layer(model, plan, implementations, stored)
-            clock.lap("layers")
-            self._construct(model, plan)
-            clock.lap("construct")
-            state = "Constructed"
-        if state == "Constructed":
-            self.upload_model_weights(model, plan, *stored_upload(model))
-            clock.lap("upload")
-            state = model_state(model)
-        if state == "WeightsUploaded":
-            self._finalize(model)
-            clock.lap("finalize")
-            state = "Finalised"
-        if state != "Finalised":
-            raise DeployError(f"Model {address} ended in state {state}, not Finalised")
-        journal_state = self.journal.state
-        result = DeployResult(
-            address=address,
-            model_hash=model_hash,
-            chain_id=self.chain_id,
-            transactions=sum(1 for tx in journal_state.steps.values() if tx.mined),
-            gas_used=journal_state.gas_used,
-            seconds=clock.total(),
-            resumed=resumed,
-            weight_bytes=plan["weight_bytes"],
-            pages=len(plan["pages"]),
-            layers=len(plan["layers"]),
-            phase_seconds=clock.seconds,
-            phase_gas=gas_by_phase(journal_state.steps.values()),
-        )
+        with node_failures(self.rpc_url, lambda: self.sender.doing):
+            resumed = self._open_journal(model_hash)
+            if not resumed:
+                done = None if self.again else earlier_result(self.deployed, self.w3, self.genesis, model_hash, plan)
+                if done is not None:
+                    return done
+                # Before the journal starts: a failed check leaves nothing behind.
+                self.sender.check_funds(sum(phase["gas"] for phase in phase_gas(plan, self.gas_limit).values()))
+                self.journal.start(self.genesis, self.address)
+            for step, receipt in settle_pending(self.sender) if resumed else []:
+                if phase_of(step) == "impl":
+                    self._created(Step(step, None, "0x", 0), receipt)
+            clock.lap("prepare")
+            address = self._advance(plan, clock)
+        result = DeployResult.of_run(address, plan, self.journal.state, resumed, clock)
         self.journal.finish(address, result.record())
         self._say(f"model {model_hash} finalised at {address}")
         return result

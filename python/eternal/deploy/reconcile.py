@@ -1,23 +1,24 @@
 """Reconciliation: what the journal says against what the chain has, and what is left to send.
 
 The chain is the source of truth. A rerun first checks that the journal belongs
-to this chain and this key, then settles every journaled transaction by its hash
-(mined, still pending, or never received), and finally reads the model's own
-counters (state, layers, graph bytes, pages) to decide which steps are missing.
+to this chain and this key, then settles every journaled transaction by its hashes:
+mined, still pending (waited for), never received (the same signed bytes sent
+again), or dropped (another transaction of the account took its nonce). Finally it
+reads the model's own counters (state, layers, graph bytes, pages) to decide which
+steps are missing, after checking that this export can finish what the chain holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import NamedTuple
 
 from web3 import Web3
-from web3.exceptions import TransactionNotFound
 
 from eternal.chain import STATES
-from eternal.deploy.journal import DeploymentState, Journal
-from eternal.deploy.transactions import SETTLE_POLL_SECONDS, TransactionSender
-from eternal.errors import ChainResetError, DeployError
+from eternal.deploy.journal import Journal
+from eternal.deploy.records import DeploymentState
+from eternal.deploy.transactions import TransactionSender
+from eternal.errors import ChainResetError, DeployError, UnresumableError
 from eternal.weightstream import PAGE_SIZE
 
 
@@ -47,42 +48,40 @@ def check_resumable(journal: Journal, state: DeploymentState, w3: Web3, genesis:
         )
 
 
-def settle_pending(sender: TransactionSender, say: Callable[[str], None]) -> list[tuple[str, dict]]:
-    """Settles every journaled transaction not known to be mined: by its hash, on the chain.
+def settle_pending(sender: TransactionSender) -> list[tuple[str, dict]]:
+    """Settles every journaled transaction not known to be mined, lowest nonce first, by its hashes.
 
-    Waits for transactions an earlier run left pending, journals their receipts, and
-    journals as dropped those the node never received. Returns ``(step, receipt)``
-    of each one settled as mined.
+    May send transactions: the journaled bytes of one the node never got, or a higher-fee
+    version of one stuck below the base fee. Waits (bounded) for those still pending and
+    journals their receipts; journals as dropped those whose nonce another transaction took
+    (their steps are done again from the chain's counters). Returns ``(step, receipt)`` of
+    each one settled as mined.
+    """
+    settled = []
+    for tx in sender.journal.state.pending():
+        sender.say(f"settling {tx.step} (nonce {tx.nonce}, {tx.hash}) sent by an earlier run")
+        receipt = sender.wait(tx.step)
+        if receipt is not None:
+            settled.append((tx.step, receipt))
+    return settled
+
+
+def check_continuable(model, plan: dict, state: str, stored_layer_count: int | None = None) -> None:
+    """Raises unless this export can finish the model the chain holds (in ``state``).
 
     Raises:
-        DeployError: a transaction the node never received has its nonce taken by another one.
+        UnresumableError: the model was constructed for another export, or holds more layers than it has.
     """
-    w3, journal = sender.w3, sender.journal
-    settled = []
-    for tx in journal.state.pending():
-        try:
-            receipt = w3.eth.get_transaction_receipt(tx.hash)
-        except TransactionNotFound:
-            receipt = None
-        if receipt is None:
-            try:
-                w3.eth.get_transaction(tx.hash)
-            except TransactionNotFound:
-                # Journaled but never received (crash between journal and send): its nonce
-                # is still free unless someone else used the account.
-                if tx.nonce < w3.eth.get_transaction_count(sender.address, "latest"):
-                    raise DeployError(
-                        f"Transaction {tx.hash} (step {tx.step}, nonce {tx.nonce}) is unknown to the node and its "
-                        f"nonce was used by another transaction; do not use {sender.address} elsewhere while "
-                        f"deploying. Rerun with --fresh to start over"
-                    ) from None
-                journal.dropped(tx.step, tx.hash)
-                continue
-            say(f"waiting for {tx.step} ({tx.hash}) sent by an earlier run")
-            receipt = sender.wait(tx.hash, tx.step, SETTLE_POLL_SECONDS)
-        sender.record_receipt(tx.step, tx.hash, receipt)
-        settled.append((tx.step, receipt))
-    return settled
+    where = f"Model {model.address}"
+    if state != "Created":
+        committed, wanted = bytes(model.functions.modelHash().call()), bytes(plan["hashes"]["model"])
+        if committed != wanted:
+            raise UnresumableError(f"{where} was constructed for model hash {committed.hex()}, not this export's "
+                                   f"{wanted.hex()}: "
+                                   f"it cannot be finished with this export. Rerun with --fresh to deploy anew")
+    elif stored_layer_count is not None and stored_layer_count > len(plan["layers"]):
+        raise UnresumableError(f"{where} holds {stored_layer_count} layers; this export has {len(plan['layers'])}: "
+                               f"it cannot be finished with this export. Rerun with --fresh to deploy anew")
 
 
 class UploadProgress(NamedTuple):

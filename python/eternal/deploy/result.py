@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from web3 import Web3
+
+from eternal.deploy.journal import Registry
+from eternal.deploy.records import DeploymentState
+from eternal.deploy.steps import gas_by_phase
+
 
 @dataclass
 class DeployResult:
@@ -32,3 +38,25 @@ class DeployResult:
         """The result an earlier run recorded, as found again by this one."""
         known = {field.name for field in fields(cls)} - {"already_deployed"}
         return cls(**{key: value for key, value in record.items() if key in known}, already_deployed=True)
+
+    @classmethod
+    def of_run(cls, address: str, plan: dict, journaled: DeploymentState, resumed: bool, clock) -> DeployResult:
+        """The result of a run that finalised the model at ``address`` (``clock``: its PhaseClock)."""
+        return cls(address=address, model_hash=journaled.model_hash, chain_id=journaled.chain_id,
+                   transactions=sum(1 for tx in journaled.steps.values() if tx.mined), gas_used=journaled.gas_used,
+                   seconds=clock.total(), resumed=resumed, weight_bytes=plan["weight_bytes"], pages=len(plan["pages"]),
+                   layers=len(plan["layers"]), phase_seconds=clock.seconds,
+                   phase_gas=gas_by_phase(journaled.steps.values()))
+
+
+def earlier_result(deployed: Registry, w3: Web3, genesis: str, model_hash: str, plan: dict) -> DeployResult | None:
+    """This model's earlier deployment on this chain (from ``deployed.jsonl``), if the chain still has it."""
+    chain_id = w3.eth.chain_id
+    done = deployed.find(chain_id=chain_id, genesis=genesis, model_hash=model_hash)
+    if not done or not w3.eth.get_code(Web3.to_checksum_address(done["address"])):
+        return None
+    return DeployResult.from_record(done.get("result") or {
+        "address": done["address"], "model_hash": model_hash, "chain_id": chain_id, "transactions": 0,
+        "gas_used": 0, "seconds": 0.0, "resumed": False, "weight_bytes": plan["weight_bytes"],
+        "pages": len(plan["pages"]), "layers": len(plan["layers"]), "phase_seconds": {}, "phase_gas": {},
+    })

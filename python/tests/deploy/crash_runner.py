@@ -18,6 +18,7 @@ import sys
 
 from eternal.cli import run_module
 from eternal.deploy import command, deployer, transactions
+from eternal.deploy.steps import phase_of
 
 RESUME_POINTS = ("after-model", "mid-layers", "mid-upload", "before-send", "after-send")  # the journal is left
 POINTS = (*RESUME_POINTS, "after-finish")
@@ -55,11 +56,11 @@ def crash_at(point: str) -> None:
 
     broadcast = transactions.TransactionSender.broadcast
 
-    def crashing_broadcast(self, step, signed):
-        if point == "before-send" and step.phase == "pages":
+    def crashing_broadcast(self, step_name, raw):
+        if point == "before-send" and phase_of(step_name) == "pages":
             die()
-        answer = broadcast(self, step, signed)
-        if point == "after-send" and step.phase == "pages":
+        answer = broadcast(self, step_name, raw)
+        if point == "after-send" and phase_of(step_name) == "pages":
             die()
         return answer
 

@@ -64,3 +64,28 @@ def test_corrupt_journal_is_kept_aside(hardhat_node, export_file, workdir):
     result = cli("deploy", path, journal=journal, rpc=hardhat_node.url)
     assert result.returncode == 12 and "kept as" in one_line_error(result)
     assert not bad.exists() and len(list(journal.glob("*.corrupt-*"))) == 1
+
+
+def test_a_model_this_export_cannot_finish_is_named_with_what_to_do(hardhat_node, w3, workdir, export_file):
+    from eth_account import Account
+
+    from eternal.deploy.keys import DEV_KEY
+
+    path_a, _, _ = export_file(7)
+    path_b, _, export_b = export_file(8)
+    journal = workdir / "unresumable"
+    model_a = json.loads(cli("deploy", path_a, "--json", journal=journal, rpc=hardhat_node.url).stdout)["address"]
+    # Model B's journal, whose creation step names model A's contract (a journal copied by hand, say).
+    tx = "0x" + "11" * 32
+    records = [{"type": "started", "model_hash": export_b["hashes"]["model"], "chain_id": 31337,
+                "genesis": w3.eth.get_block(0)["hash"].to_0x_hex(), "deployer": Account.from_key(DEV_KEY).address},
+               {"type": "sent", "step": "model", "nonce": 0, "hash": tx},
+               {"type": "mined", "step": "model", "hash": tx, "status": 1, "gas_used": 1, "block": 1, "contract": model_a}]
+    entry = journal / f"31337-{export_b['hashes']['model']}.jsonl"
+    entry.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = cli("deploy", path_b, journal=journal, rpc=hardhat_node.url)
+    line = one_line_error(result)
+    assert result.returncode == 37 and model_a in line and "--fresh" in line and "cannot be finished" in line
+    fresh = cli("deploy", path_b, "--fresh", "--json", journal=journal, rpc=hardhat_node.url)
+    assert fresh.returncode == 0, fresh.stderr
+    assert check_model(read_model(w3, json.loads(fresh.stdout)["address"]), export_b).ok
