@@ -13,3 +13,17 @@ def small_model(seed: int):
         name=f"small_{seed}",
     )
     return model
+
+
+def small_cnn(seed: int):
+    """Input(8, 8, 1) -> Conv2D(16, 3) -> MaxPooling2D -> Conv2D(36, 3) -> Flatten -> Dense(10): 11,150
+    parameters, 2 weight pages at int32."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [keras.Input((8, 8, 1), name="pixels"), keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+         keras.layers.MaxPooling2D(2), keras.layers.Conv2D(36, 3, padding="same", activation="relu"),
+         keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")],
+        name=f"cnn_{seed}",
+    )
