@@ -18,7 +18,7 @@ from eth_account import Account
 from cli_run import one_line_error
 from deploy_cli import cli, model_creations
 
-from eternal.deploy import journal as journal_module
+from eternal.deploy import locks as locks_module
 from eternal.deploy.journal import Journal
 from eternal.deploy.locks import account_lock
 from eternal.deploy.keys import DEV_KEY
@@ -99,7 +99,7 @@ def test_two_models_from_one_key_at_once_both_deploy(hardhat_node, w3, workdir, 
 
 
 def test_a_held_account_lock_refuses_in_one_line(hardhat_node, w3, workdir, export_file, monkeypatch):
-    monkeypatch.setattr(journal_module, "LOCK_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(locks_module, "LOCK_WAIT_SECONDS", 0.5)
     path, _, _ = export_file(52)
     journal = workdir / "held-account"
     blocks = w3.eth.block_number
@@ -114,7 +114,7 @@ def test_a_held_account_lock_refuses_in_one_line(hardhat_node, w3, workdir, expo
 @pytest.mark.parametrize("content", ["started", "corrupt"])
 def test_a_held_journal_is_never_moved_even_with_fresh(hardhat_node, w3, workdir, export_file, monkeypatch, content):
     """``--fresh`` and the corrupt-journal path both move a journal aside: never one another run holds."""
-    monkeypatch.setattr(journal_module, "LOCK_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(locks_module, "LOCK_WAIT_SECONDS", 0.5)
     path, _, export = export_file(53)
     journal = workdir / f"held-journal-{content}"
     live = Journal(journal, 31337, export["hashes"]["model"])
