@@ -59,7 +59,7 @@ class TransactionSender:
         self.say = say or (lambda message: None)
         self.node = getattr(w3.provider, "endpoint_uri", None) or "(the node)"
         self.journal: Journal | None = None  # set once the deployment's journal is open
-        self.doing = "connecting"  # what the engine does now, for one-line errors ("step pages:3-5")
+        self.doing = "the checks before any step"  # what the engine does now, for one-line errors ("step pages:3-5")
         self.fees = Fees(w3)
         self._nonce: int | None = None
 
@@ -94,6 +94,7 @@ class TransactionSender:
         Hardhat estimates with headroom (about 3x the gas used) and refuses anything
         over the per-transaction cap, so big but valid transactions cannot be estimated.
         """
+        self.doing = f"the gas estimate for {what}"
         # An explicit gas cap: some nodes otherwise estimate with more than EIP-7825 allows.
         tx = {"from": self.address, "data": data, "gas": self.gas_limit}
         if to:

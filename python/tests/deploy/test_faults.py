@@ -81,13 +81,16 @@ def mining(block_ms: int | None) -> str:
     return f"{block_ms // 1000} s blocks" if block_ms else "automine"
 
 
-def reverted_transactions(w3, first_block: int, sender: str) -> int:
-    count = 0
+def sent_by(w3, first_block: int, sender: str) -> tuple[int, int, int]:
+    """``(transactions, gas, reverted)`` of the contract calls and creations ``sender`` got mined since
+    ``first_block`` (plain transfers, like the tests' own, left out)."""
+    count = gas = reverted = 0
     for number in range(first_block, w3.eth.block_number + 1):
         for tx in w3.eth.get_block(number, full_transactions=True)["transactions"]:
-            if tx["from"] == sender and w3.eth.get_transaction_receipt(tx["hash"])["status"] != 1:
-                count += 1
-    return count
+            if tx["from"] == sender and tx["input"]:
+                receipt = w3.eth.get_transaction_receipt(tx["hash"])
+                count, gas, reverted = count + 1, gas + receipt["gasUsed"], reverted + (receipt["status"] != 1)
+    return count, gas, reverted
 
 
 def deploy_under(chain, campaign: str, seed: int, faults: Faults, block_ms: int | None = None,
@@ -108,12 +111,14 @@ def deploy_under(chain, campaign: str, seed: int, faults: Faults, block_ms: int 
         result = deployer.deploy_model(path)
     seconds = time.monotonic() - started
     models = model_creations(w3, first_block, DEPLOYER.address)
-    reverted = reverted_transactions(w3, first_block, DEPLOYER.address)
+    on_chain, gas, reverted = sent_by(w3, first_block, DEPLOYER.address)
     if os.environ.get("ETERNAL_FAULT_LOG"):
         with open(os.environ["ETERNAL_FAULT_LOG"], "a") as log:
-            log.write(json.dumps({"campaign": campaign, "seed": seed, "seconds": round(seconds, 1),
+            log.write(json.dumps({"campaign": campaign, "seed": seed, "model_hash": result.model_hash,
+                                  "seconds": round(seconds, 1),
                                   "faults": vars(proxy.counts), "gas_used": result.gas_used,
                                   "transactions": result.transactions, "models": models, "reverts": reverted,
+                                  "mined": on_chain, "gas_on_chain": gas,
                                   "said": said}) + "\n")
     assert not result.resumed and result.pages == 3
     assert check_model(read_model(w3, result.address), export).ok
