@@ -155,7 +155,7 @@ class TransactionSender:
 
         A nonce another transaction of the account took meanwhile (the node says the nonce is
         used and does not know this hash) is journaled as dropped and the step signed again at
-        the next free nonce; a fee the node finds too low is replaced by a higher one.
+        the next free nonce; one the node refuses for its fee or a nonce gap is signed again, at today's fees.
         """
         for _ in range(SIGNINGS_PER_STEP):
             nonce = self.next_nonce()
