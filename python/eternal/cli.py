@@ -57,12 +57,18 @@ def _command(name: str):
     return importlib.import_module(f"eternal.{name}")
 
 
-def build_parser(prog: str = "eternal") -> argparse.ArgumentParser:
-    """The whole command line: one subcommand per entry of :data:`COMMANDS`."""
+def build_parser(prog: str = "eternal", chosen: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line: one subcommand per entry of :data:`COMMANDS`.
+
+    Only the ``chosen`` command's module is imported for its options (all of them when
+    ``chosen`` is None): ``eternal export`` need not load web3, nor ``eternal --help``.
+    """
     parser = argparse.ArgumentParser(prog=prog, description="Keras models as EVM contracts.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        _command(name).add_arguments(commands.add_parser(name, help=help_text, description=help_text))
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if chosen in (None, name):
+            _command(name).add_arguments(sub)
     return parser
 
 
@@ -70,7 +76,8 @@ def main(argv=None) -> int:
     """``eternal COMMAND …``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     invoked = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "eternal"
-    parser = build_parser("python -m eternal.cli" if invoked.endswith(".py") else invoked)
+    chosen = argv[0] if argv and argv[0] in COMMANDS else ""  # "": no command's options needed
+    parser = build_parser("python -m eternal.cli" if invoked.endswith(".py") else invoked, chosen)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -131,3 +131,10 @@ def test_plan_refuses_an_input_of_the_wrong_shape_like_predict(model_file, tmp_p
     result = run("plan", model_file, "--input", wrong)
     assert result.returncode == 24, result.stderr
     assert "fits neither one sample [12]" in result.stderr
+
+
+def test_a_command_imports_only_its_own_module():
+    code = ("import sys; from eternal import cli; cli.build_parser(chosen='export'); "
+            "print('web3' in sys.modules, 'eternal.deploy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["False", "False"], result.stderr

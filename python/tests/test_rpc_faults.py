@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import urllib.error
-import urllib.request
 
 import pytest
 from eth_account import Account
 
 from rpc_faults import Faults, FaultyRpcProxy
 
+from eternal.node import rpc
+
 DEV_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 
 
-def call(url: str, method: str, params=None):
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())["result"]
+call = functools.partial(rpc, timeout=10)  # one JSON-RPC call without web3's retries
 
 
 def signed_transfer(w3, nonce: int) -> str:
