@@ -198,8 +198,7 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
     ///      live outputs slide down, so memory (whose cost is quadratic) peaks near the largest
     ///      live set, not the sum.
     function predict(int256[][] calldata inputs) external view returns (int256[][] memory outputs) {
-        if (_state != State.Finalised) revert NotFinalised();
-        ModelWalk.Walk memory walk = ModelWalk.decode(_readChunks(_walkChunks));
+        ModelWalk.Walk memory walk = _loadWalk();
         if (inputs.length != walk.inputs.length) revert WrongInputCount(walk.inputs.length, inputs.length);
         uint256 count = walk.layers.length;
         int256[][] memory values = new int256[][](count);
@@ -235,6 +234,12 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
         for (uint256 k; k < walk.outputs.length; ++k) {
             outputs[k] = values[walk.canonical[walk.outputs[k]]];
         }
+    }
+
+    /// @dev The packed walk `finalize` stored, decoded. Reverts `NotFinalised` before `finalize`.
+    function _loadWalk() private view returns (ModelWalk.Walk memory walk) {
+        if (_state != State.Finalised) revert NotFinalised();
+        walk = ModelWalk.decode(_readChunks(_walkChunks));
     }
 
     /// @dev Layers, pages and links from storage, identity layers resolved to the layer they pass on.
