@@ -1,8 +1,8 @@
 // Gas of finalize, appendPages and predict as a model grows: the issue-11 targets are a finalize
 // whose gas does not grow with the number of pages, and a predict no dearer for small models.
 // Part 1: a two-layer model (identity input + WeightPagesHarness reading 64 bytes of the last page)
-// with 1..N full pages of random weights. Part 2: shared fixtures (test/fixtures) through their
-// whole lifecycle.
+// with 1..N full pages of random weights. Part 2: finalize by graph size. Part 3: shared fixtures
+// (test/fixtures) through their whole lifecycle.
 // Run: node_modules/.bin/hardhat run bench/gas_lifecycle.js   (BENCH_PAGES=1,10,100 to choose N)
 const { ethers } = require("hardhat");
 const { PAGE_SIZE, splitPages } = require("../test/helpers/weightStream");
@@ -62,12 +62,34 @@ async function fixtureRow(name) {
   };
 }
 
+/** finalize of a one-layer model without weights whose graph is `bytes` long (the graph is hashed whole). */
+async function graphRow(bytes) {
+  const graph = ethers.toUtf8Bytes(JSON.stringify({ bench: "graph", padding: "g".repeat(bytes - 30) }).padEnd(bytes, " "));
+  const graphHash = ethers.sha256(graph);
+  const weightsHash = ethers.sha256("0x");
+  const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
+  const model = await ethers.deployContract("EternalModel");
+  await (await model.addLayers(0, [ethers.ZeroAddress], ["0x"])).wait();
+  await (await model.construct([[]], [0], [0], graphHash, weightsHash, modelHash, 0, graph.length)).wait();
+  for (let i = 0; i * PAGE_SIZE < graph.length; ++i) {
+    await (await model.appendGraph(i, graph.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE))).wait();
+  }
+  const finalize = await (await model.finalize()).wait();
+  return { "graph bytes": graph.length, "graph chunks": Math.ceil(graph.length / PAGE_SIZE), "finalize gas": Number(finalize.gasUsed) };
+}
+
 async function main() {
+  const creation = await (await ethers.deployContract("EternalModel")).deploymentTransaction().wait();
+  console.log(`EternalModel creation: ${creation.gasUsed} gas (its PageWriter included)`);
   const harness = await (await ethers.deployContract("WeightPagesHarness")).getAddress();
   const rows = [];
   for (const count of PAGE_COUNTS) rows.push(await pagesRow(harness, count));
   console.log("Finalize, appendPages and predict by page count (random full pages, 3 per appendPages transaction)");
   console.table(rows);
+  const graphs = [];
+  for (const bytes of [100, 10000, PAGE_SIZE, 4 * PAGE_SIZE]) graphs.push(await graphRow(bytes));
+  console.log("Finalize by graph size (no weights)");
+  console.table(graphs);
   const fixtures = [];
   for (const name of FIXTURES) fixtures.push(await fixtureRow(name));
   console.log("Fixtures: construct, finalize and predict (eth_estimateGas, 21,000 and calldata included)");

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {EfficientHashLib} from "solady/src/utils/EfficientHashLib.sol";
 import {LibClone} from "solady/src/utils/LibClone.sol";
 import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
 
@@ -190,10 +191,11 @@ contract EternalModel is IEternalModel, Ownable {
     ///      `ModelHashMismatch` (expected, actual). Ownership is then renounced, so every
     ///      mutating call reverts `OwnableUnauthorizedAccount`: nothing can change. Its gas does
     ///      not depend on the number of pages (one SHA-256 block pads the streamed weights
-    ///      hash) nor on the layers (the walk is written at `construct`); the graph is hashed
-    ///      whole (~100 gas per 32 bytes, reading included).
+    ///      hash) nor on the layers (the walk is written at `construct`). The graph is read and
+    ///      hashed whole: ~78k gas for a short graph, ~96k for one full chunk (24,575 bytes),
+    ///      ~180k for four, memory's quadratic cost included (bench/gas_lifecycle.js).
     function finalize() external onlyOwner inState(State.WeightsUploaded) {
-        bytes32 graphActual = sha256(graph());
+        bytes32 graphActual = EfficientHashLib.sha2(graph()); // in place: no second copy in memory
         if (graphActual != _graphHash) revert GraphHashMismatch(_graphHash, graphActual);
         uint256 count = _pageCount;
         bytes32 pending = count % 2 == 1 ? _pageHashes[count - 1] : bytes32(0);
