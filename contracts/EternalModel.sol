@@ -88,7 +88,7 @@ contract EternalModel is IEternalModel, Ownable {
     /// @notice Links the layers and commits the hashes: Created -> Constructed.
     /// @dev Owner only. `inbound[i]` lists layer i's inputs, all earlier layers; identity
     ///      layers that are not model inputs take exactly one input. Writes the walk `predict`
-    ///      reads (ModelWalk, ~28 bytes per layer): its size follows the layers, as this call's
+    ///      reads (ModelWalk, ~30 bytes per layer): its size follows the layers, as this call's
     ///      calldata does, so `finalize` writes nothing that grows with the model.
     /// @param inbound_     Per layer, the indices of its input layers.
     /// @param inputLayers_ Model input layers, in `predict` input order.
@@ -394,7 +394,7 @@ contract EternalModel is IEternalModel, Ownable {
     }
 
     /// @dev Checks every layer's inbound list (earlier layers only, limits, identity layers) and
-    ///      writes the walk with them (`_pageCount` set before).
+    ///      writes the walk, links included (`_pageCount` set before).
     function _link(
         uint256[][] calldata inbound_,
         uint256[] calldata inputLayers_,

@@ -6,13 +6,14 @@ import {LibRLP} from "solady/src/utils/LibRLP.sol";
 /// @title ModelWalk
 /// @notice What `EternalModel.predict` needs to walk a model, and its packed byte form (kept in a
 ///         data contract written at `construct`: one EXTCODECOPY per `predict` instead of an SLOAD
-///         per layer and link, at ~28 bytes per layer instead of ~7 words). Weight page addresses
+///         per layer and link, at ~30 bytes per layer instead of ~7 words). Weight page addresses
 ///         are not stored: page i is the (i + 1)-th contract its page writer created, so its
 ///         address follows from the writer's address and i (`pageAddresses`).
 /// @dev Packed form, big-endian: `u16 layerCount, u16 inputCount, u16 outputCount, u32 pageCount`,
 ///      `u16` per input layer, `u16` per output layer, then per layer: `address(20) layer, u8 given,
-///      u16 canonical, u16 lastUse (0xffff: forever), u8 sourceCount, u16` per source (its inbound
-///      layer as `construct` got it). Layer indices must be < 0xffff and source counts < 256 (the
+///      u16 canonical, u16 lastUse (0xffff: forever), u8 sourceCount, u16` per source (the
+///      canonical index of its inbound layer, what `predict` reads), `u16` per source (the inbound
+///      layer as `construct` got it, what `inbound` returns). Layer indices must be < 0xffff and source counts < 256 (the
 ///      caller checks); a page count of 2^32 or more (10^14 weight bytes) could never be uploaded,
 ///      so such a model never gets to `predict` and the truncated count is never read.
 library ModelWalk {
@@ -56,7 +57,7 @@ library ModelWalk {
         Walk memory walk = _resolve(layers, inbound, inputs, outputs);
         uint256 size = HEADER + 2 * (inputs.length + outputs.length) + LAYER_BYTES * layers.length;
         for (uint256 i; i < inbound.length; ++i) {
-            size += 2 * inbound[i].length;
+            size += 4 * inbound[i].length;
         }
         data = new bytes(size + 32); // + 32: `_put` writes whole words past the end
         uint256 p;
@@ -76,6 +77,7 @@ library ModelWalk {
             p = _put(p, walk.lastUse[i] == FOREVER ? FOREVER_PACKED : walk.lastUse[i], 2);
             uint256[] calldata sources = inbound[i];
             p = _put(p, sources.length, 1);
+            for (uint256 j; j < sources.length; ++j) p = _put(p, walk.canonical[sources[j]], 2);
             for (uint256 j; j < sources.length; ++j) p = _put(p, sources[j], 2);
         }
         assembly ("memory-safe") {
@@ -86,7 +88,7 @@ library ModelWalk {
     /// @notice The walk from its packed bytes, pages included.
     /// @param data       Bytes from `pack`.
     /// @param pageWriter The contract that created the model's weight pages (see `pageAddresses`).
-    /// @return walk The walk; `sources` hold canonical indices.
+    /// @return walk The walk.
     function decode(bytes memory data, address pageWriter) internal pure returns (Walk memory walk) {
         uint256 p;
         assembly ("memory-safe") {
@@ -105,15 +107,20 @@ library ModelWalk {
         walk.lastUse = new uint256[](count);
         walk.given = new bool[](count);
         for (uint256 i; i < count; ++i) {
-            walk.layers[i] = address(uint160(_get(p, 20)));
-            walk.given[i] = _get(p + 20, 1) != 0;
-            walk.canonical[i] = _get(p + 21, 2);
-            uint256 lastUse = _get(p + 23, 2);
+            uint256 record;
+            assembly ("memory-safe") {
+                // Equivalent to `_get(p, LAYER_BYTES)`: the layer's 26-byte record in one read.
+                record := shr(48, mload(p))
+            }
+            walk.layers[i] = address(uint160(record >> 48));
+            walk.given[i] = (record >> 40) & 0xff != 0;
+            walk.canonical[i] = (record >> 24) & 0xffff;
+            uint256 lastUse = (record >> 8) & 0xffff;
             walk.lastUse[i] = lastUse == FOREVER_PACKED ? FOREVER : lastUse;
-            uint256[] memory sources = new uint256[](_get(p + 25, 1));
+            uint256[] memory sources = new uint256[](record & 0xff);
             p += LAYER_BYTES;
-            // Sources are earlier layers, whose canonical index is already decoded.
-            for (uint256 j; j < sources.length; ++j) (sources[j], p) = (walk.canonical[_get(p, 2)], p + 2);
+            for (uint256 j; j < sources.length; ++j) (sources[j], p) = (_get(p, 2), p + 2);
+            p += 2 * sources.length; // the inbound sources, for `links`
             walk.sources[i] = sources;
         }
     }
@@ -131,7 +138,7 @@ library ModelWalk {
         p += HEADER + 2 * (_get(p + 2, 2) + _get(p + 4, 2)); // past the header, inputs and outputs
         for (uint256 i; i < inbound.length; ++i) {
             uint256[] memory sources = new uint256[](_get(p + 25, 1));
-            p += LAYER_BYTES;
+            p += LAYER_BYTES + 2 * sources.length; // past the canonical sources
             for (uint256 j; j < sources.length; ++j) (sources[j], p) = (_get(p, 2), p + 2);
             inbound[i] = sources;
         }
