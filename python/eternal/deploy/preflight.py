@@ -78,7 +78,8 @@ def refusal(over: list[PlannedTransaction], limits: ChainLimits) -> str:
     """The one line that refuses a deployment: the biggest transaction over the limit, and the fix."""
     worst = max(over, key=lambda tx: tx.needs)
     what = f"{PHASE_NAMES[phase_of(worst.step)]} ({worst.step})"
-    more = f" and {len(over) - 1} more transaction{'s' if len(over) > 2 else ''}" if len(over) > 1 else ""
+    others = len(over) - 1
+    more = f", and {others} more transaction{'s are' if others > 1 else ' is'} over it too" if others else ""
     if limits.capped and worst.needs > TX_GAS_CAP:
         fix = (f"no Osaka chain takes it (cap {TX_GAS_CAP:,}); a chain without the cap and a block gas limit of "
                f"at least {worst.needs:,} would")
@@ -86,8 +87,8 @@ def refusal(over: list[PlannedTransaction], limits: ChainLimits) -> str:
             fix = f"{fix}, or a model with fewer layers (construct links them all in one transaction)"
     else:
         fix = f"use a chain whose blocks hold at least {worst.needs:,} gas"
-    return (f"Deployment refused before sending anything: {what}{more} needs {worst.needs:,} gas in one transaction, "
-            f"over this chain's {limits.describe()}; {fix}")
+    return (f"Deployment refused before sending anything: {what} needs {worst.needs:,} gas in one transaction, "
+            f"over this chain's limit of {limits.describe()}{more}; {fix}")
 
 
 def check_deployable(plan: dict, limits: ChainLimits, implementations: list[str],
