@@ -118,12 +118,12 @@ async function main() {
   const network = await ethers.provider.getNetwork();
   const block = await ethers.provider.getBlock("latest");
   console.log(`chain ${network.chainId}, block gas limit ${block.gasLimit}, hardfork ${process.env.ETERNAL_HARDFORK || "osaka"}`);
-  console.log("\nWeight storage (appendPages: SSTORE2 page + sha256 + page hash and address in storage; tx base and calldata included)");
+  console.log("\nWeight storage (appendPages: SSTORE2 page by the PageWriter + sha256 + page hash in storage + a SHA-256 block per pair of pages; tx base and calldata included)");
   console.table(await storageRows());
   console.log("floor: 200 (code deposit) + 16 (calldata, non-zero byte) = 216 gas per byte, + CREATE and tx base");
   console.log("\nLayer contract creation (LibClone clone with immutable args = the config; the deployer stores it compressed)");
   console.table(await cloneRows());
-  console.log("\nLinking and finalising (identity layers; one construct transaction holds every link)");
+  console.log("\nLinking and finalising (identity layers; one construct transaction holds every link and writes the walk; finalize reads neither)");
   console.table(await linkRows());
 }
 

@@ -2,32 +2,37 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {EfficientHashLib} from "solady/src/utils/EfficientHashLib.sol";
 import {LibClone} from "solady/src/utils/LibClone.sol";
 import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
 
 import {IEternalModel} from "./interfaces/IEternalModel.sol";
 import {ILayer} from "./interfaces/ILayer.sol";
 import {ModelWalk} from "./lib/ModelWalk.sol";
+import {Sha256Stream} from "./lib/Sha256Stream.sol";
 import {WeightPages} from "./lib/WeightPages.sol";
+import {PageWriter} from "./PageWriter.sol";
 
 /// @title EternalModel
 /// @notice A Keras model on chain: one layer contract per layer, the canonical graph and the
 ///         fixed-point weights in data contracts, hashes checked on chain, `predict` as a view.
-/// @dev The deployer owns the model until `finalize`; after it nothing can change.
+/// @dev The deployer owns the model until `finalize`; after it nothing can change. `finalize`
+///      costs the same whatever the number of pages: the weights hash is streamed as pages
+///      arrive (Sha256Stream) and page addresses are derived, never stored (PageWriter).
 ///      Lifecycle and formats: docs/CONTRACTS.md and docs/FORMAT.md.
-contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-states-count
-    // 16 state variables where solhint's max-states-count allows 15: each is one fact the
-    // lifecycle records and a view returns; packing them into a struct would only rename them.
+contract EternalModel is IEternalModel, Ownable {
     /// @dev `predict` compacts its memory arena once it holds more than this many bytes.
     uint256 private constant COMPACT_ABOVE = 0x8000;
     /// @dev Limits of the packed walk (ModelWalk): 16-bit layer indices, 8-bit input counts.
     uint256 private constant MAX_LAYERS = 0xfffe;
     uint256 private constant MAX_SOURCES = 0xff;
 
+    /// @dev Creates the weight pages (and nothing else), so their addresses follow from their index.
+    PageWriter private immutable _pageWriter;
+
     State private _state;
 
     address[] private _layers;
-    address[] private _linkChunks; // every layer's inbound list, packed (ModelWalk.packLinks)
     uint256[] private _inputLayers;
     uint256[] private _outputLayers;
 
@@ -39,12 +44,16 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
     uint256 private _pageCount;
     uint256 private _graphStored;
 
-    address[] private _pages;
     bytes32[] private _pageHashes;
+    /// @dev SHA-256 chaining value of the page hashes absorbed so far, a pair at a time: the
+    ///      weights hash in the making (Sha256Stream). An odd last page hash waits in `_pageHashes`.
+    uint256 private _weightsState;
     address[] private _graphChunks;
-    address[] private _walkChunks;
+    address[] private _walkChunks; // what predict needs, packed (ModelWalk), written at construct
 
-    constructor() Ownable(msg.sender) {}
+    constructor() Ownable(msg.sender) {
+        _pageWriter = new PageWriter();
+    }
 
     modifier inState(State expected) {
         if (_state != expected) revert WrongState(expected, _state);
@@ -78,7 +87,9 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
 
     /// @notice Links the layers and commits the hashes: Created -> Constructed.
     /// @dev Owner only. `inbound[i]` lists layer i's inputs, all earlier layers; identity
-    ///      layers that are not model inputs take exactly one input.
+    ///      layers that are not model inputs take exactly one input. Writes the walk `predict`
+    ///      reads (ModelWalk, ~30 bytes per layer): its size follows the layers, as this call's
+    ///      calldata does, so `finalize` writes nothing that grows with the model.
     /// @param inbound_     Per layer, the indices of its input layers.
     /// @param inputLayers_ Model input layers, in `predict` input order.
     /// @param outputLayers_ Model output layers, in `predict` output order.
@@ -105,7 +116,8 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
         if (combined != modelHash_) revert ModelHashMismatch(modelHash_, combined);
         _checkIndices(inputLayers_, count);
         _checkIndices(outputLayers_, count);
-        _link(inbound_, inputLayers_, count);
+        _pageCount = (weightBytes_ + WeightPages.PAGE_SIZE - 1) / WeightPages.PAGE_SIZE;
+        _link(inbound_, inputLayers_, outputLayers_, count);
         _inputLayers = inputLayers_;
         _outputLayers = outputLayers_;
         _graphHash = graphHash_;
@@ -113,7 +125,7 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
         _modelHash = modelHash_;
         _weightBytes = weightBytes_;
         _graphBytes = graphBytes_;
-        _pageCount = (weightBytes_ + WeightPages.PAGE_SIZE - 1) / WeightPages.PAGE_SIZE;
+        _weightsState = Sha256Stream.INITIAL_STATE;
         _state = State.Constructed;
         emit Constructed(modelHash_);
     }
@@ -140,33 +152,36 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
     /// @dev Owner only, state Constructed. Every page is exactly 24575 bytes, but the model's
     ///      last page, which holds the remainder. Reverts `OutOfOrderAppend(pages().length,
     ///      firstPage)` unless `firstPage` is the next page, so pages sent twice, or early,
-    ///      change nothing.
+    ///      change nothing. Each pair of page hashes (pages 2k and 2k + 1) is absorbed into the
+    ///      weights hash as the second arrives, so `finalize` only pads the last block.
     /// @param firstPage Index of the first page sent: the number of pages stored so far.
     /// @param pages_    The next pages of the weight stream, in order.
     function appendPages(uint256 firstPage, bytes[] calldata pages_) external onlyOwner inState(State.Constructed) {
-        uint256 first = _pages.length;
+        uint256 first = _pageHashes.length;
         if (firstPage != first) revert OutOfOrderAppend(first, firstPage);
         uint256 pageCount_ = _pageCount;
         if (first + pages_.length > pageCount_) revert TooManyPages(pageCount_, first + pages_.length);
-        uint256 freeMemory;
-        assembly ("memory-safe") {
-            freeMemory := mload(0x40) // the free memory pointer
-        }
+        uint256 weightsState = _weightsState;
+        // The hash of the page before, when it waits for its pair (first is odd, so first - 1 >= 0).
+        bytes32 previous = first % 2 == 1 ? _pageHashes[first - 1] : bytes32(0);
+        uint256 freeMemory = _freeMemory();
         for (uint256 i; i < pages_.length; ++i) {
             uint256 index = first + i;
             // index < pageCount_, so pageCount_ - 1 cannot underflow here.
             uint256 expected =
                 index == pageCount_ - 1 ? _weightBytes - index * WeightPages.PAGE_SIZE : WeightPages.PAGE_SIZE;
             if (pages_[i].length != expected) revert WrongPageSize(index, expected, pages_[i].length);
-            bytes memory page = pages_[i];
-            _pageHashes.push(sha256(page));
-            _pages.push(SSTORE2.write(page));
+            (, bytes32 pageHash) = _pageWriter.write(pages_[i]);
+            _pageHashes.push(pageHash);
+            if (index % 2 == 1) weightsState = Sha256Stream.compress(weightsState, previous, pageHash);
+            previous = pageHash;
             assembly ("memory-safe") {
                 // Reuse the same memory for the next page: nothing allocated above outlives
                 // this iteration, and memory expansion is quadratic.
                 mstore(0x40, freeMemory)
             }
         }
+        _weightsState = weightsState;
         emit PagesAppended(first, pages_.length);
         _completeUpload();
     }
@@ -174,16 +189,20 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
     /// @notice Recomputes every hash from what is stored: WeightsUploaded -> Finalised.
     /// @dev Owner only. Reverts `GraphHashMismatch`, `WeightsHashMismatch` or
     ///      `ModelHashMismatch` (expected, actual). Ownership is then renounced, so every
-    ///      mutating call reverts `OwnableUnauthorizedAccount`: nothing can change.
+    ///      mutating call reverts `OwnableUnauthorizedAccount`: nothing can change. Its gas does
+    ///      not depend on the number of pages (one SHA-256 block pads the streamed weights
+    ///      hash) nor on the layers (the walk is written at `construct`). The graph is read and
+    ///      hashed whole: ~78k gas for a short graph, ~96k for one full chunk (24,575 bytes),
+    ///      ~180k for four, memory's quadratic cost included (bench/gas_lifecycle.js).
     function finalize() external onlyOwner inState(State.WeightsUploaded) {
-        bytes32 graphActual = sha256(graph());
+        bytes32 graphActual = EfficientHashLib.sha2(graph()); // in place: no second copy in memory
         if (graphActual != _graphHash) revert GraphHashMismatch(_graphHash, graphActual);
-        bytes32 weightsActual = sha256(abi.encodePacked(_pageHashes));
+        uint256 count = _pageCount;
+        bytes32 pending = count % 2 == 1 ? _pageHashes[count - 1] : bytes32(0);
+        bytes32 weightsActual = Sha256Stream.digest(_weightsState, pending, count);
         if (weightsActual != _weightsHash) revert WeightsHashMismatch(_weightsHash, weightsActual);
         bytes32 modelActual = sha256(abi.encodePacked(graphActual, weightsActual));
         if (modelActual != _modelHash) revert ModelHashMismatch(_modelHash, modelActual);
-        // What predict needs, packed into data contracts (usually one): see ModelWalk.
-        _writeChunks(_walkChunks, ModelWalk.encode(_walk()));
         _state = State.Finalised;
         emit Finalized(modelActual);
         _transferOwnership(address(0));
@@ -236,42 +255,11 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
         }
     }
 
-    /// @dev The packed walk `finalize` stored, decoded. Reverts `NotFinalised` before `finalize`.
+    /// @dev The packed walk `construct` stored, decoded, with the page addresses derived from
+    ///      the page writer's. Reverts `NotFinalised` before `finalize`.
     function _loadWalk() private view returns (ModelWalk.Walk memory walk) {
         if (_state != State.Finalised) revert NotFinalised();
-        walk = ModelWalk.decode(_readChunks(_walkChunks));
-    }
-
-    /// @dev Layers, pages and links from storage, identity layers resolved to the layer they pass on.
-    function _walk() private view returns (ModelWalk.Walk memory walk) {
-        uint256[] memory inputLayers_ = _inputLayers;
-        uint256[] memory outputLayers_ = _outputLayers;
-        walk.inputs = inputLayers_;
-        walk.outputs = outputLayers_;
-        walk.layers = _layers;
-        walk.pages = _pages;
-        uint256 count = walk.layers.length;
-        walk.sources = new uint256[][](count);
-        walk.canonical = new uint256[](count);
-        walk.lastUse = new uint256[](count);
-        walk.given = new bool[](count);
-        uint256[][] memory links = ModelWalk.unpackLinks(_readChunks(_linkChunks), count);
-        for (uint256 k; k < inputLayers_.length; ++k) {
-            walk.given[inputLayers_[k]] = true;
-        }
-        for (uint256 i; i < count; ++i) {
-            uint256[] memory sources = links[i];
-            for (uint256 j; j < sources.length; ++j) {
-                sources[j] = walk.canonical[sources[j]];
-                walk.lastUse[sources[j]] = i;
-            }
-            walk.sources[i] = sources;
-            // construct checked that identity layers (not inputs) have exactly one source.
-            walk.canonical[i] = walk.given[i] || walk.layers[i] != address(0) ? i : sources[0];
-        }
-        for (uint256 k; k < outputLayers_.length; ++k) {
-            walk.lastUse[walk.canonical[outputLayers_[k]]] = ModelWalk.FOREVER;
-        }
+        walk = ModelWalk.decode(_readChunks(_walkChunks), address(_pageWriter));
     }
 
     /// @dev After layer `step`: forgets outputs no later layer reads and moves the live ones
@@ -355,7 +343,7 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
 
     /// @inheritdoc IEternalModel
     function pages() external view returns (address[] memory) {
-        return _pages;
+        return ModelWalk.pageAddresses(address(_pageWriter), _pageHashes.length);
     }
 
     /// @inheritdoc IEternalModel
@@ -375,7 +363,7 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
 
     /// @inheritdoc IEternalModel
     function inbound(uint256 index) external view returns (uint256[] memory) {
-        return ModelWalk.unpackLinks(_readChunks(_linkChunks), _layers.length)[index];
+        return ModelWalk.links(_readChunks(_walkChunks))[index];
     }
 
     /// @inheritdoc IEternalModel
@@ -392,7 +380,7 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
 
     /// @dev Constructed -> WeightsUploaded once every page and every graph byte is stored.
     function _completeUpload() private {
-        if (_pages.length == _pageCount && _graphStored == _graphBytes) {
+        if (_pageHashes.length == _pageCount && _graphStored == _graphBytes) {
             _state = State.WeightsUploaded;
             emit UploadCompleted();
         }
@@ -405,20 +393,27 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
         }
     }
 
-    /// @dev Checks every layer's inbound list (earlier layers only, limits) and stores them packed.
-    function _link(uint256[][] calldata inbound_, uint256[] calldata inputLayers_, uint256 count) private {
+    /// @dev Checks every layer's inbound list (earlier layers only, limits, identity layers) and
+    ///      writes the walk, links included (`_pageCount` set before).
+    function _link(
+        uint256[][] calldata inbound_,
+        uint256[] calldata inputLayers_,
+        uint256[] calldata outputLayers_,
+        uint256 count
+    ) private {
+        address[] memory layers_ = _layers;
         for (uint256 i; i < count; ++i) {
             uint256[] calldata sources = inbound_[i];
             if (sources.length > MAX_SOURCES) revert LayerLimitExceeded(i, sources.length, MAX_SOURCES);
             for (uint256 j; j < sources.length; ++j) {
                 if (sources[j] >= i) revert BadInbound(i, sources[j]);
             }
-            if (_layers[i] == address(0) && sources.length != 1 && !_contains(inputLayers_, i)) {
+            if (layers_[i] == address(0) && sources.length != 1 && !_contains(inputLayers_, i)) {
                 revert IdentityLayerInputs(i, sources.length);
             }
         }
-        // A few bytes of code per layer instead of two or more storage slots (~44k gas).
-        _writeChunks(_linkChunks, ModelWalk.packLinks(inbound_));
+        // What predict needs, packed: one EXTCODECOPY per predict instead of an SLOAD per layer and link.
+        _writeChunks(_walkChunks, ModelWalk.pack(layers_, inbound_, inputLayers_, outputLayers_, _pageCount));
     }
 
     /// @dev The free memory pointer.

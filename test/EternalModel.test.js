@@ -335,6 +335,65 @@ describe("EternalModel", function () {
     });
   });
 
+  describe("pages and the weights hash, at any page count", function () {
+    // Models of 1, 2, 7 and 8 full pages, the same graph and layers: the harness layer reads 64
+    // bytes across the last two pages. Page hashes are absorbed a pair at a time as they arrive, so
+    // finalize costs the same for any page count of the same parity (an odd count reads its last
+    // page hash back from storage).
+    async function pagesModel(pageCount) {
+      const { model, harness, owner } = await loadFixture(deployFixture);
+      const stream = randomNonZeroBytes(pageCount * PAGE_SIZE, 50 + pageCount);
+      const pages = splitPages(stream);
+      const graph = ethers.toUtf8Bytes(JSON.stringify({ format: "eternal-graph/1", pages: "same size" }));
+      const graphHash = ethers.sha256(graph);
+      const weightsHash = ethers.sha256(ethers.concat(pages.map((page) => ethers.sha256(page))));
+      const modelHash = ethers.sha256(ethers.concat([graphHash, weightsHash]));
+      const offset = Math.max(0, (pageCount - 1) * PAGE_SIZE - 30);
+      await model.addLayers(0, [ethers.ZeroAddress, await harness.getAddress()], ["0x", coder.encode(["uint256", "uint256"], [offset, 64])]);
+      await model.construct([[], [0]], [0], [1], graphHash, weightsHash, modelHash, stream.length, graph.length);
+      await model.appendGraph(0, graph);
+      for (let i = 0; i < pages.length; i += 3) await model.appendPages(i, pages.slice(i, i + 3));
+      return { model, owner, stream, pages, offset };
+    }
+
+    it("finalises in the same gas for 1 and 7 pages, and for 2 and 8, and predicts from the last page", async function () {
+      const gas = {};
+      for (const count of [1, 2, 7, 8]) {
+        const { model, stream, offset } = await pagesModel(count);
+        gas[count] = (await (await model.finalize()).wait()).gasUsed;
+        const [output] = await model.predict([[1n]]);
+        expect(output.slice(0, 64)).to.deep.equal(Array.from(stream.slice(offset, offset + 64), BigInt));
+      }
+      expect(gas[7]).to.equal(gas[1]);
+      expect(gas[8]).to.equal(gas[2]);
+      expect(gas[1] - gas[2]).to.be.below(5000n); // reading back the odd page's hash
+      expect(gas[1]).to.be.below(100000n);
+    });
+
+    it("derives every page address from the page writer, which takes pages from its model only", async function () {
+      const { model, owner, pages } = await pagesModel(7);
+      const address = await model.getAddress();
+      const writer = ethers.getCreateAddress({ from: address, nonce: 1 }); // the model's first creation
+      const stored = await model.pages();
+      expect(stored).to.deep.equal(pages.map((_, i) => ethers.getCreateAddress({ from: writer, nonce: i + 1 })));
+      for (const [i, page] of stored.entries()) {
+        expect(await ethers.provider.getCode(page)).to.equal(ethers.concat(["0x00", pages[i]]));
+      }
+      const pageWriter = await ethers.getContractAt("PageWriter", writer);
+      await expect(pageWriter.write(pages[0])).to.be.revertedWithCustomError(pageWriter, "NotModel").withArgs(owner.address);
+    });
+
+    it("reverts WeightsHashMismatch for a tampered odd last page, whose hash waits for finalize", async function () {
+      const { model, spec, upload } = await loadFixture(constructedFixture);
+      const tampered = ethers.getBytes(spec.pages[2]);
+      tampered[999] ^= 0x80;
+      const pages = [spec.pages[0], spec.pages[1], ethers.hexlify(tampered)];
+      await upload(pages);
+      const actual = ethers.sha256(ethers.concat(pages.map((page) => ethers.sha256(page))));
+      await expect(model.finalize()).to.be.revertedWithCustomError(model, "WeightsHashMismatch").withArgs(spec.weightsHash, actual);
+    });
+  });
+
   describe("graph walk", function () {
     // Inputs given in reverse layer order, identity aliases, branches, merges and outputs that
     // are also read later: exercises predict's memory compaction against a JS model.

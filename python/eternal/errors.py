@@ -193,6 +193,12 @@ class UnresumableError(DeployError):
     exit_code = 37
 
 
+class ChainLimitError(DeployError):
+    """A deployment with a transaction over the chain's gas limits: refused before the first is sent."""
+
+    exit_code = 38
+
+
 # -- reading a model back -------------------------------------------------------------
 
 

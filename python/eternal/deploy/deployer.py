@@ -18,24 +18,23 @@ import os
 import sys
 from pathlib import Path
 
-from eternal.chain import DEFAULT_RPC_URL, TX_GAS_CAP, artifact, connect, genesis_hash, model_contract
+from eternal.chain import DEFAULT_RPC_URL, artifact, connect, genesis_hash, model_contract
 from eternal.deploy.gas import (
     PAGES_TX_GAS_BOUND,
-    SAFETY_GAS,
+    graph_tx_gas,
     layer_batch_budget,
     layer_batches,
     layers_tx_gas,
-    page_batches,
     page_gas_bound,
-    pages_per_transaction,
+    page_transactions,
     phase_gas,
-    upload_tx_gas,
 )
 from eternal.deploy.implementations import Implementations
 from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
 from eternal.deploy.locks import FileLock, account_lock
 from eternal.deploy.keys import load_account
 from eternal.deploy.node_errors import node_failures
+from eternal.deploy.preflight import chain_limits, check_deployable
 from eternal.deploy.progress import PhaseClock, UploadBar
 from eternal.deploy.result import DeployResult, earlier_result
 from eternal.deploy.reconcile import (
@@ -92,7 +91,8 @@ class ModelDeployer:
         self.account, self.key_source = load_account(self.chain_id, keystore)
         self.address = self.account.address
         self.genesis = genesis_hash(self.w3)
-        self.gas_limit = min(TX_GAS_CAP, self.w3.eth.get_block("latest")["gasLimit"])
+        self.limits = chain_limits(self.w3)
+        self.gas_limit = self.limits.per_transaction
         self.sender = TransactionSender(self.w3, self.account, self.gas_limit, window, on_mined, say=self._say)
         self.journal_dir = Path(journal_dir or os.environ.get("ETERNAL_JOURNAL_DIR") or DEFAULT_DIR)
         self.implementations = Implementations(self.w3, self.journal_dir / "implementations.jsonl", self.chain_id,
@@ -215,21 +215,16 @@ class ModelDeployer:
         missing = missing_graph_chunks(plan, graph_stored)
         for index in missing:
             data = model.encode_abi("appendGraph", args=[index, chunks[index]])
-            modelled = upload_tx_gas([chunks[index]], index == 0, pages=False)
+            modelled = graph_tx_gas(chunks[index], index == 0)
             gas = self.sender.gas_for(model.address, data, f"appendGraph chunk {index}", modelled, index == missing[0])
             steps.append(Step(graph_step(index), model.address, data, gas, len(chunks[index])))
-        if pages_stored < len(pages):
-            per_page = self._page_gas(model, pages, pages_stored)
-            base = PAGES_TX_GAS_BOUND
-            if base + per_page + SAFETY_GAS > self.gas_limit:
-                raise DeployError(f"One weight page needs {base + per_page:,} gas, "
-                                  f"over the per-transaction limit {self.gas_limit:,}")
-            per_tx = pages_per_transaction(self.gas_limit, per_page, self.max_pages_per_tx)
-            for start, last in page_batches(pages_stored, len(pages), per_tx):
-                chosen = pages[start : last + 1]
-                gas = min(self.gas_limit, base + per_page * len(chosen) + SAFETY_GAS)
-                steps.append(Step(pages_step(start, last), model.address, model.encode_abi("appendPages", args=[start, chosen]),
-                                  gas, sum(len(p) for p in chosen)))
+        per_page = self._page_gas(model, pages, pages_stored) if pages_stored < len(pages) else 0
+        for start, last, gas in page_transactions(pages, pages_stored, per_page, self.gas_limit, self.max_pages_per_tx):
+            if gas > self.gas_limit:  # preflight sized pages by the model; this node's estimate says more
+                raise DeployError(f"One weight page needs {gas:,} gas, over the per-transaction limit {self.gas_limit:,}")
+            chosen = pages[start : last + 1]
+            steps.append(Step(pages_step(start, last), model.address, model.encode_abi("appendPages", args=[start, chosen]),
+                              gas, sum(len(p) for p in chosen)))
         return steps
 
     def upload_model_weights(self, model, plan: dict, graph_stored: int, pages_stored: int) -> None:
@@ -337,6 +332,8 @@ class ModelDeployer:
                 if done is not None:
                     return done
                 # Before the journal starts: a failed check leaves nothing behind.
+                missing = [name for name in plan["implementations"] if not self.implementations.find(name)]
+                check_deployable(plan, self.limits, missing, self.max_pages_per_tx, self.max_layers_per_tx)
                 self.sender.check_funds(sum(phase["gas"] for phase in phase_gas(plan, self.gas_limit).values()))
                 self.journal.start(self.genesis, self.address)
             for step, receipt in settle_pending(self.sender) if resumed else []:

@@ -11,7 +11,7 @@ import pytest
 
 from small_models import small_model
 
-from eternal.deploy.gas import phase_gas, upload_tx_gas
+from eternal.deploy.gas import pages_tx_gas, phase_gas
 from eternal.deploy.steps import phase_of
 
 TOLERANCE = 0.05
@@ -78,5 +78,5 @@ def test_every_weight_page_transaction_is_within_5_percent(measured, name):
     for step, gas in steps:
         if phase_of(step) == "pages":
             first, last = map(int, step.split(":")[1].split("-"))
-            modelled = upload_tx_gas(plan["pages"][first : last + 1], first == 0)
+            modelled = pages_tx_gas(plan["pages"][first : last + 1], first)
             assert abs(modelled / gas - 1) <= TOLERANCE, f"{step}: measured {gas:,}, modelled {modelled:,}"
