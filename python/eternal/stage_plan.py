@@ -1,19 +1,20 @@
 """Which calls run a model whose ``predict`` does not fit one ``eth_call``: the plan.
 
-A plan is a list of steps covering the layers in graph order: a :class:`Stage` runs
+A plan is a list of steps covering the running layers in graph order (input and identity
+layers compute nothing, so a gap may hold them): a :class:`Stage` runs
 layers ``[first, stop)`` by ``runStage``; a :class:`Slice` computes elements ``[start,
 end)`` of one layer's flat output by ``runSlice``, for a layer too costly for one call
 (its slices, concatenated, are the layer's output). Nothing here touches the chain:
-:class:`Topology` knows which tensors each step reads, :func:`split` halves a step
-that ran out of gas, and :func:`repack` merges steps greedily from the gas each layer
-was measured to use (``runStage``'s per-layer ``gasUsed``), with a safety margin.
+:class:`Topology` knows which tensors each step reads and returns, :func:`split` halves a
+slice, and :func:`repack` merges steps greedily from the gas each layer was measured to use
+(``runStage``'s per-layer ``gasUsed``), with a safety margin.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
-from typing import Callable, Union
 
 MARGIN = 0.10  # a merged step's estimate stays under cap / (1 + MARGIN): gas varies with the data
 
@@ -41,7 +42,7 @@ class Slice:
         return {"layer": self.layer, "slice": [self.start, self.end]}
 
 
-Step = Union[Stage, Slice]
+Step = Stage | Slice
 
 
 class Topology:
@@ -61,7 +62,8 @@ class Topology:
         self.count = len(layers)
         self.names = [layer["name"] for layer in layers]
         self.class_names = [layer["class_name"] for layer in layers]
-        self.sizes = [prod(layer["output_shape"]) for layer in layers]
+        self.shapes = [list(layer["output_shape"]) for layer in layers]
+        self.sizes = [prod(shape) for shape in self.shapes]
         given = set(graph["inputs"])
         self.runnable = [n not in given and int(address, 16) != 0 for n, address in enumerate(addresses)]
         self.canonical: list[int] = []
@@ -81,6 +83,13 @@ class Topology:
         return sorted({s for n in range(step.first, step.stop) if self.runnable[n] for s in self.sources[n]
                        if s < step.first or s in given})
 
+    def returns(self, stage: Stage) -> list[int]:
+        """The tensors ``runStage`` gives back for ``stage``: those a later layer reads or
+        that are model outputs, among those it is handed or computes, ascending id."""
+        later = {s for n in range(stage.stop, self.count) if self.runnable[n] for s in self.sources[n]}
+        held = set(self.reads(stage)) | set(self.run_layers(stage.first, stage.stop))
+        return sorted(i for i in held if i < stage.stop and (i in later or i in self.output_ids))
+
     def run_layers(self, first: int, stop: int) -> list[int]:
         """The layers of ``[first, stop)`` that run (neither input nor identity)."""
         return [n for n in range(first, stop) if self.runnable[n]]
@@ -90,27 +99,12 @@ class Topology:
         return [Stage(0, self.count)]
 
 
-def split(step: Step, topology: Topology) -> list[Step] | None:
-    """Two steps doing ``step``'s work, each about half of it; None for a one-element slice.
-
-    A stage of several layers splits between its layers (half the running layers each),
-    a stage of one running layer becomes two slices of its output, a slice two halves.
-    """
-    if isinstance(step, Slice):
-        if step.end - step.start < 2:
-            return None
-        middle = (step.start + step.end) // 2
-        return [Slice(step.layer, step.start, middle), Slice(step.layer, middle, step.end)]
-    running = topology.run_layers(step.first, step.stop)
-    if not running:
+def split(step: Slice) -> list[Slice] | None:
+    """Two slices doing ``step``'s work, half its elements each; None for one element."""
+    if step.end - step.start < 2:
         return None
-    if len(running) == 1:
-        layer, size = running[0], topology.sizes[running[0]]
-        pieces = [Stage(step.first, layer)] if layer > step.first else []
-        pieces += split(Slice(layer, 0, size), topology) or [Slice(layer, 0, size)]
-        return pieces + ([Stage(layer + 1, step.stop)] if layer + 1 < step.stop else [])
-    middle = running[len(running) // 2]
-    return [Stage(step.first, middle), Stage(middle, step.stop)]
+    middle = (step.start + step.end) // 2
+    return [Slice(step.layer, step.start, middle), Slice(step.layer, middle, step.end)]
 
 
 def refine(plan: list[Step], step: Step, pieces: list[Step]) -> list[Step]:

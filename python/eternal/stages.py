@@ -2,84 +2,24 @@
 
 :class:`StagedPredictor` runs samples through a plan of steps (:mod:`eternal.stage_plan`),
 the client carrying the packed tensors each step returns to the steps after it. The
-first plan is the whole model in one ``runStage`` call. A step that runs out of gas
-under the call cap is halved (its layers, then slices of one layer's output) until
-each part fits; the gas each layer used (``runStage``'s ``gasUsed``) is learned from
+first plan is the whole model in one ``runStage`` call: a model that fits takes exactly
+one call per sample. A step that runs out of gas under the call cap is run again in parts
+that fit (:mod:`eternal.stage_rescue`: each layer on its own, measured by probe slices,
+whole or in slices); the gas each layer used (``runStage``'s ``gasUsed``) is learned from
 the parts that ran, and the plan is repacked greedily from those figures with a 10%
-margin and reused for the later samples. A model that fits takes exactly one call per
-sample. The calls themselves go through a :class:`eternal.stage_calls.StageCalls`.
+margin and reused for the later samples. The calls go through a
+:class:`eternal.stage_calls.StageCalls`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
-
-import numpy as np
 
 from eternal.errors import CallGasCapError, TransactionFailed
-from eternal.stage_plan import Slice, Stage, Step, Topology, refine, repack, split
-from eternal.tensorpack import pack, unpack
-
-SETTLE_ROUNDS = 4  # sample 0 is rerun until it takes the plan as it stands; each round only learns more
-
-
-@dataclass
-class SampleRun:
-    """One sample on its way through the steps: its packed tensors by canonical id, and
-    each step it took with the gas that step uses as a transaction."""
-
-    number: int
-    tensors: dict[int, bytes]
-    steps: list[tuple[Step, int]] = field(default_factory=list)
-    layer_gas: dict[int, int] = field(default_factory=dict)  # a sliced layer: the sum of its slices
-    slice_gas: dict[Slice, int] = field(default_factory=dict)
-    seconds: float = 0.0  # the wall time of its run (set by settle)
-    _slices: dict[int, list[np.ndarray]] = field(default_factory=dict)
-
-    @property
-    def gas(self) -> int:
-        return sum(gas for _, gas in self.steps)
-
-    @property
-    def plan(self) -> list[Step]:
-        return [step for step, _ in self.steps]
-
-    def outputs(self, topology: Topology) -> list[np.ndarray]:
-        """The model's outputs, flat fixed-point ints (object arrays), in predict order."""
-        return [unpack(self.tensors[i], k) for k, i in enumerate(topology.output_ids)]
-
-    def take(self, step: Step, outcome: "Outcome", topology: Topology) -> None:
-        """Keeps what ``step`` returned: its tensors (a slice joins its layer's others;
-        the last one makes the layer's tensor) and its gas."""
-        self.steps.append((step, outcome.gas))
-        for layer, gas in outcome.layer_gas.items():
-            self.layer_gas[layer] = self.layer_gas.get(layer, 0) + gas
-        if isinstance(step, Slice):
-            self.slice_gas[step] = outcome.layer_gas[step.layer]
-            parts = self._slices.setdefault(step.layer, [])
-            parts.append(unpack(outcome.tensors[step.layer]))
-            if step.end == topology.sizes[step.layer]:
-                self.tensors[step.layer] = pack(np.concatenate(self._slices.pop(step.layer)))
-        else:
-            self.tensors.update(outcome.tensors)
-
-
-@dataclass
-class Outcome:
-    """One call's result: ``ok`` with its tensors (by canonical id; a slice's under its
-    layer), each running layer's gas and the call's gas as a transaction; else
-    ``out_of_gas`` (with the gas the node said it needs, when it did) or a ``reason``."""
-
-    ok: bool
-    tensors: dict[int, bytes] = field(default_factory=dict)
-    layer_gas: dict[int, int] = field(default_factory=dict)
-    gas: int = 0
-    out_of_gas: bool = False
-    needs: int | None = None
-    reason: str = ""
-    intrinsic: bool = False  # out of gas before running: the calldata alone is over the cap
+from eternal.stage_plan import Slice, Step, Topology, refine, repack
+from eternal.stage_rescue import Rescue
+from eternal.stage_run import Outcome, SampleRun
 
 
 class StagedPredictor:
@@ -103,6 +43,7 @@ class StagedPredictor:
         self._lengths: dict[int, int] = {}  # the longest packed bytes each tensor had
         self._width = 1  # the widest value of any tensor seen, in bytes: unseen tensors are taken this wide
         self._lock = threading.Lock()
+        self._rescue = Rescue(topology, calls, cap, self._failed)
 
     def run(self, numbers: list[int], inputs: list[list[bytes]]) -> list[SampleRun]:
         """Samples ``numbers`` (their packed inputs, one per model input) through the plan.
@@ -129,59 +70,28 @@ class StagedPredictor:
         self._learn(runs)
         return runs
 
-    def settle(self, inputs: list[bytes]) -> SampleRun:
-        """Sample 0 until it runs the plan as it stands (a model that fits: one run)."""
-        for _ in range(SETTLE_ROUNDS):
-            started = time.perf_counter()
-            run = self.run([0], [inputs])[0]
-            run.seconds = time.perf_counter() - started
-            if run.plan == self.plan:
-                break
+    def first(self, inputs: list[bytes]) -> SampleRun:
+        """Sample 0 alone, timed: it learns the plan when the model does not fit one call
+        (its own steps are those it ran while learning)."""
+        started = time.perf_counter()
+        run = self.run([0], [inputs])[0]
+        run.seconds = time.perf_counter() - started
         return run
 
     def _take(self, run: SampleRun, step: Step, outcome: Outcome) -> None:
         if outcome.ok:
             run.take(step, outcome, self.topology)
         elif outcome.out_of_gas:
-            done = self._halve(run, step, outcome)
+            self._failed(step)
+            done = self._rescue.slices(run, step, outcome) if isinstance(step, Slice) else self._rescue.stage(run, step)
             with self._lock:
-                self.failed.add(step)
                 self.plan = refine(self.plan, step, done)
         else:
             raise TransactionFailed(f"predict on sample {run.number} failed: {outcome.reason}")
 
-    def _halve(self, run: SampleRun, step: Step, outcome: Outcome) -> list[Step]:
-        """Runs ``step`` as halves, each halved again while it runs out of gas; the steps run."""
-        pieces = None if isinstance(step, Slice) and outcome.intrinsic else split(step, self.topology)
-        if pieces is None:
-            raise self._too_big(step, outcome)
-        done: list[Step] = []
-        for piece in pieces:
-            result = self.calls.run(piece, [run.tensors])[0]
-            if result.ok:
-                run.take(piece, result, self.topology)
-                done.append(piece)
-            elif result.out_of_gas:
-                with self._lock:
-                    self.failed.add(piece)
-                done += self._halve(run, piece, result)
-            else:
-                raise TransactionFailed(f"predict on sample {run.number} failed: {result.reason}")
-        return done
-
-    def _too_big(self, step: Step, outcome: Outcome) -> CallGasCapError:
-        needs = max(self.cap + 1, outcome.needs or 0)
-        if isinstance(step, Slice):
-            name = self.topology.names[step.layer]
-            what = f"element {step.start} of layer '{name}' (index {step.layer}) alone"
-            if step.end - step.start > 1:
-                what = f"elements [{step.start}, {step.end}) of layer '{name}' (index {step.layer}): the calldata alone"
-        else:
-            what = f"layers [{step.first}, {step.stop}), which have nothing to split,"
-        return CallGasCapError(
-            f"predict: {what} needs at least {needs:,} gas, over the node's call gas cap of {self.cap:,}; "
-            "pass a larger --call-gas-cap if the node allows it, or use a node with a higher cap "
-            "(anvil --gas-limit N, geth/reth --rpc.gascap N)")
+    def _failed(self, step: Step) -> None:
+        with self._lock:
+            self.failed.add(step)
 
     def _learn(self, runs: list[SampleRun]) -> None:
         """Keeps the most gas each layer and slice used and the longest bytes each tensor
