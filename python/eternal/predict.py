@@ -225,6 +225,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='print {"outputs", "argmax", "gas", "samples", "complete"} (complete: false after Ctrl-C)')
     parser.add_argument("--profile", action="store_true",
                         help="also measure the gas of each layer on the first sample (with --json: \"profile\")")
+    from eternal.jobs.command import add_arguments as add_job_arguments  # --on-chain: eternal.jobs
+
+    add_job_arguments(parser)
 
 
 def run(args) -> int:
@@ -232,6 +235,12 @@ def run(args) -> int:
 
     console = Console(stderr=True) if sys.stderr.isatty() else None
     w3, arrays = connect(args.rpc_url), load_inputs(args.input)
+    if args.on_chain:  # by transactions, one job per sample (eternal.jobs)
+        from eternal.jobs.command import run_jobs
+
+        signature = model_signature(open_model(w3, args.address))
+        return run_jobs(args, as_batches(arrays, signature["input_shapes"], signature["input_names"],
+                                         signature["frac_bits"]), signature)
     try:
         result = predict(w3, args.address, arrays, console=console)
         complete, samples = True, len(result["outputs"])
