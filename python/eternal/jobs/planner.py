@@ -30,9 +30,12 @@ from eternal.jobs.state import JobState, live_hash
 # The job's own share of a step, measured on the Hardhat node (python/tests/jobs/test_planner.py
 # checks the model against the node's estimates). Upper bounds more than estimates: the node's
 # estimate of the real transaction has the last word.
-STAGE_GAS = 60_000  # per step: job record, hash checks, storage writes, event, runStage's walk
+STAGE_GAS = 50_000  # per step: job record, hash checks, storage writes, event, runStage's walk
 LAYER_CALL_GAS = 12_000  # per layer of a stage: the call into the layer, its inputs copied
-TENSOR_BYTE_GAS = 40  # per byte of live tensors in and out: hashing, copying, the event's log data
+TENSOR_BYTE_GAS = 10  # per byte of packed tensors in and out: hashing, the event's log data
+# Memory, quadratic: the jobs contract holds the packed tensors about twice (hashed, passed on,
+# returned); the model holds them unpacked (32 bytes a value) while the stage runs.
+JOBS_MEMORY_COPIES = 2
 OUTPUT_BYTE_GAS = 260  # per byte of ABI-encoded outputs stored at the last step (SSTORE2: 200)
 OUTPUT_GAS = 60_000  # the last step: the data contract's creation, the outputs' lookup
 ESTIMATE_SHRINK = 0.9  # a step over the budget is cut to this share of what the estimate says fits
@@ -64,11 +67,28 @@ def output_shapes(graph: dict) -> list[list[int]]:
     return [list(layer["output_shape"]) for layer in graph["layers"]]
 
 
+OUT_OF_GAS_WORDS = ("out of gas", "outofgas", "oog", "gas required exceeds", "exceeds allowance", "gas cap")
+"""How nodes say a call ran out of gas: Hardhat ``Transaction ran out of gas``, geth ``out of gas``
+and ``gas required exceeds allowance``, anvil ``EvmError: OutOfGas`` and ``EVM error MemoryOOG``."""
+
+
 def is_out_of_gas(exc: Exception) -> bool:
     """Whether a failed call ran out of gas (under the node's cap) rather than reverting with a reason."""
     reason = revert_reason(exc).lower()
-    return "gas" in reason and ("out of" in reason or "outofgas" in reason or "exceeds" in reason
-                                or "allowance" in reason or "cap" in reason)
+    return any(words in reason for words in OUT_OF_GAS_WORDS)
+
+
+def memory_gas(words: int) -> int:
+    """The EVM's cost of ``words`` words of memory in one call frame."""
+    return 3 * words + words * words // 512
+
+
+def tensors_gas(given: list[bytes], returned: list[bytes]) -> int:
+    """Modelled gas a step spends on its packed tensors, apart from calldata: hashing, logging, memory."""
+    packed = sum(map(len, given)) + sum(map(len, returned))
+    values = sum((len(t) - 1) // max(t[0], 1) for t in [*given, *returned] if t)
+    return (TENSOR_BYTE_GAS * packed + memory_gas(JOBS_MEMORY_COPIES * packed // 32)
+            + memory_gas(values + sum(map(len, given)) // 32))
 
 
 class StepPlanner:
@@ -162,7 +182,7 @@ class StepPlanner:
                 break
             layer_gas += run.gas
             modelled = self.stage_gas(state, run, layer_gas, layer + 1 - first, final=layer + 1 == count)
-            if modelled > self.budget:
+            if modelled > self.budget and layer > first:  # one layer is always put to the node's estimate
                 break
             fits, ids, tensors = layer + 1, run.ids, run.tensors
         while fits > first:
@@ -181,9 +201,8 @@ class StepPlanner:
     def stage_gas(self, state: JobState, run: LayerRun, layer_gas: int, layers: int, final: bool) -> int:
         """Modelled gas of a stage from ``state`` ending with ``run`` (``layers`` layers, ``layer_gas`` theirs)."""
         data = self.jobs.encode_abi("advance", args=[state.job_id, run.layer + 1, state.ids, state.tensors])
-        tensor_bytes = sum(map(len, state.tensors)) + sum(map(len, run.tensors))
         gas = (TX_BASE_GAS + calldata_gas(bytes.fromhex(data[2:])) + STAGE_GAS + layer_gas + LAYER_CALL_GAS * layers
-               + TENSOR_BYTE_GAS * tensor_bytes)
+               + tensors_gas(state.tensors, run.tensors))
         if final:
             gas += OUTPUT_GAS + OUTPUT_BYTE_GAS * (64 + sum(len(t) + 64 for t in run.tensors))
         return gas
@@ -231,8 +250,7 @@ class StepPlanner:
         """Modelled gas of a slice step apart from the layer's own: 21,000, calldata, the job's share."""
         data = self.jobs.encode_abi("advanceSlice", args=[state.job_id, 1, state.ids, state.tensors,
                                                           state.slices if completing else []])
-        return (TX_BASE_GAS + calldata_gas(bytes.fromhex(data[2:])) + STAGE_GAS
-                + TENSOR_BYTE_GAS * sum(map(len, state.tensors)))
+        return TX_BASE_GAS + calldata_gas(bytes.fromhex(data[2:])) + STAGE_GAS + tensors_gas(state.tensors, [])
 
     def _too_big(self, layer: int, why: str) -> StepTooBigError:
         return StepTooBigError(

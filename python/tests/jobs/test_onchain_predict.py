@@ -152,3 +152,25 @@ def test_a_jobs_address_that_is_no_jobs_contract_is_one_line(models, tmp_path):
     node, address = models["anvil"]
     result = on_chain(node, address, sample(6), tmp_path, "--jobs", address)
     assert result.returncode == 50 and "No InferenceJobs contract at" in one_line_error(result)
+
+
+def test_a_model_over_one_transaction_runs_as_a_job_of_steps_under_the_cap(anvil_node, tmp_path):
+    """Conv2D 24x24x8 -> 32 filters: its predict needs ~44M gas, its Conv2D alone ~37M."""
+    import keras
+
+    from eternal.deploy import ModelDeployer
+    from eternal.export import ModelExporter
+
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((24, 24, 8), name="pixels"),
+                              keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10, activation="softmax")])
+    export = ModelExporter("int32").export_model(model)
+    address = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "deploy")).deploy_model(export).address
+    x = np.random.default_rng(2).uniform(0, 1, size=(24, 24, 8))
+    out = run_json(anvil_node, address, x, tmp_path)
+    assert out["outputs_fixed"] == [[expected(export, x)]]
+    steps = [step for step in out["steps"][0] if step["step"].startswith(("stage:", "slice:"))]
+    assert sum(step["step"].startswith("slice:1:") for step in steps) >= 3, steps
+    assert all(step["gas"] <= 15_000_000 for step in steps) and out["max_step_gas"] <= 15_000_000
+    assert sum(step["gas"] for step in steps) > 2 * TX_GAS_CAP
