@@ -131,7 +131,7 @@ class JobDriver:
         retries = 0
         while not state.done:
             step = planner.plan(state)
-            self._say(f"{step.name:<24} {step.what} (estimate {step.estimate:,} gas)")
+            self._say(f"{step.name:<24} {step.what} ({step.checked})")
             try:
                 [receipt] = self.sender.send([Step(step.name, jobs.address, step.data, step.gas)])
             except TransactionFailed:

@@ -58,8 +58,14 @@ class PlannedStep:
     name: str  # the journal's step name: ``stage:<from>-<to>`` or ``slice:<layer>:<start>-<end>``
     data: str  # calldata to the jobs contract
     gas: int  # the gas limit to send it with
-    estimate: int  # the node's estimate of its gas
+    estimate: int  # the node's estimate of its gas, or the budget when a dry run showed it fits
     what: str  # for the report: ``layers 0-3`` or ``layer 2, elements 0-96 of 256``
+    dry_run: bool = False  # the node would not estimate it: an eth_call under the budget ran it
+
+    @property
+    def checked(self) -> str:
+        """How the step was found to fit, in words."""
+        return f"runs under {self.estimate:,} gas (dry run)" if self.dry_run else f"estimate {self.estimate:,} gas"
 
 
 def output_shapes(graph: dict) -> list[list[int]]:
@@ -67,15 +73,19 @@ def output_shapes(graph: dict) -> list[list[int]]:
     return [list(layer["output_shape"]) for layer in graph["layers"]]
 
 
-OUT_OF_GAS_WORDS = ("out of gas", "outofgas", "oog", "gas required exceeds", "exceeds allowance", "gas cap")
+OUT_OF_GAS_WORDS = ("out of gas", "outofgas", "oog", "gas required exceeds", "exceeds allowance",
+                    "couldn't infer the reason", "without a reason")
 """How nodes say a call ran out of gas: Hardhat ``Transaction ran out of gas``, geth ``out of gas``
-and ``gas required exceeds allowance``, anvil ``EvmError: OutOfGas`` and ``EVM error MemoryOOG``."""
+and ``gas required exceeds allowance``, anvil ``EvmError: OutOfGas`` and ``EVM error MemoryOOG``.
+A revert with no data is taken as one too: a layer call that ran out of gas inside the model's
+call fails the model with nothing to say (Hardhat: ``Transaction reverted and Hardhat couldn't
+infer the reason``), while every error of the model and its layers is a custom error."""
 
 
 def is_out_of_gas(exc: Exception) -> bool:
     """Whether a failed call ran out of gas (under the node's cap) rather than reverting with a reason."""
-    reason = revert_reason(exc).lower()
-    return any(words in reason for words in OUT_OF_GAS_WORDS)
+    reason = revert_reason(exc).lower().strip()
+    return reason == "execution reverted" or any(words in reason for words in OUT_OF_GAS_WORDS)
 
 
 def memory_gas(words: int) -> int:
@@ -113,6 +123,7 @@ class StepPlanner:
         self.gas_cap = gas_cap
         self.w3 = jobs.w3
         self._runs: dict = {}  # (layer, live hash) -> LayerRun, or None when one call cannot run it
+        self.dry_run = False
 
     # ------------------------------------------------------------------ eth_calls
 
@@ -121,8 +132,8 @@ class StepPlanner:
         key = (layer, live_hash(ids, tensors))
         if key not in self._runs:
             try:
-                out_ids, out_tensors, gas = self.model.functions.runStage(layer, layer + 1, list(ids),
-                                                                          list(tensors)).call()
+                call = self.model.functions.runStage(layer, layer + 1, list(ids), list(tensors))
+                out_ids, out_tensors, gas = call.call({"gas": self.gas_cap})
             except TRANSPORT_ERRORS:
                 raise
             except Exception as exc:
@@ -134,9 +145,12 @@ class StepPlanner:
         return self._runs[key]
 
     def slice_gas(self, layer: int, end: int, ids, tensors) -> int | None:
-        """Gas of ``forwardSlice`` for elements ``[0, end)`` of the layer; None if it runs out of gas."""
+        """Gas of ``forwardSlice`` for elements ``[0, end)`` of the layer; None if it runs out of gas.
+
+        Calls (here and in :meth:`layer_run`) get the per-transaction cap: what fits one fits a step.
+        """
         try:
-            _, _, gas = self.model.functions.runSlice(layer, 0, end, list(ids), list(tensors)).call()
+            _, _, gas = self.model.functions.runSlice(layer, 0, end, list(ids), list(tensors)).call({"gas": self.gas_cap})
         except TRANSPORT_ERRORS:
             raise
         except Exception as exc:
@@ -146,15 +160,35 @@ class StepPlanner:
         return int(gas)
 
     def estimate(self, data: str) -> int | None:
-        """The node's estimate of a step; None when it runs out of gas under the node's cap."""
+        """The node's estimate of a step; None when it runs out of gas under the node's cap.
+        :attr:`dry_run` says whether the last one was a dry run.
+
+        A node that will not estimate a transaction near the cap (Hardhat estimates with headroom
+        and refuses past the cap) gets a dry run instead: the step by ``eth_call`` with the budget
+        as its gas limit. If it runs, it fits: the budget is returned as its (upper bound) estimate.
+        """
+        call = {"from": self.sender, "to": self.jobs.address, "data": data, "gas": self.gas_cap}
+        self.dry_run = False
         try:
-            return self.w3.eth.estimate_gas({"from": self.sender, "to": self.jobs.address, "data": data})
+            return self.w3.eth.estimate_gas(call)
+        except TRANSPORT_ERRORS:
+            raise
+        except Exception as exc:
+            reason = revert_reason(exc)
+            if is_out_of_gas(exc):
+                return None
+            if "cap" not in reason.lower():
+                raise TransactionFailed(f"The job's next step would fail: {reason}") from None
+        try:
+            self.w3.eth.call({**call, "gas": self.budget})
         except TRANSPORT_ERRORS:
             raise
         except Exception as exc:
             if is_out_of_gas(exc):
                 return None
             raise TransactionFailed(f"The job's next step would fail: {revert_reason(exc)}") from None
+        self.dry_run = True
+        return self.budget
 
     # ------------------------------------------------------------------ planning
 
@@ -191,7 +225,7 @@ class StepPlanner:
             if estimate is not None and estimate <= self.budget:
                 span = f"layer {first}" if fits == first + 1 else f"layers {first}-{fits - 1}"
                 return PlannedStep(f"stage:{first}-{fits}", data, gas_limit_from_estimate(estimate, self.gas_cap),
-                                   estimate, span)
+                                   estimate, span, self.dry_run)
             if fits == first + 1:
                 break
             layers = fits - first
@@ -231,7 +265,7 @@ class StepPlanner:
             if estimate is not None and estimate <= self.budget:
                 what = f"layer {layer}, elements {start}-{end} of {size}"
                 return PlannedStep(f"slice:{layer}:{start}-{end}", data,
-                                   gas_limit_from_estimate(estimate, self.gas_cap), estimate, what)
+                                   gas_limit_from_estimate(estimate, self.gas_cap), estimate, what, self.dry_run)
             length, share = end - start, self._share(estimate)
             if length == 1:
                 raise self._too_big(layer, f"a one-element slice needs {estimate:,} gas" if estimate

@@ -71,7 +71,8 @@ class _Failure(Exception):
 
 @pytest.mark.parametrize("message, out_of_gas", [
     ("out of gas", True), ("Transaction ran out of gas", True), ("EvmError: OutOfGas", True),
-    ("gas required exceeds allowance (16777216)", True), ("EVM error MemoryOOG", True), ("execution reverted: BadStage(1, 9, 7)", False),
+    ("gas required exceeds allowance (16777216)", True), ("EVM error MemoryOOG", True),
+    ("Error: Transaction reverted and Hardhat couldn't infer the reason.", True), ("execution reverted", True), ("execution reverted: BadStage(1, 9, 7)", False),
     ("insufficient funds for gas * price + value", False),
 ])
 def test_out_of_gas_is_told_apart_from_a_revert(message, out_of_gas):
