@@ -54,14 +54,20 @@ contract InferenceJobs is IInferenceJobs {
             if (!PackedTensor.isWellFormed(inputs[k])) revert MalformedInput(k, inputs[k].length);
         }
         (uint256[] memory ids, bytes[] memory tensors) = _sortedById(inputIds, inputs);
-        uint256 layerCount = model.layers().length;
+        address[] memory layers = model.layers();
+        // Leading input and identity layers (no contract) compute nothing: the job starts after them,
+        // so a first layer that needs slices is sliced from the first step.
+        uint256 first;
+        while (first < layers.length && layers[first] == address(0)) ++first;
         jobId = ++_jobCount;
         Record storage record = _jobs[jobId];
         record.model = model;
-        record.layerCount = uint32(layerCount);
+        record.layerCount = uint32(layers.length); // <= 65,534 (EternalModel's limit)
+        record.nextLayer = uint32(first);
         record.opener = msg.sender;
         record.stateHash = _hash(ids, tensors);
-        emit JobOpened(jobId, model, msg.sender, layerCount, ids, tensors);
+        emit JobOpened(jobId, model, msg.sender, layers.length, first, ids, tensors);
+        if (first == layers.length) _commit(jobId, record, 0, first, ids, tensors); // nothing to compute
     }
 
     /// @inheritdoc IInferenceJobs

@@ -49,8 +49,10 @@ describe("InferenceJobs", function () {
     for (const sample of cnn.samples) {
       const runner = await JobRunner.open(jobs, model, packed(sample), opener);
       const record = await jobs.job(runner.jobId);
-      expect([record.layerCount, record.nextLayer, record.done]).to.deep.equal([BigInt(LAYERS), 0n, false]);
-      for (let to = 1; to <= LAYERS; to += 1) {
+      // The input layer computes nothing: the job starts at layer 1.
+      expect([record.layerCount, record.nextLayer, record.done]).to.deep.equal([BigInt(LAYERS), 1n, false]);
+      expect(eventOf(jobs, runner.receipts[0], "JobOpened").args.nextLayer).to.equal(1n);
+      for (let to = 2; to <= LAYERS; to += 1) {
         const receipt = await runner.step(to, opener);
         const stage = eventOf(jobs, receipt, "StageDone");
         expect([stage.args.from, stage.args.to]).to.deep.equal([BigInt(to - 1), BigInt(to)]);
@@ -77,7 +79,6 @@ describe("InferenceJobs", function () {
     const { jobs, cnn, model, opener, second } = await loadFixture(deployFixture);
     const sample = cnn.samples[2];
     const runner = await JobRunner.open(jobs, model, packed(sample), opener);
-    await runner.step(1, opener); // the input layer only
     for (const end of [128, 320, 512]) await runner.slice(end, 512, second); // Conv2D 8x8x8: rows of 64
     expect((await jobs.job(runner.jobId)).nextLayer).to.equal(2n);
     await runner.step(3, opener);
@@ -119,9 +120,30 @@ describe("InferenceJobs", function () {
     const sample = twoInputs.samples[0];
     const runner = await JobRunner.open(jobs, twoInputModel, packed(sample), opener);
     expect(runner.ids).to.deep.equal([0n, 1n]);
+    expect((await jobs.job(runner.jobId)).nextLayer).to.equal(2n);
     await runner.step(3, opener);
     await runner.step(5, opener);
     await expectLikePredict(jobs, twoInputModel, runner, sample);
+  });
+
+  it("a model of input and identity layers only is done when opened", async function () {
+    const { jobs, opener } = await loadFixture(deployFixture);
+    const model = await ethers.deployContract("EternalModel");
+    const graph = ethers.toUtf8Bytes('{"format":"eternal-graph/1","layers":["x","flatten"]}');
+    const [graphHash, weightsHash] = [ethers.sha256(graph), ethers.sha256("0x")];
+    await model.addLayers(0, [ethers.ZeroAddress, ethers.ZeroAddress], ["0x", "0x"]);
+    await model.construct([[], [0]], [0], [1], graphHash, weightsHash, ethers.sha256(ethers.concat([graphHash, weightsHash])),
+      0, graph.length);
+    await model.appendGraph(0, graph);
+    await model.finalize();
+    const values = [1n, -2n, 300n];
+    const runner = await JobRunner.open(jobs, model, [pack(values)], opener);
+    const receipt = runner.receipts[0];
+    expect(eventOf(jobs, receipt, "StageDone").args.to).to.equal(2n);
+    expect(eventOf(jobs, receipt, "JobDone").args.jobId).to.equal(runner.jobId);
+    expect(await jobs.outputs(runner.jobId)).to.deep.equal([values]);
+    await expect(jobs.advance(runner.jobId, 2, runner.ids, runner.tensors))
+      .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(runner.jobId);
   });
 
   it("rejects tampered tensors, ids and slices, and steps out of turn", async function () {

@@ -55,10 +55,17 @@ interface IInferenceJobs {
     /// @param model      The model it runs.
     /// @param opener     Who opened it.
     /// @param layerCount The model's layers.
+    /// @param nextLayer  The first layer to run: the leading input and identity layers are skipped.
     /// @param ids        Canonical ids of the inputs, ascending.
     /// @param tensors    The inputs, packed.
     event JobOpened(
-        uint256 indexed jobId, IEternalModel indexed model, address opener, uint256 layerCount, uint256[] ids, bytes[] tensors
+        uint256 indexed jobId,
+        IEternalModel indexed model,
+        address opener,
+        uint256 layerCount,
+        uint256 nextLayer,
+        uint256[] ids,
+        bytes[] tensors
     );
     /// @notice Job `jobId` ran layers `[from, to)`; `ids`/`tensors` are its new live set.
     /// @param jobId   The job.
@@ -81,7 +88,9 @@ interface IInferenceJobs {
     // ------------------------------------------------------------------ steps
 
     /// @notice Opens a job that runs `model` on `inputs`.
-    /// @dev Reverts `ModelNotFinalised(model)` unless `model` is a finalised Eternal model,
+    /// @dev The job starts at the first layer with a contract (leading input and identity layers
+    ///      compute nothing); a model with none is done at once. Reverts `ModelNotFinalised(model)`
+    ///      unless `model` is a finalised Eternal model,
     ///      `WrongInputCount` unless there is one input per model input, `MalformedInput(k, length)`
     ///      unless input k is a packed tensor. Inputs of the wrong size are not caught here: the
     ///      first step that runs a layer reading them reverts, as `predict` would.

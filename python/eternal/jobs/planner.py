@@ -277,8 +277,9 @@ class StepPlanner:
                 end = start + max(1, min(length - 1, math.floor(length * share)))
 
     def _share(self, estimate: int | None) -> float:
-        """How much of a step over the budget to keep: what its estimate says fits, with a margin."""
-        return ESTIMATE_SHRINK * self.budget / estimate if estimate else 0.5
+        """How much of a step over the budget to keep: what its estimate says fits, with a margin
+        (a step with no estimate ran out of gas: it needs the cap at least)."""
+        return ESTIMATE_SHRINK * self.budget / (estimate or self.gas_cap)
 
     def _slice_base(self, state: JobState, completing: bool) -> int:
         """Modelled gas of a slice step apart from the layer's own: 21,000, calldata, the job's share."""
