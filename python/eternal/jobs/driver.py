@@ -106,7 +106,10 @@ class JobDriver:
         packed = [pack(values) for values in inputs]
         self.journal = JobJournal(self.journal_dir, self.chain_id, job_key(model.address, packed))
         self.sender.journal = self.journal
-        locks = [account_lock(self.journal_dir, self.chain_id, self.account.address).acquire(say=self._say)]
+        account = account_lock(self.journal_dir, self.chain_id, self.account.address)  # the deployer's: nonces
+        account.holder = (f"Another deploy or job from account {self.account.address} on chain id {self.chain_id} "
+                          f"(journal directory {self.journal_dir})")
+        locks = [account.acquire(say=self._say)]
         try:
             locks.append(self.journal.lock().acquire(say=self._say))
             with node_failures(self.rpc_url, lambda: self.sender.doing):
