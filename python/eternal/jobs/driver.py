@@ -112,6 +112,7 @@ class JobDriver:
         locks = [account.acquire(say=self._say)]
         try:
             locks.append(self.journal.lock().acquire(say=self._say))
+            self.sender._nonce = None  # read afresh: another run may have used the account meanwhile
             with node_failures(self.rpc_url, lambda: self.sender.doing):
                 return self._run(model, packed)
         finally:

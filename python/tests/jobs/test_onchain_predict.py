@@ -96,13 +96,17 @@ def test_a_job_gives_the_emulators_outputs_bit_for_bit_in_steps_under_the_budget
     assert again["steps"] == out["steps"] and again["job_ids"] == out["job_ids"]
 
 
-def test_the_table_gives_every_step_and_the_total(models, tmp_path):
+def test_a_batch_is_one_job_per_sample_and_the_table_gives_every_step_and_the_total(models, export, tmp_path):
     node, address = models["anvil"]
-    result = on_chain(node, address, sample(2), tmp_path, "--max-step-gas", BUDGET)
+    batch = np.stack([sample(2), sample(7)])
+    result = on_chain(node, address, batch, tmp_path, "--max-step-gas", BUDGET)
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert "Job " in text and "open the job (inputs)" in text and "elements" in text and "total" in text
-    assert "sample 0: argmax" in text
+    assert text.count("open the job (inputs)") == 2 and "elements" in text and text.count("total") == 2
+    assert "sample 0: argmax" in text and "sample 1: argmax" in text
+    out = run_json(node, address, batch, tmp_path, "--max-step-gas", BUDGET)
+    assert out["already_done"] == [True, True] and len(set(out["job_ids"])) == 2
+    assert out["outputs_fixed"] == [[expected(export, sample(2))], [expected(export, sample(7))]]
 
 
 @pytest.mark.parametrize("point", ["after-steps:0", "after-steps:2", "before-send", "after-send"])
