@@ -151,11 +151,13 @@ contract Conv2DLayer is SpatialBase {
         _fit(s, _min(perWord, c.filters - run.firstFilter));
         run.weightStep = c.kernelWidth * run.rowBytes * s.groups;
         _expand(rawData, run.weightBase, rows, s, c.weightBits);
-        uint256 oy = run.firstPosition / c.outWidth;
-        uint256 ox = run.firstPosition % c.outWidth;
-        for (uint256 p = run.firstPosition; p < run.endPosition; ++p) {
-            _position(c, s, run, oy, ox);
-            if (++ox == c.outWidth) (oy, ox) = (oy + 1, 0);
+        uint256 width = c.outWidth;
+        uint256 end = run.endPosition;
+        unchecked {
+            // Positions are below outHeight * outWidth, which fits memory: no counter overflows.
+            for (uint256 p = run.firstPosition; p < end; ++p) {
+                _position(c, s, run, p / width, p % width);
+            }
         }
     }
 

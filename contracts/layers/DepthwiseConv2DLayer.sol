@@ -149,17 +149,18 @@ contract DepthwiseConv2DLayer is SpatialBase {
         pure
     {
         Window memory w;
-        uint256 oy = first / c.outWidth;
-        uint256 ox = first % c.outWidth;
-        (w.dy0, w.dy1, w.iy) = _clip(oy * c.strideY, c.padTop, c.kernelHeight, c.height);
-        for (uint256 p = first; p < last; ++p) {
-            (w.dx0, w.dx1, w.ix) = _clip(ox * c.strideX, c.padLeft, c.kernelWidth, c.width);
-            _position(c, w, xBase, kBase, oPtr);
-            oPtr += c.channels * c.multiplier * 32;
-            if (++ox == c.outWidth) {
-                (oy, ox) = (oy + 1, 0);
-                // Past the last row (after the last position) this clips a window that is never used.
+        unchecked {
+            // Positions are below outHeight * outWidth and outputs fit memory: nothing overflows.
+            uint256 width = c.outWidth;
+            for (uint256 p = first; p < last;) {
+                uint256 oy = p / width;
                 (w.dy0, w.dy1, w.iy) = _clip(oy * c.strideY, c.padTop, c.kernelHeight, c.height);
+                uint256 rowEnd = (oy + 1) * width < last ? (oy + 1) * width : last; // this row's part
+                for (uint256 ox = p - oy * width; p < rowEnd; (p, ox) = (p + 1, ox + 1)) {
+                    (w.dx0, w.dx1, w.ix) = _clip(ox * c.strideX, c.padLeft, c.kernelWidth, c.width);
+                    _position(c, w, xBase, kBase, oPtr);
+                    oPtr += c.channels * c.multiplier * 32;
+                }
             }
         }
     }

@@ -9,9 +9,9 @@ import {LibBit} from "solady/src/utils/LibBit.sol";
 ///         that holds every value exactly (1 for an empty or all-zero tensor). Fixed-point
 ///         activations of a few integer bits take 4 bytes a value instead of an ABI word's 32:
 ///         calldata for staged inference (`IEternalModel.runStage`) shrinks ~8x.
-/// @dev Same bytes as python/eternal/tensorpack.py. Gas, measured (test/lib/PackedTensor.test.js):
-///      `pack` ~90 gas a value, `unpack` ~50, memory expansion included (4-byte values; the ABI
-///      decoder copies an `int256[]` out of calldata for ~6 gas a value, at 8x the calldata).
+/// @dev Same bytes as python/eternal/tensorpack.py. Gas, measured (test/lib/PackedTensor.test.js,
+///      4-byte values, memory expansion included): `pack` ~87 a value, `unpack` ~51 (a 96x96x3
+///      image: ~3M, a third of it the quadratic memory of its 27,648 words).
 library PackedTensor {
     /// @notice `length` bytes with width byte `width` are not a packed tensor: no width byte
     ///         (`length` 0), a width outside 1..32, or `length - 1` not a multiple of it.

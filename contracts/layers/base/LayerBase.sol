@@ -110,9 +110,10 @@ abstract contract LayerBase is ILayer {
             if gt(size, shr(5, returndatasize())) { revert(0, 0) } // more values than bytes
         }
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
-        // Equivalent to `output = full[from:to]` (copied from the return data).
+        // Equivalent to `output = full[from:to]` (copied from the return data), two words after
+        // the free memory pointer: `_returnSlice` writes the ABI head there.
         assembly ("memory-safe") {
-            output := mload(0x40)
+            output := add(mload(0x40), 0x40)
             let bytesOut := shl(5, sub(to, from))
             mstore(output, sub(to, from))
             returndatacopy(add(output, 0x20), add(add(at, 0x20), shl(5, from)), bytesOut)
