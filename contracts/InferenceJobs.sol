@@ -76,6 +76,7 @@ contract InferenceJobs is IInferenceJobs {
         uint256 from = record.nextLayer;
         if (record.sliceDone != 0) revert SliceInProgress(jobId, from, record.sliceDone);
         (uint256[] memory outIds, bytes[] memory outTensors,) = record.model.runStage(from, to, ids, tensors);
+        (outIds, outTensors) = _withLaterInputs(outIds, outTensors, ids, tensors, to);
         _commit(jobId, record, from, to, outIds, outTensors);
     }
 
@@ -246,6 +247,35 @@ contract InferenceJobs is IInferenceJobs {
             }
             (ids[at], tensors[at]) = (inputIds[k], inputs[k]);
         }
+    }
+
+    /// @dev `runStage`'s returned set (ids below `to`, ascending) followed by the given tensors with
+    ///      ids from `to` on: model inputs the stage did not reach, which `runStage` does not pass on
+    ///      (a live set holds computed tensors below `nextLayer` and model inputs, nothing else).
+    function _withLaterInputs(
+        uint256[] memory outIds,
+        bytes[] memory outTensors,
+        uint256[] calldata ids,
+        bytes[] calldata tensors,
+        uint256 to
+    ) private pure returns (uint256[] memory, bytes[] memory) {
+        uint256 later;
+        for (uint256 k; k < ids.length; ++k) {
+            if (ids[k] >= to) ++later;
+        }
+        if (later == 0) return (outIds, outTensors);
+        uint256[] memory keptIds = new uint256[](outIds.length + later);
+        bytes[] memory kept = new bytes[](outIds.length + later);
+        for (uint256 k; k < outIds.length; ++k) {
+            (keptIds[k], kept[k]) = (outIds[k], outTensors[k]);
+        }
+        uint256 at = outIds.length;
+        for (uint256 k; k < ids.length; ++k) {
+            if (ids[k] < to) continue;
+            (keptIds[at], kept[at]) = (ids[k], tensors[k]);
+            ++at;
+        }
+        return (keptIds, kept);
     }
 
     /// @dev The live set with layer `id`'s output `tensor` added, ids still ascending.

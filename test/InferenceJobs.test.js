@@ -126,6 +126,43 @@ describe("InferenceJobs", function () {
     await expectLikePredict(jobs, twoInputModel, runner, sample);
   });
 
+  it("a model input after a computed layer stays in the live set until a layer reads it", async function () {
+    // 0: input a; 1: ReLU(a); 2: input b; 3: Add(1, 2). runStage returns only ids below its `to`.
+    const { jobs, opener } = await loadFixture(deployFixture);
+    const coder = ethers.AbiCoder.defaultAbiCoder();
+    const [relu, add] = [await ethers.deployContract("ReLULayer"), await ethers.deployContract("AddLayer")];
+    const model = await ethers.deployContract("EternalModel");
+    const graph = ethers.toUtf8Bytes('{"late":"input"}');
+    const [graphHash, weightsHash] = [ethers.sha256(graph), ethers.sha256("0x")];
+    const Z = ethers.ZeroAddress;
+    await model.addLayers(0, [Z, await relu.getAddress(), Z, await add.getAddress()], [
+      "0x",
+      coder.encode(["uint256", "uint256", "int256", "int256", "int256", "uint256", "int256"], [24, 32, 0, 0, 0, 0, 0]),
+      "0x",
+      coder.encode(["uint256", "uint256", "uint256"], [24, 32, 6]),
+    ]);
+    await model.construct([[], [0], [], [1, 2]], [0, 2], [3], graphHash, weightsHash,
+      ethers.sha256(ethers.concat([graphHash, weightsHash])), 0, graph.length);
+    await model.appendGraph(0, graph);
+    await model.finalize();
+    const a = [-3n, 5n, 0n, 7n << 24n, -(1n << 30n), 1n];
+    const b = [10n, -20n, 30n, -40n, 50n, 1n << 40n];
+    const expected = await model.predict([a, b]);
+    for (const sliced of [false, true]) {
+      const runner = await JobRunner.open(jobs, model, [pack(a), pack(b)], opener);
+      expect((await jobs.job(runner.jobId)).nextLayer).to.equal(1n);
+      if (sliced) {
+        await runner.slice(2, 6, opener);
+        await runner.slice(6, 6, opener);
+      } else {
+        await runner.step(2, opener);
+      }
+      expect(runner.ids).to.deep.equal(sliced ? [0n, 1n, 2n] : [1n, 2n]);
+      await runner.step(4, opener);
+      expect(await jobs.outputs(runner.jobId)).to.deep.equal(expected);
+    }
+  });
+
   it("a model of input and identity layers only is done when opened", async function () {
     const { jobs, opener } = await loadFixture(deployFixture);
     const model = await ethers.deployContract("EternalModel");

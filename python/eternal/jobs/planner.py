@@ -141,7 +141,10 @@ class StepPlanner:
                     raise TransactionFailed(f"Layer {self._name(layer)} fails on this input: {revert_reason(exc)}") from None
                 self._runs[key] = None
             else:
-                self._runs[key] = LayerRun(layer, int(gas[0]), tuple(out_ids), tuple(bytes(t) for t in out_tensors))
+                # As the job keeps them: model inputs the stage did not reach stay in the live set.
+                later = [(i, bytes(t)) for i, t in zip(ids, tensors) if i > layer]
+                self._runs[key] = LayerRun(layer, int(gas[0]), (*out_ids, *(i for i, _ in later)),
+                                           (*(bytes(t) for t in out_tensors), *(t for _, t in later)))
         return self._runs[key]
 
     def slice_gas(self, layer: int, end: int, ids, tensors) -> int | None:
@@ -268,8 +271,9 @@ class StepPlanner:
                                    gas_limit_from_estimate(estimate, self.gas_cap), estimate, what, self.dry_run)
             length, share = end - start, self._share(estimate)
             if length == 1:
-                raise self._too_big(layer, f"a one-element slice needs {estimate:,} gas" if estimate
-                                    else "a one-element slice runs out of gas under the node's cap")
+                last = " (the layer's last: it also joins the slices and passes the layer on)" if end == size else ""
+                raise self._too_big(layer, f"a one-element slice{last} needs {estimate:,} gas" if estimate
+                                    else f"a one-element slice{last} runs out of gas under the node's cap")
             units = math.ceil(length / row)
             if units > 1:  # whole rows while there are several
                 end = start + max(1, min(units - 1, math.floor(units * share))) * row

@@ -184,3 +184,30 @@ def test_a_model_over_one_transaction_runs_as_a_job_of_steps_under_the_cap(anvil
     assert sum(step["step"].startswith("slice:1:") for step in steps) >= 3, steps
     assert all(step["gas"] <= 15_000_000 for step in steps) and out["max_step_gas"] <= 15_000_000
     assert sum(step["gas"] for step in steps) > 2 * TX_GAS_CAP
+
+
+def test_a_model_input_after_a_computed_layer_is_kept_until_read(anvil_node, tmp_path):
+    """Inputs a (layer 0) and b (layer 3): a stage that ends before layer 3 must keep b for the Add."""
+    import keras
+
+    from eternal.deploy import ModelDeployer
+    from eternal.export import ModelExporter
+
+    keras.utils.set_random_seed(3)
+    a = keras.Input((4,), name="a")
+    h = keras.layers.Dense(4)(keras.layers.Dense(4, activation="relu")(a))
+    b = keras.Input((4,), name="b")
+    export = ModelExporter("int32").export_model(keras.Model([a, b], keras.layers.Add()([h, b])))
+    assert export["graph"]["inputs"] == [0, 3]
+    address = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "deploy")).deploy_model(export).address
+    xa, xb = np.array([0.5, -1, 2, 3.0]), np.array([1.0, 2, -3, 4])
+    np.save(tmp_path / "b.npy", xb)
+    # One layer a step (120,000 gas) until the crash after the first: the job then holds layer 1's output and b.
+    crashed = on_chain(anvil_node, address, xa, tmp_path, "--input", tmp_path / "b.npy", "--max-step-gas", 120_000,
+                       crash_at="after-steps:1")
+    assert crashed.returncode == -9, crashed.stderr
+    out = run_json(anvil_node, address, xa, tmp_path, "--input", tmp_path / "b.npy")
+    names = [step["step"] for step in out["steps"][0]]
+    assert names[2] == "stage:1-2" and names[3] == "stage:2-5", names
+    want = [int(v) for v in emulate_sample(export, [to_fixed(xa, 24), to_fixed(xb, 24)])[0]]
+    assert out["outputs_fixed"] == [[want]]
