@@ -77,3 +77,17 @@ class _Failure(Exception):
 ])
 def test_out_of_gas_is_told_apart_from_a_revert(message, out_of_gas):
     assert is_out_of_gas(_Failure(message)) is out_of_gas
+
+
+def test_a_second_run_of_the_same_job_is_refused_with_its_own_error(tmp_path):
+    from eternal.errors import JobRunningError
+    from eternal.jobs.driver import JobJournal
+
+    first = JobJournal(tmp_path, 31337, "job-ab-cd").lock().acquire(wait=0)
+    try:
+        with pytest.raises(JobRunningError, match="Another run of this job on chain id 31337"):
+            JobJournal(tmp_path, 31337, "job-ab-cd").lock().acquire(wait=0)
+        JobJournal(tmp_path, 31337, "job-ab-ef").lock().acquire(wait=0).release()  # another job: free
+    finally:
+        first.release()
+    assert JobRunningError.exit_code == 52
