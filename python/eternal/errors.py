@@ -4,7 +4,7 @@ The CLI turns each into one line on stderr and its exit code. The codes are
 grouped by domain (see :data:`EXIT_CODES`, documented in the README): 1 for an
 unexpected error, 2-19 for models, exports, the number format and local
 tooling, 20-29 for the chain, 30-39 for deployment, 40-49 for reading a model
-back from the chain. Each code belongs to exactly one class.
+back from the chain, 50-59 for on-chain inference jobs. Each code belongs to exactly one class.
 """
 
 from __future__ import annotations
@@ -224,6 +224,27 @@ class RebuildError(EternalError):
     """A graph that cannot be turned back into a Keras model."""
 
     exit_code = 41
+
+
+# -- on-chain inference jobs (eternal predict --on-chain) -----------------------------------
+
+
+class JobError(EternalError):
+    """An on-chain inference job that cannot go on as asked (its contract, its journal, its events)."""
+
+    exit_code = 50
+
+
+class StepTooBigError(JobError):
+    """A layer, or the smallest slice of one, that needs more gas than one step (transaction) may use."""
+
+    exit_code = 51
+
+
+class JobRunningError(JobError):
+    """Another live process drives this job (same journal directory): its OS lock is held."""
+
+    exit_code = 52
 
 
 def _all_errors(cls: type[EternalError] = EternalError) -> list[type[EternalError]]:

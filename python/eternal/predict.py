@@ -264,6 +264,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--call-gas-cap", type=int, metavar="GAS",
                         help="the gas one eth_call may use (default: the node's: Hardhat 16,777,216, anvil its block "
                              "gas limit, others the block gas limit or 50M); the model runs in as many calls as it needs")
+    from eternal.jobs.command import add_arguments as add_job_arguments  # --on-chain: eternal.jobs
+
+    add_job_arguments(parser)
 
 
 def run(args) -> int:
@@ -271,6 +274,12 @@ def run(args) -> int:
 
     console = Console(stderr=True) if sys.stderr.isatty() else None
     w3, arrays = connect(args.rpc_url), load_inputs(args.input)
+    if args.on_chain:  # by transactions, one job per sample (eternal.jobs)
+        from eternal.jobs.command import run_jobs
+
+        signature = model_signature(open_model(w3, args.address))
+        return run_jobs(args, as_batches(arrays, signature["input_shapes"], signature["input_names"],
+                                         signature["frac_bits"]), signature)
     try:
         result = predict(w3, args.address, arrays, console=console, call_gas_cap=args.call_gas_cap)
         complete, samples = True, len(result["outputs"])

@@ -1,0 +1,301 @@
+"""A job's next step: which layers, or which slice of one layer, fit one transaction.
+
+Each layer's gas comes from the model itself: ``runStage(i, i + 1)`` by ``eth_call`` returns
+the gas of layer i's ``forward`` and the live set after it, so the planner walks the layers
+ahead of the job (cached for the run) and knows every stage's tensors before it sends one.
+A stage ``[from, to)`` grows while its modelled gas stays under the step budget: 21,000, its
+calldata (the live set it is handed), the layers' gas, and the job's own share (:data:`STAGE_GAS`
+and per layer, per byte of tensors hashed and logged, per output byte stored at the end).
+The node then estimates the real transaction (``eth_estimateGas``); one over the budget is cut
+and estimated again, so the model only has to be close, never exact.
+
+A layer that alone does not fit is computed in slices (``runSlice``): whole rows of its output
+at a time (a row: the elements after the first axis), as many as fit, from two measured slices
+(one row, two rows: a fixed part and a part per row). Conv2D and DepthwiseConv2D compute only
+the rows asked for; other layers compute everything for any slice, so slicing them does not help
+and the planner says so (:class:`~eternal.errors.StepTooBigError`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from eternal.chain import revert_reason
+from eternal.deploy.gas import TX_BASE_GAS, calldata_gas, gas_limit_from_estimate
+from eternal.deploy.node_errors import TRANSPORT_ERRORS
+from eternal.errors import StepTooBigError, TransactionFailed
+from eternal.jobs.state import JobState, live_hash
+
+# The job's own share of a step, measured on the Hardhat node (python/tests/jobs/test_planner.py
+# checks the model against the node's estimates). Upper bounds more than estimates: the node's
+# estimate of the real transaction has the last word.
+STAGE_GAS = 50_000  # per step: job record, hash checks, storage writes, event, runStage's walk
+LAYER_CALL_GAS = 12_000  # per layer of a stage: the call into the layer, its inputs copied
+TENSOR_BYTE_GAS = 10  # per byte of packed tensors in and out: hashing, the event's log data
+# Memory, quadratic: the jobs contract holds the packed tensors about twice (hashed, passed on,
+# returned); the model holds them unpacked (32 bytes a value) while the stage runs.
+JOBS_MEMORY_COPIES = 2
+OUTPUT_BYTE_GAS = 260  # per byte of ABI-encoded outputs stored at the last step (SSTORE2: 200)
+OUTPUT_GAS = 60_000  # the last step: the data contract's creation, the outputs' lookup
+ESTIMATE_SHRINK = 0.9  # a step over the budget is cut to this share of what the estimate says fits
+
+
+@dataclass(frozen=True)
+class LayerRun:
+    """Layer ``layer`` run alone by eth_call: its gas, and the live set after it."""
+
+    layer: int
+    gas: int  # its forward call's gas (0 for input and identity layers)
+    ids: tuple
+    tensors: tuple
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One transaction of a job: ``advance`` (a stage) or ``advanceSlice`` (a slice)."""
+
+    name: str  # the journal's step name: ``stage:<from>-<to>`` or ``slice:<layer>:<start>-<end>``
+    data: str  # calldata to the jobs contract
+    gas: int  # the gas limit to send it with
+    estimate: int  # the node's estimate of its gas, or the budget when a dry run showed it fits
+    what: str  # for the report: ``layers 0-3`` or ``layer 2, elements 0-96 of 256``
+    dry_run: bool = False  # the node would not estimate it: an eth_call under the budget ran it
+
+    @property
+    def checked(self) -> str:
+        """How the step was found to fit, in words."""
+        return f"runs under {self.estimate:,} gas (dry run)" if self.dry_run else f"estimate {self.estimate:,} gas"
+
+
+def output_shapes(graph: dict) -> list[list[int]]:
+    """Each layer's output shape (one sample), from the canonical graph."""
+    return [list(layer["output_shape"]) for layer in graph["layers"]]
+
+
+OUT_OF_GAS_WORDS = ("out of gas", "outofgas", "oog", "gas required exceeds", "exceeds allowance",
+                    "couldn't infer the reason", "without a reason")
+"""How nodes say a call ran out of gas: Hardhat ``Transaction ran out of gas``, geth ``out of gas``
+and ``gas required exceeds allowance``, anvil ``EvmError: OutOfGas`` and ``EVM error MemoryOOG``.
+A revert with no data is taken as one too: a layer call that ran out of gas inside the model's
+call fails the model with nothing to say (Hardhat: ``Transaction reverted and Hardhat couldn't
+infer the reason``), while every error of the model and its layers is a custom error."""
+
+
+def is_out_of_gas(exc: Exception) -> bool:
+    """Whether a failed call ran out of gas (under the node's cap) rather than reverting with a reason."""
+    reason = revert_reason(exc).lower().strip()
+    return reason == "execution reverted" or any(words in reason for words in OUT_OF_GAS_WORDS)
+
+
+def memory_gas(words: int) -> int:
+    """The EVM's cost of ``words`` words of memory in one call frame."""
+    return 3 * words + words * words // 512
+
+
+def tensors_gas(given: list[bytes], returned: list[bytes]) -> int:
+    """Modelled gas a step spends on its packed tensors, apart from calldata: hashing, logging, memory."""
+    packed = sum(map(len, given)) + sum(map(len, returned))
+    values = sum((len(t) - 1) // max(t[0], 1) for t in [*given, *returned] if t)
+    return (TENSOR_BYTE_GAS * packed + memory_gas(JOBS_MEMORY_COPIES * packed // 32)
+            + memory_gas(values + sum(map(len, given)) // 32))
+
+
+class StepPlanner:
+    """Plans one job's steps under ``budget`` gas each.
+
+    Args:
+        jobs, model: the InferenceJobs and EternalModel contracts (web3).
+        graph: the model's canonical graph (``graph()`` on chain, parsed).
+        sender: the address steps are sent from (estimates are made as it).
+        budget: the most gas one step may use (its estimate).
+        gas_cap: the most gas a transaction may carry on this chain (its gas limit).
+    """
+
+    def __init__(self, jobs, model, graph: dict, sender: str, budget: int, gas_cap: int):
+        self.jobs = jobs
+        self.model = model
+        self.shapes = output_shapes(graph)
+        self.names = [layer["name"] for layer in graph["layers"]]
+        self.kinds = [layer["class_name"] for layer in graph["layers"]]
+        self.sender = sender
+        self.budget = budget
+        self.gas_cap = gas_cap
+        self.w3 = jobs.w3
+        self._runs: dict = {}  # (layer, live hash) -> LayerRun, or None when one call cannot run it
+        self.dry_run = False
+
+    # ------------------------------------------------------------------ eth_calls
+
+    def layer_run(self, layer: int, ids, tensors) -> LayerRun | None:
+        """Layer ``layer`` alone on the live set ``ids``/``tensors``; None if it runs out of gas in one call."""
+        key = (layer, live_hash(ids, tensors))
+        if key not in self._runs:
+            try:
+                call = self.model.functions.runStage(layer, layer + 1, list(ids), list(tensors))
+                out_ids, out_tensors, gas = call.call({"gas": self.gas_cap})
+            except TRANSPORT_ERRORS:
+                raise
+            except Exception as exc:
+                if not is_out_of_gas(exc):
+                    raise TransactionFailed(f"Layer {self._name(layer)} fails on this input: {revert_reason(exc)}") from None
+                self._runs[key] = None
+            else:
+                # As the job keeps them: model inputs the stage did not reach stay in the live set.
+                later = [(i, bytes(t)) for i, t in zip(ids, tensors) if i > layer]
+                self._runs[key] = LayerRun(layer, int(gas[0]), (*out_ids, *(i for i, _ in later)),
+                                           (*(bytes(t) for t in out_tensors), *(t for _, t in later)))
+        return self._runs[key]
+
+    def slice_gas(self, layer: int, end: int, ids, tensors) -> int | None:
+        """Gas of ``forwardSlice`` for elements ``[0, end)`` of the layer; None if it runs out of gas.
+
+        Calls (here and in :meth:`layer_run`) get the per-transaction cap: what fits one fits a step.
+        """
+        try:
+            _, _, gas = self.model.functions.runSlice(layer, 0, end, list(ids), list(tensors)).call({"gas": self.gas_cap})
+        except TRANSPORT_ERRORS:
+            raise
+        except Exception as exc:
+            if not is_out_of_gas(exc):
+                raise TransactionFailed(f"Layer {self._name(layer)} fails on this input: {revert_reason(exc)}") from None
+            return None
+        return int(gas)
+
+    def estimate(self, data: str) -> int | None:
+        """The node's estimate of a step; None when it runs out of gas under the node's cap.
+        :attr:`dry_run` says whether the last one was a dry run.
+
+        A node that will not estimate a transaction near the cap (Hardhat estimates with headroom
+        and refuses past the cap) gets a dry run instead: the step by ``eth_call`` with the budget
+        as its gas limit. If it runs, it fits: the budget is returned as its (upper bound) estimate.
+        """
+        call = {"from": self.sender, "to": self.jobs.address, "data": data, "gas": self.gas_cap}
+        self.dry_run = False
+        try:
+            return self.w3.eth.estimate_gas(call)
+        except TRANSPORT_ERRORS:
+            raise
+        except Exception as exc:
+            reason = revert_reason(exc)
+            if is_out_of_gas(exc):
+                return None
+            if "cap" not in reason.lower():
+                raise TransactionFailed(f"The job's next step would fail: {reason}") from None
+        try:
+            self.w3.eth.call({**call, "gas": self.budget})
+        except TRANSPORT_ERRORS:
+            raise
+        except Exception as exc:
+            if is_out_of_gas(exc):
+                return None
+            raise TransactionFailed(f"The job's next step would fail: {revert_reason(exc)}") from None
+        self.dry_run = True
+        return self.budget
+
+    # ------------------------------------------------------------------ planning
+
+    def plan(self, state: JobState) -> PlannedStep:
+        """The next step of ``state``'s job: the longest stage that fits, else the biggest slice.
+
+        Raises:
+            StepTooBigError: a layer whose smallest slice needs more than the budget.
+            TransactionFailed: a layer that reverts on this input.
+        """
+        if state.slice_done == 0:
+            stage = self._stage(state)
+            if stage is not None:
+                return stage
+        return self._slice(state)
+
+    def _stage(self, state: JobState) -> PlannedStep | None:
+        """The longest stage from ``state.next_layer`` under the budget; None if one layer alone is over it."""
+        first, count = state.next_layer, state.layer_count
+        ids, tensors = state.ids, state.tensors
+        fits, layer_gas = first, 0
+        for layer in range(first, count):
+            run = self.layer_run(layer, ids, tensors)
+            if run is None:
+                break
+            layer_gas += run.gas
+            modelled = self.stage_gas(state, run, layer_gas, layer + 1 - first, final=layer + 1 == count)
+            if modelled > self.budget and layer > first:  # one layer is always put to the node's estimate
+                break
+            fits, ids, tensors = layer + 1, run.ids, run.tensors
+        while fits > first:
+            data = self.jobs.encode_abi("advance", args=[state.job_id, fits, state.ids, state.tensors])
+            estimate = self.estimate(data)
+            if estimate is not None and estimate <= self.budget:
+                span = f"layer {first}" if fits == first + 1 else f"layers {first}-{fits - 1}"
+                return PlannedStep(f"stage:{first}-{fits}", data, gas_limit_from_estimate(estimate, self.gas_cap),
+                                   estimate, span, self.dry_run)
+            if fits == first + 1:
+                break
+            layers = fits - first
+            fits = first + max(1, min(layers - 1, math.floor(layers * self._share(estimate))))
+        return None
+
+    def stage_gas(self, state: JobState, run: LayerRun, layer_gas: int, layers: int, final: bool) -> int:
+        """Modelled gas of a stage from ``state`` ending with ``run`` (``layers`` layers, ``layer_gas`` theirs)."""
+        data = self.jobs.encode_abi("advance", args=[state.job_id, run.layer + 1, state.ids, state.tensors])
+        gas = (TX_BASE_GAS + calldata_gas(bytes.fromhex(data[2:])) + STAGE_GAS + layer_gas + LAYER_CALL_GAS * layers
+               + tensors_gas(state.tensors, run.tensors))
+        if final:
+            gas += OUTPUT_GAS + OUTPUT_BYTE_GAS * (64 + sum(len(t) + 64 for t in run.tensors))
+        return gas
+
+    def _slice(self, state: JobState) -> PlannedStep:
+        """The biggest slice of ``state.next_layer`` under the budget, whole rows where it can."""
+        layer, start = state.next_layer, state.slice_done
+        shape = self.shapes[layer]
+        size = math.prod(shape)
+        row = size // shape[0] if len(shape) > 1 and shape[0] else 1
+        one = self.slice_gas(layer, min(row, size), state.ids, state.tensors)
+        two = self.slice_gas(layer, min(2 * row, size), state.ids, state.tensors) if one is not None else None
+        if one is None:
+            raise self._too_big(layer, f"even one row of its output ({row} elements) runs out of gas in one call")
+        per_row = max(two - one, 0) if two is not None and size > row else one
+        fixed = max(one - per_row, 0)
+        base = self._slice_base(state, completing=False)
+        rows = (self.budget - base - fixed) // per_row if per_row else (size - start + row - 1) // row
+        if rows < 1:
+            raise self._too_big(layer, f"one row of its output ({row} elements) needs about {base + fixed + per_row:,} gas")
+        end = min(size, start + rows * row)
+        while True:
+            earlier = state.slices if end == size else []
+            data = self.jobs.encode_abi("advanceSlice", args=[state.job_id, end, state.ids, state.tensors, earlier])
+            estimate = self.estimate(data)
+            if estimate is not None and estimate <= self.budget:
+                what = f"layer {layer}, elements {start}-{end} of {size}"
+                return PlannedStep(f"slice:{layer}:{start}-{end}", data,
+                                   gas_limit_from_estimate(estimate, self.gas_cap), estimate, what, self.dry_run)
+            length, share = end - start, self._share(estimate)
+            if length == 1:
+                last = " (the layer's last: it also joins the slices and passes the layer on)" if end == size else ""
+                raise self._too_big(layer, f"a one-element slice{last} needs {estimate:,} gas" if estimate
+                                    else f"a one-element slice{last} runs out of gas under the node's cap")
+            units = math.ceil(length / row)
+            if units > 1:  # whole rows while there are several
+                end = start + max(1, min(units - 1, math.floor(units * share))) * row
+            else:
+                end = start + max(1, min(length - 1, math.floor(length * share)))
+
+    def _share(self, estimate: int | None) -> float:
+        """How much of a step over the budget to keep: what its estimate says fits, with a margin
+        (a step with no estimate ran out of gas: it needs the cap at least)."""
+        return ESTIMATE_SHRINK * self.budget / (estimate or self.gas_cap)
+
+    def _slice_base(self, state: JobState, completing: bool) -> int:
+        """Modelled gas of a slice step apart from the layer's own: 21,000, calldata, the job's share."""
+        data = self.jobs.encode_abi("advanceSlice", args=[state.job_id, 1, state.ids, state.tensors,
+                                                          state.slices if completing else []])
+        return TX_BASE_GAS + calldata_gas(bytes.fromhex(data[2:])) + STAGE_GAS + tensors_gas(state.tensors, [])
+
+    def _too_big(self, layer: int, why: str) -> StepTooBigError:
+        return StepTooBigError(
+            f"Layer {self._name(layer)} cannot run within one step of {self.budget:,} gas: {why}. "
+            f"Only Conv2D and DepthwiseConv2D get cheaper by slices; raise --max-step-gas (at most 16,777,216)"
+        )
+
+    def _name(self, layer: int) -> str:
+        return f"{layer} '{self.names[layer]}' ({self.kinds[layer]})"

@@ -1,0 +1,240 @@
+// InferenceJobs on real fixture models: jobs advanced by stages and by slices, by several senders,
+// give predict's outputs bit for bit; every step is one transaction under the 16,777,216 gas cap;
+// tampered tensors and out-of-turn steps revert with the job's errors.
+const { expect } = require("chai");
+const { ethers } = require("hardhat");
+const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
+const { readFixture, sampleInputs } = require("./helpers/fixtureFiles");
+const { deployPlan } = require("./helpers/deployModel");
+const { TX_GAS_CAP, pack, unpack, eventOf, JobRunner } = require("./helpers/inferenceJobs");
+
+// small_cnn: Input 8x8x1, Conv2D 8x8x8, MaxPooling2D 4x4x8, DepthwiseConv2D 4x4x8, Conv2D 4x4x12,
+// GlobalAveragePooling2D 12, Dense 4. merge_layers: Input 6, three Dense 8 from it, Add and Multiply of
+// the three, Concatenate(Add, Multiply, Input) 22, Dense 4. concatenate_axis: two inputs.
+const LAYERS = 7;
+
+function graphOf(plan) {
+  return JSON.parse(ethers.toUtf8String(ethers.concat(plan.graph_chunks)));
+}
+
+describe("InferenceJobs", function () {
+  async function deployFixture() {
+    const [opener, second, third] = await ethers.getSigners();
+    const jobs = await ethers.deployContract("InferenceJobs");
+    const cnn = readFixture("small_cnn");
+    const merge = readFixture("merge_layers");
+    const twoInputs = readFixture("concatenate_axis");
+    const { model } = await deployPlan(cnn.plan);
+    const { model: mergeModel } = await deployPlan(merge.plan);
+    const { model: twoInputModel } = await deployPlan(twoInputs.plan);
+    return { opener, second, third, jobs, cnn, model, merge, mergeModel, twoInputs, twoInputModel };
+  }
+
+  const packed = (sample) => sampleInputs(sample).map((values) => pack(values));
+
+  /** Outputs of a finished job against predict and predictPacked, and every step's gas under the cap. */
+  async function expectLikePredict(jobs, model, runner, sample) {
+    const expected = await model.predict(sampleInputs(sample));
+    expect(await jobs.outputs(runner.jobId)).to.deep.equal(expected);
+    expect(expected.map((o) => [...o])).to.deep.equal(sample.expected.map((o) => o.map(BigInt)));
+    expect(await jobs.packedOutputs(runner.jobId)).to.deep.equal(await model.predictPacked(packed(sample)));
+    const record = await jobs.job(runner.jobId);
+    expect(record.done).to.equal(true);
+    expect(record.nextLayer).to.equal(record.layerCount);
+    for (const receipt of runner.receipts) expect(receipt.gasUsed).to.be.lessThan(TX_GAS_CAP);
+  }
+
+  it("a job of one stage per layer gives predict's outputs bit for bit, on every sample", async function () {
+    const { jobs, cnn, model, opener } = await loadFixture(deployFixture);
+    for (const sample of cnn.samples) {
+      const runner = await JobRunner.open(jobs, model, packed(sample), opener);
+      const record = await jobs.job(runner.jobId);
+      // The input layer computes nothing: the job starts at layer 1.
+      expect([record.layerCount, record.nextLayer, record.done]).to.deep.equal([BigInt(LAYERS), 1n, false]);
+      expect(eventOf(jobs, runner.receipts[0], "JobOpened").args.nextLayer).to.equal(1n);
+      for (let to = 2; to <= LAYERS; to += 1) {
+        const receipt = await runner.step(to, opener);
+        const stage = eventOf(jobs, receipt, "StageDone");
+        expect([stage.args.from, stage.args.to]).to.deep.equal([BigInt(to - 1), BigInt(to)]);
+        expect((await jobs.job(runner.jobId)).nextLayer).to.equal(BigInt(to));
+      }
+      expect(eventOf(jobs, runner.receipts.at(-1), "JobDone").args.jobId).to.equal(runner.jobId);
+      await expectLikePredict(jobs, model, runner, sample);
+    }
+    expect(await jobs.jobCount()).to.equal(BigInt(cnn.samples.length));
+  });
+
+  it("stages of several layers, advanced by senders other than the opener", async function () {
+    const { jobs, cnn, model, opener, second, third } = await loadFixture(deployFixture);
+    const sample = cnn.samples[1];
+    const runner = await JobRunner.open(jobs, model, packed(sample), opener);
+    await runner.step(3, second);
+    await runner.step(5, third);
+    await runner.step(LAYERS, second);
+    expect((await jobs.job(runner.jobId)).opener).to.equal(opener.address);
+    await expectLikePredict(jobs, model, runner, sample);
+  });
+
+  it("slices: layers computed rows at a time, or element by element, give the same outputs", async function () {
+    const { jobs, cnn, model, opener, second } = await loadFixture(deployFixture);
+    const sample = cnn.samples[2];
+    const runner = await JobRunner.open(jobs, model, packed(sample), opener);
+    for (const end of [128, 320, 512]) await runner.slice(end, 512, second); // Conv2D 8x8x8: rows of 64
+    expect((await jobs.job(runner.jobId)).nextLayer).to.equal(2n);
+    await runner.step(3, opener);
+    await runner.slice(32, 128, opener); // DepthwiseConv2D 4x4x8: one row, then the rest
+    const progress = await jobs.job(runner.jobId);
+    expect([progress.nextLayer, progress.sliceDone]).to.deep.equal([3n, 32n]);
+    await runner.slice(128, 128, second);
+    await runner.step(6, opener);
+    const widths = [];
+    for (let end = 1; end <= 4; end += 1) {
+      const receipt = await runner.slice(end, 4, second); // Dense 4, one element a step: the last one finishes
+      const slice = eventOf(jobs, receipt, "SliceDone").args;
+      expect([slice.layer, slice.start, slice.end]).to.deep.equal([6n, BigInt(end - 1), BigInt(end)]);
+      widths.push(ethers.getBytes(slice.packed)[0]);
+    }
+    expect(new Set(widths).size, "slices of different widths are merged by re-packing").to.be.greaterThan(1);
+    await expectLikePredict(jobs, model, runner, sample);
+  });
+
+  it("a sliced layer keeps every live tensor; a job ending in a slice stores only the outputs", async function () {
+    const { jobs, merge, mergeModel, opener } = await loadFixture(deployFixture);
+    const graph = graphOf(merge.plan);
+    for (const sample of merge.samples) {
+      const runner = await JobRunner.open(jobs, mergeModel, packed(sample), opener);
+      await runner.step(5, opener);
+      await runner.slice(3, 8, opener);
+      await runner.slice(8, 8, opener); // Multiply reads 1, 2, 3: they stay until the next stage
+      expect(runner.ids).to.deep.equal([0n, 1n, 2n, 3n, 4n, 5n]);
+      await runner.step(7, opener);
+      expect(runner.ids).to.deep.equal([6n]);
+      const size = graph.layers[7].output_shape.reduce((a, b) => a * b, 1);
+      await runner.slice(size, size, opener);
+      await expectLikePredict(jobs, mergeModel, runner, sample);
+    }
+  });
+
+  it("a model of two inputs: inputs in predict order, the live set by ascending id", async function () {
+    const { jobs, twoInputs, twoInputModel, opener } = await loadFixture(deployFixture);
+    const sample = twoInputs.samples[0];
+    const runner = await JobRunner.open(jobs, twoInputModel, packed(sample), opener);
+    expect(runner.ids).to.deep.equal([0n, 1n]);
+    expect((await jobs.job(runner.jobId)).nextLayer).to.equal(2n);
+    await runner.step(3, opener);
+    await runner.step(5, opener);
+    await expectLikePredict(jobs, twoInputModel, runner, sample);
+  });
+
+  it("a model input after a computed layer stays in the live set until a layer reads it", async function () {
+    // 0: input a; 1: ReLU(a); 2: input b; 3: Add(1, 2). runStage returns only ids below its `to`.
+    const { jobs, opener } = await loadFixture(deployFixture);
+    const coder = ethers.AbiCoder.defaultAbiCoder();
+    const [relu, add] = [await ethers.deployContract("ReLULayer"), await ethers.deployContract("AddLayer")];
+    const model = await ethers.deployContract("EternalModel");
+    const graph = ethers.toUtf8Bytes('{"late":"input"}');
+    const [graphHash, weightsHash] = [ethers.sha256(graph), ethers.sha256("0x")];
+    const Z = ethers.ZeroAddress;
+    await model.addLayers(0, [Z, await relu.getAddress(), Z, await add.getAddress()], [
+      "0x",
+      coder.encode(["uint256", "uint256", "int256", "int256", "int256", "uint256", "int256"], [24, 32, 0, 0, 0, 0, 0]),
+      "0x",
+      coder.encode(["uint256", "uint256", "uint256"], [24, 32, 6]),
+    ]);
+    await model.construct([[], [0], [], [1, 2]], [0, 2], [3], graphHash, weightsHash,
+      ethers.sha256(ethers.concat([graphHash, weightsHash])), 0, graph.length);
+    await model.appendGraph(0, graph);
+    await model.finalize();
+    const a = [-3n, 5n, 0n, 7n << 24n, -(1n << 30n), 1n];
+    const b = [10n, -20n, 30n, -40n, 50n, 1n << 40n];
+    const expected = await model.predict([a, b]);
+    for (const sliced of [false, true]) {
+      const runner = await JobRunner.open(jobs, model, [pack(a), pack(b)], opener);
+      expect((await jobs.job(runner.jobId)).nextLayer).to.equal(1n);
+      if (sliced) {
+        await runner.slice(2, 6, opener);
+        await runner.slice(6, 6, opener);
+      } else {
+        await runner.step(2, opener);
+      }
+      expect(runner.ids).to.deep.equal(sliced ? [0n, 1n, 2n] : [1n, 2n]);
+      await runner.step(4, opener);
+      expect(await jobs.outputs(runner.jobId)).to.deep.equal(expected);
+    }
+  });
+
+  it("a model of input and identity layers only is done when opened", async function () {
+    const { jobs, opener } = await loadFixture(deployFixture);
+    const model = await ethers.deployContract("EternalModel");
+    const graph = ethers.toUtf8Bytes('{"format":"eternal-graph/1","layers":["x","flatten"]}');
+    const [graphHash, weightsHash] = [ethers.sha256(graph), ethers.sha256("0x")];
+    await model.addLayers(0, [ethers.ZeroAddress, ethers.ZeroAddress], ["0x", "0x"]);
+    await model.construct([[], [0]], [0], [1], graphHash, weightsHash, ethers.sha256(ethers.concat([graphHash, weightsHash])),
+      0, graph.length);
+    await model.appendGraph(0, graph);
+    await model.finalize();
+    const values = [1n, -2n, 300n];
+    const runner = await JobRunner.open(jobs, model, [pack(values)], opener);
+    const receipt = runner.receipts[0];
+    expect(eventOf(jobs, receipt, "StageDone").args.to).to.equal(2n);
+    expect(eventOf(jobs, receipt, "JobDone").args.jobId).to.equal(runner.jobId);
+    expect(await jobs.outputs(runner.jobId)).to.deep.equal([values]);
+    await expect(jobs.advance(runner.jobId, 2, runner.ids, runner.tensors))
+      .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(runner.jobId);
+  });
+
+  it("rejects tampered tensors, ids and slices, and steps out of turn", async function () {
+    const { jobs, cnn, model, opener, second } = await loadFixture(deployFixture);
+    const sample = cnn.samples[0];
+    const runner = await JobRunner.open(jobs, model, packed(sample), opener);
+    await runner.step(2, opener);
+    const id = runner.jobId;
+    const committed = (await jobs.job(id)).stateHash;
+    const tampered = ethers.getBytes(runner.tensors[0]);
+    tampered[5] ^= 1;
+    const hashOf = (ids, tensors) =>
+      ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256[]", "bytes[]"], [ids, tensors]));
+    const bad = [ethers.hexlify(tampered)];
+    await expect(jobs.connect(second).advance(id, 3, runner.ids, bad))
+      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, committed, hashOf(runner.ids, bad));
+    await expect(jobs.advance(id, 3, [7n], runner.tensors))
+      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, committed, hashOf([7n], runner.tensors));
+    await expect(jobs.advance(id, 9, runner.ids, runner.tensors)).to.be.revertedWithCustomError(model, "BadStage");
+
+    await runner.slice(32, 128, opener); // layer 2 (MaxPooling2D 4x4x8), one row
+    await expect(jobs.advance(id, 3, runner.ids, runner.tensors))
+      .to.be.revertedWithCustomError(jobs, "SliceInProgress").withArgs(id, 2, 32);
+    const [first] = runner.slices;
+    const forged = [pack([...unpack(first)].map((v) => v + 1n))];
+    const chain = (slices) => slices.reduce((h, s) => ethers.keccak256(ethers.concat([h, ethers.keccak256(s)])), ethers.ZeroHash);
+    await expect(jobs.advanceSlice(id, 128, runner.ids, runner.tensors, forged))
+      .to.be.revertedWithCustomError(jobs, "WrongSlices").withArgs(id, chain([first]), chain(forged));
+    await expect(jobs.advanceSlice(id, 128, runner.ids, runner.tensors, []))
+      .to.be.revertedWithCustomError(jobs, "WrongSlices").withArgs(id, chain([first]), ethers.ZeroHash);
+    await runner.slice(128, 128, second);
+    await expect(jobs.packedOutputs(id)).to.be.revertedWithCustomError(jobs, "JobNotDone").withArgs(id);
+    await runner.step(LAYERS, opener);
+    await expect(jobs.advance(id, LAYERS, runner.ids, runner.tensors))
+      .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(id);
+    await expect(jobs.advanceSlice(id, 1, runner.ids, runner.tensors, []))
+      .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(id);
+    await expectLikePredict(jobs, model, runner, sample);
+  });
+
+  it("refuses unknown jobs, models that are not finalised, wrong and malformed inputs", async function () {
+    const { jobs, cnn, model, opener } = await loadFixture(deployFixture);
+    await expect(jobs.job(1)).to.be.revertedWithCustomError(jobs, "UnknownJob").withArgs(1);
+    await expect(jobs.advance(0, 1, [], [])).to.be.revertedWithCustomError(jobs, "UnknownJob").withArgs(0);
+    await expect(jobs.outputs(5)).to.be.revertedWithCustomError(jobs, "UnknownJob").withArgs(5);
+    const inputs = packed(cnn.samples[0]);
+    const { model: unfinished } = await deployPlan(cnn.plan, { upTo: "uploaded" });
+    for (const address of [await unfinished.getAddress(), opener.address, await jobs.getAddress()]) {
+      await expect(jobs.open(address, inputs)).to.be.revertedWithCustomError(jobs, "ModelNotFinalised").withArgs(address);
+    }
+    await expect(jobs.open(model, [...inputs, inputs[0]])).to.be.revertedWithCustomError(jobs, "WrongInputCount").withArgs(1, 2);
+    for (const malformed of ["0x", "0x00", "0x21", "0x0201"]) {
+      await expect(jobs.open(model, [malformed]))
+        .to.be.revertedWithCustomError(jobs, "MalformedInput").withArgs(0, ethers.dataLength(malformed));
+    }
+  });
+});
