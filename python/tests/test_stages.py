@@ -16,6 +16,8 @@ from small_models import small_cnn
 
 from eternal import predict as predict_module
 from eternal.cli import main
+from eternal.errors import UsageError
+from eternal.stage_plan import Slice, Stage, Topology
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENGINES = ("hardhat", "anvil")
@@ -121,11 +123,10 @@ def test_a_model_that_fits_takes_exactly_one_call_per_sample(engine, models, dep
     assert result["stages"][0][0] == {"layers": [0, 6], "gas": result["gas"][0]}
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_each_stages_gas_is_what_eth_estimate_gas_says_within_1_percent(engine, models, deployed, monkeypatch):
+def recorded_calls(monkeypatch) -> list:
+    """Every successful staged call from now on: (step, calldata, its gas as reported)."""
     from eternal import stage_calls
 
-    w3, address = deployed[engine, "cnn"]
     calls = []
     real = stage_calls.StageCalls._result
 
@@ -135,12 +136,34 @@ def test_each_stages_gas_is_what_eth_estimate_gas_says_within_1_percent(engine, 
         return outcome
 
     monkeypatch.setattr(stage_calls.StageCalls, "_result", recording)
+    return calls
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_stages_gas_is_what_eth_estimate_gas_says_within_1_percent(engine, models, deployed, monkeypatch):
+    w3, address = deployed[engine, "cnn"]
+    calls = recorded_calls(monkeypatch)
     one_call = predict_module.predict(w3, address, [models["cnn"][1][:1]])
     predict_module.predict(w3, address, [models["cnn"][1][:1]], call_gas_cap=forced_cap(one_call, True))
-    assert len(calls) > 4
+    assert len(calls) > 4 and any(isinstance(step, Slice) for step, _, _ in calls)
     for step, data, gas in calls:
         estimate = w3.eth.estimate_gas({"to": address, "data": "0x" + data.hex()})
         assert abs(gas - estimate) <= 0.01 * estimate, (step, gas, estimate)
+
+
+@pytest.mark.parametrize("name, slices", [("cnn", True), ("merge", False)])
+def test_each_stages_gas_is_the_gas_used_anvil_simulates_within_1_percent(name, slices, models, deployed,
+                                                                          monkeypatch):
+    w3, address = deployed["anvil", name]
+    calls = recorded_calls(monkeypatch)
+    one_call = predict_module.predict(w3, address, [models[name][1]])
+    predict_module.predict(w3, address, [models[name][1]], call_gas_cap=forced_cap(one_call, slices))
+    assert len(calls) > 8
+    for step, data, gas in calls:
+        simulated = w3.provider.make_request("eth_simulateV1", [
+            {"blockStateCalls": [{"calls": [{"to": address, "data": "0x" + data.hex()}]}]}, "latest"])
+        used = int(simulated["result"][0]["calls"][0]["gasUsed"], 16)
+        assert abs(gas - used) <= 0.01 * used, (step, gas, used)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -229,3 +252,44 @@ def test_the_call_gas_cap_comes_from_the_node(hardhat_node, anvil_node):
     assert call_gas_cap(anvil)[0] == anvil.eth.get_block("latest")["gasLimit"] == 30_000_000
     assert call_gas_cap(FakeNode("Geth/v1.16.0-stable/linux-amd64/go1.24", 60_000_000))[0] == 50_000_000
     assert call_gas_cap(FakeNode("reth/v1.5.0", 36_000_000))[0] == 36_000_000
+
+
+# What nodes answer, word for word (Hardhat 2.29 / EDR, anvil 1.7), and what it means.
+ANSWERS = [
+    ({"code": -32603, "message": "Error: Transaction reverted and Hardhat couldn't infer the reason.",
+      "data": {"message": "Error: Transaction reverted and Hardhat couldn't infer the reason.", "data": "0x"}}, "gas"),
+    ({"code": -32000, "message": "Transaction ran out of gas", "data": {"message": "...", "data": "0x"}}, "gas"),
+    ({"code": -32000, "message": "Transaction requires at least 30584 gas but got 30000",
+      "data": {"message": "...", "data": None}}, "gas 30584"),
+    ({"code": 3, "message": "execution reverted", "data": "0x"}, "gas"),
+    ({"code": -32603, "message": "EVM error OutOfGas"}, "gas"),
+    ({"code": -32603, "message": "EVM error MemoryOOG"}, "gas"),
+    ({"code": -32000, "message": "intrinsic gas too high -- CallGasCostMoreThanGasLimit"}, "gas"),
+    ({"code": 3, "message": "execution reverted: custom error 0x12345678", "data": "0x12345678"}, "revert"),
+    ({"code": -32603, "message": "Error: VM Exception while processing transaction: reverted with custom error",
+      "data": {"message": "...", "data": "0x1234567800000000000000000000000000000000000000000000000000000001"}},
+     "revert"),
+    ({"code": -32000, "message": "header not found"}, "refused"),
+]
+
+
+@pytest.mark.parametrize("error, meaning", ANSWERS)
+def test_node_answers_are_sorted_into_out_of_gas_revert_or_refusal(error, meaning):
+    from eternal.chain import artifact
+    from eternal.stage_calls import StageCalls
+
+    model = type("Model", (), {"abi": artifact("EternalModel")["abi"], "address": "0x" + "00" * 20})()
+    graph = {"layers": [{"name": "x", "class_name": "InputLayer", "output_shape": [2], "inbound": []},
+                        {"name": "d", "class_name": "Dense", "output_shape": [2], "inbound": [[0, 0]]}],
+             "inputs": [0], "outputs": [[1, 0]]}
+    calls = StageCalls(model, Topology(graph, ["0x" + "00" * 20, "0x" + "11" * 20]), None, 16_777_216, 24, 0)
+    outcome = calls._outcome(Stage(0, 2), b"", {"jsonrpc": "2.0", "id": 1, "error": error})
+    assert not outcome.ok
+    if meaning.startswith("gas"):
+        assert outcome.out_of_gas and outcome.needs == (int(meaning.split()[1]) if " " in meaning else None)
+    else:
+        assert not outcome.out_of_gas and outcome.reason
+        assert ("unknown error 0x12345678" in outcome.reason) == (meaning == "revert")
+    refused = {"code": -32000, "message": "transaction gas limit (30000000) is greater than the cap (16777216)"}
+    with pytest.raises(UsageError, match="pass a smaller --call-gas-cap"):
+        calls._outcome(Stage(0, 2), b"", {"error": refused})
