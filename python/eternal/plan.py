@@ -48,7 +48,7 @@ def plan_model(source, precisions=("int8", "int16", "int32"), gas_price_gwei: fl
 
     With ``predict_gas``, each precision's ``predict`` is measured on sample 0 on a private
     anvil (the only transactions made, and only there): ``predict_gas``, ``predict_layers``,
-    ``predict_model_gas``, ``predict_stages`` (:func:`eternal.predict_gas.predict_stages`),
+    ``predict_model_gas``, ``predict_stages`` (:func:`eternal.predict_gas.simulate_stages` per cap),
     or ``predict_note`` saying why not.
     """
     from eternal.deploy.gas import phase_gas

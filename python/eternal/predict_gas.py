@@ -6,19 +6,18 @@ traced once and each layer's figure is the gas of its ``forward`` call inside it
 figures and the model's own share (walking the graph, copying tensors, the transaction's
 21,000 and calldata) add up to the measured whole exactly. ``stage_profile`` gives the
 same table for a staged ``eternal predict`` run (any node), from the ``gasUsed`` per layer
-its ``runStage`` calls return.
+its ``runStage`` calls return; ``simulate_stages`` runs one sample as ``eternal predict``
+would under a given call gas cap.
 
 ``measure_exports(exports, inputs)`` does that on a private anvil it starts itself, for
-``plan``: nothing reaches the user's chain. ``stage_plan`` packs per-layer figures into
-stages under a gas cap (:data:`CAPS`).
+``plan``: nothing reaches the user's chain; each sample is also run staged under each cap
+of :data:`CAPS`.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-
-from eth_abi import decode, encode
 
 from eternal.chain import TX_GAS_CAP
 from eternal.errors import ChainError, TransactionFailed
@@ -31,17 +30,6 @@ CAP_LABELS = {"transaction": "one transaction", "hardhat_call": "Hardhat eth_cal
 SIMULATION_GAS_LIMIT = 1_000_000_000  # the private anvil's block gas limit: any predict fits one call
 
 
-def calldata_gas(data: bytes) -> int:
-    """Calldata's intrinsic gas: 16 per non-zero byte, 4 per zero byte."""
-    zeros = data.count(0)
-    return 4 * zeros + 16 * (len(data) - zeros)
-
-
-def carried_gas(values: list[int]) -> int:
-    """The calldata gas of one tensor handed to a call as an ``int256[]`` (a stage's input)."""
-    return calldata_gas(encode(["int256[]"], [values]))
-
-
 def profile_predict(w3, address: str, inputs: list[list[int]]) -> dict:
     """Traces one sample's ``predict`` on the node at ``w3``; sends no transaction.
 
@@ -51,9 +39,8 @@ def profile_predict(w3, address: str, inputs: list[list[int]]) -> dict:
     Returns:
         ``{"gas": what a transaction calling predict uses, "model_gas": the model's own
         share, "method": "trace", "layers": [{"index", "name",
-        "class_name", "gas", "carry_gas"}]}`` with one entry per layer in graph order
-        (inputs and identity layers: gas 0). ``carry_gas`` is the calldata gas of the
-        layer's output handed to a later stage.
+        "class_name", "gas"}]}`` with one entry per layer in graph order
+        (inputs and identity layers: gas 0).
 
     Raises:
         TransactionFailed: ``predict`` reverted.
@@ -64,7 +51,7 @@ def profile_predict(w3, address: str, inputs: list[list[int]]) -> dict:
     model = open_model(w3, address)
     graph = json.loads(bytes(model.functions.graph().call()).decode("utf-8"))
     call = {"to": model.address, "data": model.functions.predict(inputs)._encode_transaction_data()}
-    layers = [{"index": n, "name": layer["name"], "class_name": layer["class_name"], "gas": 0, "carry_gas": 0}
+    layers = [{"index": n, "name": layer["name"], "class_name": layer["class_name"], "gas": 0}
               for n, layer in enumerate(graph["layers"])]
     addresses = model.functions.layers().call()
     answer = w3.provider.make_request("debug_traceCall", [call, "latest", {"tracer": "callTracer"}])
@@ -100,70 +87,45 @@ def _from_trace(trace: dict, graph: dict, addresses: list[str], layers: list[dic
         raise TransactionFailed(f"the trace of predict holds {len(forwards)} layer calls, the model has {len(run)} layers")
     for n, traced in zip(run, forwards):
         layers[n]["gas"] = int(traced["gasUsed"], 16)
-        layers[n]["carry_gas"] = carried_gas(list(decode(["int256[]"], bytes.fromhex(traced["output"][2:]))[0]))
-    _carry_given_and_identity(graph, addresses, layers, inputs)
     return int(trace["gasUsed"], 16)
 
 
-def _carry_given_and_identity(graph: dict, addresses: list[str], layers: list[dict], inputs) -> None:
-    for k, n in enumerate(graph["inputs"]):
-        layers[n]["carry_gas"] = carried_gas(list(inputs[k]))
-    for n, layer in enumerate(graph["layers"]):
-        if not int(addresses[n], 16) and n not in graph["inputs"]:  # an identity layer passes its source on
-            layers[n]["carry_gas"] = layers[layer["inbound"][0][0]]["carry_gas"]
-
-
-def stage_plan(layers: list[dict], model_gas: int, cap: int, inbound: list[list[int]] | None = None) -> dict:
-    """Consecutive layers packed greedily into stages of at most ``cap`` gas.
-
-    A stage costs the model's own share (``model_gas``: walking the graph, the calls, the
-    transaction) plus its layers plus, after the first, the calldata of the tensors it is
-    handed: the outputs of earlier layers that it or a later stage reads (``inbound``: each
-    layer's source indices; without it, the previous layer's output).
+def simulate_stages(w3, address: str, graph: dict, inputs: list[list[int]], cap: int) -> dict:
+    """How ``eternal predict`` runs one sample under a call gas cap of ``cap``: the same
+    staged predictor, on the node at ``w3`` (calls only). The sample runs twice: the first
+    run learns the plan (:meth:`eternal.stages.StagedPredictor.first`), the second shows it.
 
     Returns:
-        ``{"cap", "fits" (the whole predict in one call), "stages" (count, or None when a
-        layer alone is over the cap), "ranges": [[first, last, gas]], "needs_slicing":
-        [{"index", "name", "gas"}]}``.
+        ``{"cap", "fits" (one call), "stages" (calls per sample, None when one element of
+        a layer does not fit), "slices" (calls that run part of a layer), "gas" (the calls'
+        total as transactions), "steps": [{"layers": [first, stop]} or {"layer", "slice"},
+        each with "gas"], "note"}``.
     """
-    whole = model_gas + sum(layer["gas"] for layer in layers)
-    if inbound is None:
-        inbound = [[n - 1] if n else [] for n in range(len(layers))]
+    from eternal.chain import open_model
+    from eternal.errors import CallGasCapError
+    from eternal.predict import staged_predictor
+    from eternal.tensorpack import pack
 
-    def carried(start: int) -> int:
-        if start == 0:
-            return 0
-        live = {j for k in range(start, len(layers)) for j in inbound[k] if j < start}
-        return sum(layers[j]["carry_gas"] for j in live)
-
-    ranges, slicing, first, gas = [], [], 0, model_gas
-    for n, layer in enumerate(layers):
-        alone = model_gas + carried(n) + layer["gas"]
-        if alone > cap:
-            slicing.append({"index": n, "name": layer["name"], "gas": alone})
-        if n > first and gas + layer["gas"] > cap:
-            ranges.append([first, n - 1, gas])
-            first, gas = n, model_gas + carried(n)
-        gas += layer["gas"]
-    if layers:
-        ranges.append([first, len(layers) - 1, gas])
-    return {"cap": cap, "fits": whole <= cap, "stages": None if slicing else len(ranges),
-            "ranges": [] if slicing else ranges, "needs_slicing": slicing}
-
-
-def predict_stages(profile: dict, inbound: list[list[int]] | None = None) -> dict:
-    """:func:`stage_plan` of a profile under each of :data:`CAPS`."""
-    return {name: stage_plan(profile["layers"], profile["model_gas"], cap, inbound) for name, cap in CAPS.items()}
+    packed = [pack(values) for values in inputs]
+    predictor = staged_predictor(w3, open_model(w3, address), graph, cap)
+    try:
+        predictor.first(packed)
+        run = predictor.run([1], [packed])[0]
+    except CallGasCapError as exc:
+        return {"cap": cap, "fits": False, "stages": None, "slices": None, "gas": None, "steps": [], "note": str(exc)}
+    steps = [{**step.describe(), "gas": gas} for step, gas in run.steps]
+    return {"cap": cap, "fits": len(steps) == 1, "stages": len(steps),
+            "slices": sum(1 for step in steps if "slice" in step), "gas": run.gas, "steps": steps, "note": None}
 
 
 def stages_summary(stages: dict) -> str:
-    """One cell of text: "fits", "N stages", or the layer that needs slicing."""
+    """One cell of text: "fits", "N calls (M slices), G gas", or why it cannot run."""
     if stages["fits"]:
         return "fits"
     if stages["stages"] is None:
-        worst = max(stages["needs_slicing"], key=lambda entry: entry["gas"])
-        return f"layer {worst['name']} alone needs {worst['gas']:,} gas: needs slicing"
-    return f"{stages['stages']} stages"
+        return stages["note"]
+    slices = f" ({stages['slices']} slices)" if stages["slices"] else ""
+    return f"{stages['stages']} calls{slices}, {stages['gas']:,} gas"
 
 
 def measure_exports(exports: list[dict], inputs: list[list[list[int]]]) -> list[dict]:
@@ -186,7 +148,7 @@ def measure_exports(exports: list[dict], inputs: list[list[list[int]]]) -> list[
         for export, sample in zip(exports, inputs):
             address = deployer.deploy_model(export).address
             profile = profile_predict(w3, address, sample)
-            profile["stages"] = predict_stages(profile, [[ref[0] for ref in layer["inbound"]]
-                                                        for layer in export["graph"]["layers"]])
+            by_cap = {cap: simulate_stages(w3, address, export["graph"], sample, cap) for cap in set(CAPS.values())}
+            profile["stages"] = {name: by_cap[cap] for name, cap in CAPS.items()}
             profiles.append(profile)
     return profiles

@@ -25,7 +25,7 @@ from eth_utils.abi import function_abi_to_4byte_selector
 
 from eternal.chain import TX_GAS_CAP, decode_revert
 from eternal.errors import ChainError, UsageError
-from eternal.predict_gas import calldata_gas
+from eternal.deploy.gas import calldata_gas
 from eternal.stage_gas import TX_BASE_GAS, CallShape, own_share
 from eternal.stage_plan import Slice, Stage, Step, Topology
 from eternal.stage_run import Outcome

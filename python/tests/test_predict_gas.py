@@ -15,7 +15,7 @@ from cli_run import run_cli
 
 from eternal.chain import TX_GAS_CAP
 from eternal.cli import main
-from eternal.predict_gas import CAPS, stage_plan, stages_summary
+from eternal.predict_gas import CAPS, stages_summary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # A spread of fixtures: Dense, convolutions, a DAG with merges, recurrent layers, Embedding, int8/int16.
@@ -23,35 +23,28 @@ FIXTURES = ("dense_relu", "conv2d_same_int16", "merge_layers", "lstm_int8", "emb
             "small_cnn_int8", "pooling2d")
 
 
-def layers(*gas, carry=0):
-    return [{"index": n, "name": f"l{n}", "class_name": "Dense", "gas": g, "carry_gas": carry} for n, g in enumerate(gas)]
+def test_plan_runs_a_sample_staged_as_predict_would_under_each_cap(anvil_node, export_file, workdir):
+    """simulate_stages: the staged predictor itself, so its stages and gas are predict's."""
+    from deploy_cli import deployed_copy
 
+    from eternal.chain import connect
+    from eternal.fixedpoint import to_fixed
+    from eternal.predict import predict
+    from eternal.predict_gas import simulate_stages
 
-def test_a_predict_under_the_cap_fits_in_one_stage():
-    plan = stage_plan(layers(0, 5_000_000, 6_000_000), 100_000, TX_GAS_CAP)
-    assert plan["fits"] and plan["stages"] == 1 and plan["ranges"] == [[0, 2, 11_100_000]]
-    assert stages_summary(plan) == "fits"
-
-
-def test_stages_are_consecutive_layers_each_paying_the_model_share_and_its_carried_inputs():
-    plan = stage_plan(layers(0, 9_000_000, 9_000_000, 9_000_000, carry=50_000), 100_000, TX_GAS_CAP)
-    assert not plan["fits"] and plan["stages"] == 3 and plan["needs_slicing"] == []
-    assert plan["ranges"] == [[0, 1, 9_100_000], [2, 2, 9_150_000], [3, 3, 9_150_000]]
-    assert stages_summary(plan) == "3 stages"
-    assert stage_plan(layers(0, 9_000_000, 9_000_000, 9_000_000), 100_000, 50_000_000)["fits"]
-
-
-def test_a_layer_alone_over_the_cap_needs_slicing():
-    plan = stage_plan(layers(0, 1_000_000, 20_000_000, 1_000_000), 100_000, TX_GAS_CAP)
-    assert plan["stages"] is None and plan["ranges"] == []
-    assert plan["needs_slicing"] == [{"index": 2, "name": "l2", "gas": 20_100_000}]
-    assert stages_summary(plan) == "layer l2 alone needs 20,100,000 gas: needs slicing"
-
-
-def test_a_stage_carries_every_earlier_output_a_later_layer_reads():
-    figures = layers(0, 10_000_000, 10_000_000, 1_000, carry=7)  # layer 3 adds the outputs of 1 and 2
-    plan = stage_plan(figures, 0, TX_GAS_CAP, inbound=[[], [0], [1], [1, 2]])
-    assert plan["ranges"] == [[0, 1, 10_000_000], [2, 3, 7 + 10_000_000 + 1_000]]
+    path, _, export = export_file(3)
+    address, w3 = deployed_copy(path, workdir / "simulate", anvil_node.url), connect(anvil_node.url)
+    x = np.random.default_rng(2).uniform(0, 1, 16)
+    sample = [to_fixed(x, int(export["graph"]["activation_frac_bits"]))]
+    whole = simulate_stages(w3, address, export["graph"], sample, TX_GAS_CAP)
+    assert whole["fits"] and whole["stages"] == 1 and stages_summary(whole) == "fits"
+    cap = whole["gas"] - 1_000  # the whole model no longer fits one call
+    staged = simulate_stages(w3, address, export["graph"], sample, cap)
+    assert not staged["fits"] and staged["stages"] >= 2 and all(step["gas"] <= cap for step in staged["steps"])
+    assert stages_summary(staged).startswith(f"{staged['stages']} calls")
+    assert staged["gas"] == predict(w3, address, [np.stack([x, x])], call_gas_cap=cap)["gas"][1]
+    tiny = simulate_stages(w3, address, export["graph"], sample, 30_000)
+    assert tiny["stages"] is None and "30,000" in stages_summary(tiny)
 
 
 @pytest.fixture(scope="module")
