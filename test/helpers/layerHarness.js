@@ -79,6 +79,24 @@ async function runSample(kit, plan, instance, inputs) {
   return { outputs: plan.outputs.map((index) => values[index]), gas };
 }
 
+// forward and forwardSlice (ILayer), for calls built by hand (LayerHarness.measureCall).
+const LAYER_CALLS = new ethers.Interface([
+  "function forward(int256[][] inputs, address[] pages) view returns (int256[] output)",
+  "function forwardSlice(int256[][] inputs, address[] pages, uint256 start, uint256 end) view returns (int256[] output)",
+]);
+
+/**
+ * `layer.forward(inputs, pages)`, or `forwardSlice(inputs, pages, start, end)` when `slice` is
+ * `[start, end]`, through LayerHarness.measureCall: {output: [BigInt], gas} with the gas spent
+ * inside the layer's call (as a call tracer reports it, + 100), not the caller's copies.
+ */
+async function forwardGas(kit, layer, inputs, pages, slice) {
+  const target = typeof layer === "string" ? layer : layer.target;
+  const [name, args] = slice ? ["forwardSlice", [inputs, pages, ...slice]] : ["forward", [inputs, pages]];
+  const [result, gas] = await kit.harness.measureCall(target, LAYER_CALLS.encodeFunctionData(name, args));
+  return { output: [...LAYER_CALLS.decodeFunctionResult(name, result)[0]], gas: Number(gas) };
+}
+
 module.exports = {
-  abi, TENSOR, deployLayerKit, cloneLayer, writePages, writeStream, instantiate, runSample,
+  abi, TENSOR, LAYER_CALLS, deployLayerKit, cloneLayer, writePages, writeStream, instantiate, runSample, forwardGas,
 };
