@@ -97,6 +97,26 @@ async function forwardGas(kit, layer, inputs, pages, slice) {
   return { output: [...LAYER_CALLS.decodeFunctionResult(name, result)[0]], gas: Number(gas) };
 }
 
+/**
+ * The gas `layer`'s implementation spends on `forward`, or `forwardSlice` when `slice` is
+ * `[start, end]`: the clone's DELEGATECALL, traced (debug_traceCall), access cost included; not the
+ * clone's own copies of the calldata and the answer into its memory (EIP-1167), which are the
+ * same for any slice of the same inputs.
+ */
+async function implementationGas(kit, layer, inputs, pages, slice) {
+  const target = typeof layer === "string" ? layer : layer.target;
+  const [name, args] = slice ? ["forwardSlice", [inputs, pages, ...slice]] : ["forward", [inputs, pages]];
+  const data = kit.harness.interface.encodeFunctionData("measureCall", [target, LAYER_CALLS.encodeFunctionData(name, args)]);
+  const trace = await ethers.provider.send("debug_traceCall", [{ to: await kit.harness.getAddress(), data }, "latest",
+    { disableStack: true, disableMemory: true, disableStorage: true }]);
+  const steps = trace.structLogs;
+  const call = steps.findIndex((step) => step.op === "DELEGATECALL");
+  if (call < 0) throw new Error(`no DELEGATECALL in the trace of ${name}: is ${target} a clone?`);
+  const back = steps.slice(call + 1).find((step) => step.depth === steps[call].depth);
+  return steps[call].gas - back.gas;
+}
+
 module.exports = {
   abi, TENSOR, LAYER_CALLS, deployLayerKit, cloneLayer, writePages, writeStream, instantiate, runSample, forwardGas,
+  implementationGas,
 };
