@@ -5,7 +5,7 @@
 Trains the digits CNN of ``eternal demo`` (fixed seeds; or takes ``--export``),
 starts each node itself on a free port, deploys the model, and times the whole
 ``eternal predict --json`` command (start-up included, gas per sample) and the
-``predict()`` call with and without gas (``--sequential`` adds one sample per
+``predict()`` call (``--sequential`` adds one sample per
 request, one request at a time). Prints one table (samples, seconds, samples/s per node and way) and checks
 that every way on every node gives the emulator's outputs bit for bit and the same
 gas on each node. Not a timed test; target: 360 images in <= 5 s on anvil.
@@ -71,10 +71,9 @@ def bench_node(engine: str, export: dict, images: np.ndarray, workdir: Path, seq
                                 quiet=True).deploy_model(export).address
         w3 = connect(node.url)
         ways = [("eternal predict --json (whole command)", lambda: command(node.url, address, npy)),
-                ("predict(), gas", lambda: predict(w3, address, [images])),
-                ("predict(), no gas", lambda: predict(w3, address, [images], with_gas=False))]
+                ("predict()", lambda: predict(w3, address, [images]))]
         if sequential:
-            ways.append(("predict(), gas, one sample per request, one at a time",
+            ways.append(("predict(), one sample per request, one at a time",
                          lambda: predict(w3, address, [images], workers=1, per_request=1)))
         rows = []
         for way, run in ways:

@@ -8,6 +8,7 @@ import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
 import {IEternalModel} from "./interfaces/IEternalModel.sol";
 import {ILayer} from "./interfaces/ILayer.sol";
 import {ModelWalk} from "./lib/ModelWalk.sol";
+import {PackedTensor} from "./lib/PackedTensor.sol";
 import {WeightPages} from "./lib/WeightPages.sol";
 
 /// @title EternalModel
@@ -191,6 +192,17 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
 
     // ------------------------------------------------------------------ inference
 
+    /// @dev A walk over a range of layers (`_advance`): the layer outputs and where it stands.
+    struct Run {
+        int256[][] values; // per layer: its output, once computed or given (canonical layers only)
+        uint256 arena; // memory address the outputs live from (see `_compact`)
+        uint256 firstLive; // no output below this index is still needed
+        uint256 from; // the range's first layer
+        uint256[] gasUsed; // per layer of the range, its forward call's gas (empty: not measured)
+        uint256[] slot; // per layer: 1 + the index of the tensor given for its output (0: none)
+        bool[] read; // per layer: read by a layer of the range (packed calls only)
+    }
+
     /// @inheritdoc IEternalModel
     /// @dev Walks the layers in order, reading layers, links and pages from the packed walk that
     ///      `finalize` stored (ModelWalk), not from storage. Layer outputs live in one memory
@@ -201,35 +213,210 @@ contract EternalModel is IEternalModel, Ownable { // solhint-disable-line max-st
         ModelWalk.Walk memory walk = _loadWalk();
         if (inputs.length != walk.inputs.length) revert WrongInputCount(walk.inputs.length, inputs.length);
         uint256 count = walk.layers.length;
-        int256[][] memory values = new int256[][](count);
-        uint256 arena;
-        assembly ("memory-safe") {
-            arena := mload(0x40) // the free memory pointer: layer outputs live from here up
+        Run memory run;
+        run.values = new int256[][](count);
+        run.slot = new uint256[](count);
+        for (uint256 k = inputs.length; k > 0; --k) {
+            run.slot[walk.inputs[k - 1]] = k; // of two inputs for one layer, the first wins
         }
-        // Copy the inputs into the arena in layer order: `_compact` relies on index order
-        // being address order.
-        for (uint256 i; i < count; ++i) {
-            if (!walk.given[i]) continue;
-            for (uint256 k; k < inputs.length; ++k) {
-                if (walk.inputs[k] == i) {
-                    values[i] = inputs[k];
-                    break;
-                }
-            }
+        run.arena = _freeMemory(); // after every allocation that outlives the run: see `_compact`
+        // An input is copied into the arena when the walk reaches its layer: `_compact` needs
+        // index order to be address order there.
+        for (uint256 i = _advance(walk, run, 0, count); i < count; i = _advance(walk, run, i + 1, count)) {
+            run.values[i] = inputs[run.slot[i] - 1];
         }
-        uint256 firstLive; // no output below this index is still needed
-        for (uint256 i; i < count; ++i) {
-            if (walk.given[i] || walk.layers[i] == address(0)) continue;
-            uint256[] memory sources = walk.sources[i];
-            int256[][] memory layerInputs = new int256[][](sources.length);
-            for (uint256 j; j < sources.length; ++j) {
-                layerInputs[j] = values[sources[j]];
-            }
-            values[i] = ILayer(walk.layers[i]).forward(layerInputs, walk.pages);
+        outputs = _outputs(walk, run.values);
+    }
+
+    /// @inheritdoc IEternalModel
+    /// @dev `predict` on tensors packed in and out (PackedTensor): the same walk and arena.
+    function predictPacked(bytes[] calldata inputs) external view returns (bytes[] memory outputs) {
+        ModelWalk.Walk memory walk = _loadWalk();
+        if (inputs.length != walk.inputs.length) revert WrongInputCount(walk.inputs.length, inputs.length);
+        Run memory run = _startPacked(walk, walk.inputs, inputs, 0, walk.layers.length);
+        _runPacked(walk, run, inputs, walk.layers.length);
+        int256[][] memory plain = _outputs(walk, run.values);
+        outputs = new bytes[](plain.length);
+        for (uint256 k; k < plain.length; ++k) {
+            outputs[k] = PackedTensor.pack(plain[k]);
+        }
+    }
+
+    /// @inheritdoc IEternalModel
+    function tensorIds() external view returns (uint256[] memory inputIds, uint256[] memory outputIds) {
+        ModelWalk.Walk memory walk = _loadWalk();
+        inputIds = walk.inputs; // input layers are their own canonical layer
+        outputIds = new uint256[](walk.outputs.length);
+        for (uint256 k; k < outputIds.length; ++k) {
+            outputIds[k] = walk.canonical[walk.outputs[k]];
+        }
+    }
+
+    /// @inheritdoc IEternalModel
+    /// @dev The walk of `predict` over `[from, to)`. Given tensors are unpacked into the arena in
+    ///      index order (those before the range first, model inputs inside it when the walk
+    ///      reaches them), and only those the range reads; those passed on come back as given.
+    function runStage(uint256 from, uint256 to, uint256[] calldata ids, bytes[] calldata tensors)
+        external
+        view
+        returns (uint256[] memory outIds, bytes[] memory outTensors, uint256[] memory gasUsed)
+    {
+        ModelWalk.Walk memory walk = _loadWalk();
+        if (from >= to || to > walk.layers.length) revert BadStage(from, to, walk.layers.length);
+        Run memory run = _startPacked(walk, ids, tensors, from, to);
+        _runPacked(walk, run, tensors, to);
+        (outIds, outTensors) = _stageOutputs(walk, run, tensors, to);
+        gasUsed = run.gasUsed;
+    }
+
+    /// @inheritdoc IEternalModel
+    /// @dev Calls the layer's `forwardSlice`, which reports the output's size (checked after).
+    function runSlice(uint256 layer, uint256 start, uint256 end, uint256[] calldata ids, bytes[] calldata tensors)
+        external
+        view
+        returns (bytes memory slice, uint256 size, uint256 gasUsed)
+    {
+        ModelWalk.Walk memory walk = _loadWalk();
+        if (layer >= walk.layers.length) revert LayerIndexOutOfRange(layer, walk.layers.length);
+        if (!_computes(walk, layer, layer)) revert BadSlice(layer, start, end, 0);
+        int256[][] memory layerInputs = _sliceInputs(walk, layer, ids, tensors);
+        int256[] memory part;
+        gasUsed = gasleft();
+        (part, size) = ILayer(walk.layers[layer]).forwardSlice(layerInputs, walk.pages, start, end);
+        gasUsed -= gasleft();
+        if (start >= end || end > size) revert BadSlice(layer, start, end, size);
+        slice = PackedTensor.pack(part);
+    }
+
+    /// @dev Layer `layer`'s input tensors, from a `runSlice` call's packed tensors.
+    function _sliceInputs(ModelWalk.Walk memory walk, uint256 layer, uint256[] calldata ids, bytes[] calldata tensors)
+        private
+        pure
+        returns (int256[][] memory)
+    {
+        return _inputsOf(walk, _startPacked(walk, ids, tensors, layer, layer + 1).values, layer);
+    }
+
+    /// @dev Runs layers `at`, `at + 1`, ... until `to` or the first model input layer, whichever
+    ///      comes first, and returns where it stopped (the caller puts the input in `run.values`
+    ///      and goes on after it). Identity layers are skipped: `walk.sources` name the layer they
+    ///      pass on. Memory is compacted as `predict` says.
+    function _advance(ModelWalk.Walk memory walk, Run memory run, uint256 at, uint256 to)
+        private
+        view
+        returns (uint256 stop)
+    {
+        int256[][] memory values = run.values;
+        for (stop = at; stop < to; ++stop) {
+            if (walk.given[stop]) return stop;
+            address layer = walk.layers[stop];
+            if (layer == address(0)) continue;
+            int256[][] memory layerInputs = _inputsOf(walk, values, stop);
+            uint256 before = gasleft();
+            values[stop] = ILayer(layer).forward(layerInputs, walk.pages);
+            if (run.gasUsed.length != 0) run.gasUsed[stop - run.from] = before - gasleft();
             // Compacting costs ~1.5k gas a layer; it pays only once memory is large enough for
             // its quadratic cost to matter.
-            if (_freeMemory() - arena > COMPACT_ABOVE) firstLive = _compact(values, walk.lastUse, i, arena, firstLive);
+            if (_freeMemory() - run.arena > COMPACT_ABOVE) {
+                run.firstLive = _compact(values, walk.lastUse, stop, run.arena, run.firstLive);
+            }
         }
+    }
+
+    /// @dev Checks the tensors of a packed call that runs layers `[from, to)` (gas measured),
+    ///      and unpacks those before `from` that the range reads. Reverts `LengthMismatch` (ids, tensors),
+    ///      `BadTensorId`, `BadPackedTensor`, `MissingTensor`.
+    function _startPacked(
+        ModelWalk.Walk memory walk,
+        uint256[] memory ids,
+        bytes[] calldata tensors,
+        uint256 from,
+        uint256 to
+    ) private pure returns (Run memory run) {
+        uint256 count = walk.layers.length;
+        if (ids.length != tensors.length) revert LengthMismatch(ids.length, tensors.length);
+        run.slot = new uint256[](count);
+        for (uint256 k; k < ids.length; ++k) {
+            uint256 id = ids[k];
+            if (id >= count || walk.canonical[id] != id || run.slot[id] != 0) revert BadTensorId(k, id);
+            if (!PackedTensor.isWellFormed(tensors[k])) revert BadPackedTensor(k);
+            run.slot[id] = k + 1;
+        }
+        run.read = new bool[](count);
+        for (uint256 i = from; i < to; ++i) {
+            if (!_computes(walk, i, from)) continue;
+            uint256[] memory sources = walk.sources[i];
+            for (uint256 j; j < sources.length; ++j) {
+                uint256 source = sources[j];
+                // A source is given, or computed in the range (sources are never identity layers).
+                if (run.slot[source] == 0 && !_computes(walk, source, from)) revert MissingTensor(i, source);
+                run.read[source] = true;
+            }
+        }
+        run.from = from;
+        run.gasUsed = new uint256[](to - from);
+        run.values = new int256[][](count);
+        run.arena = _freeMemory(); // after every allocation that outlives the run: see `_compact`
+        for (uint256 id; id < from; ++id) {
+            if (run.read[id]) run.values[id] = PackedTensor.unpack(tensors[run.slot[id] - 1]);
+        }
+    }
+
+    /// @dev Runs the range of `_startPacked` up to `to`, unpacking the model inputs it reads
+    ///      when the walk reaches them.
+    function _runPacked(ModelWalk.Walk memory walk, Run memory run, bytes[] calldata tensors, uint256 to) private view {
+        for (uint256 i = _advance(walk, run, run.from, to); i < to; i = _advance(walk, run, i + 1, to)) {
+            if (run.read[i]) run.values[i] = PackedTensor.unpack(tensors[run.slot[i] - 1]);
+        }
+    }
+
+    /// @dev The tensors a stage ending at `to` passes on (`runStage`), ascending id.
+    function _stageOutputs(ModelWalk.Walk memory walk, Run memory run, bytes[] calldata tensors, uint256 to)
+        private
+        pure
+        returns (uint256[] memory outIds, bytes[] memory outTensors)
+    {
+        uint256 n;
+        for (uint256 j; j < to; ++j) {
+            if (_passesOn(walk, run, j, to)) ++n;
+        }
+        outIds = new uint256[](n);
+        outTensors = new bytes[](n);
+        n = 0;
+        for (uint256 j; j < to; ++j) {
+            if (!_passesOn(walk, run, j, to)) continue;
+            outIds[n] = j;
+            outTensors[n++] = _computes(walk, j, run.from) ? PackedTensor.pack(run.values[j]) : tensors[run.slot[j] - 1];
+        }
+    }
+
+    /// @dev Whether a run starting at `from` computes layer `i` (not an input or identity layer).
+    function _computes(ModelWalk.Walk memory walk, uint256 i, uint256 from) private pure returns (bool) {
+        return i >= from && !walk.given[i] && walk.layers[i] != address(0);
+    }
+
+    /// @dev Whether tensor `j` leaves a stage ending at `to`: a later layer reads it or it is a
+    ///      model output (lastUse >= to; only canonical layers have a lastUse), and it was given
+    ///      or computed.
+    function _passesOn(ModelWalk.Walk memory walk, Run memory run, uint256 j, uint256 to) private pure returns (bool) {
+        return walk.lastUse[j] >= to && (run.slot[j] != 0 || _computes(walk, j, run.from));
+    }
+
+    /// @dev Layer `i`'s input tensors, from `values`.
+    function _inputsOf(ModelWalk.Walk memory walk, int256[][] memory values, uint256 i)
+        private
+        pure
+        returns (int256[][] memory layerInputs)
+    {
+        uint256[] memory sources = walk.sources[i];
+        layerInputs = new int256[][](sources.length);
+        for (uint256 j; j < sources.length; ++j) {
+            layerInputs[j] = values[sources[j]];
+        }
+    }
+
+    /// @dev The model's outputs, in `outputLayers` order, from `values`.
+    function _outputs(ModelWalk.Walk memory walk, int256[][] memory values) private pure returns (int256[][] memory outputs) {
         outputs = new int256[][](walk.outputs.length);
         for (uint256 k; k < walk.outputs.length; ++k) {
             outputs[k] = values[walk.canonical[walk.outputs[k]]];

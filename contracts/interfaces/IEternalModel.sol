@@ -18,7 +18,8 @@ interface IEternalModel {
 
     /// @notice The call needs the model in `expected` state; it is in `actual`.
     error WrongState(State expected, State actual);
-    /// @notice `predict` was called before `finalize`.
+    /// @notice An inference call (`predict`, `predictPacked`, `tensorIds`, `runStage`, `runSlice`)
+    ///         came before `finalize`.
     error NotFinalised();
     /// @notice Two arrays that must be of equal length are not.
     error LengthMismatch(uint256 expected, uint256 actual);
@@ -50,6 +51,20 @@ interface IEternalModel {
     error OutOfOrderAppend(uint256 expected, uint256 given);
     /// @notice `predict` got `actual` inputs; the model has `expected`.
     error WrongInputCount(uint256 expected, uint256 actual);
+    /// @notice Layer `layer` of the range reads tensor `source` (a canonical id), which was neither
+    ///         given nor computed in the range.
+    error MissingTensor(uint256 layer, uint256 source);
+    /// @notice `runStage` needs `from < to <= layerCount`.
+    error BadStage(uint256 from, uint256 to, uint256 layerCount);
+    /// @notice `runSlice` needs `start < end <= size` (`size`: the layer's output length) and a
+    ///         layer with a contract (`size` 0 for input and identity layers).
+    error BadSlice(uint256 layer, uint256 start, uint256 end, uint256 size);
+    /// @notice Tensor `index` is not a packed tensor (docs/FORMAT.md, "Packed tensors"): no width
+    ///         byte, a width outside 1..32, or a length that is not one byte plus whole values.
+    error BadPackedTensor(uint256 index);
+    /// @notice `ids[index] = id` names no tensor: past the last layer, an identity layer's (not a
+    ///         canonical id), or an id given twice.
+    error BadTensorId(uint256 index, uint256 id);
 
     // ------------------------------------------------------------------ events
 
@@ -84,6 +99,62 @@ interface IEternalModel {
     ///        2^-F (F = the graph's `activation_frac_bits`).
     /// @return outputs One flattened tensor per model output, in `outputLayers()` order, 2^-F.
     function predict(int256[][] calldata inputs) external view returns (int256[][] memory outputs);
+
+    /// @notice `predict` on packed tensors (docs/FORMAT.md, "Packed tensors"): the same outputs
+    ///         bit for bit, in ~1/8 of the calldata for inputs of a few integer bits.
+    /// @dev Requires the Finalised state. Reverts `WrongInputCount`, `BadPackedTensor(index)`.
+    /// @param inputs One packed tensor per model input, in `inputLayers()` order, 2^-F.
+    /// @return outputs One packed tensor (smallest width) per model output, in `outputLayers()` order.
+    function predictPacked(bytes[] calldata inputs) external view returns (bytes[] memory outputs);
+
+    /// @notice The canonical ids of the model's inputs and outputs: a tensor's id is the index of
+    ///         the layer whose output it is (an identity layer's output has its input's id).
+    /// @dev Requires the Finalised state. `runStage` and `runSlice` name tensors by these ids.
+    /// @return inputIds  Per model input, in `predict` order (its input layer's index).
+    /// @return outputIds Per model output, in `predict` order.
+    function tensorIds() external view returns (uint256[] memory inputIds, uint256[] memory outputIds);
+
+    /// @notice Runs layers `[from, to)` in graph order (input and identity layers are skipped):
+    ///         one stage of a model too large for one call. Chain stages by passing each one's
+    ///         returned tensors to the next; stage `[0, layerCount)` with the inputs is `predict`.
+    /// @dev Requires the Finalised state. Reverts `BadStage(from, to, layerCount)` unless
+    ///      `from < to <= layerCount`; `LengthMismatch(ids, tensors)`; `BadTensorId(index, id)`;
+    ///      `BadPackedTensor(index)`; `MissingTensor(layer, source)` when a layer of the range reads
+    ///      a tensor neither given nor computed in it. Extra tensors are allowed.
+    /// @param from    First layer to run.
+    /// @param to      One past the last layer to run.
+    /// @param ids     Canonical id of each of `tensors` (any order).
+    /// @param tensors Packed tensors, 2^-F: every tensor a layer of the range reads that the range
+    ///        does not compute.
+    /// @return outIds     Ascending canonical ids of every tensor with id < `to` that a layer >= `to`
+    ///         reads or that is a model output, among those given or computed.
+    /// @return outTensors Those tensors, packed (computed ones at their smallest width; given ones
+    ///         as given).
+    /// @return gasUsed Per layer `from + i`: gas of its forward call (gasleft() before and after
+    ///         it), 0 for skipped layers.
+    function runStage(uint256 from, uint256 to, uint256[] calldata ids, bytes[] calldata tensors)
+        external
+        view
+        returns (uint256[] memory outIds, bytes[] memory outTensors, uint256[] memory gasUsed);
+
+    /// @notice Elements `[start, end)` of layer `layer`'s flat output (C order): one slice of a
+    ///         layer too large for one call. Conv2D and DepthwiseConv2D compute only the output
+    ///         positions the slice touches; other layers compute everything and return the slice.
+    /// @dev Requires the Finalised state. Reverts `LayerIndexOutOfRange(layer, layerCount)`;
+    ///      `BadSlice(layer, start, end, size)` unless `start < end <= size`, and (size 0) for
+    ///      input and identity layers; otherwise as `runStage`.
+    /// @param layer   The layer's index.
+    /// @param start   First element (flat C-order index into the layer's output).
+    /// @param end     One past the last element.
+    /// @param ids     Canonical id of each of `tensors` (any order).
+    /// @param tensors Packed tensors, 2^-F: every tensor the layer reads.
+    /// @return slice   The elements, packed (smallest width), 2^-F.
+    /// @return size    The number of elements of the layer's whole output.
+    /// @return gasUsed Gas of the layer's `forwardSlice` call.
+    function runSlice(uint256 layer, uint256 start, uint256 end, uint256[] calldata ids, bytes[] calldata tensors)
+        external
+        view
+        returns (bytes memory slice, uint256 size, uint256 gasUsed);
 
     // ------------------------------------------------------------------ views
 

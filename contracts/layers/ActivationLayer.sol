@@ -21,7 +21,7 @@ contract ActivationLayer is SlicedLayerBase {
             abi.decode(_config(), (uint256, uint256, uint256, uint256));
         _expectInputs(inputs, 1);
         size = inputs[0].length;
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         uint256 src = _valuesAt(inputs, 0);
         if (activation == Activations.RELU || activation == Activations.LEAKY_RELU) {
             output = _allocate(to - from);
@@ -44,6 +44,6 @@ contract ActivationLayer is SlicedLayerBase {
             calldatacopy(add(output, 0x20), add(src, shl(5, low)), shl(5, sub(high, low)))
         }
         Activations.activate(output, activation, frac, axis);
-        output = _subarray(output, from - low, to - low);
+        output = _trim(output, from - low, to - low);
     }
 }

@@ -19,7 +19,7 @@ contract AddLayer is SlicedLayerBase {
         for (uint256 k; k < inputs.length; ++k) {
             _expectSize(inputs, k, size);
         }
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         uint256 dst = _dataAt(output);
         uint256 overflow = _sum(_valuesAt(inputs, 0) + from * 32, _valuesAt(inputs, 1) + from * 32, dst, to - from);

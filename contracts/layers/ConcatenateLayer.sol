@@ -22,7 +22,7 @@ contract ConcatenateLayer is SlicedLayerBase {
             total += inner[k];
         }
         size = outer * total;
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         if (from == to) return (output, size);
         uint256[] memory src = new uint256[](inner.length);

@@ -49,37 +49,93 @@ contract Conv2DLayer is SpatialBase {
         view
         returns (int256[] memory output)
     {
-        Config memory c = abi.decode(_config(), (Config));
-        _expectInputs(inputs, 1);
-        _expectSize(inputs, 0, c.height * c.width * c.channels);
-        int256[] calldata x = inputs[0];
-        output = new int256[](c.outHeight * c.outWidth * c.filters);
-        _convolve(c, x, pages, output);
-        _finishSums(pages, output, c.fracBits, c.weightBits, c.kernel.fracBits, c.bias, c.filters, c.activation);
+        Config memory c = _checkedConfig(inputs);
+        output = _positions(c, inputs[0], pages, 0, c.outHeight * c.outWidth);
         _returnValues(output);
     }
 
-    /// @dev The exact sums `sum x q` of every output, block by block of E filters.
-    function _convolve(Config memory c, int256[] calldata x, address[] calldata pages, int256[] memory output)
+    /// @notice Part of the output (see `ILayer.forwardSlice`): only the output positions (pixels,
+    ///         all filters each) that `[start, end)` touches are computed, so the gas is roughly
+    ///         in proportion to the range, plus the cost of streaming and expanding the kernel
+    ///         once. Bit for bit `forward(...)[start:end]`; reverts as `forward` does.
+    /// @param inputs One image (height, width, channels), flattened, fixed point 2^-F.
+    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
+    /// @param start  First element wanted (flat index into (outHeight, outWidth, filters)).
+    /// @param end    One past the last element wanted.
+    /// @return output The elements `[start, end)` (clamped to the output), fixed point 2^-F.
+    /// @return size   outHeight * outWidth * filters.
+    function forwardSlice(int256[][] calldata inputs, address[] calldata pages, uint256 start, uint256 end)
+        external
+        view
+        override
+        returns (int256[] memory output, uint256 size)
+    {
+        Config memory c = _checkedConfig(inputs);
+        size = c.outHeight * c.outWidth * c.filters;
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        uint256 first = from / c.filters; // the first position the range touches
+        uint256 last = to == from ? first : (to - 1) / c.filters + 1; // one past the last
+        output = _positions(c, inputs[0], pages, first, last);
+        _returnSlice(_trim(output, from - first * c.filters, to - first * c.filters), size);
+    }
+
+    /// @dev The config, after the input checks every entry point makes.
+    function _checkedConfig(int256[][] calldata inputs) private view returns (Config memory c) {
+        c = abi.decode(_config(), (Config));
+        _expectInputs(inputs, 1);
+        _expectSize(inputs, 0, c.height * c.width * c.channels);
+    }
+
+    /// @dev The layer's output at positions `[first, last)` (position p = oy * outWidth + ox),
+    ///      all filters each: `(last - first) * filters` values, fixed point 2^-F.
+    function _positions(Config memory c, int256[] calldata x, address[] calldata pages, uint256 first, uint256 last)
         private
         view
+        returns (int256[] memory output)
     {
-        if (c.weightBits != 8 && c.weightBits != 16 && c.weightBits != 32) revert UnsupportedWeightBits(c.weightBits);
-        uint256 rows = c.kernelHeight * c.kernelWidth * c.channels;
+        output = new int256[]((last - first) * c.filters);
+        _convolve(c, x, pages, output, first, last);
+        _finish(c, pages, output);
+    }
+
+    /// @dev Bias, rescale and activation over whole positions: every position's filters are
+    ///      all there, so the bias and a softmax over the channels line up as in the full output.
+    function _finish(Config memory c, address[] calldata pages, int256[] memory output) private view {
+        _finishSums(pages, output, c.fracBits, c.weightBits, c.kernel.fracBits, c.bias, c.filters, c.activation);
+    }
+
+    /// @dev The exact sums `sum x q` of positions `[first, last)`, block by block of E filters.
+    function _convolve(
+        Config memory c,
+        int256[] calldata x,
+        address[] calldata pages,
+        int256[] memory output,
+        uint256 first,
+        uint256 last
+    ) private view {
+        uint256 rows = _kernelRows(c);
         uint256 perWord = 256 / c.weightBits;
-        uint256 expected = (c.filters + perWord - 1) / perWord * rows * 32;
-        if (c.kernel.size != expected) revert KernelSizeMismatch(c.kernel.offset, expected, c.kernel.size);
         Swar memory s = _swar(c.weightBits, x, rows);
         _fit(s, _min(perWord, c.filters)); // the first block has the most groups
         bytes memory raw = new bytes(rows * 32);
-        Run memory run = _newRun(c, x, output, new bytes(rows * 32 * s.groups));
+        Run memory run = _newRun(c, x, output, new bytes(rows * 32 * s.groups), first);
+        run.endPosition = last;
         for (uint256 k = 0; k * perWord < c.filters; ++k) {
             _block(c, pages, s, run, raw, k);
         }
     }
 
+    /// @dev The kernel's rows (KH KW C), after checking the weight width and the kernel's size.
+    function _kernelRows(Config memory c) private pure returns (uint256 rows) {
+        if (c.weightBits != 8 && c.weightBits != 16 && c.weightBits != 32) revert UnsupportedWeightBits(c.weightBits);
+        rows = c.kernelHeight * c.kernelWidth * c.channels;
+        uint256 perWord = 256 / c.weightBits;
+        uint256 expected = (c.filters + perWord - 1) / perWord * rows * 32;
+        if (c.kernel.size != expected) revert KernelSizeMismatch(c.kernel.offset, expected, c.kernel.size);
+    }
+
     /// @dev Block `k`: up to E filters, `rows` words, streamed into the reused buffer `raw`,
-    ///      expanded, then multiplied at every output position.
+    ///      expanded, then multiplied at every output position the run covers.
     function _block(Config memory c, address[] calldata pages, Swar memory s, Run memory run, bytes memory raw, uint256 k)
         private
         view
@@ -95,16 +151,19 @@ contract Conv2DLayer is SpatialBase {
         _fit(s, _min(perWord, c.filters - run.firstFilter));
         run.weightStep = c.kernelWidth * run.rowBytes * s.groups;
         _expand(rawData, run.weightBase, rows, s, c.weightBits);
-        for (uint256 oy = 0; oy < c.outHeight; ++oy) {
-            for (uint256 ox = 0; ox < c.outWidth; ++ox) {
-                _position(c, s, run, oy, ox);
+        uint256 width = c.outWidth;
+        uint256 end = run.endPosition;
+        unchecked {
+            // Positions are below outHeight * outWidth, which fits memory: no counter overflows.
+            for (uint256 p = run.firstPosition; p < end; ++p) {
+                _position(c, s, run, p / width, p % width);
             }
         }
     }
 
     /// @dev The per-call constants of the SWAR kernel (see `SpatialBase.Run`; `_block` sets the
-    ///      per-block ones).
-    function _newRun(Config memory c, int256[] calldata x, int256[] memory output, bytes memory expanded)
+    ///      per-block ones). `output` holds the positions from `first` on.
+    function _newRun(Config memory c, int256[] calldata x, int256[] memory output, bytes memory expanded, uint256 first)
         private
         pure
         returns (Run memory run)
@@ -114,14 +173,18 @@ contract Conv2DLayer is SpatialBase {
         uint256 inputBase;
         uint256 weightBase;
         uint256 outputBase;
+        uint256 skipped = first * c.filters * 32; // bytes of the positions before `first`
         assembly ("memory-safe") {
             inputBase := x.offset
             weightBase := add(expanded, 0x20)
-            outputBase := add(output, 0x20)
+            // Where output position 0 would be: `first` positions (filters words each) before
+            // output[0]. It may wrap below zero; `_position` adds them back (mod 2^256).
+            outputBase := sub(add(output, 0x20), skipped)
         }
         run.inputBase = inputBase;
         run.weightBase = weightBase;
         run.outputBase = outputBase;
+        run.firstPosition = first;
     }
 
     /// @dev One output position: the window's rows inside the input form `count` runs of
@@ -129,7 +192,8 @@ contract Conv2DLayer is SpatialBase {
     function _position(Config memory c, Swar memory s, Run memory run, uint256 oy, uint256 ox) private pure {
         (uint256 xStart, uint256 wStart, uint256 count) = _window(c, run, s, oy, ox);
         unchecked {
-            // The position's first output: output[(oy OW + ox) filters], inside the output.
+            // The position's first output: output[(oy OW + ox - first) filters] (`_newRun`), one
+            // of the positions the output holds.
             run.outputRow = run.outputBase + (oy * c.outWidth + ox) * c.filters * 32;
             // pass < passes <= 8; each pass starts 4 expanded words (128 bytes) further.
             for (uint256 pass = 0; pass < s.passes; ++pass) {

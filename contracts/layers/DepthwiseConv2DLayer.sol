@@ -38,21 +38,78 @@ contract DepthwiseConv2DLayer is SpatialBase {
         view
         returns (int256[] memory output)
     {
-        Config memory c = abi.decode(_config(), (Config));
+        Config memory c = _checkedConfig(inputs);
+        output = _positions(c, inputs[0], pages, 0, c.outHeight * c.outWidth);
+        _returnValues(output);
+    }
+
+    /// @notice Part of the output (see `ILayer.forwardSlice`): only the output positions (pixels,
+    ///         all channels each) that `[start, end)` touches are computed, so the gas is roughly
+    ///         in proportion to the range. Bit for bit `forward(...)[start:end]`; reverts as
+    ///         `forward` does.
+    /// @param inputs One image (height, width, channels), flattened, fixed point 2^-F.
+    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
+    /// @param start  First element wanted (flat index into (outHeight, outWidth, channels * multiplier)).
+    /// @param end    One past the last element wanted.
+    /// @return output The elements `[start, end)` (clamped to the output), fixed point 2^-F.
+    /// @return size   outHeight * outWidth * channels * multiplier.
+    function forwardSlice(int256[][] calldata inputs, address[] calldata pages, uint256 start, uint256 end)
+        external
+        view
+        override
+        returns (int256[] memory output, uint256 size)
+    {
+        Config memory c = _checkedConfig(inputs);
+        uint256 depth = c.channels * c.multiplier;
+        size = c.outHeight * c.outWidth * depth;
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        uint256 first = from / depth; // the first position the range touches
+        uint256 last = to == from ? first : (to - 1) / depth + 1; // one past the last
+        output = _positions(c, inputs[0], pages, first, last);
+        _returnSlice(_trim(output, from - first * depth, to - first * depth), size);
+    }
+
+    /// @dev The config, after the input checks every entry point makes.
+    function _checkedConfig(int256[][] calldata inputs) private view returns (Config memory c) {
+        c = abi.decode(_config(), (Config));
         _expectInputs(inputs, 1);
         _expectSize(inputs, 0, c.height * c.width * c.channels);
+    }
+
+    /// @dev The layer's output at positions `[first, last)` (position p = oy * outWidth + ox),
+    ///      all channels each: `(last - first) * channels * multiplier` values, fixed point 2^-F.
+    ///      Whole positions, so the bias and a softmax over the channels line up as in the full
+    ///      output.
+    function _positions(Config memory c, int256[] calldata x, address[] calldata pages, uint256 first, uint256 last)
+        private
+        view
+        returns (int256[] memory output)
+    {
+        int256[] memory kernel = _kernel(c, x, pages);
+        output = new int256[]((last - first) * c.channels * c.multiplier);
+        _convolve(c, x, kernel, output, first, last);
+        _finish(c, pages, output);
+    }
+
+    /// @dev Bias, rescale and activation, in place, over whole positions.
+    function _finish(Config memory c, address[] calldata pages, int256[] memory output) private view {
         uint256 depth = c.channels * c.multiplier;
-        int256[] memory kernel = _readPlain(pages, c.kernel, c.weightBits, c.kernelHeight * c.kernelWidth * depth);
-        // Every sum has at most KH * KW terms |x q| <= maxAbs 2^(L-1): below this bound no
-        // partial sum reaches 2^254, so the MAC loop below runs unchecked (and the rounding
-        // `S + 2^(d-1)` cannot overflow).
-        uint256 limit = ((1 << 254) - 1) / (1 << (c.weightBits - 1)) / (c.kernelHeight * c.kernelWidth);
-        uint256 maxAbs = _maxAbs(inputs[0]);
-        if (maxAbs > limit) revert ActivationsTooLarge(maxAbs, limit);
-        output = new int256[](c.outHeight * c.outWidth * depth);
-        _convolve(c, inputs[0], kernel, output);
         _finishSums(pages, output, c.fracBits, c.weightBits, c.kernel.fracBits, c.bias, depth, c.activation);
-        _returnValues(output);
+    }
+
+    /// @dev The kernel, after checking that no sum over the input can overflow.
+    function _kernel(Config memory c, int256[] calldata x, address[] calldata pages)
+        private
+        view
+        returns (int256[] memory kernel)
+    {
+        // Every sum has at most KH * KW terms |x q| <= maxAbs 2^(L-1): below this bound no
+        // partial sum reaches 2^254, so the MAC loop runs unchecked (and the rounding
+        // `S + 2^(d-1)` cannot overflow).
+        kernel = _readPlain(pages, c.kernel, c.weightBits, c.kernelHeight * c.kernelWidth * c.channels * c.multiplier);
+        uint256 limit = ((1 << 254) - 1) / (1 << (c.weightBits - 1)) / (c.kernelHeight * c.kernelWidth);
+        uint256 maxAbs = _maxAbs(x);
+        if (maxAbs > limit) revert ActivationsTooLarge(maxAbs, limit);
     }
 
     /// @notice The part of one output position's window inside the input.
@@ -65,25 +122,45 @@ contract DepthwiseConv2DLayer is SpatialBase {
         int256 ix; // input column of the window's column 0
     }
 
-    function _convolve(Config memory c, int256[] calldata x, int256[] memory kernel, int256[] memory output)
-        private
-        pure
-    {
-        Window memory w;
+    /// @dev The exact sums of positions `[first, last)` into `output` (which holds them from
+    ///      `first` on).
+    function _convolve(
+        Config memory c,
+        int256[] calldata x,
+        int256[] memory kernel,
+        int256[] memory output,
+        uint256 first,
+        uint256 last
+    ) private pure {
         uint256 xBase; // calldata offset of x[0]
         uint256 kBase; // memory address of kernel[0]
-        uint256 oPtr; // memory address of the position's first output (positions in C order)
+        uint256 oPtr; // memory address of the first position's first output (positions in C order)
         assembly ("memory-safe") {
             xBase := x.offset
             kBase := add(kernel, 0x20)
             oPtr := add(output, 0x20)
         }
-        for (uint256 oy = 0; oy < c.outHeight; ++oy) {
-            (w.dy0, w.dy1, w.iy) = _clip(oy * c.strideY, c.padTop, c.kernelHeight, c.height);
-            for (uint256 ox = 0; ox < c.outWidth; ++ox) {
-                (w.dx0, w.dx1, w.ix) = _clip(ox * c.strideX, c.padLeft, c.kernelWidth, c.width);
-                _position(c, w, xBase, kBase, oPtr);
-                oPtr += c.channels * c.multiplier * 32;
+        _scan(c, xBase, kBase, oPtr, first, last);
+    }
+
+    /// @dev Positions `[first, last)` in C order, their outputs from memory `oPtr` on.
+    function _scan(Config memory c, uint256 xBase, uint256 kBase, uint256 oPtr, uint256 first, uint256 last)
+        private
+        pure
+    {
+        Window memory w;
+        unchecked {
+            // Positions are below outHeight * outWidth and outputs fit memory: nothing overflows.
+            uint256 width = c.outWidth;
+            for (uint256 p = first; p < last;) {
+                uint256 oy = p / width;
+                (w.dy0, w.dy1, w.iy) = _clip(oy * c.strideY, c.padTop, c.kernelHeight, c.height);
+                uint256 rowEnd = (oy + 1) * width < last ? (oy + 1) * width : last; // this row's part
+                for (uint256 ox = p - oy * width; p < rowEnd; (p, ox) = (p + 1, ox + 1)) {
+                    (w.dx0, w.dx1, w.ix) = _clip(ox * c.strideX, c.padLeft, c.kernelWidth, c.width);
+                    _position(c, w, xBase, kBase, oPtr);
+                    oPtr += c.channels * c.multiplier * 32;
+                }
             }
         }
     }

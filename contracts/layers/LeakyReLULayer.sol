@@ -18,7 +18,7 @@ contract LeakyReLULayer is SlicedLayerBase {
         (uint256 frac,, int256 q, int256 qFrac) = abi.decode(_config(), (uint256, uint256, int256, int256));
         _expectInputs(inputs, 1);
         size = inputs[0].length;
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         Elementwise.leakyRelu(_valuesAt(inputs, 0) + from * 32, _dataAt(output), to - from, q, qFrac, frac);
     }

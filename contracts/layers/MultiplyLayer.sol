@@ -27,7 +27,7 @@ contract MultiplyLayer is SlicedLayerBase {
             _expectSize(inputs, k, size);
         }
         int256 twice = 2 * int256(frac); // checked, as the reference always did
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         // rescale(v, 2F, F) is v for F = 0, else (v + 2^(F-1)) >> F; past a shift of 254 it is 0
         // (FixedMath.rescaleInt): left to the checked loop.

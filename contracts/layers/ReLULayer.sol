@@ -32,7 +32,7 @@ contract ReLULayer is SlicedLayerBase {
         Config memory c = abi.decode(_config(), (Config));
         _expectInputs(inputs, 1);
         size = inputs[0].length;
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         int256 productFrac = int256(c.fracBits) + c.qFrac; // checked, as the reference always did
         if (c.q != 0) return (_sloped(inputs[0], from, to, c, productFrac, output), size);

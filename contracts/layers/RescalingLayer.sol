@@ -19,7 +19,7 @@ contract RescalingLayer is SlicedLayerBase {
         Elementwise.Affine memory map = _constants();
         _expectInputs(inputs, 1);
         size = inputs[0].length;
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         Elementwise.affine(_valuesAt(inputs, 0), _dataAt(output), from, to, map);
     }

@@ -32,7 +32,7 @@ contract ZeroPadding2DLayer is SlicedLayerBase {
         _expectInputs(inputs, 1);
         _expectSize(inputs, 0, c.height * c.width * c.channels);
         size = (c.top + c.height + c.bottom) * _rowValues(c);
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         _fill(_valuesAt(inputs, 0), _dataAt(output), from, to, c);
     }

@@ -7,7 +7,7 @@ import {ILayer} from "../interfaces/ILayer.sol";
 
 /// @title LayerHarness
 /// @notice Test-only: clones layer implementations with their configs, stores weight pages and
-///         measures `forward` gas, so layers can be tested without an EternalModel.
+///         measures `forward` and `forwardSlice` gas, so layers can be tested without an EternalModel.
 contract LayerHarness {
     /// @notice A layer clone was created.
     /// @param layer The clone.
@@ -50,6 +50,25 @@ contract LayerHarness {
         uint256 start = gasleft();
         output = ILayer(layer).forward(inputs, pages);
         gasUsed = start - gasleft();
+    }
+
+    /// @notice `layer.forwardSlice(inputs, pages, start, end)` and the gas it took.
+    /// @param layer  A layer clone.
+    /// @param inputs Its input tensors.
+    /// @param pages  The weight pages.
+    /// @param start  First element wanted.
+    /// @param end    One past the last element wanted.
+    /// @return output  The slice `forwardSlice` returned.
+    /// @return size    The output size it reported.
+    /// @return gasUsed Gas the call took, the call itself included.
+    function measureSlice(address layer, int256[][] calldata inputs, address[] calldata pages, uint256 start, uint256 end)
+        external
+        view
+        returns (int256[] memory output, uint256 size, uint256 gasUsed)
+    {
+        gasUsed = gasleft();
+        (output, size) = ILayer(layer).forwardSlice(inputs, pages, start, end);
+        gasUsed -= gasleft();
     }
 
     /// @notice A static call to `target` with `data` (e.g. the calldata of `forward`) and the gas

@@ -88,9 +88,9 @@ def _pipeline(rpc_url: str, precision: str, samples: int | None, out: Path, phas
         deployer = ModelDeployer(rpc_url, journal_dir=out / "journal", quiet=True)
         deployed = deployer.deploy_model(export)
     with phases.timed(f"predict on chain ({len(x_test)} images)", say):
-        chain = predict(deployer.w3, deployed.address, [x_test], with_gas=False)
+        chain = predict(deployer.w3, deployed.address, [x_test])
         chain_out = np.stack([sample[0] for sample in chain["outputs"]]).astype(np.float64)
-        gas = predict(deployer.w3, deployed.address, [x_test[:1]], with_gas=True)["gas"][0]
+        gas = chain["gas"][0]
     with phases.timed("emulate", say):
         emulated = Emulator(export).run_batch([x_test])
     frac = export["graph"]["activation_frac_bits"]

@@ -103,6 +103,12 @@ class UsageError(EternalError):
     exit_code = 15
 
 
+class PackedTensorError(EternalError):
+    """Bytes that are not a packed tensor, or a value a packed tensor cannot hold (past int256)."""
+
+    exit_code = 16
+
+
 # -- the chain ----------------------------------------------------------------------
 
 
@@ -146,6 +152,12 @@ class TransactionStuckError(TransactionFailed):
     """A transaction the node holds but did not mine within the wait: rerun to keep waiting."""
 
     exit_code = 26
+
+
+class CallGasCapError(EternalError):
+    """A predict step that runs out of gas under the node's call gas cap even as a one-element slice."""
+
+    exit_code = 27
 
 
 # -- deployment ---------------------------------------------------------------------

@@ -15,17 +15,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from eternal.chain import connect, default_rpc_url, open_model
-from eternal.errors import INTERRUPTED_EXIT_CODE, PredictInputError
-from eternal.fixedpoint import ACTIVATION_FRAC_BITS
+from eternal.errors import INTERRUPTED_EXIT_CODE, ModelContractError, PredictInputError, UsageError
+from eternal.fixedpoint import ACTIVATION_FRAC_BITS, from_fixed, to_fixed
 from eternal.layers.dense import INPUT_SUM_LIMIT
-from eternal.predict_batch import CONCURRENT_REQUESTS, SampleCalls, run_concurrently, samples_per_request
+from eternal.predict_batch import CONCURRENT_REQUESTS, RpcBatch, run_concurrently, samples_per_request
+from eternal.stage_calls import StageCalls
+from eternal.stage_calls import call_gas_cap as node_cap
+from eternal.stage_gas import TX_BASE_GAS, walk_gas
+from eternal.stage_plan import Topology
+from eternal.stages import StagedPredictor
+from eternal.tensorpack import pack
 
 
 def input_signature(graph: dict) -> tuple[list[list[int]], list[str]]:
@@ -43,6 +48,7 @@ def model_signature(model) -> dict:
         "input_shapes": [list(layers[i]["output_shape"]) for i in graph["inputs"]],
         "output_shapes": [list(layers[i]["output_shape"]) for i, _ in graph["outputs"]],
         "input_names": [layers[i]["name"] for i in graph["inputs"]],
+        "graph": graph,
     }
 
 
@@ -123,51 +129,90 @@ def progress_bar(console, count: int):
         yield lambda samples: progress.advance(task, samples)
 
 
-def predict(w3, address: str, inputs: list[np.ndarray], with_gas: bool = True, console=None,
-            workers: int = CONCURRENT_REQUESTS, per_request: int | None = None) -> dict:
-    """Runs ``predict`` by eth_call on every sample, ``workers`` requests at once.
+def predict(w3, address: str, inputs: list[np.ndarray], console=None, workers: int = CONCURRENT_REQUESTS,
+            per_request: int | None = None, call_gas_cap: int | None = None) -> dict:
+    """Runs the model by eth_call on every sample, ``workers`` requests at once, in as many
+    stages as the node's call gas cap needs (:mod:`eternal.stages`).
 
     Args:
         console: a rich console for a progress bar (batches of more than one sample), or None.
         per_request: samples per JSON-RPC request (default: as many as the node runs in
             about half a second, from the first sample's time).
+        call_gas_cap: the gas each call carries (default: the node's, :func:`call_gas_cap`).
 
     Returns:
-        ``{"outputs": [per sample: [per output: float array]], "argmax": [...], "gas": [...]}``,
-        in input order; ``gas`` is what a transaction calling ``predict`` uses (None each
-        without ``with_gas``).
+        ``{"outputs": [per sample: [per output: float array]], "argmax", "gas", "stages",
+        "call_gas_cap", "profile"}``, in input order; ``gas`` is what the sample's calls use
+        as transactions, ``stages`` each call's step and gas, ``profile`` sample 0's gas
+        per layer (:func:`eternal.predict_gas.stage_profile`).
 
     Raises:
         PredictInputError: inputs that do not fit the model (:func:`as_batches`).
         TransactionFailed: a sample reverted (the first in input order).
+        CallGasCapError: one element of a layer needs more gas than the cap.
         PredictInterrupted: Ctrl-C; it carries the samples finished before it.
     """
     model = open_model(w3, address)
     signature = model_signature(model)
     batches = as_batches(inputs, signature["input_shapes"], signature["input_names"], signature["frac_bits"])
-    count = len(batches[0])
-    calls = SampleCalls(model, batches, signature, with_gas)
+    predictor = staged_predictor(w3, model, signature["graph"], call_gas_cap)
+    frac, shapes, count = signature["frac_bits"], signature["output_shapes"], len(batches[0])
+
+    def packed(n: int) -> list[bytes]:
+        return [pack(to_fixed(batch[n], frac)) for batch in batches]
+
+    def result(run) -> tuple:
+        outputs = [from_fixed(values, frac, shape) for values, shape in zip(run.outputs(predictor.topology), shapes)]
+        return outputs, run.gas, [{**step.describe(), "gas": gas} for step, gas in run.steps]
+
+    def calls(samples: range) -> list[tuple]:
+        return [result(run) for run in predictor.run(list(samples), [packed(n) for n in samples])]
+
     results: list = [None] * count
     try:
         with progress_bar(console, count) as advance:
-            started = time.perf_counter()
-            results[:1] = calls(range(1))  # alone first: it settles eth_simulateV1 and times one sample
+            first = predictor.first(packed(0))  # alone first: it learns the plan and times one sample
+            results[0] = result(first)
             advance(1)
-            size = per_request or samples_per_request(time.perf_counter() - started)
+            size = per_request or samples_per_request(first.seconds)
             requests = [range(start, min(start + size, count)) for start in range(1, count, size)]
             for k, done in run_concurrently(lambda k: calls(requests[k]), len(requests), workers):
                 results[requests[k].start:requests[k].stop] = done
                 advance(len(done))
     except KeyboardInterrupt:
         done = next((n for n, result in enumerate(results) if result is None), count)
-        raise PredictInterrupted(_as_result(results[:done]), count) from None
-    return _as_result(results)
+        raise PredictInterrupted(_as_result(results[:done], predictor, first_run=None), count) from None
+    return _as_result(results, predictor, first)
 
 
-def _as_result(results: list) -> dict:
-    outputs = [sample for sample, _ in results]
-    return {"outputs": outputs, "argmax": [int(np.argmax(sample[0])) for sample in outputs],
-            "gas": [gas for _, gas in results]}
+def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None) -> StagedPredictor:
+    """A :class:`StagedPredictor` for ``model`` under the node's call gas cap (or the one given).
+
+    Raises:
+        UsageError: a cap below one transaction's base gas.
+        ModelContractError: the model's tensor ids are not those its graph gives.
+    """
+    if call_gas_cap is not None and call_gas_cap <= TX_BASE_GAS:
+        raise UsageError(f"--call-gas-cap {call_gas_cap:,} leaves no gas for the call (one costs {TX_BASE_GAS:,} before it runs)")
+    cap = call_gas_cap or node_cap(w3)[0]
+    topology = Topology(graph, model.functions.layers().call())
+    input_ids, output_ids = model.functions.tensorIds().call()
+    if list(input_ids) != topology.input_ids or list(output_ids) != topology.output_ids:
+        raise ModelContractError(f"Model at {model.address}: tensorIds() gives inputs {list(input_ids)} and outputs "
+                                 f"{list(output_ids)}; its graph gives {topology.input_ids} and {topology.output_ids}")
+    walk = walk_gas(w3.eth.estimate_gas({"to": model.address, "data": model.functions.tensorIds()._encode_transaction_data()}))
+    calls = StageCalls(model, topology, RpcBatch(w3.provider), cap, int(graph["activation_frac_bits"]), walk)
+    return StagedPredictor(topology, calls, cap)
+
+
+def _as_result(results: list, predictor: StagedPredictor, first_run) -> dict:
+    from eternal.predict_gas import stage_profile
+
+    return {"outputs": [outputs for outputs, _, _ in results],
+            "argmax": [int(np.argmax(outputs[0])) for outputs, _, _ in results],
+            "gas": [gas for _, gas, _ in results], "stages": [stages for _, _, stages in results],
+            "call_gas_cap": predictor.cap,
+            "profile": stage_profile(first_run, predictor.topology) if first_run is not None else None}
 
 
 NPY_MAGIC = b"\x93NUMPY"  # the first bytes of every .npy file (numpy.lib.format)
@@ -191,27 +236,17 @@ def load_inputs(paths: list[str]) -> list[np.ndarray]:
     return arrays
 
 
-def profile_first_sample(w3, address: str, arrays: list[np.ndarray]) -> dict:
-    """:func:`eternal.predict_gas.profile_predict` of the first sample (inputs already checked)."""
-    from eternal.fixedpoint import to_fixed
-    from eternal.predict_gas import profile_predict
-
-    signature = model_signature(open_model(w3, address))
-    batches = as_batches(arrays, signature["input_shapes"], signature["input_names"], signature["frac_bits"])
-    return profile_predict(w3, address, [to_fixed(batch[0], signature["frac_bits"]) for batch in batches])
-
-
 def print_profile(profile: dict) -> None:
     """The measured gas per layer of one sample, as a table that adds up to the whole."""
     from rich.console import Console
     from rich.table import Table
 
-    how = "traced in one call" if profile["method"] == "trace" else "each layer called on its own"
-    table = Table(title=f"Gas of predict on sample 0, per layer ({how})")
+    calls = profile["calls"]
+    table = Table(title=f"Gas of predict on sample 0, per layer (runStage's gasUsed; {calls} call{'s' * (calls > 1)})")
     for name in ("layer", "type", "gas", "share"):
         table.add_column(name, justify="right" if name in ("gas", "share") else "left")
     rows = [(layer["name"], layer["class_name"], layer["gas"]) for layer in profile["layers"] if layer["gas"]]
-    for name, kind, gas in rows + [("model", "graph walk, calls, calldata", profile["model_gas"])]:
+    for name, kind, gas in rows + [("model", "per call: 21,000, calldata, graph walk, tensors", profile["model_gas"])]:
         table.add_row(name, kind, f"{gas:,}", f"{gas / profile['gas']:.1%}")
     table.add_row("predict", "", f"{profile['gas']:,}", "100%", style="bold")
     Console().print(table)
@@ -222,9 +257,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", action="append", required=True, help=".npy file: one sample or a batch (repeat per model input)")
     parser.add_argument("--rpc-url", default=default_rpc_url())
     parser.add_argument("--json", action="store_true",
-                        help='print {"outputs", "argmax", "gas", "samples", "complete"} (complete: false after Ctrl-C)')
+                        help='print {"outputs", "argmax", "gas", "stages", "call_gas_cap", "samples", "complete"} '
+                             "(complete: false after Ctrl-C)")
     parser.add_argument("--profile", action="store_true",
-                        help="also measure the gas of each layer on the first sample (with --json: \"profile\")")
+                        help="also print the gas of each layer on the first sample (with --json: \"profile\")")
+    parser.add_argument("--call-gas-cap", type=int, metavar="GAS",
+                        help="the gas one eth_call may use (default: the node's: Hardhat 16,777,216, anvil its block "
+                             "gas limit, others the block gas limit or 50M); the model runs in as many calls as it needs")
 
 
 def run(args) -> int:
@@ -233,7 +272,7 @@ def run(args) -> int:
     console = Console(stderr=True) if sys.stderr.isatty() else None
     w3, arrays = connect(args.rpc_url), load_inputs(args.input)
     try:
-        result = predict(w3, args.address, arrays, console=console)
+        result = predict(w3, args.address, arrays, console=console, call_gas_cap=args.call_gas_cap)
         complete, samples = True, len(result["outputs"])
     except PredictInterrupted as interrupted:
         result, complete, samples = interrupted.result, False, interrupted.samples
@@ -241,15 +280,16 @@ def run(args) -> int:
     outputs = [
         (sample[0].ravel().tolist() if single else [o.ravel().tolist() for o in sample]) for sample in result["outputs"]
     ]
-    profile = profile_first_sample(w3, args.address, arrays) if args.profile and complete else None
+    profile = result["profile"] if args.profile else None
     if args.json:
-        print(json.dumps({"outputs": outputs, "argmax": result["argmax"], "gas": result["gas"],
-                          "samples": samples, "complete": complete, **({"profile": profile} if profile else {})}),
-              flush=True)
+        print(json.dumps({"outputs": outputs, "argmax": result["argmax"], "gas": result["gas"], "stages": result["stages"],
+                          "call_gas_cap": result["call_gas_cap"], "samples": samples, "complete": complete,
+                          **({"profile": profile} if profile else {})}), flush=True)
     else:
-        for n, (values, top, gas) in enumerate(zip(outputs, result["argmax"], result["gas"])):
+        for n, (values, top, gas, stages) in enumerate(zip(outputs, result["argmax"], result["gas"], result["stages"])):
             shown = np.array2string(np.asarray(values), precision=6, max_line_width=120) if single else str(values)
-            print(f"sample {n}: argmax {top}  gas {gas:,}  outputs {shown}")
+            calls = f" in {len(stages)} calls" if len(stages) > 1 else ""
+            print(f"sample {n}: argmax {top}  gas {gas:,}{calls}  outputs {shown}")
         if profile:
             print_profile(profile)
     if not complete:

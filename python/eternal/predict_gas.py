@@ -1,13 +1,12 @@
 """The gas of one ``predict``, per layer, and what it means under the chain's limits.
 
-``profile_predict(w3, address, inputs)`` measures one sample on a node: where the node
-traces calls (anvil, geth, reth: ``debug_traceCall`` with the ``callTracer``) the whole
-``predict`` is traced once and each layer's figure is the gas of its ``forward`` call
-inside it, so the figures and the model's own share (walking the graph, copying tensors,
-the transaction's 21,000 and calldata) add up to the measured whole exactly. Elsewhere
-(Hardhat) each layer's ``forward`` is called on its own with the outputs of the layers
-before it, its gas the estimate less the call's 21,000 and calldata, and the model's
-share is what the whole ``predict`` estimate leaves over.
+``profile_predict(w3, address, inputs)`` measures one sample on a node that traces calls
+(anvil, geth, reth: ``debug_traceCall`` with the ``callTracer``): the whole ``predict`` is
+traced once and each layer's figure is the gas of its ``forward`` call inside it, so the
+figures and the model's own share (walking the graph, copying tensors, the transaction's
+21,000 and calldata) add up to the measured whole exactly. ``stage_profile`` gives the
+same table for a staged ``eternal predict`` run (any node), from the ``gasUsed`` per layer
+its ``runStage`` calls return.
 
 ``measure_exports(exports, inputs)`` does that on a private anvil it starts itself, for
 ``plan``: nothing reaches the user's chain. ``stage_plan`` packs per-layer figures into
@@ -20,10 +19,9 @@ import json
 import tempfile
 
 from eth_abi import decode, encode
-from eth_utils import keccak
 
-from eternal.chain import TX_GAS_CAP, revert_reason
-from eternal.errors import TransactionFailed
+from eternal.chain import TX_GAS_CAP
+from eternal.errors import ChainError, TransactionFailed
 
 RPC_CALL_CAP = 50_000_000  # geth's and reth's default RPC gas cap for eth_call
 CAPS = {"transaction": TX_GAS_CAP, "hardhat_call": TX_GAS_CAP, "call_50m": RPC_CALL_CAP}
@@ -31,8 +29,6 @@ CAPS = {"transaction": TX_GAS_CAP, "hardhat_call": TX_GAS_CAP, "call_50m": RPC_C
 ``eth_call`` (held to the transaction cap under osaka), a 50M ``eth_call`` (geth, reth)."""
 CAP_LABELS = {"transaction": "one transaction", "hardhat_call": "Hardhat eth_call", "call_50m": "50M eth_call"}
 SIMULATION_GAS_LIMIT = 1_000_000_000  # the private anvil's block gas limit: any predict fits one call
-TX_BASE_GAS = 21_000
-FORWARD_SELECTOR = keccak(text="forward(int256[][],address[])")[:4]
 
 
 def calldata_gas(data: bytes) -> int:
@@ -47,20 +43,21 @@ def carried_gas(values: list[int]) -> int:
 
 
 def profile_predict(w3, address: str, inputs: list[list[int]]) -> dict:
-    """Measures one sample's ``predict`` on the node at ``w3``; sends no transaction.
+    """Traces one sample's ``predict`` on the node at ``w3``; sends no transaction.
 
     Args:
         inputs: the sample's fixed-point ints, one flat list per model input.
 
     Returns:
         ``{"gas": what a transaction calling predict uses, "model_gas": the model's own
-        share, "method": "trace" or "per layer", "layers": [{"index", "name",
+        share, "method": "trace", "layers": [{"index", "name",
         "class_name", "gas", "carry_gas"}]}`` with one entry per layer in graph order
         (inputs and identity layers: gas 0). ``carry_gas`` is the calldata gas of the
         layer's output handed to a later stage.
 
     Raises:
-        TransactionFailed: ``predict`` (or a layer) reverted.
+        TransactionFailed: ``predict`` reverted.
+        ChainError: the node does not trace calls.
     """
     from eternal.chain import open_model
 
@@ -71,12 +68,27 @@ def profile_predict(w3, address: str, inputs: list[list[int]]) -> dict:
               for n, layer in enumerate(graph["layers"])]
     addresses = model.functions.layers().call()
     answer = w3.provider.make_request("debug_traceCall", [call, "latest", {"tracer": "callTracer"}])
-    if "result" in answer:
-        total, method = _from_trace(answer["result"], graph, addresses, layers, inputs), "trace"
-    else:  # no call tracer here (Hardhat): each layer on its own
-        total, method = _layer_by_layer(w3, model, call, graph, addresses, layers, inputs), "per layer"
-    return {"gas": total, "model_gas": total - sum(layer["gas"] for layer in layers), "method": method,
+    if "result" not in answer:
+        raise ChainError(f"The node does not trace calls (debug_traceCall with callTracer: {answer.get('error')})")
+    total = _from_trace(answer["result"], graph, addresses, layers, inputs)
+    return {"gas": total, "model_gas": total - sum(layer["gas"] for layer in layers), "method": "trace",
             "layers": layers}
+
+
+def stage_profile(run, topology) -> dict:
+    """A staged sample's gas per layer (:class:`eternal.stages.SampleRun`): each layer's
+    ``gasUsed`` (a sliced layer: its slices' sum), and the model's own share of its calls
+    (each call's 21,000, calldata, graph walk and tensor packing), which add up to its gas.
+
+    Returns:
+        ``{"gas", "model_gas", "method": "stages", "calls", "layers": [{"index", "name",
+        "class_name", "gas"}]}``, one entry per layer in graph order (inputs and identity
+        layers: gas 0).
+    """
+    layers = [{"index": n, "name": topology.names[n], "class_name": topology.class_names[n],
+               "gas": run.layer_gas.get(n, 0)} for n in range(topology.count)]
+    return {"gas": run.gas, "model_gas": run.gas - sum(layer["gas"] for layer in layers), "method": "stages",
+            "calls": len(run.steps), "layers": layers}
 
 
 def _from_trace(trace: dict, graph: dict, addresses: list[str], layers: list[dict], inputs) -> int:
@@ -99,34 +111,6 @@ def _carry_given_and_identity(graph: dict, addresses: list[str], layers: list[di
     for n, layer in enumerate(graph["layers"]):
         if not int(addresses[n], 16) and n not in graph["inputs"]:  # an identity layer passes its source on
             layers[n]["carry_gas"] = layers[layer["inbound"][0][0]]["carry_gas"]
-
-
-def _layer_by_layer(w3, model, call: dict, graph: dict, addresses: list[str], layers: list[dict], inputs) -> int:
-    try:
-        total = w3.eth.estimate_gas(call)
-    except Exception as exc:
-        raise TransactionFailed(f"predict failed: {revert_reason(exc)}") from None
-    pages = model.functions.pages().call()
-    values = [None] * len(layers)
-    for k, n in enumerate(graph["inputs"]):
-        values[n] = list(inputs[k])
-    for n, layer in enumerate(graph["layers"]):
-        if values[n] is not None:
-            continue
-        sources = [values[ref[0]] for ref in layer["inbound"]]
-        if not int(addresses[n], 16):
-            values[n] = sources[0]
-            continue
-        data = FORWARD_SELECTOR + encode(["int256[][]", "address[]"], [sources, pages])
-        forward = {"to": addresses[n], "data": "0x" + data.hex()}
-        try:
-            values[n] = list(decode(["int256[]"], bytes(w3.eth.call(forward)))[0])
-            layers[n]["gas"] = w3.eth.estimate_gas(forward) - TX_BASE_GAS - calldata_gas(data)
-        except Exception as exc:
-            raise TransactionFailed(f"layer '{layer['name']}' failed on its own: {revert_reason(exc)}") from None
-        layers[n]["carry_gas"] = carried_gas(values[n])
-    _carry_given_and_identity(graph, addresses, layers, inputs)
-    return total
 
 
 def stage_plan(layers: list[dict], model_gas: int, cap: int, inbound: list[list[int]] | None = None) -> dict:

@@ -27,3 +27,19 @@ def small_cnn(seed: int):
          keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")],
         name=f"cnn_{seed}",
     )
+
+
+def lenet(seed: int):
+    """EternalAI's Fashion-MNIST LeNet: Input(28, 28, 1) -> Conv2D(6, 5x5, same, tanh) -> MaxPooling2D ->
+    Conv2D(16, 5x5, same, tanh) -> MaxPooling2D -> Flatten -> Dense(70, tanh) -> Dense(10, softmax); 58,232
+    parameters, seeded random weights. Its predict is over Hardhat's 16,777,216 call cap."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [keras.Input((28, 28, 1), name="image"), keras.layers.Conv2D(6, 5, padding="same", activation="tanh"),
+         keras.layers.MaxPooling2D(2), keras.layers.Conv2D(16, 5, padding="same", activation="tanh"),
+         keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dense(70, activation="tanh"),
+         keras.layers.Dense(10, activation="softmax")],
+        name=f"lenet_{seed}",
+    )

@@ -1,6 +1,6 @@
 """The gas of one predict: `plan`'s figures (measured on its private anvil) against a
 predict measured afresh on the session Hardhat node, so drift in either fails here; the
-stage logic on hand-made figures; `predict --profile` adds up to the whole."""
+stage logic on hand-made figures; `predict --profile` (runStage's figures) adds up to the whole."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def test_predict_profile_adds_up_to_the_whole(engine, request, export_file, work
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     profile = answer["profile"]
-    assert profile["method"] == ("trace" if engine == "anvil" else "per layer")
+    assert profile["method"] == "stages" and profile["calls"] == 1  # runStage's gasUsed per layer, one call
     assert profile["gas"] == answer["gas"][0]  # the same sample, the same whole
     gas = [layer["gas"] for layer in profile["layers"]]
     assert gas[0] == 0 and all(g > 0 for g in gas[1:]) and sum(gas) + profile["model_gas"] == profile["gas"]

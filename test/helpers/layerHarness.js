@@ -1,6 +1,7 @@
 // Layers without an EternalModel, through LayerHarness (contracts/test/LayerHarness.sol): a kit of
 // the harness and one implementation per contract, layer clones with their configs, weight
 // pages, and a fixture's deployment plan run layer by layer as EternalModel.predict does.
+const { expect } = require("chai");
 const { ethers } = require("hardhat");
 const { splitPages } = require("./weightStream");
 
@@ -79,10 +80,36 @@ async function runSample(kit, plan, instance, inputs) {
   return { outputs: plan.outputs.map((index) => values[index]), gas };
 }
 
+/**
+ * Expects `layer.forwardSlice(inputs, pages, start, end)` to be `forward(inputs, pages)[start:end]`
+ * and the output's size, for ranges between cut points at, around and between every run of
+ * `channels` values (a position), and ranges past the end (clamped) or empty. Every pair of cut
+ * points, or with `quick` only consecutive ones (the pieces of one partition). Returns forward's output.
+ */
+async function expectSlicesOfForward(layer, inputs, pages, channels, { quick = false } = {}) {
+  const full = [...(await layer.forward(inputs, pages))];
+  const size = full.length;
+  const cuts = [...new Set([0, 1, channels - 1, channels, channels + 1, Math.floor(size / 2), size - channels - 1,
+    size - channels, size - 1, size])].filter((c) => c >= 0 && c <= size).sort((a, b) => a - b);
+  const ranges = [];
+  cuts.forEach((start, k) => {
+    for (const end of quick ? cuts.slice(k + 1, k + 2) : cuts.slice(k + 1)) ranges.push([start, end]);
+  });
+  ranges.push([size - 2, size + 5], [size + 1, size + 3], [5, 3], [0, (1n << 256n) - 1n]);
+  for (const [start, end] of ranges) {
+    const [output, reported] = await layer.forwardSlice(inputs, pages, start, end);
+    const from = Math.min(Number(start), size);
+    const to = Math.max(from, Math.min(Number(end), size));
+    expect([...output], `forwardSlice(${start}, ${end}) of ${size}`).to.deep.equal(full.slice(from, to));
+    expect(reported).to.equal(BigInt(size));
+  }
+  return full;
+}
+
 // forward and forwardSlice (ILayer), for calls built by hand (LayerHarness.measureCall).
 const LAYER_CALLS = new ethers.Interface([
   "function forward(int256[][] inputs, address[] pages) view returns (int256[] output)",
-  "function forwardSlice(int256[][] inputs, address[] pages, uint256 start, uint256 end) view returns (int256[] output)",
+  "function forwardSlice(int256[][] inputs, address[] pages, uint256 start, uint256 end) view returns (int256[] output, uint256 size)",
 ]);
 
 /**
@@ -117,6 +144,6 @@ async function implementationGas(kit, layer, inputs, pages, slice) {
 }
 
 module.exports = {
-  abi, TENSOR, LAYER_CALLS, deployLayerKit, cloneLayer, writePages, writeStream, instantiate, runSample, forwardGas,
-  implementationGas,
+  abi, TENSOR, LAYER_CALLS, deployLayerKit, cloneLayer, writePages, writeStream, instantiate, runSample,
+  expectSlicesOfForward, forwardGas, implementationGas,
 };

@@ -1,12 +1,13 @@
 // ActivationLayer: softmax (the same values as SoftmaxLayer), relu and leaky_relu over edge values,
-// forwardSlice against forward for every activation (softmax cut inside its runs), and what a
-// quarter costs. Model-level bit-exactness with the emulator: DenseLayer.test.js and fixtures.test.js.
+// forwardSlice against forward for every activation (softmax cut inside its runs) and what a
+// quarter costs; on SoftmaxLayer, LayerBase's default forwardSlice passes a layer's reverts on.
+// Model-level bit-exactness with the emulator: DenseLayer.test.js and fixtures.test.js.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { abi, deployLayerKit, cloneLayer, forwardGas } = require("../helpers/layerHarness");
+const { abi, deployLayerKit, cloneLayer, forwardGas, expectSlicesOfForward } = require("../helpers/layerHarness");
 const { rescale } = require("../helpers/reference");
 const { randomIntsWithin } = require("../helpers/random");
-const { expectSlicesOfForward, expectQuarterCheaper } = require("../helpers/slices");
+const { expectQuarterCheaper } = require("../helpers/slices");
 const { F, ONE, GRID } = require("../helpers/edgeGrid");
 
 const ACTIVATION_TYPES = ["uint256", "uint256", "uint256", "uint256"]; // F, bits, activation code, axis
@@ -38,10 +39,19 @@ describe("ActivationLayer", function () {
     const kit = await loadFixture(deployKit);
     const x = randomIntsWithin(5 * 23, 8 * 2 ** 24, 51);
     for (const code of [LINEAR, RELU, SIGMOID, TANH, SOFTMAX, LEAKY_RELU]) {
-      const layer = await activation(kit, code, 5);
-      const whole = await expectSlicesOfForward(kit, layer, [x]);
-      if (code === LINEAR) expect(whole).to.deep.equal(x);
+      await expectSlicesOfForward(await activation(kit, code, 5), [x], [], 5, { quick: true });
     }
+    expect([...(await (await activation(kit, LINEAR, 5)).forward([x], []))]).to.deep.equal(x);
+  });
+
+  it("LayerBase's default forwardSlice (SoftmaxLayer) is forward's slice; a layer's revert comes through", async function () {
+    const kit = await loadFixture(deployKit);
+    const softmax = await cloneLayer(kit, "SoftmaxLayer", abi.encode(["uint256", "uint256", "uint256"], [F, 32, 3]));
+    const x = [...GRID, 0n]; // 12 values: 4 runs of 3
+    await expectSlicesOfForward(softmax, [x], [], 3);
+    await expect(softmax.forwardSlice([x, x], [], 0, 1)).to.be.revertedWithCustomError(softmax, "WrongLayerInputCount").withArgs(1, 2);
+    const pair = await cloneLayer(kit, "SoftmaxLayer", abi.encode(["uint256", "uint256", "uint256"], [F, 32, 2]));
+    await expect(pair.forwardSlice([[-(1n << 255n), (1n << 255n) - 1n]], [], 0, 1)).to.be.revertedWithPanic(0x11); // forward's own: x - max
   });
 
   it("slices check like forward: softmax runs, unknown codes", async function () {

@@ -3,7 +3,7 @@
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures } = require("../helpers/spatial");
-const { abi, cloneLayer, writeStream } = require("../helpers/layerHarness");
+const { abi, cloneLayer, writeStream, expectSlicesOfForward } = require("../helpers/layerHarness");
 const { blockedKernel, plainTensor } = require("../helpers/weightStream");
 const { rescale } = require("../helpers/reference");
 
@@ -34,5 +34,6 @@ describe("Conv1DLayer", function () {
       }
     }
     expect(await layer.forward([x], pages)).to.deep.equal(expected);
+    await expectSlicesOfForward(layer, [x], pages, 3); // Conv2D's: positions along the sequence
   });
 });

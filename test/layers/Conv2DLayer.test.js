@@ -2,10 +2,13 @@
 // convolution against an independent BigInt reference over edge inputs: zeros, +-1, the exact
 // SWAR slot limits (64 -> 128 -> 256-bit slots), extreme weight lanes, filter counts that leave
 // the last block partial (every packing of its lanes into groups); input checks revert.
+// forwardSlice: every slice is forward's, bit for bit, and a part of the rows costs a part of the gas.
 const { expect } = require("chai");
+const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures, geometry } = require("../helpers/spatial");
-const { abi, cloneLayer, writeStream } = require("../helpers/layerHarness");
+const { abi, cloneLayer, writeStream, instantiate, expectSlicesOfForward } = require("../helpers/layerHarness");
+const { readFixture, fixturesUsing, bigs } = require("../helpers/fixtureFiles");
 const { blockedKernel, plainTensor } = require("../helpers/weightStream");
 const { rescale } = require("../helpers/reference");
 const { randomIntsWithin } = require("../helpers/random");
@@ -172,6 +175,59 @@ describe("Conv2DLayer", function () {
     geometry[1] = 12;
     const odd = await cloneLayer(kit, "Conv2DLayer", abi.encode(CONV_TYPES, [...geometry, [0, 32, 11], [0, 0, 0]]));
     await expect(odd.forward([[1n, 2n, 3n, 4n]], [])).to.be.revertedWithCustomError(odd, "UnsupportedWeightBits").withArgs(12);
+  });
+
+  describe("forwardSlice", function () {
+    for (const bits of [8, 32]) {
+      for (const shape of SHAPES) {
+        it(`int${bits}, ${shape.padding} ${shape.KH}x${shape.KW}/${shape.SH}x${shape.SW}: every slice is forward's, bit for bit`, async function () {
+          const kit = await loadFixture(deploySpatialKit);
+          const { layer, pages, size } = await handMade(kit, bits, shape);
+          await expectSlicesOfForward(layer, [randomIntsWithin(size, 3 * 2 ** F, 9)], pages, shape.filters);
+        });
+      }
+    }
+
+    // Two-layer fixtures (input -> Conv2D): bias, tanh and a softmax over the channels per slice.
+    const single = fixturesUsing(["Conv2DLayer"]).filter((name) => readFixture(name).plan.layers.length === 2);
+    it(`every two-layer Conv2D fixture's layer slices exactly (${single.length} fixtures)`, async function () {
+      expect(single).to.include.members(["conv2d_softmax_channels", "conv2d_same_strided_tanh_int8", "conv2d_valid_strided"]);
+      const kit = await loadFixture(deploySpatialKit);
+      for (const name of single) {
+        const { plan, samples, output_shapes: shapes } = readFixture(name);
+        const { layers, pages } = await instantiate(kit, plan);
+        const layer = await ethers.getContractAt("Conv2DLayer", layers[1]);
+        await expectSlicesOfForward(layer, samples[0].inputs.map(bigs), pages, shapes[0][shapes[0].length - 1], { quick: true });
+      }
+    });
+
+    it("a quarter of the rows costs well under half the layer (16x16x3, 3x3, 16 filters, int8)", async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      const shape = { H: 16, W: 16, C: 3, KH: 3, KW: 3, filters: 16, SH: 1, SW: 1, padding: "same" };
+      const { layer, pages, size } = await handMade(kit, 8, shape);
+      const x = [randomIntsWithin(size, 2 ** F, 21)];
+      const outputs = 16 * 16 * 16;
+      const gasOf = async (start, end) => Number((await kit.harness.measureSlice(layer.target, x, pages, start, end))[2]);
+      const [, forwardGas] = await kit.harness.measure(layer.target, x, pages);
+      const full = await gasOf(0, outputs);
+      const quarter = await gasOf(0, outputs / 4);
+      const inner = await gasOf((3 * outputs) / 8, (5 * outputs) / 8 - 7); // rows 6..9, not position-aligned
+      console.log(`      Conv2D 16x16x3 -> 16x16x16: forward ${forwardGas}, forwardSlice all ${full}, first quarter ${quarter}, middle quarter ${inner}`);
+      expect(full).to.be.below(Number(forwardGas) * 1.02);
+      expect(quarter).to.be.below(0.35 * full);
+      expect(inner).to.be.below(0.35 * full);
+    });
+
+    it("reverts as forward does", async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      const { layer, pages, rows, size } = await handMade(kit, 16, SHAPES[0]);
+      const x = Array(size).fill(0n);
+      x[3] = -(1n << 255n);
+      await expect(layer.forwardSlice([x], pages, 0, 1))
+        .to.be.revertedWithCustomError(layer, "ActivationsTooLarge").withArgs(1n << 255n, slotLimit(256, 16, rows));
+      await expect(layer.forwardSlice([x.slice(1)], pages, 0, 1))
+        .to.be.revertedWithCustomError(layer, "WrongInputSize").withArgs(0, size, size - 1);
+    });
   });
 
   it("reverts on a wrong input count or size", async function () {

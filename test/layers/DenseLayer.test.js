@@ -4,7 +4,7 @@ const { expect } = require("chai");
 const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { readFixture, fixturesUsing, bigs } = require("../helpers/fixtureFiles");
-const { abi, TENSOR, deployLayerKit, cloneLayer, writeStream, instantiate, runSample } = require("../helpers/layerHarness");
+const { abi, TENSOR, deployLayerKit, cloneLayer, writeStream, instantiate, runSample, expectSlicesOfForward } = require("../helpers/layerHarness");
 const { blockedKernel, plainTensor } = require("../helpers/weightStream");
 const { rescale, sumMagnitudes } = require("../helpers/reference");
 const { randomIntsOfWidth } = require("../helpers/random");
@@ -34,6 +34,19 @@ describe("DenseLayer", function () {
       }
     });
   }
+
+  // forwardSlice is LayerBase's default here (forward by a self-call, the range copied out).
+  const single = names.filter((name) => readFixture(name).plan.layers.length === 2);
+  it(`forwardSlice is forward's slice for every two-layer Dense fixture (${single.length}), positions and activations included`, async function () {
+    expect(single).to.include.members(["dense_softmax", "dense_linear_int8"]);
+    const kit = await loadFixture(deployKit);
+    for (const name of single) {
+      const { plan, samples, output_shapes: shapes } = readFixture(name);
+      const { layers, pages } = await instantiate(kit, plan);
+      const layer = await ethers.getContractAt("DenseLayer", layers[1]);
+      await expectSlicesOfForward(layer, samples[0].inputs.map(bigs), pages, shapes[0][shapes[0].length - 1], { quick: true });
+    }
+  });
 
   // A hand-made 2x3 kernel at int32: W = [[1, -2, 3], [-4, 5, -6]] (frac 0), bias [7, 0, -7] (frac 0), F = 0.
   async function tinyDense(inputs, extra = {}) {

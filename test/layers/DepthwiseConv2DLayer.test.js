@@ -1,16 +1,16 @@
 // DepthwiseConv2DLayer: on chain == emulator for every DepthwiseConv2D fixture (int32/int16/int8),
-// a hand-made depth-multiplier-2 kernel against a BigInt reference, and its input checks.
+// a hand-made depth-multiplier-2 kernel against a BigInt reference, and its input checks;
+// forwardSlice is forward's slice bit for bit, and a part of the rows costs a part of the gas.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { CONV_TYPES, deploySpatialKit, itMatchesEmulatorOnFixtures, geometry } = require("../helpers/spatial");
-const { abi, cloneLayer, writeStream } = require("../helpers/layerHarness");
+const { abi, cloneLayer, writeStream, expectSlicesOfForward } = require("../helpers/layerHarness");
 const { plainTensor } = require("../helpers/weightStream");
 const { rescale } = require("../helpers/reference");
 const { randomIntsWithin } = require("../helpers/random");
 
-async function handMade(kit, bits) {
-  // 5x4x2 input, 3x3 kernel, multiplier 2, stride 2, 'same'; F = 8; weights frac bits - 1.
-  const [H, W, C, K, M, S] = [5, 4, 2, 3, 2, 2];
+async function handMade(kit, bits, [H, W, C, K, M, S] = [5, 4, 2, 3, 2, 2]) {
+  // Default: 5x4x2 input, 3x3 kernel, multiplier 2, stride 2, 'same'; F = 8; weights frac bits - 1.
   const [OH, top] = geometry(H, K, S, "same");
   const [OW, left] = geometry(W, K, S, "same");
   const kernel = randomIntsWithin(K * K * C * M, 2 ** (bits - 1) - 1, 11);
@@ -44,7 +44,7 @@ async function handMade(kit, bits) {
     }
     return out;
   };
-  return { layer, pages, size: H * W * C, reference, limit: ((1n << 254n) - 1n) / (1n << BigInt(bits - 1)) / 9n };
+  return { layer, pages, size: H * W * C, outputs: OH * OW * C * M, reference, limit: ((1n << 254n) - 1n) / (1n << BigInt(bits - 1)) / BigInt(K * K) };
 }
 
 describe("DepthwiseConv2DLayer", function () {
@@ -59,6 +59,36 @@ describe("DepthwiseConv2DLayer", function () {
       }
     });
   }
+
+  describe("forwardSlice", function () {
+    for (const bits of [8, 32]) {
+      it(`int${bits}: every slice is forward's, bit for bit`, async function () {
+        const kit = await loadFixture(deploySpatialKit);
+        const { layer, pages, size } = await handMade(kit, bits);
+        await expectSlicesOfForward(layer, [randomIntsWithin(size, 1 << 20, 6)], pages, 4);
+      });
+    }
+
+    it("a quarter of the rows costs well under half the layer (16x16x4, 3x3, multiplier 4)", async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      const { layer, pages, size, outputs } = await handMade(kit, 8, [16, 16, 4, 3, 4, 1]);
+      const x = [randomIntsWithin(size, 1 << 24, 8)];
+      const gasOf = async (start, end) => Number((await kit.harness.measureSlice(layer.target, x, pages, start, end))[2]);
+      const full = await gasOf(0, outputs);
+      const quarter = await gasOf(0, outputs / 4);
+      console.log(`      DepthwiseConv2D 16x16x4 -> 16x16x16: forwardSlice all ${full}, first quarter ${quarter}`);
+      expect(quarter).to.be.below(0.35 * full);
+    });
+
+    it("reverts as forward does", async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      const { layer, pages, size, limit } = await handMade(kit, 8);
+      const x = Array(size).fill(0n);
+      x[0] = limit + 1n;
+      await expect(layer.forwardSlice([x], pages, 0, 1)).to.be.revertedWithCustomError(layer, "ActivationsTooLarge").withArgs(limit + 1n, limit);
+      await expect(layer.forwardSlice([x.slice(1)], pages, 0, 1)).to.be.revertedWithCustomError(layer, "WrongInputSize").withArgs(0, size, size - 1);
+    });
+  });
 
   it("reverts ActivationsTooLarge past the exact-sum bound, and on a wrong input size", async function () {
     const kit = await loadFixture(deploySpatialKit);

@@ -4,10 +4,10 @@
 // Model-level bit-exactness with the emulator: DenseLayer.test.js and fixtures.test.js.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { abi, deployLayerKit, cloneLayer } = require("../helpers/layerHarness");
+const { abi, deployLayerKit, cloneLayer, expectSlicesOfForward } = require("../helpers/layerHarness");
 const { rescale } = require("../helpers/reference");
 const { randomIntsWithin } = require("../helpers/random");
-const { expectSlicesOfForward, expectQuarterCheaper } = require("../helpers/slices");
+const { expectQuarterCheaper } = require("../helpers/slices");
 const { F, ONE, GRID } = require("../helpers/edgeGrid");
 
 const BOUND = 1n << 126n;
@@ -57,7 +57,7 @@ describe("MultiplyLayer", function () {
   it("forwardSlice is forward's slice; a quarter of 4,099 values costs < 35%", async function () {
     const kit = await loadFixture(deployKit);
     const inputs = [21, 22, 23].map((seed) => randomIntsWithin(103, 8 * 2 ** 24, seed));
-    expect(await expectSlicesOfForward(kit, await multiplyLayer(kit, 103), inputs)).to.deep.equal(product(inputs));
+    expect(await expectSlicesOfForward(await multiplyLayer(kit, 103), inputs, [], 4)).to.deep.equal(product(inputs));
     const [x, y] = [24, 25].map((seed) => randomIntsWithin(4099, 8 * 2 ** 24, seed));
     await expectQuarterCheaper(kit, await multiplyLayer(kit, 4099), [x, y]);
   });

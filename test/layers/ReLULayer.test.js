@@ -4,10 +4,10 @@
 // fixture) and fixtures.test.js.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { abi, deployLayerKit, cloneLayer } = require("../helpers/layerHarness");
+const { abi, deployLayerKit, cloneLayer, expectSlicesOfForward } = require("../helpers/layerHarness");
 const { rescale } = require("../helpers/reference");
 const { randomIntsWithin } = require("../helpers/random");
-const { expectSlicesOfForward, expectQuarterCheaper } = require("../helpers/slices");
+const { expectQuarterCheaper } = require("../helpers/slices");
 const { F, ONE, GRID } = require("../helpers/edgeGrid");
 
 const RELU_TYPES = ["uint256", "uint256", "int256", "int256", "int256", "uint256", "int256"];
@@ -63,7 +63,7 @@ describe("ReLULayer", function () {
     const x = randomIntsWithin(203, 8 * 2 ** 24, 31);
     for (const config of CONFIGS) {
       const layer = await reluLayer(kit, config);
-      const whole = await expectSlicesOfForward(kit, layer, [x]);
+      const whole = await expectSlicesOfForward(layer, [x], [], 4);
       expect(whole).to.deep.equal(x.map((v) => reference(v, config)));
     }
   });

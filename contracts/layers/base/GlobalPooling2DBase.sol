@@ -26,7 +26,7 @@ abstract contract GlobalPooling2DBase is SlicedLayerBase {
         _expectInputs(inputs, 1);
         _expectSize(inputs, 0, c.cells * c.channels);
         size = c.channels;
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         if (from == to) return (output, size);
         (uint256 cells, uint256 cellsEnd) = _cells(_valuesAt(inputs, 0) + from * 32, c);

@@ -70,6 +70,93 @@ abstract contract LayerBase is ILayer {
         }
     }
 
+    /// @inheritdoc ILayer
+    /// @dev The default: `forward` in full, by a static call of this layer to itself, then only
+    ///      the range copied out of the return data (the whole output is never decoded into
+    ///      memory). Layers that can compute a part for less override it.
+    function forwardSlice(int256[][] calldata, address[] calldata, uint256 start, uint256 end)
+        external
+        view
+        virtual
+        returns (int256[] memory output, uint256 size)
+    {
+        bytes4 selector = ILayer.forward.selector;
+        uint256 at; // return-data offset of the output's length word
+        // Equivalent to `int256[] memory full = ILayer(address(this)).forward(inputs, pages);
+        // size = full.length;` without decoding `full`.
+        assembly ("memory-safe") {
+            // `forward`'s calldata is this call's without the head words `start` and `end`
+            // (0x44..0x84): the arguments' tails move 0x40 down, and so must both head offsets,
+            // which (the ABI decoder checked the tails) point past this call's 4-word head.
+            let inputsAt := calldataload(0x04)
+            let pagesAt := calldataload(0x24)
+            if or(lt(inputsAt, 0x80), lt(pagesAt, 0x80)) { revert(0, 0) } // not a standard encoding
+            let data := mload(0x40) // scratch above the free memory pointer: nothing outlives the call
+            let tail := sub(calldatasize(), 0x84)
+            mstore(data, selector)
+            mstore(add(data, 0x04), sub(inputsAt, 0x40))
+            mstore(add(data, 0x24), sub(pagesAt, 0x40))
+            calldatacopy(add(data, 0x44), 0x84, tail)
+            if iszero(staticcall(gas(), address(), data, add(0x44, tail), 0, 0)) {
+                returndatacopy(data, 0, returndatasize())
+                revert(data, returndatasize())
+            }
+            // ABI `int256[]`: its offset in word 0, there its length, then the values
+            // (returndatacopy past the end reverts, so short return data cannot be misread).
+            returndatacopy(0, 0, 0x20)
+            at := mload(0)
+            returndatacopy(0, at, 0x20)
+            size := mload(0)
+            if gt(size, shr(5, returndatasize())) { revert(0, 0) } // more values than bytes
+        }
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        // Equivalent to `output = full[from:to]` (copied from the return data), two words after
+        // the free memory pointer: `_returnSlice` writes the ABI head there.
+        assembly ("memory-safe") {
+            output := add(mload(0x40), 0x40)
+            let bytesOut := shl(5, sub(to, from))
+            mstore(output, sub(to, from))
+            returndatacopy(add(output, 0x20), add(add(at, 0x20), shl(5, from)), bytesOut)
+            mstore(0x40, add(add(output, 0x20), bytesOut))
+        }
+        _returnSlice(output, size);
+    }
+
+    /// @notice The part of `[start, end)` inside an output of `size` elements (`ILayer.forwardSlice`).
+    /// @param start First element wanted.
+    /// @param end   One past the last element wanted.
+    /// @param size  Elements in the whole output.
+    /// @return from `min(start, size)`.
+    /// @return to   `max(from, min(end, size))`: `[from, to)` is empty when `start >= end`.
+    function _sliceBounds(uint256 start, uint256 end, uint256 size) internal pure returns (uint256 from, uint256 to) {
+        from = start < size ? start : size;
+        to = end < size ? end : size;
+        if (to < from) to = from;
+    }
+
+    /// @dev `values[from:to]` in place: the array header moves to the word before element `from`
+    ///      (element `from - 1`, or the length word, is overwritten). `from <= to <= values.length`.
+    function _trim(int256[] memory values, uint256 from, uint256 to) internal pure returns (int256[] memory part) {
+        // Equivalent to `part = values[from:to]` (memory slices do not exist in Solidity).
+        assembly ("memory-safe") {
+            part := add(values, shl(5, from))
+            mstore(part, sub(to, from))
+        }
+    }
+
+    /// @dev Ends the call returning `(output, size)` ABI-encoded as `forwardSlice` returns them,
+    ///      without Solidity's copy: the two words before the array (not needed any more) take the
+    ///      offset 0x40 and `size`.
+    function _returnSlice(int256[] memory output, uint256 size) internal pure {
+        // Equivalent to `return (output, size);` from `forwardSlice`.
+        assembly ("memory-safe") {
+            let start := sub(output, 0x40)
+            mstore(start, 0x40)
+            mstore(add(start, 0x20), size)
+            return(start, add(0x60, shl(5, mload(output))))
+        }
+    }
+
     /// @notice The first `count` elements of a `plain` tensor of `bits`-wide offset-binary
     ///         big-endian integers, as signed integers (reads the whole tensor into memory).
     /// @dev Only for small tensors (biases, per-channel scales); kernels are streamed by block.

@@ -37,7 +37,7 @@ abstract contract Pooling2DBase is SlicedLayerBase {
         _expectInputs(inputs, 1);
         _expectSize(inputs, 0, c.height * c.width * c.channels);
         size = c.outHeight * c.outWidth * c.channels;
-        (uint256 from, uint256 to) = _clamp(start, end, size);
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         _poolRange(_valuesAt(inputs, 0), _dataAt(output), from, to, c);
     }

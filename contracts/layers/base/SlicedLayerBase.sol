@@ -2,16 +2,16 @@
 pragma solidity ^0.8.28;
 
 import {LayerBase} from "./LayerBase.sol";
+import {ILayer} from "../../interfaces/ILayer.sol";
 
 /// @title SlicedLayerBase
 /// @notice A layer that computes any part of its output on its own (the elementwise, merge,
-///         padding and pooling layers): `forward` and `forwardSlice` run one `_slice`, `forward`
-///         as the slice `[0, size)`, so the two cannot drift apart.
+///         padding and pooling layers), instead of LayerBase's default (all of `forward`, then
+///         the range copied): `forward` and `forwardSlice` run one `_slice`, `forward` as the
+///         slice `[0, size)`, so the two cannot drift apart.
 abstract contract SlicedLayerBase is LayerBase {
-    /// @notice Runs the layer on its input tensors. See `ILayer.forward`.
-    /// @param inputs The layer's input tensors, flattened in C order, fixed point 2^-F.
-    /// @param pages  Every weight page of the model.
-    /// @return output The output tensor, flattened in C order, fixed point 2^-F.
+    /// @inheritdoc ILayer
+    /// @dev The slice `[0, size)`.
     function forward(int256[][] calldata inputs, address[] calldata pages)
         external
         view
@@ -21,25 +21,22 @@ abstract contract SlicedLayerBase is LayerBase {
         _returnValues(output);
     }
 
-    /// @notice Part of the output, `forward(inputs, pages)[start:end]` bit for bit, computing only
-    ///         those elements. The range is clamped to the output as a slice is:
-    ///         `[min(start, size), max(that, min(end, size)))`.
-    /// @param inputs As `forward`.
-    /// @param pages  As `forward`.
-    /// @param start  First element wanted (flat C-order index into the output).
-    /// @param end    One past the last element wanted.
-    /// @return output The elements `[start, end)` of the output (clamped), fixed point 2^-F.
+    /// @inheritdoc ILayer
+    /// @dev Computes only the elements of the range (the same loop as `forward`).
     function forwardSlice(int256[][] calldata inputs, address[] calldata pages, uint256 start, uint256 end)
         external
         view
-        returns (int256[] memory output)
+        override
+        returns (int256[] memory output, uint256 size)
     {
-        (output,) = _slice(inputs, pages, start, end);
-        _returnValues(output);
+        (output, size) = _slice(inputs, pages, start, end);
+        _returnSlice(output, size);
     }
 
     /// @notice Checks the inputs against the config (the same reverts for any range), then
-    ///         computes output elements `[start, end)`, clamped as `forwardSlice` says.
+    ///         computes output elements `[start, end)`, clamped as `forwardSlice` says
+    ///         (`_sliceBounds`). An arithmetic revert (an int256 overflow) comes from the
+    ///         elements it concerns: a slice reverts iff it holds one.
     /// @param inputs The layer's input tensors.
     /// @param pages  Every weight page of the model.
     /// @param start  First element wanted.
@@ -52,18 +49,6 @@ abstract contract SlicedLayerBase is LayerBase {
         virtual
         returns (int256[] memory output, uint256 size);
 
-    /// @notice The part of `[start, end)` inside an output of `size` elements.
-    /// @param start First element wanted.
-    /// @param end   One past the last element wanted.
-    /// @param size  Elements in the whole output.
-    /// @return from `min(start, size)`.
-    /// @return to   `max(from, min(end, size))`: `[from, to)` is empty when `start >= end`.
-    function _clamp(uint256 start, uint256 end, uint256 size) internal pure returns (uint256 from, uint256 to) {
-        from = start < size ? start : size;
-        to = end < size ? end : size;
-        if (to < from) to = from;
-    }
-
     /// @notice A new `int256[]` of `count` elements whose values are left as memory holds them:
     ///         for a caller that writes every element (Solidity's `new` would zero them first).
     /// @param count Its length.
@@ -75,20 +60,6 @@ abstract contract SlicedLayerBase is LayerBase {
             values := mload(0x40)
             mstore(values, count)
             mstore(0x40, add(values, shl(5, add(count, 1))))
-        }
-    }
-
-    /// @notice `values[from:to]` in place: the array header moves to the word before element
-    ///         `from` (element `from - 1`, or the length word, is overwritten).
-    /// @param values A memory array, not used afterwards.
-    /// @param from   First element kept.
-    /// @param to     One past the last, `from <= to <= values.length`.
-    /// @return part The elements `[from, to)`.
-    function _subarray(int256[] memory values, uint256 from, uint256 to) internal pure returns (int256[] memory part) {
-        // Equivalent to `part = values[from:to]` (memory slices do not exist in Solidity).
-        assembly ("memory-safe") {
-            part := add(values, shl(5, from))
-            mstore(part, sub(to, from))
         }
     }
 

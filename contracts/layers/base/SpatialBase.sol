@@ -44,6 +44,8 @@ abstract contract SpatialBase is LayerBase {
         uint256 outputBase; // 0x140: memory address of output[0]
         uint256 outputRow; // 0x160: memory address of the position's first output value
         uint256 firstFilter; // 0x180: the block's first filter
+        uint256 firstPosition; // 0x1a0: the first output position computed (oy * outWidth + ox)
+        uint256 endPosition; // 0x1c0: one past the last
     }
 
     /// @notice An activation of magnitude `maxAbs` could overflow an exact int256 sum over the
