@@ -1,25 +1,49 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./base/LayerBase.sol";
-import {ILayer} from "../interfaces/ILayer.sol";
+import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
 import {Activations} from "../lib/Activations.sol";
+import {Elementwise} from "../lib/Elementwise.sol";
 
 /// @title ActivationLayer
 /// @notice Keras `Activation`: one activation function over the tensor (softmax over the last axis).
-/// @dev Config: `abi.encode(F, bits, activation, axis)`; `axis` = length of the last axis.
-contract ActivationLayer is LayerBase {
-    /// @inheritdoc ILayer
-    function forward(int256[][] calldata inputs, address[] calldata)
-        external
+/// @dev Config: `abi.encode(F, bits, activation, axis)`; `axis` = length of the last axis. relu and
+///      leaky_relu run `Elementwise`; the others `Activations` on a copy of the range (for softmax,
+///      of the whole runs of `axis` values that cover it).
+contract ActivationLayer is SlicedLayerBase {
+    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+        internal
         view
         override
-        returns (int256[] memory output)
+        returns (int256[] memory output, uint256 size)
     {
         (uint256 frac,, uint256 activation, uint256 axis) =
             abi.decode(_config(), (uint256, uint256, uint256, uint256));
         _expectInputs(inputs, 1);
-        output = inputs[0];
+        size = inputs[0].length;
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        uint256 src = _valuesAt(inputs, 0);
+        if (activation == Activations.RELU || activation == Activations.LEAKY_RELU) {
+            output = _allocate(to - from);
+            if (activation == Activations.RELU) {
+                Elementwise.relu(src + from * 32, _dataAt(output), to - from, 0, false, 0);
+            } else {
+                Elementwise.leakyRelu(src + from * 32, _dataAt(output), to - from,
+                    Activations.LEAKY_SLOPE_Q, Activations.LEAKY_SLOPE_FRAC, frac);
+            }
+            return (output, size);
+        }
+        (uint256 low, uint256 high) = (from, to);
+        if (activation == Activations.SOFTMAX) {
+            if (axis == 0 || size % axis != 0) revert Activations.SoftmaxAxisMismatch(size, axis);
+            (low, high) = (from - from % axis, to + (axis - to % axis) % axis);
+        }
+        output = _allocate(high - low);
+        // Equivalent to `output[i - low] = inputs[0][i]` for i in [low, high).
+        assembly ("memory-safe") {
+            calldatacopy(add(output, 0x20), add(src, shl(5, low)), shl(5, sub(high, low)))
+        }
         Activations.activate(output, activation, frac, axis);
+        output = _trim(output, from - low, to - low);
     }
 }

@@ -2,22 +2,12 @@
 pragma solidity ^0.8.28;
 
 import {GlobalPooling2DBase} from "./base/GlobalPooling2DBase.sol";
+import {PoolKernels} from "../lib/PoolKernels.sol";
 
 /// @title GlobalMaxPooling2DLayer
 /// @notice Keras GlobalMaxPooling2D: the largest value of each channel.
 contract GlobalMaxPooling2DLayer is GlobalPooling2DBase {
-    function _pool(int256[] calldata x, uint256 cells, uint256 channels, uint256 ch)
-        internal
-        pure
-        override
-        returns (int256 peak)
-    {
-        peak = type(int256).min;
-        unchecked {
-            // i < cells * channels = x.length (checked in `forward`); the step cannot wrap.
-            for (uint256 i = ch; i < cells * channels; i += channels) {
-                if (x[i] > peak) peak = x[i];
-            }
-        }
+    function _pool(uint256 cells, uint256 cellsEnd, uint256 out, uint256 count) internal pure override {
+        PoolKernels.maxInto(cells, cellsEnd, out, count);
     }
 }

@@ -1,35 +1,59 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./base/LayerBase.sol";
-import {ILayer} from "../interfaces/ILayer.sol";
+import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
+import {Elementwise} from "../lib/Elementwise.sol";
 import {FixedMath} from "../lib/FixedMath.sol";
 
 /// @title ReLULayer
 /// @notice Keras `ReLU(max_value, negative_slope, threshold)`:
 ///         `min(max(x > t ? x : 0, 0), maxValue) - (x < t ? rescale((t - x) * q, F + qFrac, F) : 0)`.
-/// @dev Config: `abi.encode(F, bits, int256 q, int256 qFrac, int256 threshold, uint256 hasMax,
-///      int256 maxValue)`; threshold and maxValue on the activation scale 2^-F.
-contract ReLULayer is LayerBase {
-    /// @inheritdoc ILayer
-    function forward(int256[][] calldata inputs, address[] calldata)
-        external
+/// @dev Without a slope (q = 0: every ReLU and ReLU6 Keras builds by default) it is
+///      `Elementwise.relu`; a slope runs the checked loop.
+contract ReLULayer is SlicedLayerBase {
+    /// @notice The layer config (`abi_config` in python/eternal/layers/relu.py); threshold and
+    ///         maxValue on the activation scale 2^-F, the slope `q * 2^-qFrac`.
+    struct Config {
+        uint256 fracBits;
+        uint256 weightBits;
+        int256 q;
+        int256 qFrac;
+        int256 threshold;
+        uint256 hasMax;
+        int256 maxValue;
+    }
+
+    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+        internal
         view
         override
-        returns (int256[] memory output)
+        returns (int256[] memory output, uint256 size)
     {
-        (uint256 frac,, int256 q, int256 qFrac, int256 threshold, uint256 hasMax, int256 maxValue) =
-            abi.decode(_config(), (uint256, uint256, int256, int256, int256, uint256, int256));
+        Config memory c = abi.decode(_config(), (Config));
         _expectInputs(inputs, 1);
-        output = inputs[0];
-        int256 productFrac = int256(frac) + qFrac;
-        for (uint256 i; i < output.length; ++i) {
-            int256 x = output[i];
-            int256 y = x > threshold ? x : int256(0);
+        size = inputs[0].length;
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        output = _allocate(to - from);
+        int256 productFrac = int256(c.fracBits) + c.qFrac; // checked, as the reference always did
+        if (c.q != 0) return (_sloped(inputs[0], from, to, c, productFrac, output), size);
+        int256 above = c.threshold > 0 ? c.threshold : int256(0);
+        Elementwise.relu(_valuesAt(inputs, 0) + from * 32, _dataAt(output), to - from, above, c.hasMax != 0, c.maxValue);
+    }
+
+    /// @dev The checked loop, for a negative slope: `output[i - from]` for i in [from, to).
+    function _sloped(int256[] calldata x, uint256 from, uint256 to, Config memory c, int256 productFrac, int256[] memory output)
+        private
+        pure
+        returns (int256[] memory)
+    {
+        for (uint256 i = from; i < to; ++i) {
+            int256 v = x[i];
+            int256 y = v > c.threshold ? v : int256(0);
             if (y < 0) y = 0;
-            if (hasMax != 0 && y > maxValue) y = maxValue;
-            if (x < threshold && q != 0) y -= FixedMath.rescaleInt((threshold - x) * q, productFrac, int256(frac));
-            output[i] = y;
+            if (c.hasMax != 0 && y > c.maxValue) y = c.maxValue;
+            if (v < c.threshold) y -= FixedMath.rescaleInt((c.threshold - v) * c.q, productFrac, int256(c.fracBits));
+            output[i - from] = y;
         }
+        return output;
     }
 }

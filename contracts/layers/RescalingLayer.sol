@@ -1,29 +1,34 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./base/LayerBase.sol";
-import {ILayer} from "../interfaces/ILayer.sol";
-import {FixedMath} from "../lib/FixedMath.sol";
+import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
+import {Elementwise} from "../lib/Elementwise.sol";
 
 /// @title RescalingLayer
 /// @notice Keras `Rescaling(scale, offset)`: `rescale(x * q, F + qFrac, F) + offset`.
 /// @dev Config: `abi.encode(F, bits, int256 q, int256 qFrac, int256 offset)`: `scale = q * 2^-qFrac`
-///      (a 32-bit multiplier), `offset` on the activation scale 2^-F.
-contract RescalingLayer is LayerBase {
-    /// @inheritdoc ILayer
-    function forward(int256[][] calldata inputs, address[] calldata)
-        external
+///      (a 32-bit multiplier), `offset` on the activation scale 2^-F. `Elementwise.affine` with
+///      one channel.
+contract RescalingLayer is SlicedLayerBase {
+    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+        internal
         view
         override
-        returns (int256[] memory output)
+        returns (int256[] memory output, uint256 size)
     {
+        Elementwise.Affine memory map = _constants();
+        _expectInputs(inputs, 1);
+        size = inputs[0].length;
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        output = _allocate(to - from);
+        Elementwise.affine(_valuesAt(inputs, 0), _dataAt(output), from, to, map);
+    }
+
+    /// @dev The config as `affine`'s constants: one channel.
+    function _constants() private view returns (Elementwise.Affine memory map) {
         (uint256 frac,, int256 q, int256 qFrac, int256 offset) =
             abi.decode(_config(), (uint256, uint256, int256, int256, int256));
-        _expectInputs(inputs, 1);
-        output = inputs[0];
-        int256 productFrac = int256(frac) + qFrac;
-        for (uint256 i; i < output.length; ++i) {
-            output[i] = FixedMath.rescaleInt(output[i] * q, productFrac, int256(frac)) + offset;
-        }
+        map = Elementwise.Affine({scales: new int256[](1), offsets: new int256[](1), scaleFrac: qFrac, frac: frac});
+        (map.scales[0], map.offsets[0]) = (q, offset);
     }
 }

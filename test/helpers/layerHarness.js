@@ -84,7 +84,7 @@ async function runSample(kit, plan, instance, inputs) {
  * Expects `layer.forwardSlice(inputs, pages, start, end)` to be `forward(inputs, pages)[start:end]`
  * and the output's size, for ranges between cut points at, around and between every run of
  * `channels` values (a position), and ranges past the end (clamped) or empty. Every pair of cut
- * points, or with `quick` only consecutive ones (the pieces of one partition).
+ * points, or with `quick` only consecutive ones (the pieces of one partition). Returns forward's output.
  */
 async function expectSlicesOfForward(layer, inputs, pages, channels, { quick = false } = {}) {
   const full = [...(await layer.forward(inputs, pages))];
@@ -103,8 +103,47 @@ async function expectSlicesOfForward(layer, inputs, pages, channels, { quick = f
     expect([...output], `forwardSlice(${start}, ${end}) of ${size}`).to.deep.equal(full.slice(from, to));
     expect(reported).to.equal(BigInt(size));
   }
+  return full;
+}
+
+// forward and forwardSlice (ILayer), for calls built by hand (LayerHarness.measureCall).
+const LAYER_CALLS = new ethers.Interface([
+  "function forward(int256[][] inputs, address[] pages) view returns (int256[] output)",
+  "function forwardSlice(int256[][] inputs, address[] pages, uint256 start, uint256 end) view returns (int256[] output, uint256 size)",
+]);
+
+/**
+ * `layer.forward(inputs, pages)`, or `forwardSlice(inputs, pages, start, end)` when `slice` is
+ * `[start, end]`, through LayerHarness.measureCall: {output: [BigInt], gas} with the gas spent
+ * inside the layer's call (as a call tracer reports it, + 100), not the caller's copies.
+ */
+async function forwardGas(kit, layer, inputs, pages, slice) {
+  const target = typeof layer === "string" ? layer : layer.target;
+  const [name, args] = slice ? ["forwardSlice", [inputs, pages, ...slice]] : ["forward", [inputs, pages]];
+  const [result, gas] = await kit.harness.measureCall(target, LAYER_CALLS.encodeFunctionData(name, args));
+  return { output: [...LAYER_CALLS.decodeFunctionResult(name, result)[0]], gas: Number(gas) };
+}
+
+/**
+ * The gas `layer`'s implementation spends on `forward`, or `forwardSlice` when `slice` is
+ * `[start, end]`: the clone's DELEGATECALL, traced (debug_traceCall), access cost included; not the
+ * clone's own copies of the calldata and the answer into its memory (EIP-1167), which are the
+ * same for any slice of the same inputs.
+ */
+async function implementationGas(kit, layer, inputs, pages, slice) {
+  const target = typeof layer === "string" ? layer : layer.target;
+  const [name, args] = slice ? ["forwardSlice", [inputs, pages, ...slice]] : ["forward", [inputs, pages]];
+  const data = kit.harness.interface.encodeFunctionData("measureCall", [target, LAYER_CALLS.encodeFunctionData(name, args)]);
+  const trace = await ethers.provider.send("debug_traceCall", [{ to: await kit.harness.getAddress(), data }, "latest",
+    { disableStack: true, disableMemory: true, disableStorage: true }]);
+  const steps = trace.structLogs;
+  const call = steps.findIndex((step) => step.op === "DELEGATECALL");
+  if (call < 0) throw new Error(`no DELEGATECALL in the trace of ${name}: is ${target} a clone?`);
+  const back = steps.slice(call + 1).find((step) => step.depth === steps[call].depth);
+  return steps[call].gas - back.gas;
 }
 
 module.exports = {
-  abi, TENSOR, deployLayerKit, cloneLayer, writePages, writeStream, instantiate, runSample, expectSlicesOfForward,
+  abi, TENSOR, LAYER_CALLS, deployLayerKit, cloneLayer, writePages, writeStream, instantiate, runSample,
+  expectSlicesOfForward, forwardGas, implementationGas,
 };

@@ -1,39 +1,71 @@
-// ActivationLayer: softmax (the same values as SoftmaxLayer) and relu over edge values; the
-// default forwardSlice (LayerBase) on it and on AddLayer.
+// ActivationLayer: softmax (the same values as SoftmaxLayer), relu and leaky_relu over edge values,
+// forwardSlice against forward for every activation (softmax cut inside its runs) and what a
+// quarter costs; on SoftmaxLayer, LayerBase's default forwardSlice passes a layer's reverts on.
 // Model-level bit-exactness with the emulator: DenseLayer.test.js and fixtures.test.js.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { abi, deployLayerKit, cloneLayer, expectSlicesOfForward } = require("../helpers/layerHarness");
+const { abi, deployLayerKit, cloneLayer, forwardGas, expectSlicesOfForward } = require("../helpers/layerHarness");
+const { rescale } = require("../helpers/reference");
+const { randomIntsWithin } = require("../helpers/random");
+const { expectQuarterCheaper } = require("../helpers/slices");
 const { F, ONE, GRID } = require("../helpers/edgeGrid");
 
 const ACTIVATION_TYPES = ["uint256", "uint256", "uint256", "uint256"]; // F, bits, activation code, axis
+const [LINEAR, RELU, SIGMOID, TANH, SOFTMAX, LEAKY_RELU] = [0, 1, 2, 3, 4, 5];
 
 async function deployKit() {
-  return deployLayerKit(["ActivationLayer", "SoftmaxLayer", "AddLayer"]);
+  return deployLayerKit(["ActivationLayer", "SoftmaxLayer"]);
 }
 
+const activation = (kit, code, axis) => cloneLayer(kit, "ActivationLayer", abi.encode(ACTIVATION_TYPES, [F, 32, code, axis]));
+
 describe("ActivationLayer", function () {
-  it("softmax per run of the last axis equals SoftmaxLayer; relu over edges", async function () {
+  it("softmax per run of the last axis equals SoftmaxLayer; relu and leaky_relu over edges", async function () {
     const kit = await loadFixture(deployKit);
     const soft = await cloneLayer(kit, "SoftmaxLayer", abi.encode(["uint256", "uint256", "uint256"], [F, 32, 2]));
-    const act = await cloneLayer(kit, "ActivationLayer", abi.encode(ACTIVATION_TYPES, [F, 32, 4, 2]));
+    const act = await activation(kit, SOFTMAX, 2);
     const x = [0n, 0n, ONE, -ONE];
     const out = [...(await soft.forward([x], []))];
     expect(out.slice(0, 2)).to.deep.equal([ONE / 2n, ONE / 2n]);
     expect([...(await act.forward([x], []))]).to.deep.equal(out);
-    const relu = await cloneLayer(kit, "ActivationLayer", abi.encode(ACTIVATION_TYPES, [F, 32, 1, 1]));
+    const relu = await activation(kit, RELU, 1);
     expect([...(await relu.forward([GRID], []))]).to.deep.equal(GRID.map((v) => (v > 0n ? v : 0n)));
+    const leaky = await activation(kit, LEAKY_RELU, 1); // Keras' slope 0.2 = 1717986918 * 2^-33
+    const expected = GRID.map((v) => (v >= 0n ? v : rescale(v * 1717986918n, Number(F) + 33, Number(F))));
+    expect([...(await leaky.forward([GRID], []))]).to.deep.equal(expected);
   });
 
-  it("forwardSlice (LayerBase's default) is forward's slice; a layer's revert comes through", async function () {
+  it("forwardSlice is forward's slice for every activation (softmax runs of 5 cut inside)", async function () {
     const kit = await loadFixture(deployKit);
-    const softmax = await cloneLayer(kit, "ActivationLayer", abi.encode(ACTIVATION_TYPES, [F, 32, 4, 3]));
+    const x = randomIntsWithin(5 * 23, 8 * 2 ** 24, 51);
+    for (const code of [LINEAR, RELU, SIGMOID, TANH, SOFTMAX, LEAKY_RELU]) {
+      await expectSlicesOfForward(await activation(kit, code, 5), [x], [], 5, { quick: true });
+    }
+    expect([...(await (await activation(kit, LINEAR, 5)).forward([x], []))]).to.deep.equal(x);
+  });
+
+  it("LayerBase's default forwardSlice (SoftmaxLayer) is forward's slice; a layer's revert comes through", async function () {
+    const kit = await loadFixture(deployKit);
+    const softmax = await cloneLayer(kit, "SoftmaxLayer", abi.encode(["uint256", "uint256", "uint256"], [F, 32, 3]));
     const x = [...GRID, 0n]; // 12 values: 4 runs of 3
     await expectSlicesOfForward(softmax, [x], [], 3);
-    const add = await cloneLayer(kit, "AddLayer", abi.encode(["uint256", "uint256", "uint256"], [F, 32, x.length]));
-    await expectSlicesOfForward(add, [x, x, x], [], 1);
-    await expect(add.forwardSlice([x], [], 0, 1)).to.be.revertedWithCustomError(add, "WrongLayerInputCount").withArgs(2, 1);
-    const one = await cloneLayer(kit, "AddLayer", abi.encode(["uint256", "uint256", "uint256"], [F, 32, 1]));
-    await expect(one.forwardSlice([[(1n << 255n) - 1n], [1n]], [], 0, 1)).to.be.revertedWithPanic(0x11); // forward's own
+    await expect(softmax.forwardSlice([x, x], [], 0, 1)).to.be.revertedWithCustomError(softmax, "WrongLayerInputCount").withArgs(1, 2);
+    const pair = await cloneLayer(kit, "SoftmaxLayer", abi.encode(["uint256", "uint256", "uint256"], [F, 32, 2]));
+    await expect(pair.forwardSlice([[-(1n << 255n), (1n << 255n) - 1n]], [], 0, 1)).to.be.revertedWithPanic(0x11); // forward's own: x - max
+  });
+
+  it("slices check like forward: softmax runs, unknown codes", async function () {
+    const kit = await loadFixture(deployKit);
+    const soft = await activation(kit, SOFTMAX, 4);
+    for (const range of [null, [0, 2], [5, 5]]) {
+      await expect(forwardGas(kit, soft, [[1n, 2n, 3n, 4n, 5n, 6n]], [], range)).to.be.revertedWithCustomError(soft, "SoftmaxAxisMismatch").withArgs(6, 4);
+    }
+    const unknown = await activation(kit, 9, 1);
+    await expect(forwardGas(kit, unknown, [[1n, 2n]], [], [0, 1])).to.be.revertedWithCustomError(unknown, "UnknownActivation").withArgs(9);
+  });
+
+  it("a quarter of 4,099 values costs < 35% (relu)", async function () {
+    const kit = await loadFixture(deployKit);
+    await expectQuarterCheaper(kit, await activation(kit, RELU, 1), [randomIntsWithin(4099, 8 * 2 ** 24, 52)]);
   });
 });

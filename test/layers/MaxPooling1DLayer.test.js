@@ -1,8 +1,9 @@
 // MaxPooling1DLayer (MaxPooling2D with height 1): on chain == emulator for every fixture, and a
-// hand-made 'same' window over an odd length against a BigInt reference.
+// hand-made 'same' window over an odd length against a BigInt reference, and its slices.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { deploySpatialKit, itMatchesEmulatorOnFixtures } = require("../helpers/spatial");
+const { expectSlicesOfForward } = require("../helpers/layerHarness");
 const { randomIntsWithin } = require("../helpers/random");
 const { handMadePooling, maxOf } = require("../helpers/pooling");
 
@@ -15,5 +16,6 @@ describe("MaxPooling1DLayer", function () {
     const { layer, reference, size } = await handMadePooling(kit, "MaxPooling1DLayer", shape, maxOf);
     const x = randomIntsWithin(size, 2 ** 40, 21);
     expect(await layer.forward([x], [])).to.deep.equal(reference(x));
+    expect(await expectSlicesOfForward(layer, [x], [], 3)).to.deep.equal(reference(x));
   });
 });

@@ -1,10 +1,14 @@
 // MaxPooling2DLayer: on chain == emulator for every fixture; hand-made windows ('same' with
-// odd sizes, the int256 extremes) against a BigInt reference; input checks.
+// odd sizes, the int256 extremes, channel counts around the unrolled 4) against a BigInt
+// reference; input checks; forwardSlice against forward (cut inside positions) and what a
+// quarter costs.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { deploySpatialKit, itMatchesEmulatorOnFixtures } = require("../helpers/spatial");
+const { expectSlicesOfForward } = require("../helpers/layerHarness");
 const { randomIntsWithin } = require("../helpers/random");
 const { handMadePooling, maxOf } = require("../helpers/pooling");
+const { expectQuarterCheaper } = require("../helpers/slices");
 
 const MIN = -(1n << 255n);
 const MAX = (1n << 255n) - 1n;
@@ -30,5 +34,16 @@ describe("MaxPooling2DLayer", function () {
     const kit = await loadFixture(deploySpatialKit);
     const { layer, size } = await handMadePooling(kit, "MaxPooling2DLayer", { H: 2, W: 2, C: 1, PH: 2, PW: 2, SH: 2, SW: 2, padding: "valid" }, maxOf);
     await expect(layer.forward([Array(size + 1).fill(0n)], [])).to.be.revertedWithCustomError(layer, "WrongInputSize").withArgs(0, size, size + 1);
+  });
+
+  it("forwardSlice is forward's slice ('same' windows, 1 to 6 channels); a quarter of 16x16x16 costs < 35%", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    for (const C of [1, 4, 6]) {
+      const { layer, reference, size } = await handMadePooling(kit, "MaxPooling2DLayer", { H: 5, W: 7, C, PH: 3, PW: 2, SH: 2, SW: 2, padding: "same" }, maxOf);
+      const x = randomIntsWithin(size, 2 ** 30, 9 + C);
+      expect(await expectSlicesOfForward(layer, [x], [], C)).to.deep.equal(reference(x));
+    }
+    const { layer, size } = await handMadePooling(kit, "MaxPooling2DLayer", { H: 16, W: 16, C: 16, PH: 2, PW: 2, SH: 2, SW: 2, padding: "valid" }, maxOf);
+    await expectQuarterCheaper(kit, layer, [randomIntsWithin(size, 2 ** 27, 19)]);
   });
 });

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./LayerBase.sol";
+import {SlicedLayerBase} from "./SlicedLayerBase.sol";
 
 /// @title GlobalPooling2DBase
 /// @notice One value per channel over all `cells = H * W` positions (keepdims changes only the
-///         shape, not the flat values).
-abstract contract GlobalPooling2DBase is LayerBase {
+///         shape, not the flat values): one window of every cell.
+abstract contract GlobalPooling2DBase is SlicedLayerBase {
     /// @notice The layer config (`abi_config` in python/eternal/layers/global_pooling2d.py).
     struct Config {
         uint256 fracBits;
@@ -15,30 +15,44 @@ abstract contract GlobalPooling2DBase is LayerBase {
         uint256 channels;
     }
 
-    /// @notice Pools each channel. See `ILayer.forward`.
-    /// @return output One value per channel, fixed point 2^-F.
-    function forward(int256[][] calldata inputs, address[] calldata)
-        external
+    /// @dev One value per channel, fixed point 2^-F: the channels the range covers.
+    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+        internal
         view
-        returns (int256[] memory output)
+        override
+        returns (int256[] memory output, uint256 size)
     {
         Config memory c = abi.decode(_config(), (Config));
         _expectInputs(inputs, 1);
         _expectSize(inputs, 0, c.cells * c.channels);
-        output = new int256[](c.channels);
-        for (uint256 ch = 0; ch < c.channels; ++ch) {
-            output[ch] = _pool(inputs[0], c.cells, c.channels, ch);
-        }
+        size = c.channels;
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        output = _allocate(to - from);
+        if (from == to) return (output, size);
+        (uint256 cells, uint256 cellsEnd) = _cells(_valuesAt(inputs, 0) + from * 32, c);
+        _pool(cells, cellsEnd, _dataAt(output), to - from);
     }
 
-    /// @notice The pooled value of channel `ch` (values `ch`, `ch + channels`, ...).
-    /// @param x        The input, (cells, channels) flattened, fixed point 2^-F.
-    /// @param cells    Number of cells (height * width).
-    /// @param channels Number of channels.
-    /// @param ch       The channel to pool.
-    function _pool(int256[] calldata x, uint256 cells, uint256 channels, uint256 ch)
-        internal
-        pure
-        virtual
-        returns (int256);
+    /// @notice Pools `count` consecutive channels over the cells into the values at memory `out`.
+    /// @param cells    Memory address of the first cell: its calldata offset of the first channel.
+    /// @param cellsEnd One past the last cell.
+    /// @param out      Memory address of the first output.
+    /// @param count    How many channels.
+    function _pool(uint256 cells, uint256 cellsEnd, uint256 out, uint256 count) internal pure virtual;
+
+    /// @dev The calldata offsets of every cell's value of the channel at `first`, in fresh memory.
+    function _cells(uint256 first, Config memory c) private pure returns (uint256 cells, uint256 cellsEnd) {
+        uint256 stride = c.channels * 32;
+        uint256 count = c.cells;
+        // Equivalent to `cells[k] = first + k * stride` for k < count (memory not cleared first).
+        assembly ("memory-safe") {
+            cells := mload(0x40)
+            cellsEnd := add(cells, shl(5, count))
+            mstore(0x40, cellsEnd)
+            for { let k := cells } lt(k, cellsEnd) { k := add(k, 0x20) } {
+                mstore(k, first)
+                first := add(first, stride)
+            }
+        }
+    }
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./LayerBase.sol";
+import {SlicedLayerBase} from "./SlicedLayerBase.sol";
 
 /// @title Pooling2DBase
 /// @notice What MaxPooling2D, AveragePooling2D and MaxPooling1D share: windows of
 ///         `poolHeight x poolWidth` cells every `strideY, strideX`, clipped to the input
 ///         (with 'same' padding the padded cells are skipped, as Keras does).
-abstract contract Pooling2DBase is LayerBase {
+abstract contract Pooling2DBase is SlicedLayerBase {
     /// @notice The layer config (`abi_config` in python/eternal/layers/pooling2d_base.py).
     struct Config {
         uint256 fracBits;
@@ -25,60 +25,93 @@ abstract contract Pooling2DBase is LayerBase {
         uint256 outWidth;
     }
 
-    /// @notice A window of the input, clipped: rows `[y0, y1)`, columns `[x0, x1)`.
-    struct Window {
-        uint256 y0;
-        uint256 y1;
-        uint256 x0;
-        uint256 x1;
-    }
-
-    /// @notice Pools every window. See `ILayer.forward`.
-    /// @return output (outHeight, outWidth, channels), flattened, fixed point 2^-F.
-    function forward(int256[][] calldata inputs, address[] calldata)
-        external
+    /// @dev Output (outHeight, outWidth, channels), flattened, fixed point 2^-F: the output
+    ///      positions the range covers, each over the channels of it in the range.
+    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+        internal
         view
-        returns (int256[] memory output)
+        override
+        returns (int256[] memory output, uint256 size)
     {
         Config memory c = abi.decode(_config(), (Config));
         _expectInputs(inputs, 1);
         _expectSize(inputs, 0, c.height * c.width * c.channels);
-        output = new int256[](c.outHeight * c.outWidth * c.channels);
-        Window memory w;
-        int256[] calldata x = inputs[0];
-        uint256 xBase; // calldata offset of x[0]
-        uint256 out; // memory address of the current position's first output
-        assembly ("memory-safe") {
-            xBase := x.offset
-            out := add(output, 0x20)
-        }
+        size = c.outHeight * c.outWidth * c.channels;
+        (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        output = _allocate(to - from);
+        _poolRange(_valuesAt(inputs, 0), _dataAt(output), from, to, c);
+    }
+
+    /// @notice Pools `count` consecutive channels over a window's cells into the `count` values at
+    ///         memory `out`.
+    /// @param cells    Memory address of the first cell: per cell, the calldata offset of its
+    ///                 value of the first channel pooled (row by row, as Keras orders them).
+    /// @param cellsEnd One past the last cell (no cells: an empty window).
+    /// @param out      Memory address of the first output.
+    /// @param count    How many channels.
+    function _pool(uint256 cells, uint256 cellsEnd, uint256 out, uint256 count) internal pure virtual;
+
+    /// @dev Output elements [from, to) into memory `out`, position by position (each over its
+    ///      channels inside the range).
+    function _poolRange(uint256 xBase, uint256 out, uint256 from, uint256 to, Config memory c) private pure {
+        uint256 cells = _scratch(c.poolHeight * c.poolWidth);
         unchecked {
-            // Geometry values are small and the window is clipped to the input, so the int256
-            // casts are exact and every pointer stays inside the input and the output.
-            for (uint256 oy = 0; oy < c.outHeight; ++oy) {
-                int256 top = int256(oy * c.strideY) - int256(c.padTop);
-                w.y0 = top < 0 ? 0 : uint256(top);
-                w.y1 = uint256(_minInt(top + int256(c.poolHeight), int256(c.height)));
-                for (uint256 ox = 0; ox < c.outWidth; ++ox) {
-                    int256 left = int256(ox * c.strideX) - int256(c.padLeft);
-                    w.x0 = left < 0 ? 0 : uint256(left);
-                    w.x1 = uint256(_minInt(left + int256(c.poolWidth), int256(c.width)));
-                    _pool(xBase, c, w, out);
-                    out += c.channels * 32;
+            // Positions, channels and byte offsets are below the input's or output's size.
+            for (uint256 at = from; at < to;) {
+                uint256 c0 = at % c.channels; // the position's first channel in the range
+                uint256 count = c.channels - c0 < to - at ? c.channels - c0 : to - at;
+                _pool(cells, _cells(at / c.channels, c, xBase + c0 * 32, cells), out, count);
+                out += count * 32;
+                at += count;
+            }
+        }
+    }
+
+    /// @dev Writes the calldata offsets of the cells of output position `pos`'s window (row-major
+    ///      over outHeight x outWidth, clipped to the input), channel at `base`, from memory
+    ///      `cells` on; returns one past the last.
+    function _cells(uint256 pos, Config memory c, uint256 base, uint256 cells) private pure returns (uint256 end) {
+        (uint256 y0, uint256 y1) = _span(pos / c.outWidth, c.strideY, c.padTop, c.poolHeight, c.height);
+        (uint256 x0, uint256 x1) = _span(pos % c.outWidth, c.strideX, c.padLeft, c.poolWidth, c.width);
+        uint256 pixelBytes = c.channels * 32;
+        uint256 rowBytes = c.width * pixelBytes;
+        // Equivalent to: for y in [y0, y1): for x in [x0, x1): cells[k++] = base + (y W + x) C 32.
+        assembly ("memory-safe") {
+            end := cells
+            x0 := mul(x0, pixelBytes)
+            x1 := mul(x1, pixelBytes)
+            for { let y := y0 } lt(y, y1) { y := add(y, 1) } {
+                let row := add(base, mul(y, rowBytes))
+                for { let x := x0 } lt(x, x1) { x := add(x, pixelBytes) } {
+                    mstore(end, add(row, x))
+                    end := add(end, 0x20)
                 }
             }
         }
     }
 
-    /// @notice Pools every channel of window `w` (at least one cell) into the C values at
-    ///         memory `out`.
-    /// @param xBase calldata offset of the input's first value.
-    /// @param c     The layer config.
-    /// @param w     The window, clipped to the input.
-    /// @param out   Memory address of the window's first output.
-    function _pool(uint256 xBase, Config memory c, Window memory w, uint256 out) internal pure virtual;
+    /// @dev The input rows (or columns) `[lo, hi)` of output row `o`'s window: from
+    ///      `o * stride - pad`, `pool` long, clipped to `[0, size)`.
+    function _span(uint256 o, uint256 stride, uint256 pad, uint256 pool, uint256 size)
+        private
+        pure
+        returns (uint256 lo, uint256 hi)
+    {
+        unchecked {
+            // Geometry values are small: the int256 casts are exact.
+            int256 start = int256(o * stride) - int256(pad);
+            int256 stop = start + int256(pool);
+            lo = start < 0 ? 0 : uint256(start);
+            hi = stop <= 0 ? 0 : (uint256(stop) < size ? uint256(stop) : size); // hi <= lo: no cells
+        }
+    }
 
-    function _minInt(int256 a, int256 b) private pure returns (int256) {
-        return a < b ? a : b;
+    /// @dev `words` words of fresh memory, not cleared.
+    function _scratch(uint256 words) private pure returns (uint256 at) {
+        // Equivalent to `new uint256[](words)` without its length word or zeroing.
+        assembly ("memory-safe") {
+            at := mload(0x40)
+            mstore(0x40, add(at, shl(5, words)))
+        }
     }
 }

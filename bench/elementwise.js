@@ -1,0 +1,92 @@
+// Shared by bench/gas_elementwise.js and bench/profile_elementwise.js: the elementwise, merge and
+// pooling layers at a given (H, W, C), with their configs (the abi_config of their Python layer
+// modules, compressed as deployed), weight streams and seeded inputs (F = 24, uniform in [-4, 4]), int32 weights.
+const { ethers } = require("hardhat");
+const { LibZip } = require("solady/js/solady.js");
+const { abi, TENSOR, cloneLayer, writeStream } = require("../test/helpers/layerHarness");
+const { plainTensor } = require("../test/helpers/weightStream");
+const { randomIntsWithin, randomIntsOfWidth } = require("../test/helpers/random");
+const { POOL_TYPES } = require("../test/helpers/spatial");
+
+const F = 24;
+const ONE = 1n << BigInt(F);
+const U = "uint256";
+const I = "int256";
+
+/** Input tensors of `sizes` values, F = 24, in [-4, 4]. */
+const inputs = (sizes) => sizes.map((n, k) => randomIntsWithin(n, 4 * 2 ** F, 11 + k));
+
+/** Each case: (H, W, C) -> {contract, types, values, ins: input sizes, out: output size, stream}. */
+const CASES = {
+  "BatchNormalization": (H, W, C) => ({
+    contract: "BatchNormalizationLayer", types: [U, U, U, TENSOR, TENSOR],
+    values: [F, 32, C, [0, 32 * Math.ceil(C / 8), 30], [32 * Math.ceil(C / 8), 32 * Math.ceil(C / 8), 33]],
+    stream: ethers.concat([plainTensor(randomIntsOfWidth(C, 31, 3), 32), plainTensor(randomIntsOfWidth(C, 31, 4), 32)]),
+    ins: [H * W * C], out: H * W * C,
+  }),
+  "ReLU": (H, W, C) => ({
+    contract: "ReLULayer", types: [U, U, I, I, I, U, I], values: [F, 32, 0, 31, 0, 0, 0], ins: [H * W * C], out: H * W * C,
+  }),
+  "ReLU(max_value=6)": (H, W, C) => ({
+    contract: "ReLULayer", types: [U, U, I, I, I, U, I], values: [F, 32, 0, 31, 0, 1, 6n * ONE], ins: [H * W * C], out: H * W * C,
+  }),
+  "Activation('relu')": (H, W, C) => ({
+    contract: "ActivationLayer", types: [U, U, U, U], values: [F, 32, 1, C], ins: [H * W * C], out: H * W * C,
+  }),
+  "LeakyReLU(0.3)": (H, W, C) => ({
+    contract: "LeakyReLULayer", types: [U, U, I, I], values: [F, 32, 1288490189, 32], ins: [H * W * C], out: H * W * C,
+  }),
+  "Rescaling(1/127.5, -1)": (H, W, C) => ({
+    contract: "RescalingLayer", types: [U, U, I, I, I], values: [F, 32, 2155905152n, 38, -ONE], ins: [H * W * C], out: H * W * C,
+  }),
+  "Add (2 inputs)": (H, W, C) => ({
+    contract: "AddLayer", types: [U, U, U], values: [F, 32, H * W * C], ins: [H * W * C, H * W * C], out: H * W * C,
+  }),
+  "Multiply (2 inputs)": (H, W, C) => ({
+    contract: "MultiplyLayer", types: [U, U, U], values: [F, 32, H * W * C], ins: [H * W * C, H * W * C], out: H * W * C,
+  }),
+  "Concatenate (C/2 + C/2)": (H, W, C) => ({
+    contract: "ConcatenateLayer", types: [U, U, U, "uint256[]"], values: [F, 32, H * W, [C / 2, C / 2]],
+    ins: [H * W * C / 2, H * W * C / 2], out: H * W * C,
+  }),
+  "ZeroPadding2D(1)": (H, W, C) => ({
+    contract: "ZeroPadding2DLayer", types: Array(9).fill(U), values: [F, 32, H, W, C, 1, 1, 1, 1],
+    ins: [H * W * C], out: (H + 2) * (W + 2) * C,
+  }),
+  "MaxPooling2D 2x2": (H, W, C) => ({
+    contract: "MaxPooling2DLayer", types: POOL_TYPES, values: [F, 32, H, W, C, 2, 2, 2, 2, 0, 0, H / 2, W / 2],
+    ins: [H * W * C], out: H * W * C / 4,
+  }),
+  "AveragePooling2D 2x2": (H, W, C) => ({
+    contract: "AveragePooling2DLayer", types: POOL_TYPES, values: [F, 32, H, W, C, 2, 2, 2, 2, 0, 0, H / 2, W / 2],
+    ins: [H * W * C], out: H * W * C / 4,
+  }),
+  "GlobalAveragePooling2D": (H, W, C) => ({
+    contract: "GlobalAveragePooling2DLayer", types: [U, U, U, U], values: [F, 32, H * W, C], ins: [H * W * C], out: C,
+  }),
+  "GlobalMaxPooling2D": (H, W, C) => ({
+    contract: "GlobalMaxPooling2DLayer", types: [U, U, U, U], values: [F, 32, H * W, C], ins: [H * W * C], out: C,
+  }),
+};
+// The measured shape, and the one-output-pixel shape whose gas is the layer's fixed cost.
+const SHAPES = {
+  "GlobalAveragePooling2D": [[8, 8, 64], [1, 1, 64]],
+  "GlobalMaxPooling2D": [[8, 8, 64], [1, 1, 64]],
+  "MaxPooling2D 2x2": [[32, 32, 16], [2, 2, 16]],
+  "AveragePooling2D 2x2": [[32, 32, 16], [2, 2, 16]],
+};
+const DEFAULT_SHAPES = [[32, 32, 16], [1, 1, 16]];
+
+/** Every contract the cases use. */
+const CONTRACTS = [...new Set(Object.keys(CASES).map((name) => CASES[name](2, 2, 2).contract))];
+
+/** Case `name` at `[H, W, C]` on the kit: {spec, layer (clone address), pages, x (its inputs)}. */
+async function deployCase(kit, name, [H, W, C]) {
+  const spec = CASES[name](H, W, C);
+  // Compressed as the deployer stores configs (docs/CONTRACTS.md): the layer decompresses it.
+  const layer = (await cloneLayer(kit, spec.contract, LibZip.cdCompress(abi.encode(spec.types, spec.values)))).target;
+  const pages = spec.stream ? await writeStream(kit, spec.stream) : [];
+  return { spec, layer, pages, x: inputs(spec.ins) };
+}
+
+module.exports = { F, CASES, SHAPES, DEFAULT_SHAPES, CONTRACTS, deployCase };

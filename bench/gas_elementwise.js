@@ -1,0 +1,77 @@
+// Gas of the elementwise, merge and pooling layers at ResNet-8's scale (32x32x16 = 16,384 values,
+// int32 weights, F = 24, inputs uniform in [-4, 4]; cases in bench/elementwise.js): each layer's
+// forward measured inside its call (LayerHarness.measureCall: what a call tracer, hence
+// `predict --profile`, reports, + 100), per value, and at one output pixel (the layer's fixed
+// cost); then forwardSlice of the output's first quarter, as a share of the whole. The "main"
+// columns are this bench run on main's contracts, stored in bench/gas_elementwise_main.json
+// (BENCH_SAVE=<file> writes this run's figures, BENCH_COMMIT names the commit). Run:
+//   ETERNAL_HARDFORK=prague node_modules/.bin/hardhat run bench/gas_elementwise.js
+// (a 16,384-value layer of main's took up to 20.8M gas: over Osaka's 16,777,216 per call).
+//
+// gas/in and gas/out divide by the input values read (all inputs) and the output values written.
+const fs = require("fs");
+const path = require("path");
+const { network } = require("hardhat");
+const { deployLayerKit, forwardGas } = require("../test/helpers/layerHarness");
+const { F, CASES, SHAPES, DEFAULT_SHAPES, CONTRACTS, deployCase } = require("./elementwise");
+
+const BEFORE = process.env.BENCH_BEFORE || path.join(__dirname, "gas_elementwise_main.json");
+
+/** {gas, ins, out, quarter (when the layer has forwardSlice)} of case `name` at `shape`. */
+async function measure(kit, name, shape, withQuarter) {
+  const { spec, layer, pages, x } = await deployCase(kit, name, shape);
+  const full = await forwardGas(kit, layer, x, pages);
+  const row = { gas: full.gas, out: spec.out, ins: spec.ins.reduce((a, b) => a + b, 0) };
+  if (withQuarter && kit.implementations[spec.contract].interface.getFunction("forwardSlice")) {
+    const end = Math.floor(spec.out / 4);
+    const quarter = await forwardGas(kit, layer, x, pages, [0, end]);
+    if (quarter.output.join() !== full.output.slice(0, end).join()) {
+      throw new Error(`${name}: forwardSlice(0, ${end}) differs from forward's first ${end} values`);
+    }
+    row.quarter = quarter.gas;
+  }
+  return row;
+}
+
+async function main() {
+  if (network.config.hardfork === "osaka") {
+    console.error("Run with ETERNAL_HARDFORK=prague: main's layers take more than Osaka's 16,777,216 gas per call at this size.");
+    process.exitCode = 1;
+    return;
+  }
+  const kit = await deployLayerKit(CONTRACTS);
+  const before = fs.existsSync(BEFORE) ? JSON.parse(fs.readFileSync(BEFORE, "utf8")) : null;
+  const saved = { commit: process.env.BENCH_COMMIT || null, measured: new Date().toISOString().slice(0, 10), layers: {} };
+  const table = [];
+  for (const name of Object.keys(CASES)) {
+    const [big, small] = SHAPES[name] || DEFAULT_SHAPES;
+    const run = await measure(kit, name, big, true);
+    const pixel = await measure(kit, name, small, false);
+    saved.layers[name] = { shape: big, gas: run.gas, ins: run.ins, out: run.out, pixelGas: pixel.gas };
+    const row = {
+      layer: name, shape: big.join("x"), "out values": run.out, gas: run.gas,
+      "gas/in": +(run.gas / run.ins).toFixed(1), "gas/out": +(run.gas / run.out).toFixed(1), "1 pixel": pixel.gas,
+    };
+    if (run.quarter !== undefined) row["quarter %"] = +((100 * run.quarter) / run.gas).toFixed(1);
+    const was = before && before.layers[name];
+    if (was) {
+      row["main gas"] = was.gas;
+      row["main gas/out"] = +(was.gas / was.out).toFixed(1);
+      row["main 1 pixel"] = was.pixelGas;
+      row["x less"] = +(was.gas / run.gas).toFixed(1);
+    }
+    table.push(row);
+  }
+  console.log(`Elementwise, merge and pooling layers: forward gas inside the call, F = ${F}, int32, inputs in [-4, 4]` +
+    (before ? `; main = ${before.commit} (measured ${before.measured})` : ""));
+  console.table(table);
+  if (process.env.BENCH_SAVE) {
+    fs.writeFileSync(process.env.BENCH_SAVE, JSON.stringify(saved, null, 2) + "\n");
+    console.log(`saved to ${process.env.BENCH_SAVE}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
