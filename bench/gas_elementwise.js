@@ -2,7 +2,9 @@
 // int32 weights, F = 24, inputs uniform in [-4, 4]; cases in bench/elementwise.js): each layer's
 // forward measured inside its call (LayerHarness.measureCall: what a call tracer, hence
 // `predict --profile`, reports, + 100), per value, and at one output pixel (the layer's fixed
-// cost); then forwardSlice of the output's first quarter, as a share of the whole. The "main"
+// cost); then forwardSlice of the output's first quarter, as a share of the whole call and of the
+// layer implementation's own gas (its DELEGATECALL from the clone, traced: the clone's proxy
+// copies the whole calldata into its memory, ~38 gas a value here, for any range). The "main"
 // columns are this bench run on main's contracts, stored in bench/gas_elementwise_main.json
 // (BENCH_SAVE=<file> writes this run's figures, BENCH_COMMIT names the commit). Run:
 //   ETERNAL_HARDFORK=prague node_modules/.bin/hardhat run bench/gas_elementwise.js
@@ -12,7 +14,7 @@
 const fs = require("fs");
 const path = require("path");
 const { network } = require("hardhat");
-const { deployLayerKit, forwardGas } = require("../test/helpers/layerHarness");
+const { deployLayerKit, forwardGas, implementationGas } = require("../test/helpers/layerHarness");
 const { F, CASES, SHAPES, DEFAULT_SHAPES, CONTRACTS, deployCase } = require("./elementwise");
 
 const BEFORE = process.env.BENCH_BEFORE || path.join(__dirname, "gas_elementwise_main.json");
@@ -29,6 +31,10 @@ async function measure(kit, name, shape, withQuarter) {
       throw new Error(`${name}: forwardSlice(0, ${end}) differs from forward's first ${end} values`);
     }
     row.quarter = quarter.gas;
+    // The layer's own share: its implementation's DELEGATECALL, traced (the clone's proxy copies
+    // the whole calldata into its memory for any range).
+    row.implementation = await implementationGas(kit, layer, x, pages);
+    row.implementationQuarter = await implementationGas(kit, layer, x, pages, [0, end]);
   }
   return row;
 }
@@ -52,7 +58,10 @@ async function main() {
       layer: name, shape: big.join("x"), "out values": run.out, gas: run.gas,
       "gas/in": +(run.gas / run.ins).toFixed(1), "gas/out": +(run.gas / run.out).toFixed(1), "1 pixel": pixel.gas,
     };
-    if (run.quarter !== undefined) row["quarter %"] = +((100 * run.quarter) / run.gas).toFixed(1);
+    if (run.quarter !== undefined) {
+      row["quarter %"] = +((100 * run.quarter) / run.gas).toFixed(1);
+      row["impl. quarter %"] = +((100 * run.implementationQuarter) / run.implementation).toFixed(1);
+    }
     const was = before && before.layers[name];
     if (was) {
       row["main gas"] = was.gas;

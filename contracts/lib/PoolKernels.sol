@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {LibBit} from "solady/src/utils/LibBit.sol";
+
 /// @title PoolKernels
 /// @notice The reductions of the pooling layers (MaxPooling2D/1D, AveragePooling2D and the global
 ///         ones): over a window's cells, `count` consecutive channels at once, into memory.
@@ -61,21 +63,40 @@ library PoolKernels {
     /// @param out      Memory address of the first output.
     /// @param count    How many channels.
     function meanInto(uint256 cells, uint256 cellsEnd, uint256 out, uint256 count) internal pure {
-        uint256 n = (cellsEnd - cells) / 32;
-        if (n == 0) _panic(0x12); // division by zero: the mean of nothing
-        uint256 overflow = _sumInto(cells, cellsEnd, out, count * 32);
+        uint256 n;
+        uint256 overflow;
+        unchecked {
+            // Memory addresses and byte counts of the output: far from 2^256.
+            n = (cellsEnd - cells) / 32;
+            if (n == 0) _panic(0x12); // division by zero: the mean of nothing
+            overflow = _sumInto(cells, cellsEnd, out, count * 32);
+        }
         // Equivalent to `out[ch] = SpatialMath.divRoundHalfUp(out[ch], n)`: m = 2 total + n (2 total
-        // overflows iff total's top two bits differ; + n iff the sum falls below 2 total),
-        // q = m / 2n truncated, minus 1 where that is not the floor (m % 2n < 0).
+        // overflows iff total's top two bits differ; + n iff the sum falls below 2 total), then
+        // floor(m / 2n): an arithmetic shift when 2n is a power of two, else m / 2n truncated,
+        // minus 1 where that is not the floor (m % 2n < 0).
+        uint256 shift = LibBit.fls(2 * n); // log2(2n) when 2n is a power of two
         assembly ("memory-safe") {
             let den := shl(1, n)
             let outEnd := add(out, shl(5, count))
-            for { let o := out } lt(o, outEnd) { o := add(o, 0x20) } {
-                let total := mload(o)
-                let twice := shl(1, total)
-                let m := add(twice, n)
-                overflow := or(overflow, or(xor(total, twice), shl(255, slt(m, twice))))
-                mstore(o, sub(sdiv(m, den), slt(smod(m, den), 0)))
+            switch and(den, sub(den, 1))
+            case 0 {
+                for { let o := out } lt(o, outEnd) { o := add(o, 0x20) } {
+                    let total := mload(o)
+                    let twice := shl(1, total)
+                    let m := add(twice, n)
+                    overflow := or(overflow, or(xor(total, twice), shl(255, slt(m, twice))))
+                    mstore(o, sar(shift, m))
+                }
+            }
+            default {
+                for { let o := out } lt(o, outEnd) { o := add(o, 0x20) } {
+                    let total := mload(o)
+                    let twice := shl(1, total)
+                    let m := add(twice, n)
+                    overflow := or(overflow, or(xor(total, twice), shl(255, slt(m, twice))))
+                    mstore(o, sub(sdiv(m, den), slt(smod(m, den), 0)))
+                }
             }
         }
         if (overflow >> 255 != 0) _panic(0x11);

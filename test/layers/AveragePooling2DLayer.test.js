@@ -36,20 +36,24 @@ describe("AveragePooling2DLayer", function () {
     });
   }
 
-  it("an overflow of a sum or of 2 * sum reverts (Panic 0x11)", async function () {
+  it("an overflow of a sum, of 2 * sum or of 2 * sum + n reverts (Panic 0x11); n = 2 and 3", async function () {
     const kit = await loadFixture(deploySpatialKit);
-    const { layer } = await handMadePooling(kit, "AveragePooling2DLayer", { H: 1, W: 2, C: 5, PH: 1, PW: 2, SH: 1, SW: 1, padding: "valid" }, averageOf);
     const big = 1n << 253n;
-    for (const ch of [0, 4]) { // a channel of the groups of 4, and the one after
-      const x = Array(10).fill(3n);
-      [x[ch], x[5 + ch]] = [big, big]; // 2^254: the sum fits, twice it does not
-      await expect(layer.forward([x], [])).to.be.revertedWithPanic(0x11);
-      [x[ch], x[5 + ch]] = [(1n << 255n) - 1n, 1n]; // the sum itself overflows
-      await expect(layer.forward([x], [])).to.be.revertedWithPanic(0x11);
-      [x[ch], x[5 + ch]] = [big, big - 1n]; // 2 * sum fits, 2 * sum + 2 (cells) does not
-      await expect(layer.forward([x], [])).to.be.revertedWithPanic(0x11);
-      [x[ch], x[5 + ch]] = [big - 1n, big - 1n]; // 2^254 - 2: the largest mean without an overflow
-      expect((await layer.forward([x], []))[ch]).to.equal(averageOf([big - 1n, big - 1n]));
+    for (const W of [2, 3]) { // 2 n a power of two (a shift) or not (a division)
+      const { layer } = await handMadePooling(kit, "AveragePooling2DLayer", { H: 1, W, C: 5, PH: 1, PW: W, SH: 1, SW: 1, padding: "valid" }, averageOf);
+      for (const ch of [0, 4]) { // a channel of the groups of 4, and the one after
+        const window = (cells) => {
+          const x = Array(5 * W).fill(3n);
+          cells.forEach((v, k) => (x[5 * k + ch] = v));
+          return x;
+        };
+        const rest = Array(W - 2).fill(0n);
+        for (const cells of [[big, big], [(1n << 255n) - 1n, 1n], [big, big - 1n]]) { // 2 sum; the sum; 2 sum + n (sum 2^254 - 1)
+          await expect(layer.forward([window([...cells, ...rest])], []), `${W} cells ${cells}`).to.be.revertedWithPanic(0x11);
+        }
+        const cells = [big - 1n, big - 1n, ...rest]; // 2^254 - 2: the largest sum without an overflow (n <= 3)
+        expect((await layer.forward([window(cells)], []))[ch]).to.equal(averageOf(cells));
+      }
     }
   });
 

@@ -73,8 +73,13 @@ abstract contract Pooling2DBase is SlicedLayerBase {
     function _cells(uint256 pos, Config memory c, uint256 base, uint256 cells) private pure returns (uint256 end) {
         (uint256 y0, uint256 y1) = _span(pos / c.outWidth, c.strideY, c.padTop, c.poolHeight, c.height);
         (uint256 x0, uint256 x1) = _span(pos % c.outWidth, c.strideX, c.padLeft, c.poolWidth, c.width);
-        uint256 pixelBytes = c.channels * 32;
-        uint256 rowBytes = c.width * pixelBytes;
+        uint256 pixelBytes;
+        uint256 rowBytes;
+        unchecked {
+            // Byte sizes of a pixel and a row of the input, whose size was checked: far from 2^256.
+            pixelBytes = c.channels * 32;
+            rowBytes = c.width * pixelBytes;
+        }
         // Equivalent to: for y in [y0, y1): for x in [x0, x1): cells[k++] = base + (y W + x) C 32.
         assembly ("memory-safe") {
             end := cells
