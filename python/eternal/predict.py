@@ -21,15 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from eternal.chain import connect, default_rpc_url, open_model
-from eternal.errors import INTERRUPTED_EXIT_CODE, ModelContractError, PredictInputError, UsageError
+from eternal.errors import INTERRUPTED_EXIT_CODE, PredictInputError
 from eternal.fixedpoint import ACTIVATION_FRAC_BITS, from_fixed, to_fixed
 from eternal.layers.dense import INPUT_SUM_LIMIT
-from eternal.predict_batch import CONCURRENT_REQUESTS, RpcBatch, run_concurrently, samples_per_request
-from eternal.stage_calls import StageCalls
-from eternal.stage_calls import call_gas_cap as node_cap
-from eternal.stage_gas import TX_BASE_GAS, walk_gas
-from eternal.stage_plan import Topology
-from eternal.stages import StagedPredictor
+from eternal.predict_batch import CONCURRENT_REQUESTS, run_concurrently, samples_per_request
+from eternal.stages import StagedPredictor, staged_predictor
 from eternal.tensorpack import pack
 
 
@@ -183,26 +179,6 @@ def predict(w3, address: str, inputs: list[np.ndarray], console=None, workers: i
         done = next((n for n, result in enumerate(results) if result is None), count)
         raise PredictInterrupted(_as_result(results[:done], predictor, first_run=None), count) from None
     return _as_result(results, predictor, first)
-
-
-def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None) -> StagedPredictor:
-    """A :class:`StagedPredictor` for ``model`` under the node's call gas cap (or the one given).
-
-    Raises:
-        UsageError: a cap below one transaction's base gas.
-        ModelContractError: the model's tensor ids are not those its graph gives.
-    """
-    if call_gas_cap is not None and call_gas_cap <= TX_BASE_GAS:
-        raise UsageError(f"--call-gas-cap {call_gas_cap:,} leaves no gas for the call (one costs {TX_BASE_GAS:,} before it runs)")
-    cap = call_gas_cap or node_cap(w3)[0]
-    topology = Topology(graph, model.functions.layers().call())
-    input_ids, output_ids = model.functions.tensorIds().call()
-    if list(input_ids) != topology.input_ids or list(output_ids) != topology.output_ids:
-        raise ModelContractError(f"Model at {model.address}: tensorIds() gives inputs {list(input_ids)} and outputs "
-                                 f"{list(output_ids)}; its graph gives {topology.input_ids} and {topology.output_ids}")
-    walk = walk_gas(w3.eth.estimate_gas({"to": model.address, "data": model.functions.tensorIds()._encode_transaction_data()}))
-    calls = StageCalls(model, topology, RpcBatch(w3.provider), cap, int(graph["activation_frac_bits"]), walk)
-    return StagedPredictor(topology, calls, cap)
 
 
 def _as_result(results: list, predictor: StagedPredictor, first_run) -> dict:

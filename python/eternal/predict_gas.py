@@ -103,7 +103,7 @@ def simulate_stages(w3, address: str, graph: dict, inputs: list[list[int]], cap:
     """
     from eternal.chain import open_model
     from eternal.errors import CallGasCapError
-    from eternal.predict import staged_predictor
+    from eternal.stages import staged_predictor
     from eternal.tensorpack import pack
 
     packed = [pack(values) for values in inputs]

@@ -16,7 +16,11 @@ from __future__ import annotations
 import threading
 import time
 
-from eternal.errors import CallGasCapError, TransactionFailed
+from eternal.errors import CallGasCapError, ModelContractError, TransactionFailed, UsageError
+from eternal.predict_batch import RpcBatch
+from eternal.stage_calls import StageCalls
+from eternal.stage_calls import call_gas_cap as node_cap
+from eternal.stage_gas import TX_BASE_GAS, walk_gas
 from eternal.stage_plan import Slice, Step, Topology, refine, repack
 from eternal.stage_rescue import Rescue
 from eternal.stage_run import Outcome, SampleRun
@@ -132,3 +136,23 @@ class StagedPredictor:
             used = sum(self._layer_gas[n] for n in layers)
         lengths = [self._lengths.get(i, 1 + self._width * self.topology.sizes[i]) for i in self.topology.reads(step)]
         return used + self.calls.overhead(step, lengths)
+
+
+def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None) -> StagedPredictor:
+    """A :class:`StagedPredictor` for ``model`` under the node's call gas cap (or the one given).
+
+    Raises:
+        UsageError: a cap below one transaction's base gas.
+        ModelContractError: the model's tensor ids are not those its graph gives.
+    """
+    if call_gas_cap is not None and call_gas_cap <= TX_BASE_GAS:
+        raise UsageError(f"--call-gas-cap {call_gas_cap:,} leaves no gas for the call (one costs {TX_BASE_GAS:,} before it runs)")
+    cap = call_gas_cap or node_cap(w3)[0]
+    topology = Topology(graph, model.functions.layers().call())
+    input_ids, output_ids = model.functions.tensorIds().call()
+    if list(input_ids) != topology.input_ids or list(output_ids) != topology.output_ids:
+        raise ModelContractError(f"Model at {model.address}: tensorIds() gives inputs {list(input_ids)} and outputs "
+                                 f"{list(output_ids)}; its graph gives {topology.input_ids} and {topology.output_ids}")
+    walk = walk_gas(w3.eth.estimate_gas({"to": model.address, "data": model.functions.tensorIds()._encode_transaction_data()}))
+    calls = StageCalls(model, topology, RpcBatch(w3.provider), cap, int(graph["activation_frac_bits"]), walk)
+    return StagedPredictor(topology, calls, cap)
