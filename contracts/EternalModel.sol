@@ -8,6 +8,7 @@ import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
 
 import {IEternalModel} from "./interfaces/IEternalModel.sol";
 import {ILayer} from "./interfaces/ILayer.sol";
+import {DataChunks} from "./lib/DataChunks.sol";
 import {ModelWalk} from "./lib/ModelWalk.sol";
 import {PackedTensor} from "./lib/PackedTensor.sol";
 import {Sha256Stream} from "./lib/Sha256Stream.sol";
@@ -446,7 +447,7 @@ contract EternalModel is IEternalModel, Ownable {
     ///      the page writer's. Reverts `NotFinalised` before `finalize`.
     function _loadWalk() private view returns (ModelWalk.Walk memory walk) {
         if (_state != State.Finalised) revert NotFinalised();
-        walk = ModelWalk.decode(_readChunks(_walkChunks), address(_pageWriter));
+        walk = ModelWalk.decode(DataChunks.read(_walkChunks), address(_pageWriter));
     }
 
     /// @dev After layer `step`: forgets outputs no later layer reads and moves the live ones
@@ -545,12 +546,12 @@ contract EternalModel is IEternalModel, Ownable {
 
     /// @inheritdoc IEternalModel
     function graph() public view returns (bytes memory) {
-        return _readChunks(_graphChunks);
+        return DataChunks.read(_graphChunks);
     }
 
     /// @inheritdoc IEternalModel
     function inbound(uint256 index) external view returns (uint256[] memory) {
-        return ModelWalk.links(_readChunks(_walkChunks))[index];
+        return ModelWalk.links(DataChunks.read(_walkChunks))[index];
     }
 
     /// @inheritdoc IEternalModel
@@ -600,50 +601,13 @@ contract EternalModel is IEternalModel, Ownable {
             }
         }
         // What predict needs, packed: one EXTCODECOPY per predict instead of an SLOAD per layer and link.
-        _writeChunks(_walkChunks, ModelWalk.pack(layers_, inbound_, inputLayers_, outputLayers_, _pageCount));
+        DataChunks.write(_walkChunks, ModelWalk.pack(layers_, inbound_, inputLayers_, outputLayers_, _pageCount));
     }
 
     /// @dev The free memory pointer.
     function _freeMemory() private pure returns (uint256 pointer) {
         assembly ("memory-safe") {
             pointer := mload(0x40)
-        }
-    }
-
-    /// @dev Stores `data` in data contracts of at most 24,575 bytes each, appended to `chunks`.
-    function _writeChunks(address[] storage chunks, bytes memory data) private {
-        uint256 size = WeightPages.PAGE_SIZE;
-        for (uint256 start; start < data.length; start += size) {
-            uint256 end = start + size < data.length ? start + size : data.length;
-            bytes memory chunk = new bytes(end - start);
-            assembly ("memory-safe") {
-                // Equivalent to `chunk = data[start:end]` (memory slices do not exist in Solidity).
-                mcopy(add(chunk, 0x20), add(add(data, 0x20), start), sub(end, start))
-            }
-            chunks.push(SSTORE2.write(chunk));
-        }
-    }
-
-    /// @dev The bytes of SSTORE2 data contracts `chunks`, concatenated.
-    function _readChunks(address[] storage chunks) private view returns (bytes memory data) {
-        uint256 count = chunks.length;
-        uint256 total;
-        for (uint256 i; i < count; ++i) {
-            total += chunks[i].code.length - 1; // - 1: SSTORE2's STOP prefix byte
-        }
-        data = new bytes(total);
-        uint256 destination;
-        assembly ("memory-safe") {
-            destination := add(data, 0x20) // skip the length word
-        }
-        for (uint256 i; i < count; ++i) {
-            address chunk = chunks[i];
-            uint256 size = chunk.code.length - 1;
-            assembly ("memory-safe") {
-                // Equivalent to appending `SSTORE2.read(chunk)`; code offset 1 skips the STOP byte.
-                extcodecopy(chunk, destination, 1, size)
-                destination := add(destination, size)
-            }
         }
     }
 

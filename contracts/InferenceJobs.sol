@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
-
 import {IEternalModel} from "./interfaces/IEternalModel.sol";
 import {IInferenceJobs} from "./interfaces/IInferenceJobs.sol";
+import {DataChunks} from "./lib/DataChunks.sol";
 import {PackedTensor} from "./lib/PackedTensor.sol";
-import {WeightPages} from "./lib/WeightPages.sol";
 
 /// @title InferenceJobs
 /// @notice Runs any finalised Eternal model on chain by transactions, for models whose `predict`
@@ -138,7 +136,7 @@ contract InferenceJobs is IInferenceJobs {
     /// @inheritdoc IInferenceJobs
     function packedOutputs(uint256 jobId) public view returns (bytes[] memory) {
         if (!_known(jobId).done) revert JobNotDone(jobId);
-        return abi.decode(_readChunks(_outputChunks[jobId]), (bytes[]));
+        return abi.decode(DataChunks.read(_outputChunks[jobId]), (bytes[]));
     }
 
     // ------------------------------------------------------------------ internals
@@ -181,7 +179,7 @@ contract InferenceJobs is IInferenceJobs {
         for (uint256 k; k < outputIds.length; ++k) {
             packed[k] = _find(jobId, ids, tensors, outputIds[k]);
         }
-        _writeChunks(_outputChunks[jobId], abi.encode(packed));
+        DataChunks.write(_outputChunks[jobId], abi.encode(packed));
         record.done = true;
         emit JobDone(jobId);
     }
@@ -351,42 +349,4 @@ contract InferenceJobs is IInferenceJobs {
             }
         }
         return PackedTensor.pack(values);
-    }
-
-    /// @dev Stores `data` in SSTORE2 data contracts of at most 24,575 bytes each.
-    function _writeChunks(address[] storage chunks, bytes memory data) private {
-        uint256 size = WeightPages.PAGE_SIZE;
-        for (uint256 start; start < data.length; start += size) {
-            uint256 end = start + size < data.length ? start + size : data.length;
-            bytes memory chunk = new bytes(end - start);
-            assembly ("memory-safe") {
-                // Equivalent to `chunk = data[start:end]` (memory slices do not exist in Solidity).
-                mcopy(add(chunk, 0x20), add(add(data, 0x20), start), sub(end, start))
-            }
-            chunks.push(SSTORE2.write(chunk));
-        }
-    }
-
-    /// @dev The bytes of SSTORE2 data contracts `chunks`, concatenated.
-    function _readChunks(address[] storage chunks) private view returns (bytes memory data) {
-        uint256 count = chunks.length;
-        uint256 total;
-        for (uint256 i; i < count; ++i) {
-            total += chunks[i].code.length - 1; // - 1: SSTORE2's STOP prefix byte
-        }
-        data = new bytes(total);
-        uint256 destination;
-        assembly ("memory-safe") {
-            destination := add(data, 0x20) // skip the length word
-        }
-        for (uint256 i; i < count; ++i) {
-            address chunk = chunks[i];
-            uint256 size = chunk.code.length - 1;
-            assembly ("memory-safe") {
-                // Equivalent to appending `SSTORE2.read(chunk)`; code offset 1 skips the STOP byte.
-                extcodecopy(chunk, destination, 1, size)
-                destination := add(destination, size)
-            }
-        }
-    }
-}
+    }}
