@@ -39,9 +39,9 @@ from eternal.deploy.progress import PhaseClock, UploadBar
 from eternal.deploy.result import DeployResult, earlier_result
 from eternal.deploy.reconcile import (
     check_continuable,
-    check_resumable,
     missing_graph_chunks,
     model_state,
+    resume_journal,
     settle_pending,
     stored_layers,
     stored_upload,
@@ -124,18 +124,7 @@ class ModelDeployer:
         self._locks.append(account_lock(self.journal_dir, self.chain_id, self.address).acquire(say=self._say))
         self._locks.append(self.journal.lock().acquire(say=self._say))
         self.sender._nonce = None  # read afresh: another run may have used the account since the last deploy
-        if self.fresh:
-            aside = self.journal.abandon()
-            if aside:
-                self._say(f"earlier journal kept as {aside}")
-        if not self.journal.exists():
-            return False
-        state = self.journal.load()
-        if state.nothing_sent:
-            return False
-        check_resumable(self.journal, state, self.w3, self.genesis, self.address)
-        self._say(f"resuming from {self.journal.path}")
-        return True
+        return resume_journal(self.journal, self.fresh, self.w3, self.genesis, self.address, self._say)
 
     # ------------------------------------------------------------------ seed steps
 

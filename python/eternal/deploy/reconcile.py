@@ -22,6 +22,28 @@ from eternal.errors import ChainResetError, DeployError, UnresumableError
 from eternal.weightstream import PAGE_SIZE
 
 
+def resume_journal(journal: Journal, fresh: bool, w3: Web3, genesis: str, deployer: str, say) -> bool:
+    """Whether ``journal`` holds an earlier run to settle and go on from (checked against this
+    chain and key); with ``fresh`` it is set aside first (``say`` tells where). A journal
+    without transactions is no earlier run, whoever wrote it.
+
+    Raises:
+        ChainResetError, DeployError: as :func:`check_resumable`.
+    """
+    if fresh:
+        aside = journal.abandon()
+        if aside:
+            say(f"earlier journal kept as {aside}")
+    if not journal.exists():
+        return False
+    state = journal.load()
+    if state.nothing_sent:
+        return False
+    check_resumable(journal, state, w3, genesis, deployer)
+    say(f"resuming from {journal.path}")
+    return True
+
+
 def check_resumable(journal: Journal, state: DeploymentState, w3: Web3, genesis: str, deployer: str) -> None:
     """Raises unless the journaled deployment can go on with this chain and this key.
 

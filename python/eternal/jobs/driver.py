@@ -26,7 +26,7 @@ from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
 from eternal.deploy.keys import load_account
 from eternal.deploy.locks import LOCK_DIR, FileLock, account_lock
 from eternal.deploy.node_errors import node_failures
-from eternal.deploy.reconcile import check_resumable, settle_pending
+from eternal.deploy.reconcile import resume_journal, settle_pending
 from eternal.deploy.steps import Step, creation_step
 from eternal.deploy.transactions import OnMined, TransactionSender
 from eternal.errors import JobError, JobRunningError, TransactionFailed
@@ -156,18 +156,7 @@ class JobDriver:
 
     def _open_journal(self) -> bool:
         """True when the journal holds an earlier run's transactions (to settle and go on from)."""
-        if self.fresh:
-            aside = self.journal.abandon()
-            if aside:
-                self._say(f"earlier journal kept as {aside}")
-        if not self.journal.exists():
-            return False
-        state = self.journal.load()
-        if state.nothing_sent:
-            return False
-        check_resumable(self.journal, state, self.w3, self.genesis, self.account.address)
-        self._say(f"resuming from {self.journal.path}")
-        return True
+        return resume_journal(self.journal, self.fresh, self.w3, self.genesis, self.account.address, self._say)
 
     def _earlier_result(self) -> JobResult | None:
         """This input's finished job on this chain (``jobs.jsonl``), if the chain still has it."""
