@@ -31,6 +31,10 @@ from eternal.stage_plan import Slice, Stage, Step, Topology
 from eternal.stage_run import Outcome
 
 RPC_CALL_CAP = 50_000_000  # geth's and reth's default RPC gas cap (--rpc.gascap)
+# Hardhat's node records a trace of every step of a call, ~0.6 GB per million gas while it runs:
+# LeNet's 16.7M-gas calls took ~10 GB each (the node reached 14 GB), at half the cap 5.6 GB and
+# half the time. Its calls are held to this budget unless --call-gas-cap says otherwise.
+HARDHAT_CALL_BUDGET = TX_GAS_CAP // 2
 WORD = 32
 OUT_OF_GAS = re.compile(r"out of gas|outofgas|memoryoog|ran out of gas|requires at least|intrinsic gas", re.IGNORECASE)
 NEEDS = re.compile(r"requires at least (\d+) gas")
@@ -39,9 +43,10 @@ NEEDS = re.compile(r"requires at least (\d+) gas")
 def call_gas_cap(w3) -> tuple[int, str]:
     """The gas an ``eth_call`` may carry on this node, and where the figure comes from.
 
-    Hardhat (osaka) holds every call to the transaction cap, 16,777,216; anvil to its
-    block gas limit; any other node is taken at the smaller of its block gas limit and
-    50M (geth's and reth's default ``--rpc.gascap``).
+    Hardhat (osaka) holds every call to the transaction cap, 16,777,216, and is given half
+    of it (:data:`HARDHAT_CALL_BUDGET`: its memory grows with a call's gas); anvil its block
+    gas limit; any other node the smaller of its block gas limit and 50M (geth's and reth's
+    default ``--rpc.gascap``).
     """
     try:
         version = str(w3.provider.make_request("web3_clientVersion", []).get("result") or "")
@@ -49,7 +54,7 @@ def call_gas_cap(w3) -> tuple[int, str]:
     except Exception as exc:  # connection, HTTP, JSON or a missing field: the node did not answer as one
         raise ChainError(f"The node did not say its client or block gas limit ({type(exc).__name__})") from None
     if version.lower().startswith("hardhat"):
-        return TX_GAS_CAP, "Hardhat's transaction cap"
+        return HARDHAT_CALL_BUDGET, "half Hardhat's transaction cap (its memory grows with a call's gas)"
     if version.lower().startswith("anvil"):
         return limit, "anvil's block gas limit"
     return min(limit, RPC_CALL_CAP), "the block gas limit or 50M, the smaller"

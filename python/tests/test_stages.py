@@ -198,7 +198,7 @@ def test_json_gives_the_stages_each_with_its_layers_or_slice_and_gas(engine, req
         assert ran == [1, 2, 3, 5]
     text = run_cli(main, "predict", address, "--input", path, "--rpc-url", node.url, "--call-gas-cap", cap)
     assert f"gas {out['gas'][0]:,} in {len(out['stages'][0])} calls" in text.stdout
-    assert one["call_gas_cap"] == (16_777_216 if engine == "hardhat" else w3.eth.get_block("latest")["gasLimit"])
+    assert one["call_gas_cap"] == (8_388_608 if engine == "hardhat" else w3.eth.get_block("latest")["gasLimit"])
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -250,7 +250,7 @@ def test_the_call_gas_cap_comes_from_the_node(hardhat_node, anvil_node):
     from eternal.chain import connect
     from eternal.stage_calls import call_gas_cap
 
-    assert call_gas_cap(connect(hardhat_node.url))[0] == 16_777_216
+    assert call_gas_cap(connect(hardhat_node.url))[0] == 8_388_608  # half its transaction cap
     anvil = connect(anvil_node.url)
     assert call_gas_cap(anvil)[0] == anvil.eth.get_block("latest")["gasLimit"] == 30_000_000
     assert call_gas_cap(FakeNode("Geth/v1.16.0-stable/linux-amd64/go1.24", 60_000_000))[0] == 50_000_000

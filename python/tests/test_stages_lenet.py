@@ -14,8 +14,7 @@ import pytest
 from small_models import lenet
 
 from eternal import predict as predict_module
-
-CAP = 16_777_216
+from eternal.stage_calls import HARDHAT_CALL_BUDGET as CAP  # half Hardhat's 16,777,216
 
 
 @pytest.fixture(scope="module")
