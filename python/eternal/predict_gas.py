@@ -21,11 +21,12 @@ import tempfile
 
 from eternal.chain import TX_GAS_CAP
 from eternal.errors import ChainError, TransactionFailed
+from eternal.stage_calls import HARDHAT_CALL_BUDGET, RPC_CALL_CAP
 
-RPC_CALL_CAP = 50_000_000  # geth's and reth's default RPC gas cap for eth_call
-CAPS = {"transaction": TX_GAS_CAP, "hardhat_call": TX_GAS_CAP, "call_50m": RPC_CALL_CAP}
-"""Where a ``predict`` may run -> its gas cap: one transaction (EIP-7825), Hardhat's
-``eth_call`` (held to the transaction cap under osaka), a 50M ``eth_call`` (geth, reth)."""
+CAPS = {"transaction": TX_GAS_CAP, "hardhat_call": HARDHAT_CALL_BUDGET, "call_50m": RPC_CALL_CAP}
+"""Where a ``predict`` may run -> its gas cap: one transaction (EIP-7825), ``eternal predict``
+on Hardhat's node (half the transaction cap, which holds its ``eth_call`` under osaka: the node's
+memory grows with a call's gas), a 50M ``eth_call`` (geth, reth)."""
 CAP_LABELS = {"transaction": "one transaction", "hardhat_call": "Hardhat eth_call", "call_50m": "50M eth_call"}
 SIMULATION_GAS_LIMIT = 1_000_000_000  # the private anvil's block gas limit: any predict fits one call
 
