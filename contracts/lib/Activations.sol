@@ -62,18 +62,14 @@ library Activations {
     /// @param x    Fixed point 2^-frac, replaced by the result.
     /// @param frac F, at most 64.
     function sigmoid(int256[] memory x, uint256 frac) internal pure {
-        for (uint256 i; i < x.length; ++i) {
-            x[i] = Fixed.unwrap(Fixed.wrap(x[i]).sigmoid(frac));
-        }
+        _map(x, frac, FixedMath.MAP_SIGMOID);
     }
 
     /// @notice tanh in place (see `FixedMath.tanh`).
     /// @param x    Fixed point 2^-frac, replaced by the result.
     /// @param frac F, at most 64.
     function tanh(int256[] memory x, uint256 frac) internal pure {
-        for (uint256 i; i < x.length; ++i) {
-            x[i] = Fixed.unwrap(Fixed.wrap(x[i]).tanh(frac));
-        }
+        _map(x, frac, FixedMath.MAP_TANH);
     }
 
     /// @notice Softmax over each run of `axis` consecutive values, in place:
@@ -84,22 +80,51 @@ library Activations {
     function softmax(int256[] memory x, uint256 frac, uint256 axis) internal pure {
         if (axis == 0 || x.length % axis != 0) revert SoftmaxAxisMismatch(x.length, axis);
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
-        for (uint256 start; start < x.length; start += axis) {
-            uint256 end = start + axis;
-            int256 peak = x[start];
-            for (uint256 i = start + 1; i < end; ++i) {
-                if (x[i] > peak) peak = x[i];
+        uint256 first;
+        assembly ("memory-safe") {
+            first := add(x, 0x20)
+        }
+        uint256 stop = first + x.length * 32;
+        uint256 width = axis * 32;
+        for (uint256 at = first; at < stop; at += width) {
+            uint256 end = at + width;
+            // Equivalent to: peak = max(x[i] for the run); x[i] -= peak for each. x[i] <= peak, so
+            // the difference is <= 0; one below int256's range wraps to a positive word, and is
+            // taken as -2^255 instead (its exponential is 0 either way).
+            assembly ("memory-safe") {
+                let peak := mload(at)
+                for { let p := add(at, 0x20) } lt(p, end) { p := add(p, 0x20) } {
+                    let v := mload(p)
+                    if sgt(v, peak) { peak := v }
+                }
+                for { let p := at } lt(p, end) { p := add(p, 0x20) } {
+                    let d := sub(mload(p), peak)
+                    if sgt(d, 0) { d := shl(255, 1) }
+                    mstore(p, d)
+                }
             }
-            uint256 total;
-            for (uint256 i = start; i < end; ++i) {
-                uint256 e = Fixed.wrap(x[i] - peak).expQ64(frac);
-                // e <= 2^64, so e fits int256 while it waits for the total.
-                x[i] = int256(e);
-                total += e;
-            }
-            for (uint256 i = start; i < end; ++i) {
-                x[i] = int256(FixedMath.divRound(uint256(x[i]) << frac, total));
+            // Each e_i <= 2^64, so it fits int256 while it waits for the total.
+            FixedMath.mapInPlace(at, end, frac, FixedMath.MAP_EXP_Q64);
+            // Equivalent to: total = sum e_j (>= 2^64: the peak's e is 2^64; at most axis * 2^64);
+            // x[i] = divRound(e_i << frac, total) = ((e_i << frac) * 2 + total) / (2 * total).
+            assembly ("memory-safe") {
+                let total := 0
+                for { let p := at } lt(p, end) { p := add(p, 0x20) } { total := add(total, mload(p)) }
+                let twice := shl(1, total)
+                for { let p := at } lt(p, end) { p := add(p, 0x20) } {
+                    mstore(p, div(add(shl(add(frac, 1), mload(p)), total), twice))
+                }
             }
         }
+    }
+
+    /// @dev `FixedMath.mapInPlace` over all of `x`, after checking `frac`.
+    function _map(int256[] memory x, uint256 frac, uint256 kind) private pure {
+        if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
+        uint256 at;
+        assembly ("memory-safe") {
+            at := add(x, 0x20)
+        }
+        FixedMath.mapInPlace(at, at + x.length * 32, frac, kind);
     }
 }

@@ -6,15 +6,17 @@ Every function takes and returns Python ints with ``frac`` fractional bits (the 
 exponential, computed in Q64 (64 fractional bits) and rounded once at the end:
 
 1. ``y = x * log2(e)`` with ``log2(e)`` in Q64 (:data:`LOG2E_Q64`), rounded half up to Q64;
-2. ``y = k + f`` with ``k = floor(y)`` and ``0 <= f < 1``; ``r = f * ln 2`` in Q64 (floor);
-3. ``2^f = e^r`` by its Taylor series in Q64, each term ``t_n = floor(floor(t_(n-1) * r / 2^64) / n)``
-   summed until a term is zero (at most ~20 terms, since ``r < 0.7``);
-4. ``e^x = sum * 2^(k-64)``, rescaled (round half up) to the wanted scale.
+2. ``y = k + f`` with ``k = floor(y)`` and ``0 <= f < 1``;
+3. ``2^f`` by the polynomial :data:`EXP2_Q64` of degree 7 in Q64, by Horner's rule with each
+   product floored (``p = c_7; p = c_i + floor(p * f / 2^64)``); ``P(0) = 1`` and ``P(1) = 2``
+   exactly, so ``2^64 <= P < 2^65`` (bench/fit_exp2.py derives it);
+4. ``e^x = P * 2^(k-64)``, rescaled (round half up) to the wanted scale.
 
-Error bound: the Q64 exponential is within a relative ``2^-56`` of ``e^x``; ``exp`` then
-adds at most half a unit (``2^-(frac+1)``) of rounding. ``sigmoid``, ``tanh`` and
-``softmax`` divide Q64 values and round half up once, so each result is within
-``2^-frac + 2^-56`` of the real function (one unit at the default ``frac = 24``). Inputs below ``-EXP_LIMIT`` (real) make
+Error bound: the Q64 exponential is within a relative ``2^-34`` of ``e^x`` (4.7e-11,
+bench/fit_exp2.py); ``exp`` then adds at most half a unit (``2^-(frac+1)``) of rounding.
+``sigmoid``, ``tanh`` and ``softmax`` divide Q64 values and round half up once, so each
+result is within ``2^-(frac+1) + 2^-34`` of the real function (at most one unit at the
+default ``frac = 24``). Inputs below ``-EXP_LIMIT`` (real) make
 ``exp`` exactly 0; ``exp`` of inputs above ``+EXP_LIMIT`` is an error (overflow).
 
 Divisions round half up: ``div_round(a, b) = floor((2a + b) / 2b)`` for ``a >= 0, b > 0``.
@@ -31,7 +33,10 @@ from eternal.fixedpoint import quantise_weights, rescale
 
 ONE_Q64 = 1 << 64
 LOG2E_Q64 = 26613026195688644983  # round(log2(e) * 2^64)
-LN2_Q64 = 12786308645202655660  # round(ln(2) * 2^64)
+# 2^f for 0 <= f < 1 in Q64: c_0..c_7 of a degree-7 polynomial, P(0) = 1 and P(1) = 2 exactly,
+# within a relative 2^-34 (bench/fit_exp2.py derives and checks it; FixedMath.sol EXP2_C*).
+EXP2_Q64 = (18446744073709551616, 12786308720413074432, 4431394889710049280, 1023887897173531296,
+            177349020003411232, 24759127435325437, 2647679909694340, 396739064465599)
 EXP_LIMIT = 128  # |x| bound (real) of exp: below -128 it is 0, above +128 it overflows
 MAX_FRAC = 64  # largest activation_frac_bits the exponential supports without overflow
 MULTIPLIER_BITS = 32  # width of constant multipliers (slopes, scales)
@@ -62,19 +67,19 @@ def div_round(a: int, b: int) -> int:
     return (2 * a + b) // (2 * b)
 
 
+def exp2_q64(f: int) -> int:
+    """``2^(f 2^-64)`` in Q64 for ``0 <= f < 2^64``: :data:`EXP2_Q64` by Horner's rule."""
+    p = EXP2_Q64[-1]
+    for c in reversed(EXP2_Q64[:-1]):
+        p = c + ((p * f) >> 64)
+    return p
+
+
 def _exp_parts(x: int, frac: int) -> tuple[int, int]:
     """``(m, k)`` with ``e^(x 2^-frac) ~= m * 2^(k-64)`` and ``2^64 <= m < 2^65``."""
     y = rescale(x * LOG2E_Q64, frac + 64, 64)
     k = y >> 64
-    r = ((y - (k << 64)) * LN2_Q64) >> 64
-    total = term = ONE_Q64
-    n = 1
-    while True:
-        term = ((term * r) >> 64) // n
-        if term == 0:
-            return total, k
-        total += term
-        n += 1
+    return exp2_q64(y - (k << 64)), k
 
 
 def exp_q64(x: int, frac: int) -> int:
