@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -162,6 +163,8 @@ def test_a_layer_over_the_budget_that_slices_cannot_help_is_one_line(models, tmp
     result = on_chain(node, address, sample(5), tmp_path, "--max-step-gas", 150_000)
     line = one_line_error(result)
     assert result.returncode == 51 and "cannot run within one step of 150,000 gas" in line and "Layer " in line
+    needed = re.search(r"a one-element slice needs ([\d,]+) gas", line)
+    assert needed and int(needed[1].replace(",", "")) > 150_000, line
 
 
 def test_a_jobs_address_that_is_no_jobs_contract_is_one_line(models, tmp_path):
