@@ -338,7 +338,7 @@ class StepPlanner:
         return ESTIMATE_SHRINK * self.budget / (estimate or self.gas_cap)
 
     def _too_big(self, layer: int, why: str, sliceable: bool = True) -> StepTooBigError:
-        hint = "Only Conv2D and DepthwiseConv2D get cheaper by slices; " if sliceable else ""
+        hint = "Only layers that compute part of their output get cheaper by slices; " if sliceable else ""
         return StepTooBigError(f"Layer {self._name(layer)} cannot run within one step of {self.budget:,} gas: {why}. "
                                f"{hint}raise --max-step-gas (at most {self.gas_cap:,})")
 
