@@ -308,6 +308,11 @@ contract EternalModel is IEternalModel, Ownable {
         slice = PackedTensor.pack(part);
     }
 
+    /// @inheritdoc IEternalModel
+    function lastReaders() external view returns (uint256[] memory) {
+        return _loadWalk().lastUse;
+    }
+
     /// @dev Layer `layer`'s input tensors, from a `runSlice` call's packed tensors.
     function _sliceInputs(ModelWalk.Walk memory walk, uint256 layer, uint256[] calldata ids, bytes[] calldata tensors)
         private

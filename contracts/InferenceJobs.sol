@@ -9,10 +9,10 @@ import {PackedTensor} from "./lib/PackedTensor.sol";
 /// @title InferenceJobs
 /// @notice Runs any finalised Eternal model on chain by transactions, for models whose `predict`
 ///         does not fit one transaction: a job anyone can advance, one stage of layers (or one
-///         slice of a layer) per transaction, intermediate tensors committed by hash and published
-///         in events, outputs stored on chain for any contract to read.
+///         slice of a layer, or the join of a layer's slices) per transaction, intermediate tensors
+///         committed by hash and published in events, outputs stored on chain for any contract to read.
 /// @dev One instance per chain serves every model, like a registry: a job needs nothing of the
-///      model but its public views (`runStage`, `runSlice`, `tensorIds`), finalised models never
+///      model but its public views (`runStage`, `runSlice`, `tensorIds`, `lastReaders`), finalised models never
 ///      change, and one address lets consumers, explorers and drivers find every job. The steps
 ///      themselves are `view` calls into the model; this contract only checks, hashes, emits and
 ///      stores. Interface and events: `IInferenceJobs`; how a driver plans the steps: README.
@@ -25,6 +25,7 @@ contract InferenceJobs is IInferenceJobs {
         bool done;
         address opener;
         uint64 sliceDone;
+        bool slicesComplete; // sliceDone is the layer's size: completeLayer is next
         bytes32 stateHash;
         bytes32 slicesHash;
     }
@@ -79,27 +80,35 @@ contract InferenceJobs is IInferenceJobs {
     }
 
     /// @inheritdoc IInferenceJobs
-    function advanceSlice(
-        uint256 jobId,
-        uint256 end,
-        uint256[] calldata ids,
-        bytes[] calldata tensors,
-        bytes[] calldata earlier
-    ) external {
+    function advanceSlice(uint256 jobId, uint256 end, uint256[] calldata ids, bytes[] calldata tensors) external {
         Record storage record = _checked(jobId, ids, tensors);
-        (bytes memory slice, uint256 size) = _runSlice(jobId, record, end, ids, tensors);
-        if (end < size) {
-            // end < size: runSlice checked sliceDone < end, and size fits 64 bits (an output in memory).
-            record.sliceDone = uint64(end);
-            record.slicesHash = keccak256(abi.encodePacked(record.slicesHash, keccak256(slice)));
-            return;
-        }
+        uint256 layer = record.nextLayer;
+        if (record.slicesComplete) revert SlicesComplete(jobId, layer);
+        uint256 start = record.sliceDone;
+        (bytes memory slice, uint256 size,) = record.model.runSlice(layer, start, end, ids, tensors);
+        // end <= size (runSlice checked it), and size fits 64 bits (an output held in memory).
+        record.sliceDone = uint64(end);
+        record.slicesComplete = end == size;
+        record.slicesHash = keccak256(abi.encodePacked(record.slicesHash, keccak256(slice)));
+        emit SliceDone(jobId, layer, start, end, size, slice);
+    }
+
+    /// @inheritdoc IInferenceJobs
+    function completeLayer(uint256 jobId, uint256[] calldata ids, bytes[] calldata tensors, bytes[] calldata slices)
+        external
+    {
+        Record storage record = _checked(jobId, ids, tensors);
+        uint256 layer = record.nextLayer;
+        if (!record.slicesComplete) revert SlicesIncomplete(jobId, layer, record.sliceDone);
         bytes32 chained;
-        for (uint256 k; k < earlier.length; ++k) {
-            chained = keccak256(abi.encodePacked(chained, keccak256(earlier[k])));
+        for (uint256 k; k < slices.length; ++k) {
+            chained = keccak256(abi.encodePacked(chained, keccak256(slices[k])));
         }
         if (chained != record.slicesHash) revert WrongSlices(jobId, record.slicesHash, chained);
-        _completeLayer(jobId, record, ids, tensors, _merge(earlier, slice));
+        (record.sliceDone, record.slicesComplete, record.slicesHash) = (0, false, 0);
+        (uint256[] memory outIds, bytes[] memory outTensors) =
+            _livesAfter(ids, tensors, layer, _merge(slices), record.model.lastReaders());
+        _commit(jobId, record, layer, layer + 1, outIds, outTensors);
     }
 
     // ------------------------------------------------------------------ views
@@ -115,7 +124,8 @@ contract InferenceJobs is IInferenceJobs {
             sliceDone: record.sliceDone,
             stateHash: record.stateHash,
             slicesHash: record.slicesHash,
-            done: record.done
+            done: record.done,
+            slicesComplete: record.slicesComplete
         });
     }
 
@@ -184,33 +194,6 @@ contract InferenceJobs is IInferenceJobs {
         emit JobDone(jobId);
     }
 
-    /// @dev Elements `[sliceDone, end)` of the job's next layer, published in `SliceDone`; and the
-    ///      layer's output size.
-    function _runSlice(uint256 jobId, Record storage record, uint256 end, uint256[] calldata ids, bytes[] calldata tensors)
-        private
-        returns (bytes memory slice, uint256 size)
-    {
-        uint256 layer = record.nextLayer;
-        uint256 start = record.sliceDone;
-        (slice, size,) = record.model.runSlice(layer, start, end, ids, tensors);
-        emit SliceDone(jobId, layer, start, end, slice);
-    }
-
-    /// @dev The job's next layer is complete (its output `merged`): added to the live set, committed.
-    function _completeLayer(
-        uint256 jobId,
-        Record storage record,
-        uint256[] calldata ids,
-        bytes[] calldata tensors,
-        bytes memory merged
-    ) private {
-        uint256 layer = record.nextLayer;
-        record.sliceDone = 0;
-        record.slicesHash = 0;
-        (uint256[] memory outIds, bytes[] memory outTensors) = _inserted(ids, tensors, layer, merged);
-        _commit(jobId, record, layer, layer + 1, outIds, outTensors);
-    }
-
     /// @dev The tensor with canonical id `id` among `ids`/`tensors`; reverts `MissingOutput`.
     function _find(uint256 jobId, uint256[] memory ids, bytes[] memory tensors, uint256 id)
         private
@@ -276,77 +259,88 @@ contract InferenceJobs is IInferenceJobs {
         return (keptIds, kept);
     }
 
-    /// @dev The live set with layer `id`'s output `tensor` added, ids still ascending.
-    function _inserted(uint256[] calldata ids, bytes[] calldata tensors, uint256 id, bytes memory tensor)
-        private
-        pure
-        returns (uint256[] memory outIds, bytes[] memory outTensors)
-    {
-        uint256 count = ids.length;
-        outIds = new uint256[](count + 1);
-        outTensors = new bytes[](count + 1);
-        uint256 shift; // 1 once `id` is placed
-        for (uint256 k; k < count; ++k) {
-            if (shift == 0 && ids[k] > id) {
-                (outIds[k], outTensors[k], shift) = (id, tensor, 1);
+    /// @dev The live set after layer `layer` (its output `output`): `ids`/`tensors` with `output`
+    ///      inserted at its id, keeping only what a stage ending at `layer + 1` passes on (`runStage`:
+    ///      a later layer reads it or it is a model output, `lastReaders`) and the model inputs from
+    ///      `layer + 1` on (`_withLaterInputs`). Ids stay ascending.
+    function _livesAfter(
+        uint256[] calldata ids,
+        bytes[] calldata tensors,
+        uint256 layer,
+        bytes memory output,
+        uint256[] memory lastReaders
+    ) private pure returns (uint256[] memory outIds, bytes[] memory outTensors) {
+        uint256 to = layer + 1;
+        outIds = new uint256[](ids.length + 1);
+        outTensors = new bytes[](ids.length + 1);
+        uint256 n;
+        bool placed = lastReaders[layer] < to; // an output nothing reads is not kept (runStage's rule)
+        for (uint256 k; k < ids.length; ++k) {
+            uint256 id = ids[k];
+            if (!placed && id > layer) {
+                (outIds[n], outTensors[n], placed) = (layer, output, true);
+                ++n;
             }
-            (outIds[k + shift], outTensors[k + shift]) = (ids[k], tensors[k]);
+            if (id < to && lastReaders[id] < to) continue; // read by no later layer, no model output
+            (outIds[n], outTensors[n]) = (id, tensors[k]);
+            ++n;
         }
-        if (shift == 0) (outIds[count], outTensors[count]) = (id, tensor);
+        if (!placed) {
+            (outIds[n], outTensors[n]) = (layer, output);
+            ++n;
+        }
+        assembly ("memory-safe") {
+            // Equivalent to `outIds = outIds[:n]; outTensors = outTensors[:n]`: the arrays shrink in
+            // place (n <= their length; the words after stay allocated, unused).
+            mstore(outIds, n)
+            mstore(outTensors, n)
+        }
     }
 
-    /// @dev One packed tensor of the slices `earlier ++ [last]`, in order, in the smallest width
-    ///      (the widest slice's: each slice's width is the smallest for its own values). Slices of
-    ///      one width are joined byte for byte; otherwise every value is re-encoded.
-    function _merge(bytes[] calldata earlier, bytes memory last) private pure returns (bytes memory merged) {
-        // Every slice came from `runSlice` (the hash chain says so): well formed, width byte first.
-        uint256 width = uint8(last[0]);
-        bool same = true;
-        uint256 bodies = last.length - 1;
-        for (uint256 k; k < earlier.length; ++k) {
-            if (uint8(earlier[k][0]) != width) same = false;
+    /// @dev One packed tensor of `slices`, in order, at the widest slice's width (each slice is packed
+    ///      at its own smallest width, so the widest is the smallest for the whole). A slice of that
+    ///      width is copied byte for byte; a narrower one is widened value by value (sign-extended),
+    ///      bytes to bytes: nothing is unpacked into words. `slices` came from `runSlice` (the hash
+    ///      chain says so): each is well formed, width byte first.
+    function _merge(bytes[] calldata slices) private pure returns (bytes memory merged) {
+        uint256 width = 1;
+        uint256 values;
+        for (uint256 k; k < slices.length; ++k) {
+            uint256 w = uint8(slices[k][0]);
+            if (w > width) width = w;
+            values += (slices[k].length - 1) / w;
         }
-        if (!same) return _remerge(earlier, last);
-        for (uint256 k; k < earlier.length; ++k) {
-            bodies += earlier[k].length - 1; // at least the width byte
-        }
-        merged = new bytes(1 + bodies);
+        merged = new bytes(1 + values * width);
         merged[0] = bytes1(uint8(width));
         uint256 at;
         assembly ("memory-safe") {
             at := add(merged, 0x21) // skip the length word and the width byte
         }
-        for (uint256 k; k < earlier.length; ++k) {
-            bytes calldata slice = earlier[k];
-            assembly ("memory-safe") {
-                // Equivalent to `merged[at:] = slice[1:]`: the values, without the width byte.
-                calldatacopy(at, add(slice.offset, 1), sub(slice.length, 1))
-                at := add(at, sub(slice.length, 1))
+        for (uint256 k; k < slices.length; ++k) {
+            bytes calldata slice = slices[k];
+            uint256 w = uint8(slice[0]);
+            if (w == width) {
+                assembly ("memory-safe") {
+                    // Equivalent to `merged[at:] = slice[1:]`: the values, without the width byte.
+                    calldatacopy(at, add(slice.offset, 1), sub(slice.length, 1))
+                    at := add(at, sub(slice.length, 1))
+                }
+                continue;
             }
-        }
-        assembly ("memory-safe") {
-            // Equivalent to `merged[at:] = last[1:]`.
-            mcopy(at, add(last, 0x21), sub(mload(last), 1))
+            assembly ("memory-safe") {
+                // Equivalent to `for v in unpack(slice): merged[at:at + width] = bytes32(v)[32 - width:]`.
+                // Each value is read as the top w bytes of a calldata word, sign-extended from its
+                // byte w - 1, and stored as the top `width` bytes of a word at `at`: the zeros after
+                // it are overwritten by the next value (the last one's fall past `merged`, in
+                // memory nothing owns).
+                let down := sub(256, shl(3, w)) // bits below a w-byte value at a word's top
+                let up := sub(256, shl(3, width)) // bits below a width-byte value at a word's top
+                let p := add(slice.offset, 1)
+                for { let last := add(slice.offset, slice.length) } lt(p, last) { p := add(p, w) } {
+                    mstore(at, shl(up, signextend(sub(w, 1), shr(down, calldataload(p)))))
+                    at := add(at, width)
+                }
+            }
         }
     }
-
-    /// @dev `_merge` for slices of different widths: unpacked, concatenated, packed again.
-    function _remerge(bytes[] calldata earlier, bytes memory last) private pure returns (bytes memory) {
-        int256[][] memory parts = new int256[][](earlier.length + 1);
-        uint256 total;
-        for (uint256 k; k < earlier.length; ++k) {
-            parts[k] = PackedTensor.unpack(earlier[k]);
-            total += parts[k].length;
-        }
-        parts[earlier.length] = PackedTensor.unpackMemory(last);
-        total += parts[earlier.length].length;
-        int256[] memory values = new int256[](total);
-        uint256 at;
-        for (uint256 k; k < parts.length; ++k) {
-            int256[] memory part = parts[k];
-            for (uint256 i; i < part.length; ++i) {
-                values[at++] = part[i];
-            }
-        }
-        return PackedTensor.pack(values);
-    }}
+}

@@ -79,38 +79,58 @@ describe("InferenceJobs", function () {
     const { jobs, cnn, model, opener, second } = await loadFixture(deployFixture);
     const sample = cnn.samples[2];
     const runner = await JobRunner.open(jobs, model, packed(sample), opener);
-    for (const end of [128, 320, 512]) await runner.slice(end, 512, second); // Conv2D 8x8x8: rows of 64
-    expect((await jobs.job(runner.jobId)).nextLayer).to.equal(2n);
+    for (const end of [128, 320, 512]) await runner.slice(end, second); // Conv2D 8x8x8: rows of 64
+    const computed = await jobs.job(runner.jobId);
+    expect([computed.nextLayer, computed.sliceDone, computed.slicesComplete]).to.deep.equal([1n, 512n, true]);
+    const joined = await runner.complete(opener);
+    expect(eventOf(jobs, joined, "SliceDone")).to.equal(undefined);
+    const stage = eventOf(jobs, joined, "StageDone").args;
+    expect([stage.from, stage.to]).to.deep.equal([1n, 2n]);
+    const after = await jobs.job(runner.jobId);
+    expect([after.nextLayer, after.sliceDone, after.slicesComplete, after.slicesHash])
+      .to.deep.equal([2n, 0n, false, ethers.ZeroHash]);
     await runner.step(3, opener);
-    await runner.slice(32, 128, opener); // DepthwiseConv2D 4x4x8: one row, then the rest
+    await runner.slice(32, opener); // DepthwiseConv2D 4x4x8: one row, then the rest
     const progress = await jobs.job(runner.jobId);
-    expect([progress.nextLayer, progress.sliceDone]).to.deep.equal([3n, 32n]);
-    await runner.slice(128, 128, second);
+    expect([progress.nextLayer, progress.sliceDone, progress.slicesComplete]).to.deep.equal([3n, 32n, false]);
+    await runner.slice(128, second);
+    await runner.complete(second);
     await runner.step(6, opener);
     const widths = [];
     for (let end = 1; end <= 4; end += 1) {
-      const receipt = await runner.slice(end, 4, second); // Dense 4, one element a step: the last one finishes
+      const receipt = await runner.slice(end, second); // Dense 4, one element a step
       const slice = eventOf(jobs, receipt, "SliceDone").args;
-      expect([slice.layer, slice.start, slice.end]).to.deep.equal([6n, BigInt(end - 1), BigInt(end)]);
+      expect([slice.layer, slice.start, slice.end, slice.size]).to.deep.equal([6n, BigInt(end - 1), BigInt(end), 4n]);
       widths.push(ethers.getBytes(slice.packed)[0]);
     }
-    expect(new Set(widths).size, "slices of different widths are merged by re-packing").to.be.greaterThan(1);
+    expect(new Set(widths).size, "slices of different widths are widened into one").to.be.greaterThan(1);
+    await runner.complete(opener);
     await expectLikePredict(jobs, model, runner, sample);
   });
 
-  it("a sliced layer keeps every live tensor; a job ending in a slice stores only the outputs", async function () {
+  it("a completed layer leaves the live set runStage leaves; a job ending in slices stores only the outputs", async function () {
     const { jobs, merge, mergeModel, opener } = await loadFixture(deployFixture);
     const graph = graphOf(merge.plan);
+    // Input 0 is read last by the Concatenate (6), the Dense layers 1-3 by the Multiply (5), the Add (4)
+    // and Multiply by the Concatenate, the Concatenate by the final Dense (7), a model output.
+    expect(await mergeModel.lastReaders()).to.deep.equal([6n, 5n, 5n, 5n, 6n, 6n, 7n, ethers.MaxUint256]);
     for (const sample of merge.samples) {
       const runner = await JobRunner.open(jobs, mergeModel, packed(sample), opener);
       await runner.step(5, opener);
-      await runner.slice(3, 8, opener);
-      await runner.slice(8, 8, opener); // Multiply reads 1, 2, 3: they stay until the next stage
-      expect(runner.ids).to.deep.equal([0n, 1n, 2n, 3n, 4n, 5n]);
+      expect(runner.ids).to.deep.equal([0n, 1n, 2n, 3n, 4n]);
+      const [stageIds, stageTensors] = await mergeModel.runStage(5, 6, runner.ids, runner.tensors);
+      await runner.slice(3, opener);
+      await runner.slice(8, opener);
+      await runner.complete(opener); // Multiply was the last to read 1, 2, 3: they go
+      expect(runner.ids).to.deep.equal([0n, 4n, 5n]);
+      expect([runner.ids, runner.tensors]).to.deep.equal([[...stageIds], [...stageTensors]]);
       await runner.step(7, opener);
       expect(runner.ids).to.deep.equal([6n]);
       const size = graph.layers[7].output_shape.reduce((a, b) => a * b, 1);
-      await runner.slice(size, size, opener);
+      await runner.slice(size, opener);
+      expect(await jobs.packedOutputs(runner.jobId).catch((e) => e.message)).to.match(/JobNotDone/);
+      await runner.complete(opener);
+      expect(runner.ids).to.deep.equal([7n]);
       await expectLikePredict(jobs, mergeModel, runner, sample);
     }
   });
@@ -152,12 +172,13 @@ describe("InferenceJobs", function () {
       const runner = await JobRunner.open(jobs, model, [pack(a), pack(b)], opener);
       expect((await jobs.job(runner.jobId)).nextLayer).to.equal(1n);
       if (sliced) {
-        await runner.slice(2, 6, opener);
-        await runner.slice(6, 6, opener);
+        await runner.slice(2, opener);
+        await runner.slice(6, opener);
+        await runner.complete(opener);
       } else {
         await runner.step(2, opener);
       }
-      expect(runner.ids).to.deep.equal(sliced ? [0n, 1n, 2n] : [1n, 2n]);
+      expect(runner.ids).to.deep.equal([1n, 2n]); // input a goes (ReLU was its reader), b stays for the Add
       await runner.step(4, opener);
       expect(await jobs.outputs(runner.jobId)).to.deep.equal(expected);
     }
@@ -201,22 +222,38 @@ describe("InferenceJobs", function () {
       .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, committed, hashOf([7n], runner.tensors));
     await expect(jobs.advance(id, 9, runner.ids, runner.tensors)).to.be.revertedWithCustomError(model, "BadStage");
 
-    await runner.slice(32, 128, opener); // layer 2 (MaxPooling2D 4x4x8), one row
+    await expect(jobs.completeLayer(id, runner.ids, runner.tensors, []))
+      .to.be.revertedWithCustomError(jobs, "SlicesIncomplete").withArgs(id, 2, 0);
+    await runner.slice(32, opener); // layer 2 (MaxPooling2D 4x4x8), one row
     await expect(jobs.advance(id, 3, runner.ids, runner.tensors))
       .to.be.revertedWithCustomError(jobs, "SliceInProgress").withArgs(id, 2, 32);
-    const [first] = runner.slices;
-    const forged = [pack([...unpack(first)].map((v) => v + 1n))];
+    await expect(jobs.completeLayer(id, runner.ids, runner.tensors, runner.slices))
+      .to.be.revertedWithCustomError(jobs, "SlicesIncomplete").withArgs(id, 2, 32);
+    await runner.slice(128, second);
+    await expect(jobs.advance(id, 3, runner.ids, runner.tensors))
+      .to.be.revertedWithCustomError(jobs, "SliceInProgress").withArgs(id, 2, 128);
+    await expect(jobs.advanceSlice(id, 129, runner.ids, runner.tensors))
+      .to.be.revertedWithCustomError(jobs, "SlicesComplete").withArgs(id, 2);
+    const [first, last] = runner.slices;
     const chain = (slices) => slices.reduce((h, s) => ethers.keccak256(ethers.concat([h, ethers.keccak256(s)])), ethers.ZeroHash);
-    await expect(jobs.advanceSlice(id, 128, runner.ids, runner.tensors, forged))
-      .to.be.revertedWithCustomError(jobs, "WrongSlices").withArgs(id, chain([first]), chain(forged));
-    await expect(jobs.advanceSlice(id, 128, runner.ids, runner.tensors, []))
-      .to.be.revertedWithCustomError(jobs, "WrongSlices").withArgs(id, chain([first]), ethers.ZeroHash);
-    await runner.slice(128, 128, second);
+    const committedSlices = chain([first, last]);
+    const forged = pack([...unpack(first)].map((v) => v + 1n));
+    for (const wrong of [[forged, last], [last, first], [first], [first, last, last], []]) {
+      await expect(jobs.completeLayer(id, runner.ids, runner.tensors, wrong))
+        .to.be.revertedWithCustomError(jobs, "WrongSlices").withArgs(id, committedSlices, chain(wrong));
+    }
+    await expect(jobs.completeLayer(id, runner.ids, bad, runner.slices))
+      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, committed, hashOf(runner.ids, bad));
+    await runner.complete(second);
+    await expect(jobs.completeLayer(id, runner.ids, runner.tensors, []))
+      .to.be.revertedWithCustomError(jobs, "SlicesIncomplete").withArgs(id, 3, 0);
     await expect(jobs.packedOutputs(id)).to.be.revertedWithCustomError(jobs, "JobNotDone").withArgs(id);
     await runner.step(LAYERS, opener);
     await expect(jobs.advance(id, LAYERS, runner.ids, runner.tensors))
       .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(id);
-    await expect(jobs.advanceSlice(id, 1, runner.ids, runner.tensors, []))
+    await expect(jobs.advanceSlice(id, 1, runner.ids, runner.tensors))
+      .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(id);
+    await expect(jobs.completeLayer(id, runner.ids, runner.tensors, []))
       .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(id);
     await expectLikePredict(jobs, model, runner, sample);
   });

@@ -156,6 +156,14 @@ interface IEternalModel {
         view
         returns (bytes memory slice, uint256 size, uint256 gasUsed);
 
+    /// @notice Per canonical id (layer index), the last layer that reads that tensor: what
+    ///         `runStage` prunes its returned tensors by (a stage ending at `to` passes on tensor
+    ///         `j < to` iff `lastReaders()[j] >= to`).
+    /// @dev Requires the Finalised state. `type(uint256).max` for a model output, 0 for a tensor
+    ///      no layer reads; entries of identity layers (not canonical ids) mean nothing.
+    /// @return last One entry per layer.
+    function lastReaders() external view returns (uint256[] memory last);
+
     // ------------------------------------------------------------------ views
 
     /// @notice The lifecycle state.

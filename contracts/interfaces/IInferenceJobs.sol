@@ -5,9 +5,10 @@ import {IEternalModel} from "./IEternalModel.sol";
 
 /// @title IInferenceJobs
 /// @notice On-chain inference by transactions: a job runs a finalised Eternal model on one input,
-///         one stage of layers (or one slice of a layer) per transaction, and anyone may send the
-///         next step. A job commits to its state by hash and publishes each step's tensors in an
-///         event, so the next sender supplies them in calldata; its outputs end up stored on chain.
+///         one stage of layers (or one slice of a layer, or the step that joins a layer's slices)
+///         per transaction, and anyone may send the next step. A job commits to its state by hash
+///         and publishes each step's tensors in an event, so the next sender supplies them in
+///         calldata; its outputs end up stored on chain.
 /// @dev Tensors are packed (docs/FORMAT.md, "Packed tensors"; `PackedTensor`), fixed point 2^-F,
 ///      each named by its canonical id (the index of the layer whose output it is). A job's live
 ///      set is the tensors later layers still read, ascending id; its hash is
@@ -23,6 +24,7 @@ interface IInferenceJobs {
         bytes32 stateHash; // hash of the live set (ids, packed tensors) the next step must supply
         bytes32 slicesHash; // hash chain of `nextLayer`'s slices so far (0: none)
         bool done; // outputs stored
+        bool slicesComplete; // every element of `nextLayer`'s output computed: `completeLayer` is next
     }
 
     // ------------------------------------------------------------------ errors
@@ -37,8 +39,14 @@ interface IInferenceJobs {
     error WrongStateHash(uint256 jobId, bytes32 expected, bytes32 actual);
     /// @notice The earlier slices supplied for job `jobId` chain to `actual`, not to the committed `expected`.
     error WrongSlices(uint256 jobId, bytes32 expected, bytes32 actual);
-    /// @notice Job `jobId` has computed `sliceDone` elements of layer `layer` by slices: finish it by slices.
+    /// @notice Job `jobId` has computed `sliceDone` elements of layer `layer` by slices: finish it by
+    ///         slices and `completeLayer`.
     error SliceInProgress(uint256 jobId, uint256 layer, uint256 sliceDone);
+    /// @notice Job `jobId` has computed every element of layer `layer` by slices: `completeLayer` is next.
+    error SlicesComplete(uint256 jobId, uint256 layer);
+    /// @notice Job `jobId` has computed `sliceDone` elements of layer `layer` by slices, not all of them
+    ///         (none: the layer is not being sliced): `completeLayer` must wait for the last slice.
+    error SlicesIncomplete(uint256 jobId, uint256 layer, uint256 sliceDone);
     /// @notice `model` is not a finalised Eternal model (its `state()` is not Finalised, or it has none).
     error ModelNotFinalised(address model);
     /// @notice Input `index` (`length` bytes) is not a packed tensor (`PackedTensor.isWellFormed`).
@@ -67,7 +75,8 @@ interface IInferenceJobs {
         uint256[] ids,
         bytes[] tensors
     );
-    /// @notice Job `jobId` ran layers `[from, to)`; `ids`/`tensors` are its new live set.
+    /// @notice Job `jobId` ran layers `[from, to)` (or joined layer `from`'s slices, `to == from + 1`);
+    ///         `ids`/`tensors` are its new live set.
     /// @param jobId   The job.
     /// @param from    First layer run.
     /// @param to      One past the last layer run (the job's next layer now).
@@ -75,12 +84,13 @@ interface IInferenceJobs {
     /// @param tensors The live tensors, packed.
     event StageDone(uint256 indexed jobId, uint256 from, uint256 to, uint256[] ids, bytes[] tensors);
     /// @notice Job `jobId` computed elements `[start, end)` of layer `layer`'s output.
-    /// @param jobId The job.
-    /// @param layer The layer being sliced.
-    /// @param start First element (flat index, C order).
-    /// @param end   One past the last element.
+    /// @param jobId  The job.
+    /// @param layer  The layer being sliced.
+    /// @param start  First element (flat index, C order).
+    /// @param end    One past the last element (`size`: the layer is computed, `completeLayer` is next).
+    /// @param size   Elements of the layer's whole output.
     /// @param packed Those elements, packed.
-    event SliceDone(uint256 indexed jobId, uint256 layer, uint256 start, uint256 end, bytes packed);
+    event SliceDone(uint256 indexed jobId, uint256 layer, uint256 start, uint256 end, uint256 size, bytes packed);
     /// @notice Job `jobId` stored its outputs (`outputs(jobId)`).
     /// @param jobId The job.
     event JobDone(uint256 indexed jobId);
@@ -111,26 +121,36 @@ interface IInferenceJobs {
     function advance(uint256 jobId, uint256 to, uint256[] calldata ids, bytes[] calldata tensors) external;
 
     /// @notice Computes elements `[sliceDone, end)` of layer `nextLayer`'s output (one slice), for a
-    ///         layer too big for one transaction; the slice that completes the layer adds its output
-    ///         to the live set and moves the job to the next layer.
-    /// @dev Anyone may call. Reverts as `advance`, `WrongSlices` when completing with other earlier
-    ///      slices than committed, and whatever `runSlice` reverts with (`BadSlice`: a bad `end`, an
-    ///      input or identity layer). Emits `SliceDone`; on completion `StageDone(jobId, layer,
-    ///      layer + 1, ...)`, and at the last layer stores the outputs and emits `JobDone`. The live
-    ///      set is not pruned after a sliced layer: the next `advance` drops what no layer reads.
+    ///         layer too big for one transaction. The layer's slices are committed by a hash chain;
+    ///         once they cover its output, `completeLayer` joins them and moves the job on.
+    /// @dev Anyone may call. Reverts as `advance`, `SlicesComplete` once every element is computed,
+    ///      and whatever `runSlice` reverts with (`BadSlice`: a bad `end`, an input or identity
+    ///      layer). Emits `SliceDone`. The step does the slice's compute and little else: the live
+    ///      set is hashed once (to check it) and handed to `runSlice`; nothing is re-hashed or logged
+    ///      but the slice.
     /// @param jobId   The job.
     /// @param end     One past the last element to compute: `sliceDone < end <= size`.
     /// @param ids     The live set's canonical ids (it must hold the layer's inputs).
     /// @param tensors The live set's packed tensors.
-    /// @param earlier The layer's earlier slices in order, as `SliceDone` gave them: read only by the
-    ///                step that completes the layer (`end == size`); pass `[]` before.
-    function advanceSlice(
-        uint256 jobId,
-        uint256 end,
-        uint256[] calldata ids,
-        bytes[] calldata tensors,
-        bytes[] calldata earlier
-    ) external;
+    function advanceSlice(uint256 jobId, uint256 end, uint256[] calldata ids, bytes[] calldata tensors) external;
+
+    /// @notice Completes a layer computed by slices: joins them into its output, adds that to the
+    ///         live set, drops the tensors no later layer reads (as `advance` does after a stage) and
+    ///         commits the new live set, moving the job to the next layer.
+    /// @dev Anyone may call. Reverts `UnknownJob`, `JobAlreadyDone`, `WrongStateHash`,
+    ///      `SlicesIncomplete` unless the last slice reached the layer's end, `WrongSlices` unless
+    ///      `slices` are the layer's slices in order. The output is packed at the widest slice's
+    ///      width (each slice is at its own smallest, so that is the smallest for the whole output):
+    ///      the same bytes `runStage` would give. Pruned by `model.lastReaders()`: a tensor stays
+    ///      while a later layer reads it or it is a model output; model inputs after the layer stay.
+    ///      Emits `StageDone(jobId, layer, layer + 1, ...)`; at the last layer also stores the
+    ///      outputs and emits `JobDone`.
+    /// @param jobId   The job.
+    /// @param ids     The live set's canonical ids.
+    /// @param tensors The live set's packed tensors.
+    /// @param slices  The layer's slices in order, as its `SliceDone` events gave them.
+    function completeLayer(uint256 jobId, uint256[] calldata ids, bytes[] calldata tensors, bytes[] calldata slices)
+        external;
 
     // ------------------------------------------------------------------ views
 

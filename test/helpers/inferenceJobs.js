@@ -20,7 +20,7 @@ function eventOf(contract, receipt, name) {
 
 /**
  * A job's client-side state: what the next step must supply, carried from the events.
- * `step(to)` / `slice(end)` send one step (from `signer`) and return its receipt.
+ * `step(to)` / `slice(end)` / `complete()` send one step (from `signer`) and return its receipt.
  */
 class JobRunner {
   constructor(jobs, jobId, opened) {
@@ -44,9 +44,13 @@ class JobRunner {
     return this._take(await (await this.jobs.connect(signer).advance(this.jobId, to, this.ids, this.tensors)).wait());
   }
 
-  async slice(end, size, signer) {
-    const earlier = end === size ? this.slices : [];
-    const tx = await this.jobs.connect(signer).advanceSlice(this.jobId, end, this.ids, this.tensors, earlier);
+  async slice(end, signer) {
+    return this._take(await (await this.jobs.connect(signer).advanceSlice(this.jobId, end, this.ids, this.tensors)).wait());
+  }
+
+  /** Joins the layer's slices (after the one that reached its end). */
+  async complete(signer) {
+    const tx = await this.jobs.connect(signer).completeLayer(this.jobId, this.ids, this.tensors, this.slices);
     return this._take(await tx.wait());
   }
 

@@ -75,4 +75,18 @@ describe("BatchNormalizationLayer", function () {
     const big = await batchNorm(kit, randomIntsOfWidth(16, 32, 45), 30, randomIntsOfWidth(16, 32, 46), 33, 32);
     await expectQuarterCheaper(kit, big.layer, [randomIntsWithin(4096, 8 * 2 ** 24, 47)], big.pages);
   });
+
+  it("short slices of many channels (fewer values of a channel than its stride spans) are forward's", async function () {
+    // 16 channels: a channel's values are 512 bytes apart, more than the input's calldata offset,
+    // where the unrolled loop's end once wrapped below 0 (one value ran out of gas).
+    const kit = await loadFixture(deployKit);
+    const { layer, pages, reference } = await batchNorm(kit, randomIntsOfWidth(16, 32, 48), 30,
+      randomIntsOfWidth(16, 32, 49), 33, 32);
+    const x = randomIntsWithin(4 * 4 * 16, 8 * 2 ** 24, 50);
+    const full = reference(x);
+    for (const [start, end] of [[0, 1], [0, 2], [0, 8], [0, 17], [0, 33], [0, 49], [1, 2], [15, 18], [16, 17], [250, 256]]) {
+      const [output] = await layer.forwardSlice([x], pages, start, end);
+      expect([...output], `forwardSlice(${start}, ${end})`).to.deep.equal(full.slice(start, end));
+    }
+  });
 });

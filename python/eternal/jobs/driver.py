@@ -2,8 +2,9 @@
 
 Steps, each journaled like a deployment's (:mod:`eternal.deploy.journal`: hash, nonce and
 signed bytes before sending, receipt after): ``impl:InferenceJobs`` (the jobs contract, once
-per chain, remembered in ``implementations.jsonl``), ``open``, then ``stage:<from>-<to>`` and
-``slice:<layer>:<start>-<end>`` until the job stores its outputs. Each step is planned from the
+per chain, remembered in ``implementations.jsonl``), ``open``, then ``stage:<from>-<to>``,
+``slice:<layer>:<start>-<end>`` and ``join:<layer>`` (a sliced layer's slices joined) until the job
+stores its outputs. Each step is planned from the
 job's state on chain (:mod:`eternal.jobs.planner`), so a rerun after a crash settles what the
 journal holds as sent, reads the job (its hashes, and the tensors from its events) and goes on
 from there; so does a run after someone else advanced the job. A finished job is remembered

@@ -9,11 +9,16 @@ and per layer, per byte of tensors hashed and logged, per output byte stored at 
 The node then estimates the real transaction (``eth_estimateGas``); one over the budget is cut
 and estimated again, so the model only has to be close, never exact.
 
-A layer that alone does not fit is computed in slices (``runSlice``): whole rows of its output
-at a time (a row: the elements after the first axis), as many as fit, from two measured slices
-(one row, two rows: a fixed part and a part per row). Conv2D and DepthwiseConv2D compute only
-the rows asked for; other layers compute everything for any slice, so slicing them does not help
-and the planner says so (:class:`~eternal.errors.StepTooBigError`).
+A layer that alone does not fit is computed in slices (``advanceSlice``): whole rows of its
+output at a time (a row: the elements after the first axis), as many as fit. Sizes come from
+measurements, not a model: the node's estimate of the real step with a one-element slice (all
+the step costs besides the layer's compute: calldata, the live set's hash, the model's unpacking)
+and the layer's ``forwardSlice`` gas over one and two rows (a fixed part and a part per row).
+Once the slices cover the layer, a step of its own joins them (``completeLayer``: the layer's
+output added to the live set, what no later layer reads dropped, all of it hashed and logged).
+Conv2D and DepthwiseConv2D compute only the rows asked for; other layers compute everything for
+any slice, so slicing them does not help. A step that cannot fit even so (a one-element slice,
+or the join) stops the run with its gas in one line (:class:`~eternal.errors.StepTooBigError`).
 """
 
 from __future__ import annotations
@@ -53,9 +58,9 @@ class LayerRun:
 
 @dataclass(frozen=True)
 class PlannedStep:
-    """One transaction of a job: ``advance`` (a stage) or ``advanceSlice`` (a slice)."""
+    """One transaction of a job: ``advance`` (a stage), ``advanceSlice`` (a slice) or ``completeLayer``."""
 
-    name: str  # the journal's step name: ``stage:<from>-<to>`` or ``slice:<layer>:<start>-<end>``
+    name: str  # the journal's step name: ``stage:<from>-<to>``, ``slice:<layer>:<start>-<end>``, ``join:<layer>``
     data: str  # calldata to the jobs contract
     gas: int  # the gas limit to send it with
     estimate: int  # the node's estimate of its gas, or the budget when a dry run showed it fits
@@ -147,13 +152,14 @@ class StepPlanner:
                                            (*(bytes(t) for t in out_tensors), *(t for _, t in later)))
         return self._runs[key]
 
-    def slice_gas(self, layer: int, end: int, ids, tensors) -> int | None:
-        """Gas of ``forwardSlice`` for elements ``[0, end)`` of the layer; None if it runs out of gas.
+    def slice_gas(self, layer: int, start: int, end: int, ids, tensors) -> int | None:
+        """Gas of ``forwardSlice`` for elements ``[start, end)`` of the layer; None if it runs out of gas.
 
         Calls (here and in :meth:`layer_run`) get the per-transaction cap: what fits one fits a step.
         """
         try:
-            _, _, gas = self.model.functions.runSlice(layer, 0, end, list(ids), list(tensors)).call({"gas": self.gas_cap})
+            call = self.model.functions.runSlice(layer, start, end, list(ids), list(tensors))
+            _, _, gas = call.call({"gas": self.gas_cap})
         except TRANSPORT_ERRORS:
             raise
         except Exception as exc:
@@ -196,12 +202,15 @@ class StepPlanner:
     # ------------------------------------------------------------------ planning
 
     def plan(self, state: JobState) -> PlannedStep:
-        """The next step of ``state``'s job: the longest stage that fits, else the biggest slice.
+        """The next step of ``state``'s job: the longest stage that fits, else the biggest slice, or
+        the join of a layer's slices once they cover it.
 
         Raises:
-            StepTooBigError: a layer whose smallest slice needs more than the budget.
+            StepTooBigError: a step that needs more than the budget even at its smallest.
             TransactionFailed: a layer that reverts on this input.
         """
+        if state.slices_complete:
+            return self._join(state)
         if state.slice_done == 0:
             stage = self._stage(state)
             if stage is not None:
@@ -250,52 +259,88 @@ class StepPlanner:
         shape = self.shapes[layer]
         size = math.prod(shape)
         row = size // shape[0] if len(shape) > 1 and shape[0] else 1
-        one = self.slice_gas(layer, min(row, size), state.ids, state.tensors)
-        two = self.slice_gas(layer, min(2 * row, size), state.ids, state.tensors) if one is not None else None
-        if one is None:
-            raise self._too_big(layer, f"even one row of its output ({row} elements) runs out of gas in one call")
-        per_row = max(two - one, 0) if two is not None and size > row else one
-        fixed = max(one - per_row, 0)
-        base = self._slice_base(state, completing=False)
-        rows = (self.budget - base - fixed) // per_row if per_row else (size - start + row - 1) // row
-        # The model of `base` is an upper bound (it counts every live tensor as unpacked): when it
-        # leaves no row, one row is still tried, and the node's estimate below decides.
-        end = min(size, start + max(rows, 1) * row)
+        smallest, smallest_data = self._slice_estimate(state, start + 1)
+        smallest_dry = self.dry_run
+        if smallest is None or smallest > self.budget:
+            raise self._too_big(layer, f"a one-element slice {self._needs(smallest, smallest_data)}")
+        end = start + 1 if start + 1 == size else self._slice_end(state, smallest, row, size)
         while True:
-            earlier = state.slices if end == size else []
-            data = self.jobs.encode_abi("advanceSlice", args=[state.job_id, end, state.ids, state.tensors, earlier])
-            estimate = self.estimate(data)
+            if end == start + 1:  # measured already: it fits
+                estimate, data, self.dry_run = smallest, smallest_data, smallest_dry
+            else:
+                estimate, data = self._slice_estimate(state, end)
             if estimate is not None and estimate <= self.budget:
                 what = f"layer {layer}, elements {start}-{end} of {size}"
                 return PlannedStep(f"slice:{layer}:{start}-{end}", data,
                                    gas_limit_from_estimate(estimate, self.gas_cap), estimate, what, self.dry_run)
             length, share = end - start, self._share(estimate)
-            if length == 1:
-                last = " (the layer's last: it also joins the slices and passes the layer on)" if end == size else ""
-                raise self._too_big(layer, f"a one-element slice{last} needs {estimate:,} gas" if estimate
-                                    else f"a one-element slice{last} runs out of gas under the node's cap")
             units = math.ceil(length / row)
             if units > 1:  # whole rows while there are several
                 end = start + max(1, min(units - 1, math.floor(units * share))) * row
             else:
                 end = start + max(1, min(length - 1, math.floor(length * share)))
 
+    def _slice_end(self, state: JobState, smallest: int, row: int, size: int) -> int:
+        """Where the next slice should end to fill the budget, from measurements: the one-element
+        step's estimate ``smallest`` less its compute is what every slice step costs besides the
+        layer; ``forwardSlice`` over one and two rows gives the layer's gas per row (and a fixed part).
+        The node's estimate of the step has the last word (:meth:`_slice`)."""
+        layer, start = state.next_layer, state.slice_done
+        if self.dry_run:  # the node would not estimate it: what else the step costs is unknown
+            return min(size, start + row)
+        first = self.slice_gas(layer, start, start + 1, state.ids, state.tensors)
+        one = self.slice_gas(layer, start, min(start + row, size), state.ids, state.tensors)
+        two = self.slice_gas(layer, start, min(start + 2 * row, size), state.ids, state.tensors)
+        if None in (first, one, two):  # a row runs out of gas in one call: half a row, halved as needed
+            return start + max(1, min(row, size - start) // 2)
+        per_row = max(two - one, 1) if start + row < size else max(one, 1)
+        room = self.budget - (smallest - first) - max(one - per_row, 0)  # gas left for whole rows
+        rows = room // per_row
+        if rows >= 1:
+            return min(size, start + rows * row)
+        return min(size, start + max(1, room * row // per_row))  # part of a row: elements in proportion
+
+    def _slice_estimate(self, state: JobState, end: int) -> tuple[int | None, str]:
+        """The node's estimate of the slice step ``[slice_done, end)`` (None: out of gas), and its calldata."""
+        data = self.jobs.encode_abi("advanceSlice", args=[state.job_id, end, state.ids, state.tensors])
+        return self.estimate(data), data
+
+    def _join(self, state: JobState) -> PlannedStep:
+        """The step that joins the slices of ``state.next_layer`` (``completeLayer``)."""
+        layer = state.next_layer
+        data = self.jobs.encode_abi("completeLayer", args=[state.job_id, state.ids, state.tensors, state.slices])
+        estimate = self.estimate(data)
+        if estimate is None or estimate > self.budget:
+            raise self._too_big(layer, f"joining its {len(state.slices)} slices into its output "
+                                       f"{self._needs(estimate, data)}", sliceable=False)
+        return PlannedStep(f"join:{layer}", data, gas_limit_from_estimate(estimate, self.gas_cap), estimate,
+                           f"layer {layer}: join its {len(state.slices)} slices", self.dry_run)
+
+    def _needs(self, estimate: int | None, data: str) -> str:
+        """What a step over the budget needs, in words; one that ran out of gas under the
+        transaction cap is estimated again under the block's gas limit (anvil's calls may use it)."""
+        if estimate is None:
+            limit = self.w3.eth.get_block("latest")["gasLimit"]
+            call = {"from": self.sender, "to": self.jobs.address, "data": data, "gas": limit}
+            try:
+                estimate = self.w3.eth.estimate_gas(call) if limit > self.gas_cap else None
+            except TRANSPORT_ERRORS:
+                raise
+            except Exception:
+                estimate = None
+            if estimate is None:
+                return f"runs out of gas under {max(limit, self.gas_cap):,} (the most a call may use here)"
+        return f"needs {estimate:,} gas"
+
     def _share(self, estimate: int | None) -> float:
         """How much of a step over the budget to keep: what its estimate says fits, with a margin
         (a step with no estimate ran out of gas: it needs the cap at least)."""
         return ESTIMATE_SHRINK * self.budget / (estimate or self.gas_cap)
 
-    def _slice_base(self, state: JobState, completing: bool) -> int:
-        """Modelled gas of a slice step apart from the layer's own: 21,000, calldata, the job's share."""
-        data = self.jobs.encode_abi("advanceSlice", args=[state.job_id, 1, state.ids, state.tensors,
-                                                          state.slices if completing else []])
-        return TX_BASE_GAS + calldata_gas(bytes.fromhex(data[2:])) + STAGE_GAS + tensors_gas(state.tensors, [])
-
-    def _too_big(self, layer: int, why: str) -> StepTooBigError:
-        return StepTooBigError(
-            f"Layer {self._name(layer)} cannot run within one step of {self.budget:,} gas: {why}. "
-            f"Only Conv2D and DepthwiseConv2D get cheaper by slices; raise --max-step-gas (at most 16,777,216)"
-        )
+    def _too_big(self, layer: int, why: str, sliceable: bool = True) -> StepTooBigError:
+        hint = "Only layers that compute part of their output get cheaper by slices; " if sliceable else ""
+        return StepTooBigError(f"Layer {self._name(layer)} cannot run within one step of {self.budget:,} gas: {why}. "
+                               f"{hint}raise --max-step-gas (at most {self.gas_cap:,})")
 
     def _name(self, layer: int) -> str:
         return f"{layer} '{self.names[layer]}' ({self.kinds[layer]})"

@@ -6,9 +6,11 @@ from dataclasses import asdict, dataclass, fields
 
 from eternal.deploy.records import DeploymentState
 
+JOB_STEPS = ("stage:", "slice:", "join:")  # the journal's names of a job's own steps, after open
+
 
 def describe(step: str) -> str:
-    """A journal step name in words: ``stage:0-3`` -> ``layers 0-2``."""
+    """A journal step name in words: ``stage:0-3`` -> ``layers 0-2``, ``join:4`` -> ``layer 4: join its slices``."""
     kind, _, rest = step.partition(":")
     if kind == "stage":
         first, stop = (int(n) for n in rest.split("-"))
@@ -16,6 +18,8 @@ def describe(step: str) -> str:
     if kind == "slice":
         layer, span = rest.split(":")
         return f"layer {layer}, elements {span}"
+    if kind == "join":
+        return f"layer {rest}: join its slices"
     if kind == "open":
         return "open the job (inputs)"
     return "create InferenceJobs (once per chain)"
@@ -36,8 +40,8 @@ class JobResult:
 
     @property
     def step_gas(self) -> list[int]:
-        """Gas of each job step (stages and slices), the most any one transaction of the job used."""
-        return [s["gas"] for s in self.steps if s["step"].startswith(("stage:", "slice:"))]
+        """Gas of each job step (stages, slices, joins), the most any one transaction of the job used."""
+        return [s["gas"] for s in self.steps if s["step"].startswith(JOB_STEPS)]
 
     def record(self) -> dict:
         """The run's facts: what ``--json`` prints, the same on every rerun."""

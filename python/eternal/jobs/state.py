@@ -1,7 +1,8 @@
 """A job's state as the chain holds it: what it committed to, and the tensors behind the hashes.
 
 A job stores only hashes (``IInferenceJobs.job``): ``stateHash`` of its live set and
-``slicesHash`` of the slices of the layer in progress. The tensors themselves are in
+``slicesHash`` of the slices of the layer in progress (once they cover the layer, ``completeLayer``
+joins them: ``slicesComplete``). The tensors themselves are in
 its events: the live set in the newest ``JobOpened`` or ``StageDone``, the slices in the
 ``SliceDone`` events after it. :func:`read_job` reads both and checks one against the other,
 so a driver (this one, or a rerun after a crash, or anyone else's) can take the next step.
@@ -43,6 +44,7 @@ class JobState:
     next_layer: int
     slice_done: int  # elements of next_layer's output computed by slices so far
     done: bool
+    slices_complete: bool = False  # the slices cover next_layer's output: joining them is next
     ids: list[int] = field(default_factory=list)  # the live set, ascending id
     tensors: list[bytes] = field(default_factory=list)
     slices: list[bytes] = field(default_factory=list)  # next_layer's slices so far, in order
@@ -54,9 +56,11 @@ class JobState:
 
 def job_record(jobs, job_id: int) -> dict:
     """``job(jobId)`` as a dict with snake-case keys."""
-    model, opener, layer_count, next_layer, slice_done, state_hash, slices_hash_, done = jobs.functions.job(job_id).call()
+    (model, opener, layer_count, next_layer, slice_done, state_hash, slices_hash_, done,
+     slices_complete) = jobs.functions.job(job_id).call()
     return {"model": model, "opener": opener, "layer_count": layer_count, "next_layer": next_layer,
-            "slice_done": slice_done, "state_hash": bytes(state_hash), "slices_hash": bytes(slices_hash_), "done": done}
+            "slice_done": slice_done, "state_hash": bytes(state_hash), "slices_hash": bytes(slices_hash_), "done": done,
+            "slices_complete": slices_complete}
 
 
 def job_events(jobs, job_id: int, from_block: int) -> list:
@@ -94,7 +98,7 @@ def read_job(jobs, job_id: int, from_block: int) -> JobState:
         raise JobError(f"Job {job_id} at {jobs.address}: the SliceDone events of layer {record['next_layer']} do "
                        f"not chain to its committed slices hash {record['slices_hash'].hex()}")
     return JobState(job_id, record["model"], record["layer_count"], record["next_layer"], record["slice_done"],
-                    record["done"], ids, tensors, slices if record["slice_done"] else [])
+                    record["done"], record["slices_complete"], ids, tensors, slices if record["slice_done"] else [])
 
 
 def state_after(jobs, state: JobState, receipt, from_block: int) -> JobState:
@@ -113,14 +117,15 @@ def state_after(jobs, state: JobState, receipt, from_block: int) -> JobState:
             continue
         if event["event"] == "SliceDone":
             new.slices.append(bytes(args["packed"]))
-            new.slice_done = args["end"]
+            new.slice_done, new.slices_complete = args["end"], args["end"] == args["size"]
         elif event["event"] == "StageDone":
             new.ids, new.tensors = list(args["ids"]), [bytes(t) for t in args["tensors"]]
-            new.next_layer, new.slice_done, new.slices = args["to"], 0, []
+            new.next_layer, new.slice_done, new.slices, new.slices_complete = args["to"], 0, [], False
         else:
             new.done = True
     record = job_record(jobs, state.job_id)
-    same = ((record["next_layer"], record["slice_done"], record["done"]) == (new.next_layer, new.slice_done, new.done)
+    same = ((record["next_layer"], record["slice_done"], record["done"], record["slices_complete"])
+            == (new.next_layer, new.slice_done, new.done, new.slices_complete)
             and record["state_hash"] == live_hash(new.ids, new.tensors)
             and (record["slices_hash"] if new.slice_done else bytes(32)) == slices_hash(new.slices))
     return new if same else read_job(jobs, state.job_id, from_block)

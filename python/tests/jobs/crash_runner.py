@@ -3,9 +3,9 @@ SIGKILLs itself at ``POINT``, so the tests can resume a job from a real crash. P
 nothing of it.
 
 Points:
-    after-steps:N: N stages or slices of the job mined and journaled (0: right after ``open``).
-    before-send: a stage or slice signed and journaled, not yet handed to the node.
-    after-send: a stage or slice handed to the node, its receipt not awaited.
+    after-steps:N: N stages, slices or joins of the job mined and journaled (0: right after ``open``).
+    before-send: a stage, slice or join signed and journaled, not yet handed to the node.
+    after-send: a stage, slice or join handed to the node, its receipt not awaited.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from eternal.deploy import transactions
 from eternal.deploy.steps import phase_of
 from eternal.jobs import command, driver
 
-JOB_PHASES = ("stage", "slice")
+JOB_PHASES = ("stage", "slice", "join")
 
 
 def die() -> None:

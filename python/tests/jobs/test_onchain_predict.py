@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,7 +83,10 @@ def test_a_job_gives_the_emulators_outputs_bit_for_bit_in_steps_under_the_budget
     steps = out["steps"][0]
     names = [step["step"] for step in steps]
     assert names[0] == "impl:InferenceJobs" and names[1] == "open", names
-    assert any(n.startswith("stage:") for n in names) and any(n.startswith("slice:") for n in names), names
+    assert all(any(n.startswith(kind) for n in names) for kind in ("stage:", "slice:", "join:")), names
+    # Every sliced layer is joined once, right after its last slice.
+    sliced = sorted({int(n.split(":")[1]) for n in names if n.startswith("slice:")})
+    assert [n for n in names if n.startswith("join:")] == [f"join:{layer}" for layer in sliced], names
     assert all(step["status"] == 1 for step in steps)
     assert 0 < out["max_step_gas"] <= BUDGET < TX_GAS_CAP
     assert out["gas"] == [sum(step["gas"] for step in steps)]
@@ -138,9 +142,12 @@ def test_steps_someone_else_sent_are_taken_up(models, export, tmp_path):
     job_id = jobs.events.JobOpened().process_receipt(receipt)[0]["args"]["jobId"]
     state = read_job(jobs, job_id, receipt["blockNumber"])
     stranger = w3.eth.accounts[5]
-    if state.slice_done:  # a layer in slices: the stranger finishes it in one go
+    if state.slices_complete:  # a layer's slices all computed: the stranger joins them
+        call, theirs = (jobs.functions.completeLayer(job_id, state.ids, state.tensors, state.slices),
+                        f"join:{state.next_layer}")
+    elif state.slice_done:  # a layer in slices: the stranger computes the rest in one go
         size = int(np.prod(export["graph"]["layers"][state.next_layer]["output_shape"]))
-        call, theirs = (jobs.functions.advanceSlice(job_id, size, state.ids, state.tensors, state.slices),
+        call, theirs = (jobs.functions.advanceSlice(job_id, size, state.ids, state.tensors),
                         f"slice:{state.next_layer}:{state.slice_done}-{size}")
     else:
         call, theirs = (jobs.functions.advance(job_id, state.next_layer + 1, state.ids, state.tensors),
@@ -156,6 +163,8 @@ def test_a_layer_over_the_budget_that_slices_cannot_help_is_one_line(models, tmp
     result = on_chain(node, address, sample(5), tmp_path, "--max-step-gas", 150_000)
     line = one_line_error(result)
     assert result.returncode == 51 and "cannot run within one step of 150,000 gas" in line and "Layer " in line
+    needed = re.search(r"a one-element slice needs ([\d,]+) gas", line)
+    assert needed and int(needed[1].replace(",", "")) > 150_000, line
 
 
 def test_a_jobs_address_that_is_no_jobs_contract_is_one_line(models, tmp_path):
