@@ -313,6 +313,84 @@ contract EternalModel is IEternalModel, Ownable {
         return _loadWalk().lastUse;
     }
 
+    /// @inheritdoc IEternalModel
+    function layerSources(uint256 layer) external view returns (uint256[] memory) {
+        ModelWalk.Walk memory walk = _loadWalk();
+        if (layer >= walk.layers.length) revert LayerIndexOutOfRange(layer, walk.layers.length);
+        return walk.sources[layer];
+    }
+
+    /// @inheritdoc IEternalModel
+    /// @dev Unpacks only the windows, then calls the layer's `forwardWindow`.
+    function runWindow(
+        uint256 layer,
+        uint256 start,
+        uint256 end,
+        uint256[] calldata offsets,
+        uint256[] calldata sizes,
+        bytes[] calldata windows
+    ) external view returns (bytes memory slice, uint256 size, uint256 gasUsed) {
+        if (offsets.length != windows.length) revert LengthMismatch(windows.length, offsets.length);
+        if (sizes.length != windows.length) revert LengthMismatch(windows.length, sizes.length);
+        uint256[3] memory range = [layer, start, end]; // one stack slot for the three
+        ModelWalk.Walk memory walk = _loadWalk();
+        _checkWindows(walk, range, windows.length);
+        bytes memory data = _windowCall(range, offsets, sizes, walk.pages, _unpackAll(windows));
+        (slice, size, gasUsed) = _callLayer(walk.layers[range[0]], data);
+        if (range[1] >= range[2] || range[2] > size) revert BadSlice(range[0], range[1], range[2], size);
+    }
+
+    /// @dev The checks `runWindow` makes before unpacking: a computed layer, one window per
+    ///      layer input. `range` = (layer, start, end).
+    function _checkWindows(ModelWalk.Walk memory walk, uint256[3] memory range, uint256 windowCount) private pure {
+        uint256 layer = range[0];
+        if (layer >= walk.layers.length) revert LayerIndexOutOfRange(layer, walk.layers.length);
+        if (!_computes(walk, layer, layer)) revert BadSlice(layer, range[1], range[2], 0);
+        uint256 count = walk.sources[layer].length;
+        if (windowCount != count) revert LengthMismatch(count, windowCount);
+    }
+
+    /// @dev Every packed tensor of `packed`, unpacked; `BadPackedTensor(index)` for a malformed one.
+    function _unpackAll(bytes[] calldata packed) private pure returns (int256[][] memory values) {
+        values = new int256[][](packed.length);
+        for (uint256 k; k < packed.length; ++k) {
+            if (!PackedTensor.isWellFormed(packed[k])) revert BadPackedTensor(k);
+            values[k] = PackedTensor.unpack(packed[k]);
+        }
+    }
+
+    /// @dev The calldata of `ILayer.forwardWindow` (encoded apart: too many stack slots inline).
+    function _windowCall(
+        uint256[3] memory range,
+        uint256[] calldata offsets,
+        uint256[] calldata sizes,
+        address[] memory pages_,
+        int256[][] memory layerInputs
+    ) private pure returns (bytes memory) {
+        return abi.encodeCall(ILayer.forwardWindow, (layerInputs, offsets, sizes, pages_, range[1], range[2]));
+    }
+
+    /// @dev Calls `layer` with `data` (a `forwardWindow` call), passing on its revert: its
+    ///      output packed, the output's size, and the gas of the call.
+    function _callLayer(address layer, bytes memory data)
+        private
+        view
+        returns (bytes memory slice, uint256 size, uint256 gasUsed)
+    {
+        gasUsed = gasleft();
+        (bool ok, bytes memory answer) = layer.staticcall(data);
+        gasUsed -= gasleft();
+        if (!ok) {
+            // Equivalent to re-raising the layer's revert data as it is.
+            assembly ("memory-safe") {
+                revert(add(answer, 0x20), mload(answer))
+            }
+        }
+        int256[] memory part;
+        (part, size) = abi.decode(answer, (int256[], uint256));
+        slice = PackedTensor.pack(part);
+    }
+
     /// @dev Layer `layer`'s input tensors, from a `runSlice` call's packed tensors.
     function _sliceInputs(ModelWalk.Walk memory walk, uint256 layer, uint256[] calldata ids, bytes[] calldata tensors)
         private

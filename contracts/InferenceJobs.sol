@@ -30,6 +30,14 @@ contract InferenceJobs is IInferenceJobs {
         bytes32 slicesHash;
     }
 
+    /// @dev What `advanceWindow` hands `model.runWindow`: per layer input, where its window starts,
+    ///      its tensor's size in elements, the window packed.
+    struct Windows {
+        uint256[] offsets;
+        uint256[] sizes;
+        bytes[] packed;
+    }
+
     uint256 private _jobCount;
     mapping(uint256 jobId => Record) private _jobs;
     mapping(uint256 jobId => address[]) private _outputChunks; // abi.encode(bytes[] packed outputs), SSTORE2
@@ -81,16 +89,23 @@ contract InferenceJobs is IInferenceJobs {
 
     /// @inheritdoc IInferenceJobs
     function advanceSlice(uint256 jobId, uint256 end, uint256[] calldata ids, bytes[] calldata tensors) external {
-        Record storage record = _checked(jobId, ids, tensors);
-        uint256 layer = record.nextLayer;
-        if (record.slicesComplete) revert SlicesComplete(jobId, layer);
-        uint256 start = record.sliceDone;
-        (bytes memory slice, uint256 size,) = record.model.runSlice(layer, start, end, ids, tensors);
-        // end <= size (runSlice checked it), and size fits 64 bits (an output held in memory).
-        record.sliceDone = uint64(end);
-        record.slicesComplete = end == size;
-        record.slicesHash = keccak256(abi.encodePacked(record.slicesHash, keccak256(slice)));
-        emit SliceDone(jobId, layer, start, end, size, slice);
+        (Record storage record, uint256 layer) = _sliceable(jobId, ids, tensors);
+        (bytes memory slice, uint256 size,) = record.model.runSlice(layer, record.sliceDone, end, ids, tensors);
+        _recordSlice(jobId, record, layer, end, size, slice);
+    }
+
+    /// @inheritdoc IInferenceJobs
+    function advanceWindow(
+        uint256 jobId,
+        uint256 end,
+        uint256[] calldata ids,
+        bytes[] calldata tensors,
+        uint256[] calldata offsets,
+        uint256[] calldata counts
+    ) external {
+        (Record storage record,) = _sliceable(jobId, ids, tensors);
+        Windows memory windows = _windows(jobId, record, ids, tensors, offsets, counts);
+        _sliceByWindows(jobId, record, end, windows);
     }
 
     /// @inheritdoc IInferenceJobs
@@ -192,6 +207,88 @@ contract InferenceJobs is IInferenceJobs {
         DataChunks.write(_outputChunks[jobId], abi.encode(packed));
         record.done = true;
         emit JobDone(jobId);
+    }
+
+    /// @dev The job's record, checked as `_checked` and to take a slice of its next layer (returned).
+    function _sliceable(uint256 jobId, uint256[] calldata ids, bytes[] calldata tensors)
+        private
+        view
+        returns (Record storage record, uint256 layer)
+    {
+        record = _checked(jobId, ids, tensors);
+        layer = record.nextLayer;
+        if (record.slicesComplete) revert SlicesComplete(jobId, layer);
+    }
+
+    /// @dev Records slice `[sliceDone, end)` of layer `layer` (of `size` elements): the hash chain,
+    ///      the progress, `SliceDone`.
+    function _recordSlice(uint256 jobId, Record storage record, uint256 layer, uint256 end, uint256 size, bytes memory slice)
+        private
+    {
+        uint256 start = record.sliceDone;
+        // end <= size (the model checked it), and size fits 64 bits (an output held in memory).
+        record.sliceDone = uint64(end);
+        record.slicesComplete = end == size;
+        record.slicesHash = keccak256(abi.encodePacked(record.slicesHash, keccak256(slice)));
+        emit SliceDone(jobId, layer, start, end, size, slice);
+    }
+
+    /// @dev The windows `advanceWindow` hands the model: per input of the job's next layer
+    ///      (`model.layerSources`), elements `[offsets[k], offsets[k] + counts[k])` of its tensor in
+    ///      the live set, packed at the tensor's width, and each tensor's size in elements.
+    function _windows(
+        uint256 jobId,
+        Record storage record,
+        uint256[] calldata ids,
+        bytes[] calldata tensors,
+        uint256[] calldata offsets,
+        uint256[] calldata counts
+    ) private view returns (Windows memory windows) {
+        uint256 layer = record.nextLayer;
+        uint256[] memory sources = record.model.layerSources(layer);
+        if (offsets.length != sources.length || counts.length != sources.length) {
+            revert WrongWindowCount(layer, sources.length, offsets.length, counts.length);
+        }
+        windows.offsets = offsets;
+        windows.sizes = new uint256[](sources.length);
+        windows.packed = new bytes[](sources.length);
+        for (uint256 k; k < sources.length; ++k) {
+            uint256 at = _indexOf(ids, sources[k]);
+            if (at == ids.length) revert MissingSource(jobId, layer, sources[k]);
+            (windows.packed[k], windows.sizes[k]) = _cut(tensors[at], sources[k], offsets[k], counts[k]);
+        }
+    }
+
+    /// @dev The job's next slice, `[sliceDone, end)`, by `model.runWindow` on `windows`; recorded.
+    function _sliceByWindows(uint256 jobId, Record storage record, uint256 end, Windows memory windows) private {
+        uint256 layer = record.nextLayer;
+        (bytes memory slice, uint256 size,) =
+            record.model.runWindow(layer, record.sliceDone, end, windows.offsets, windows.sizes, windows.packed);
+        _recordSlice(jobId, record, layer, end, size, slice);
+    }
+
+    /// @dev The index of `id` in `ids`, or `ids.length` if absent.
+    function _indexOf(uint256[] calldata ids, uint256 id) private pure returns (uint256 at) {
+        while (at < ids.length && ids[at] != id) ++at;
+    }
+
+    /// @dev Elements `[offset, offset + count)` of packed tensor `tensor` (canonical id `id`), packed
+    ///      at its width, and its size in elements. The live set's tensors are well formed (checked
+    ///      at `open`, or made by the model).
+    function _cut(bytes calldata tensor, uint256 id, uint256 offset, uint256 count)
+        private
+        pure
+        returns (bytes memory window, uint256 size)
+    {
+        uint256 width = uint8(tensor[0]);
+        size = (tensor.length - 1) / width;
+        if (offset > size || count > size - offset) revert WindowOutOfRange(id, offset, count, size);
+        window = new bytes(1 + count * width);
+        window[0] = tensor[0];
+        assembly ("memory-safe") {
+            // Equivalent to `window[1:] = tensor[1 + offset * width : 1 + (offset + count) * width]`.
+            calldatacopy(add(window, 0x21), add(tensor.offset, add(1, mul(offset, width))), mul(count, width))
+        }
     }
 
     /// @dev The tensor with canonical id `id` among `ids`/`tensors`; reverts `MissingOutput`.

@@ -135,6 +135,51 @@ describe("InferenceJobs", function () {
     }
   });
 
+  it("windows: slices computed from windows of the inputs equal runSlice's, and the job predict's", async function () {
+    const { jobs, merge, mergeModel, cnn, model, opener, second } = await loadFixture(deployFixture);
+    const sample = merge.samples[0];
+    const runner = await JobRunner.open(jobs, mergeModel, packed(sample), opener);
+    await runner.step(5, opener);
+    expect(await mergeModel.layerSources(5)).to.deep.equal([1n, 2n, 3n]); // Multiply of the three Dense
+    const [whole] = await mergeModel.runSlice(5, 0, 3, runner.ids, runner.tensors);
+    const receipt = await runner.window(3, [0, 0, 0], [3, 3, 3], second);
+    expect(eventOf(jobs, receipt, "SliceDone").args.packed).to.equal(whole);
+    await runner.window(8, [3, 2, 3], [5, 6, 5], opener); // a window may hold more than the slice reads
+    await runner.complete(opener);
+    await runner.step(8, opener);
+    await expectLikePredict(jobs, mergeModel, runner, sample);
+
+    const cnnSample = cnn.samples[1];
+    const cnnRunner = await JobRunner.open(jobs, model, packed(cnnSample), opener);
+    // Conv2D 3x3 "same" over 8x8x1: output rows 0-1 (128 values) read input rows 0-2 (24 values).
+    await cnnRunner.window(128, [0], [24], opener);
+    await cnnRunner.slice(512, opener);
+    await cnnRunner.complete(opener);
+    await cnnRunner.step(LAYERS, opener);
+    await expectLikePredict(jobs, model, cnnRunner, cnnSample);
+  });
+
+  it("refuses windows that miss what the slice reads, do not fit their tensor, or are not one per input", async function () {
+    const { jobs, merge, mergeModel, opener } = await loadFixture(deployFixture);
+    const runner = await JobRunner.open(jobs, mergeModel, packed(merge.samples[1]), opener);
+    await runner.step(5, opener);
+    const { id, ids, tensors } = { id: runner.jobId, ids: runner.ids, tensors: runner.tensors };
+    const multiply = await ethers.getContractAt("MultiplyLayer", (await mergeModel.layers())[5]);
+    await expect(jobs.advanceWindow(id, 3, ids, tensors, [0, 1, 0], [3, 2, 3]))
+      .to.be.revertedWithCustomError(multiply, "WindowTooSmall").withArgs(1, 0, 3, 1, 3);
+    await expect(jobs.advanceWindow(id, 3, ids, tensors, [0, 5, 0], [3, 4, 3]))
+      .to.be.revertedWithCustomError(jobs, "WindowOutOfRange").withArgs(2, 5, 4, 8);
+    await expect(jobs.advanceWindow(id, 3, ids, tensors, [0, 0], [3, 3]))
+      .to.be.revertedWithCustomError(jobs, "WrongWindowCount").withArgs(5, 3, 2, 2);
+    const hashOf = (i, t) => ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256[]", "bytes[]"], [i, t]));
+    const short = [ids.slice(0, 3), tensors.slice(0, 3)];
+    await expect(jobs.advanceWindow(id, 3, ...short, [0, 0, 0], [3, 3, 3]))
+      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, (await jobs.job(id)).stateHash, hashOf(...short));
+    await runner.window(8, [0, 0, 0], [8, 8, 8], opener);
+    await expect(jobs.advanceWindow(id, 8, ids, tensors, [0, 0, 0], [8, 8, 8]))
+      .to.be.revertedWithCustomError(jobs, "SlicesComplete").withArgs(id, 5);
+  });
+
   it("a model of two inputs: inputs in predict order, the live set by ascending id", async function () {
     const { jobs, twoInputs, twoInputModel, opener } = await loadFixture(deployFixture);
     const sample = twoInputs.samples[0];

@@ -18,7 +18,7 @@ interface IEternalModel {
 
     /// @notice The call needs the model in `expected` state; it is in `actual`.
     error WrongState(State expected, State actual);
-    /// @notice An inference call (`predict`, `predictPacked`, `tensorIds`, `runStage`, `runSlice`)
+    /// @notice An inference call (`predict`, `predictPacked`, `tensorIds`, `runStage`, `runSlice`, `runWindow`)
     ///         came before `finalize`.
     error NotFinalised();
     /// @notice Two arrays that must be of equal length are not.
@@ -163,6 +163,48 @@ interface IEternalModel {
     ///      no layer reads; entries of identity layers (not canonical ids) mean nothing.
     /// @return last One entry per layer.
     function lastReaders() external view returns (uint256[] memory last);
+
+    /// @notice The canonical ids of layer `layer`'s inputs, in its input order (`inbound(layer)`
+    ///         resolved through identity layers): what `runSlice` hands it, and what the windows
+    ///         of `runWindow` are cut from.
+    /// @dev Requires the Finalised state. Reverts `LayerIndexOutOfRange(layer, layerCount)`.
+    /// @param layer The layer's index.
+    /// @return ids One canonical id per layer input.
+    function layerSources(uint256 layer) external view returns (uint256[] memory ids);
+
+    /// @notice Elements `[start, end)` of layer `layer`'s flat output (C order) from windows of
+    ///         its inputs: for a layer whose whole inputs are too large for one call (their
+    ///         memory alone). `windows[k]` holds elements `[offsets[k], offsets[k] + n_k)` of the
+    ///         layer's input k (in the layer's input order, `inbound(layer)`), whose full length
+    ///         is `sizes[k]`. Bit for bit the same as `runSlice` with the whole inputs. The
+    ///         elementwise, merge, padding, pooling and convolution layers take any windows
+    ///         that hold what the range reads (a convolution: the input rows under the output
+    ///         rows the range touches); other layers only whole ones.
+    /// @dev Requires the Finalised state. Reverts `LayerIndexOutOfRange(layer, layerCount)`;
+    ///      `BadSlice(layer, start, end, size)` as `runSlice`; `LengthMismatch(inputs, given)`
+    ///      unless one window, offset and size per layer input; `BadPackedTensor(index)`; and
+    ///      from the layer `WindowTooSmall(input, needLo, needHi, haveLo, haveHi)` when a window
+    ///      misses an element the range reads, `BadWindow(input, offset, length, size)` when a
+    ///      window does not fit in its size, `WindowUnsupported()` for a part window of a layer
+    ///      that takes only whole ones. The sizes are the caller's word (a layer checks them
+    ///      against its config where it has one): check `size` against the graph.
+    /// @param layer   The layer's index.
+    /// @param start   First element (flat C-order index into the layer's output).
+    /// @param end     One past the last element.
+    /// @param offsets Per layer input: the first element its window holds.
+    /// @param sizes   Per layer input: its full length, in elements.
+    /// @param windows Per layer input: the window, packed (docs/FORMAT.md, "Packed tensors"), 2^-F.
+    /// @return slice   The elements, packed (smallest width), 2^-F.
+    /// @return size    The number of elements of the layer's whole output.
+    /// @return gasUsed Gas of the layer's `forwardWindow` call.
+    function runWindow(
+        uint256 layer,
+        uint256 start,
+        uint256 end,
+        uint256[] calldata offsets,
+        uint256[] calldata sizes,
+        bytes[] calldata windows
+    ) external view returns (bytes memory slice, uint256 size, uint256 gasUsed);
 
     // ------------------------------------------------------------------ views
 

@@ -53,6 +53,12 @@ interface IInferenceJobs {
     error MalformedInput(uint256 index, uint256 length);
     /// @notice The model takes `expected` inputs; `actual` were given.
     error WrongInputCount(uint256 expected, uint256 actual);
+    /// @notice Job `jobId`'s live set holds no tensor `id`, which layer `layer` reads.
+    error MissingSource(uint256 jobId, uint256 layer, uint256 id);
+    /// @notice Layer `layer` reads `expected` inputs; `offsets` and `counts` give `offsets` and `counts` windows.
+    error WrongWindowCount(uint256 layer, uint256 expected, uint256 offsets, uint256 counts);
+    /// @notice A window of `count` elements from `offset` does not fit tensor `id` of `size` elements.
+    error WindowOutOfRange(uint256 id, uint256 offset, uint256 count, uint256 size);
     /// @notice The model's output `id` is not among job `jobId`'s final tensors (a model fault).
     error MissingOutput(uint256 jobId, uint256 id);
 
@@ -133,6 +139,32 @@ interface IInferenceJobs {
     /// @param ids     The live set's canonical ids (it must hold the layer's inputs).
     /// @param tensors The live set's packed tensors.
     function advanceSlice(uint256 jobId, uint256 end, uint256[] calldata ids, bytes[] calldata tensors) external;
+
+    /// @notice `advanceSlice` from windows of the layer's inputs: the model gets only elements
+    ///         `[offsets[k], offsets[k] + counts[k])` of each input k (`model.runWindow`), cut here
+    ///         from the live set, so a layer whose whole inputs are too big for one transaction's
+    ///         memory (ResNet-8's Add of two 32x32x16 tensors) still runs in steps.
+    /// @dev As `advanceSlice` (the same slice, hash chain and `SliceDone`), and reverts
+    ///      `MissingSource` when the live set lacks an input, `WrongWindowCount` unless one offset
+    ///      and count per layer input (`model.layerSources(layer)`, in that order),
+    ///      `WindowOutOfRange`, and with the layer's `WindowTooSmall(input, needLo, needHi, haveLo,
+    ///      haveHi)` when a window misses an element the slice reads, `WindowUnsupported()` for a
+    ///      layer that takes only whole inputs. The windows are cut from the committed tensors and
+    ///      each input's size is its tensor's: only where the windows start is the sender's choice.
+    /// @param jobId   The job.
+    /// @param end     One past the last element to compute: `sliceDone < end <= size`.
+    /// @param ids     The live set's canonical ids.
+    /// @param tensors The live set's packed tensors.
+    /// @param offsets Per layer input: the first element of its window.
+    /// @param counts  Per layer input: the elements of its window.
+    function advanceWindow(
+        uint256 jobId,
+        uint256 end,
+        uint256[] calldata ids,
+        bytes[] calldata tensors,
+        uint256[] calldata offsets,
+        uint256[] calldata counts
+    ) external;
 
     /// @notice Completes a layer computed by slices: joins them into its output, adds that to the
     ///         live set, drops the tensors no later layer reads (as `advance` does after a stage) and

@@ -32,4 +32,31 @@ interface ILayer {
         external
         view
         returns (int256[] memory output, uint256 size);
+
+    /// @notice Part of the output from part of the inputs: `forward(full inputs, pages)[start:end]`,
+    ///         bit for bit, where `inputs[k]` holds only elements `[offsets[k], offsets[k] +
+    ///         inputs[k].length)` of input k, whose full length is `sizes[k]`. For staged inference
+    ///         of layers whose inputs are too large for one call (`IEternalModel.runWindow`).
+    /// @dev The range is clamped as `forwardSlice` says. Reverts `WindowTooSmall(input, needLo,
+    ///      needHi, haveLo, haveHi)` when a window does not hold every element the range reads
+    ///      (nothing outside a window is ever read), `BadWindow` when a window does not fit its
+    ///      input's size, `WindowCountMismatch` unless there is one offset and size per input.
+    ///      The default (`LayerBase`) takes whole windows only (else `WindowUnsupported()`);
+    ///      the elementwise, merge, padding, pooling and convolution layers take any window.
+    /// @param inputs  Each input's window, flattened in C order, fixed point 2^-F.
+    /// @param offsets Element of its input where each window starts.
+    /// @param sizes   Each input's full length, in elements.
+    /// @param pages   As `forward`.
+    /// @param start   First element wanted (flat C-order index into the output).
+    /// @param end     One past the last element wanted.
+    /// @return output The elements `[start, end)` of the output (clamped), fixed point 2^-F.
+    /// @return size   The number of elements of the whole output.
+    function forwardWindow(
+        int256[][] calldata inputs,
+        uint256[] calldata offsets,
+        uint256[] calldata sizes,
+        address[] calldata pages,
+        uint256 start,
+        uint256 end
+    ) external view returns (int256[] memory output, uint256 size);
 }

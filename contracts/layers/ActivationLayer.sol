@@ -11,7 +11,7 @@ import {Elementwise} from "../lib/Elementwise.sol";
 ///      leaky_relu run `Elementwise`; the others `Activations` on a copy of the range (for softmax,
 ///      of the whole runs of `axis` values that cover it).
 contract ActivationLayer is SlicedLayerBase {
-    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
@@ -19,16 +19,17 @@ contract ActivationLayer is SlicedLayerBase {
     {
         (uint256 frac,, uint256 activation, uint256 axis) =
             abi.decode(_config(), (uint256, uint256, uint256, uint256));
-        _expectInputs(inputs, 1);
-        size = inputs[0].length;
+        _expectInputs(xs, 1);
+        size = xs[0].size;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
-        uint256 src = _valuesAt(inputs, 0);
+        uint256 src = _at(xs, 0, from);
         if (activation == Activations.RELU || activation == Activations.LEAKY_RELU) {
+            _need(xs, 0, from, to);
             output = _allocate(to - from);
             if (activation == Activations.RELU) {
-                Elementwise.relu(src + from * 32, _dataAt(output), to - from, 0, false, 0);
+                Elementwise.relu(src, _dataAt(output), to - from, 0, false, 0);
             } else {
-                Elementwise.leakyRelu(src + from * 32, _dataAt(output), to - from,
+                Elementwise.leakyRelu(src, _dataAt(output), to - from,
                     Activations.LEAKY_SLOPE_Q, Activations.LEAKY_SLOPE_FRAC, frac);
             }
             return (output, size);
@@ -38,10 +39,12 @@ contract ActivationLayer is SlicedLayerBase {
             if (axis == 0 || size % axis != 0) revert Activations.SoftmaxAxisMismatch(size, axis);
             (low, high) = (from - from % axis, to + (axis - to % axis) % axis);
         }
+        _need(xs, 0, low, high);
         output = _allocate(high - low);
-        // Equivalent to `output[i - low] = inputs[0][i]` for i in [low, high).
+        src = _at(xs, 0, low);
+        // Equivalent to `output[i - low] = x[i]` for i in [low, high).
         assembly ("memory-safe") {
-            calldatacopy(add(output, 0x20), add(src, shl(5, low)), shl(5, sub(high, low)))
+            calldatacopy(add(output, 0x20), src, shl(5, sub(high, low)))
         }
         Activations.activate(output, activation, frac, axis);
         output = _trim(output, from - low, to - low);

@@ -8,23 +8,24 @@ import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
 ///         exact: an int256 overflow reverts (`Panic(0x11)`, as checked arithmetic does).
 /// @dev Config: `abi.encode(F, bits, size)`; every input has `size` values.
 contract AddLayer is SlicedLayerBase {
-    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
         (,, size) = abi.decode(_config(), (uint256, uint256, uint256));
-        if (inputs.length < 2) revert WrongLayerInputCount(2, inputs.length);
-        for (uint256 k; k < inputs.length; ++k) {
-            _expectSize(inputs, k, size);
-        }
+        if (xs.length < 2) revert WrongLayerInputCount(2, xs.length);
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        for (uint256 k; k < xs.length; ++k) {
+            _expectSize(xs, k, size);
+            _need(xs, k, from, to);
+        }
         output = _allocate(to - from);
         uint256 dst = _dataAt(output);
-        uint256 overflow = _sum(_valuesAt(inputs, 0) + from * 32, _valuesAt(inputs, 1) + from * 32, dst, to - from);
-        for (uint256 k = 2; k < inputs.length; ++k) {
-            overflow |= _accumulate(_valuesAt(inputs, k) + from * 32, dst, to - from);
+        uint256 overflow = _sum(_at(xs, 0, from), _at(xs, 1, from), dst, to - from);
+        for (uint256 k = 2; k < xs.length; ++k) {
+            overflow |= _accumulate(_at(xs, k, from), dst, to - from);
         }
         if (overflow >> 255 != 0) _revertOverflow();
     }

@@ -13,30 +13,31 @@ contract BatchNormalizationLayer is SlicedLayerBase {
     /// @notice The input's `length` values are not whole runs of `channels`.
     error ChannelMismatch(uint256 length, uint256 channels);
 
-    function _slice(int256[][] calldata inputs, address[] calldata pages, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata pages, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
-        Elementwise.Affine memory map = _constants(inputs, pages);
-        size = inputs[0].length;
+        Elementwise.Affine memory map = _constants(xs, pages);
+        size = xs[0].size;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        _need(xs, 0, from, to);
         output = _allocate(to - from);
-        Elementwise.affine(_valuesAt(inputs, 0), _dataAt(output), from, to, map);
+        Elementwise.affine(_at(xs, 0, 0), _dataAt(output), from, to, map);
     }
 
     /// @dev The scales, the offsets (rescaled to F) and their scales, after checking the input
     ///      against the channel count.
-    function _constants(int256[][] calldata inputs, address[] calldata pages)
+    function _constants(Input[] memory xs, address[] calldata pages)
         private
         view
         returns (Elementwise.Affine memory map)
     {
         (uint256 frac, uint256 bits, uint256 channels, WeightTensor memory scale, WeightTensor memory offset) =
             abi.decode(_config(), (uint256, uint256, uint256, WeightTensor, WeightTensor));
-        _expectInputs(inputs, 1);
-        uint256 length = inputs[0].length;
+        _expectInputs(xs, 1);
+        uint256 length = xs[0].size;
         if (channels == 0 || length % channels != 0) revert ChannelMismatch(length, channels);
         map.scales = _readPlain(pages, scale, bits, channels);
         map.offsets = _readRescaled(pages, offset, bits, channels, int256(frac), 0);

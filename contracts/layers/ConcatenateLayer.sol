@@ -8,17 +8,17 @@ import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
 ///         before the axis, input k contributes its next run of `inner[k]` values.
 /// @dev Config: `abi.encode(F, bits, outer, uint256[] inner)`; input k has `outer * inner[k]` values.
 contract ConcatenateLayer is SlicedLayerBase {
-    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
         (,, uint256 outer, uint256[] memory inner) = abi.decode(_config(), (uint256, uint256, uint256, uint256[]));
-        _expectInputs(inputs, inner.length);
+        _expectInputs(xs, inner.length);
         uint256 total;
         for (uint256 k; k < inner.length; ++k) {
-            _expectSize(inputs, k, outer * inner[k]);
+            _expectSize(xs, k, outer * inner[k]);
             total += inner[k];
         }
         size = outer * total;
@@ -27,7 +27,10 @@ contract ConcatenateLayer is SlicedLayerBase {
         if (from == to) return (output, size);
         uint256[] memory src = new uint256[](inner.length);
         for (uint256 k; k < inner.length; ++k) {
-            src[k] = _valuesAt(inputs, k);
+            // Runs of input k from outer index from / total to (to - 1) / total (whole runs: a
+            // bound on what the range reads).
+            _need(xs, k, from / total * inner[k], ((to - 1) / total + 1) * inner[k]);
+            src[k] = _at(xs, k, 0);
         }
         _gather(src, inner, from, to, _dataAt(output));
     }

@@ -37,58 +37,56 @@ contract Conv2DLayer is SpatialBase {
         WeightTensor bias;
     }
 
-    /// @notice Runs the convolution. See `ILayer.forward`.
+    /// @notice Output elements `[start, end)` (clamped) of the convolution: `forward`,
+    ///         `forwardSlice` and `forwardWindow` (`SlicedLayerBase`). Only the output positions
+    ///         (pixels, all filters each) that the range touches are computed, so the gas is
+    ///         roughly in proportion to the range, plus the cost of streaming and expanding the
+    ///         kernel once; they read only the input rows under them (`_inputRows`).
     /// @dev Reverts `ActivationsTooLarge` only when no 256-bit slot holds the exact sums
-    ///      (max|x| * rows * 2^(L-1) >= 2^254), which no real model reaches; `KernelSizeMismatch`
-    ///      when the config's kernel is not `blocks * rows * 32` bytes.
-    /// @param inputs One image (height, width, channels), flattened, fixed point 2^-F.
-    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
-    /// @return output (outHeight, outWidth, filters), flattened, fixed point 2^-F.
-    function forward(int256[][] calldata inputs, address[] calldata pages)
-        external
-        view
-        returns (int256[] memory output)
-    {
-        Config memory c = _checkedConfig(inputs);
-        output = _positions(c, inputs[0], pages, 0, c.outHeight * c.outWidth);
-        _returnValues(output);
-    }
-
-    /// @notice Part of the output (see `ILayer.forwardSlice`): only the output positions (pixels,
-    ///         all filters each) that `[start, end)` touches are computed, so the gas is roughly
-    ///         in proportion to the range, plus the cost of streaming and expanding the kernel
-    ///         once. Bit for bit `forward(...)[start:end]`; reverts as `forward` does.
-    /// @param inputs One image (height, width, channels), flattened, fixed point 2^-F.
-    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
-    /// @param start  First element wanted (flat index into (outHeight, outWidth, filters)).
-    /// @param end    One past the last element wanted.
+    ///      (max|x| * rows * 2^(L-1) >= 2^254 over the rows read), which no real model reaches;
+    ///      `KernelSizeMismatch` when the config's kernel is not `blocks * rows * 32` bytes.
+    /// @param xs    One image (height, width, channels), flattened, fixed point 2^-F (or a window of it).
+    /// @param pages Every weight page of the model, in order (SSTORE2 data contracts).
+    /// @param start First element wanted (flat index into (outHeight, outWidth, filters)).
+    /// @param end   One past the last element wanted.
     /// @return output The elements `[start, end)` (clamped to the output), fixed point 2^-F.
     /// @return size   outHeight * outWidth * filters.
-    function forwardSlice(int256[][] calldata inputs, address[] calldata pages, uint256 start, uint256 end)
-        external
+    function _slice(Input[] memory xs, address[] calldata pages, uint256 start, uint256 end)
+        internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
-        Config memory c = _checkedConfig(inputs);
+        Config memory c = _checkedConfig(xs);
         size = c.outHeight * c.outWidth * c.filters;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         uint256 first = from / c.filters; // the first position the range touches
         uint256 last = to == from ? first : (to - 1) / c.filters + 1; // one past the last
-        output = _positions(c, inputs[0], pages, first, last);
-        _returnSlice(_trim(output, from - first * c.filters, to - first * c.filters), size);
+        output = _positions(c, _image(xs, c, first, last), pages, first, last);
+        output = _trim(output, from - first * c.filters, to - first * c.filters);
+    }
+
+    /// @dev The image as positions `[first, last)` read it: the input rows under them (`_need`ed).
+    function _image(Input[] memory xs, Config memory c, uint256 first, uint256 last)
+        private
+        pure
+        returns (Image memory x)
+    {
+        (uint256 lo, uint256 hi) =
+            _inputRows(xs, first, last, c.outWidth, c.strideY, c.padTop, c.kernelHeight, c.height, c.width * c.channels);
+        x = Image(_at(xs, 0, 0), _at(xs, 0, lo), _at(xs, 0, hi));
     }
 
     /// @dev The config, after the input checks every entry point makes.
-    function _checkedConfig(int256[][] calldata inputs) private view returns (Config memory c) {
+    function _checkedConfig(Input[] memory xs) private view returns (Config memory c) {
         c = abi.decode(_config(), (Config));
-        _expectInputs(inputs, 1);
-        _expectSize(inputs, 0, c.height * c.width * c.channels);
+        _expectInputs(xs, 1);
+        _expectSize(xs, 0, c.height * c.width * c.channels);
     }
 
     /// @dev The layer's output at positions `[first, last)` (position p = oy * outWidth + ox),
     ///      all filters each: `(last - first) * filters` values, fixed point 2^-F.
-    function _positions(Config memory c, int256[] calldata x, address[] calldata pages, uint256 first, uint256 last)
+    function _positions(Config memory c, Image memory x, address[] calldata pages, uint256 first, uint256 last)
         private
         view
         returns (int256[] memory output)
@@ -107,7 +105,7 @@ contract Conv2DLayer is SpatialBase {
     /// @dev The exact sums `sum x q` of positions `[first, last)`, block by block of E filters.
     function _convolve(
         Config memory c,
-        int256[] calldata x,
+        Image memory x,
         address[] calldata pages,
         int256[] memory output,
         uint256 first,
@@ -115,7 +113,7 @@ contract Conv2DLayer is SpatialBase {
     ) private view {
         uint256 rows = _kernelRows(c);
         uint256 perWord = 256 / c.weightBits;
-        Swar memory s = _swar(c.weightBits, x, rows);
+        Swar memory s = _swar(c.weightBits, x.readFrom, x.readTo, rows);
         _fit(s, _min(perWord, c.filters)); // the first block has the most groups
         bytes memory raw = new bytes(rows * 32);
         Run memory run = _newRun(c, x, output, new bytes(rows * 32 * s.groups), first);
@@ -163,25 +161,23 @@ contract Conv2DLayer is SpatialBase {
 
     /// @dev The per-call constants of the SWAR kernel (see `SpatialBase.Run`; `_block` sets the
     ///      per-block ones). `output` holds the positions from `first` on.
-    function _newRun(Config memory c, int256[] calldata x, int256[] memory output, bytes memory expanded, uint256 first)
+    function _newRun(Config memory c, Image memory x, int256[] memory output, bytes memory expanded, uint256 first)
         private
         pure
         returns (Run memory run)
     {
         run.rowBytes = c.channels * 32;
         run.inputStep = c.width * run.rowBytes;
-        uint256 inputBase;
         uint256 weightBase;
         uint256 outputBase;
         uint256 skipped = first * c.filters * 32; // bytes of the positions before `first`
         assembly ("memory-safe") {
-            inputBase := x.offset
             weightBase := add(expanded, 0x20)
             // Where output position 0 would be: `first` positions (filters words each) before
             // output[0]. It may wrap below zero; `_position` adds them back (mod 2^256).
             outputBase := sub(add(output, 0x20), skipped)
         }
-        run.inputBase = inputBase;
+        run.inputBase = x.base;
         run.weightBase = weightBase;
         run.outputBase = outputBase;
         run.firstPosition = first;

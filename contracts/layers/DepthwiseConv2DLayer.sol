@@ -29,58 +29,56 @@ contract DepthwiseConv2DLayer is SpatialBase {
         WeightTensor bias;
     }
 
-    /// @notice Runs the depthwise convolution. See `ILayer.forward`.
-    /// @param inputs One image (height, width, channels), flattened, fixed point 2^-F.
-    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
-    /// @return output (outHeight, outWidth, channels * multiplier), flattened, fixed point 2^-F.
-    function forward(int256[][] calldata inputs, address[] calldata pages)
-        external
-        view
-        returns (int256[] memory output)
-    {
-        Config memory c = _checkedConfig(inputs);
-        output = _positions(c, inputs[0], pages, 0, c.outHeight * c.outWidth);
-        _returnValues(output);
-    }
-
-    /// @notice Part of the output (see `ILayer.forwardSlice`): only the output positions (pixels,
-    ///         all channels each) that `[start, end)` touches are computed, so the gas is roughly
-    ///         in proportion to the range. Bit for bit `forward(...)[start:end]`; reverts as
-    ///         `forward` does.
-    /// @param inputs One image (height, width, channels), flattened, fixed point 2^-F.
-    /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
-    /// @param start  First element wanted (flat index into (outHeight, outWidth, channels * multiplier)).
-    /// @param end    One past the last element wanted.
+    /// @notice Output elements `[start, end)` (clamped) of the depthwise convolution: `forward`,
+    ///         `forwardSlice` and `forwardWindow` (`SlicedLayerBase`). Only the output positions
+    ///         (pixels, all channels each) that the range touches are computed, so the gas is
+    ///         roughly in proportion to the range; they read only the input rows under them
+    ///         (`_inputRows`).
+    /// @param xs    One image (height, width, channels), flattened, fixed point 2^-F (or a window of it).
+    /// @param pages Every weight page of the model, in order (SSTORE2 data contracts).
+    /// @param start First element wanted (flat index into (outHeight, outWidth, channels * multiplier)).
+    /// @param end   One past the last element wanted.
     /// @return output The elements `[start, end)` (clamped to the output), fixed point 2^-F.
     /// @return size   outHeight * outWidth * channels * multiplier.
-    function forwardSlice(int256[][] calldata inputs, address[] calldata pages, uint256 start, uint256 end)
-        external
+    function _slice(Input[] memory xs, address[] calldata pages, uint256 start, uint256 end)
+        internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
-        Config memory c = _checkedConfig(inputs);
+        Config memory c = _checkedConfig(xs);
         uint256 depth = c.channels * c.multiplier;
         size = c.outHeight * c.outWidth * depth;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         uint256 first = from / depth; // the first position the range touches
         uint256 last = to == from ? first : (to - 1) / depth + 1; // one past the last
-        output = _positions(c, inputs[0], pages, first, last);
-        _returnSlice(_trim(output, from - first * depth, to - first * depth), size);
+        output = _positions(c, _image(xs, c, first, last), pages, first, last);
+        output = _trim(output, from - first * depth, to - first * depth);
+    }
+
+    /// @dev The image as positions `[first, last)` read it: the input rows under them (`_need`ed).
+    function _image(Input[] memory xs, Config memory c, uint256 first, uint256 last)
+        private
+        pure
+        returns (Image memory x)
+    {
+        (uint256 lo, uint256 hi) =
+            _inputRows(xs, first, last, c.outWidth, c.strideY, c.padTop, c.kernelHeight, c.height, c.width * c.channels);
+        x = Image(_at(xs, 0, 0), _at(xs, 0, lo), _at(xs, 0, hi));
     }
 
     /// @dev The config, after the input checks every entry point makes.
-    function _checkedConfig(int256[][] calldata inputs) private view returns (Config memory c) {
+    function _checkedConfig(Input[] memory xs) private view returns (Config memory c) {
         c = abi.decode(_config(), (Config));
-        _expectInputs(inputs, 1);
-        _expectSize(inputs, 0, c.height * c.width * c.channels);
+        _expectInputs(xs, 1);
+        _expectSize(xs, 0, c.height * c.width * c.channels);
     }
 
     /// @dev The layer's output at positions `[first, last)` (position p = oy * outWidth + ox),
     ///      all channels each: `(last - first) * channels * multiplier` values, fixed point 2^-F.
     ///      Whole positions, so the bias and a softmax over the channels line up as in the full
     ///      output.
-    function _positions(Config memory c, int256[] calldata x, address[] calldata pages, uint256 first, uint256 last)
+    function _positions(Config memory c, Image memory x, address[] calldata pages, uint256 first, uint256 last)
         private
         view
         returns (int256[] memory output)
@@ -97,8 +95,8 @@ contract DepthwiseConv2DLayer is SpatialBase {
         _finishSums(pages, output, c.fracBits, c.weightBits, c.kernel.fracBits, c.bias, depth, c.activation);
     }
 
-    /// @dev The kernel, after checking that no sum over the input can overflow.
-    function _kernel(Config memory c, int256[] calldata x, address[] calldata pages)
+    /// @dev The kernel, after checking that no sum over the input rows read can overflow.
+    function _kernel(Config memory c, Image memory x, address[] calldata pages)
         private
         view
         returns (int256[] memory kernel)
@@ -108,7 +106,7 @@ contract DepthwiseConv2DLayer is SpatialBase {
         // `S + 2^(d-1)` cannot overflow).
         kernel = _readPlain(pages, c.kernel, c.weightBits, c.kernelHeight * c.kernelWidth * c.channels * c.multiplier);
         uint256 limit = ((1 << 254) - 1) / (1 << (c.weightBits - 1)) / (c.kernelHeight * c.kernelWidth);
-        uint256 maxAbs = _maxAbs(x);
+        uint256 maxAbs = _maxAbs(x.readFrom, x.readTo);
         if (maxAbs > limit) revert ActivationsTooLarge(maxAbs, limit);
     }
 
@@ -126,17 +124,16 @@ contract DepthwiseConv2DLayer is SpatialBase {
     ///      `first` on).
     function _convolve(
         Config memory c,
-        int256[] calldata x,
+        Image memory x,
         int256[] memory kernel,
         int256[] memory output,
         uint256 first,
         uint256 last
     ) private pure {
-        uint256 xBase; // calldata offset of x[0]
+        uint256 xBase = x.base; // calldata offset of x[0] (modulo 2^256)
         uint256 kBase; // memory address of kernel[0]
         uint256 oPtr; // memory address of the first position's first output (positions in C order)
         assembly ("memory-safe") {
-            xBase := x.offset
             kBase := add(kernel, 0x20)
             oPtr := add(output, 0x20)
         }

@@ -9,17 +9,18 @@ import {Elementwise} from "../lib/Elementwise.sol";
 /// @dev Config: `abi.encode(F, bits, int256 q, int256 qFrac)`: the slope `q * 2^-qFrac`, a 32-bit
 ///      multiplier (`quantise_multiplier` in python/eternal/activations.py).
 contract LeakyReLULayer is SlicedLayerBase {
-    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
         (uint256 frac,, int256 q, int256 qFrac) = abi.decode(_config(), (uint256, uint256, int256, int256));
-        _expectInputs(inputs, 1);
-        size = inputs[0].length;
+        _expectInputs(xs, 1);
+        size = xs[0].size;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        _need(xs, 0, from, to);
         output = _allocate(to - from);
-        Elementwise.leakyRelu(_valuesAt(inputs, 0) + from * 32, _dataAt(output), to - from, q, qFrac, frac);
+        Elementwise.leakyRelu(_at(xs, 0, from), _dataAt(output), to - from, q, qFrac, frac);
     }
 }

@@ -14,7 +14,7 @@ contract MultiplyLayer is SlicedLayerBase {
     /// @dev log2 of the largest factor magnitude (exclusive) the unchecked loop takes.
     uint256 private constant _BOUND = 126;
 
-    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
@@ -22,30 +22,31 @@ contract MultiplyLayer is SlicedLayerBase {
     {
         uint256 frac;
         (frac,, size) = abi.decode(_config(), (uint256, uint256, uint256));
-        if (inputs.length < 2) revert WrongLayerInputCount(2, inputs.length);
-        for (uint256 k; k < inputs.length; ++k) {
-            _expectSize(inputs, k, size);
-        }
+        if (xs.length < 2) revert WrongLayerInputCount(2, xs.length);
         int256 twice = 2 * int256(frac); // checked, as the reference always did
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        for (uint256 k; k < xs.length; ++k) {
+            _expectSize(xs, k, size);
+            _need(xs, k, from, to);
+        }
         output = _allocate(to - from);
         // rescale(v, 2F, F) is v for F = 0, else (v + 2^(F-1)) >> F; past a shift of 254 it is 0
         // (FixedMath.rescaleInt): left to the checked loop.
-        if (frac > 254 || !_fast(inputs, from, to, frac, _dataAt(output))) {
-            _checked(inputs, from, to, twice, int256(frac), output);
+        if (frac > 254 || !_fast(xs, from, to, frac, _dataAt(output))) {
+            _checked(xs, from, to, twice, int256(frac), output);
         }
     }
 
     /// @dev The unchecked products of [from, to) into memory `dst`; whether every factor was in
     ///      [-2^126, 2^126) (else the values written are not the products).
-    function _fast(int256[][] calldata inputs, uint256 from, uint256 to, uint256 frac, uint256 dst)
+    function _fast(Input[] memory xs, uint256 from, uint256 to, uint256 frac, uint256 dst)
         private
         pure
         returns (bool fits)
     {
-        uint256 seen = _first(_valuesAt(inputs, 0) + from * 32, _valuesAt(inputs, 1) + from * 32, dst, to - from, frac);
-        for (uint256 k = 2; k < inputs.length; ++k) {
-            seen |= _next(_valuesAt(inputs, k) + from * 32, dst, to - from, frac);
+        uint256 seen = _first(_at(xs, 0, from), _at(xs, 1, from), dst, to - from, frac);
+        for (uint256 k = 2; k < xs.length; ++k) {
+            seen |= _next(_at(xs, k, from), dst, to - from, frac);
         }
         fits = seen >> (_BOUND + 1) == 0;
     }
@@ -113,16 +114,24 @@ contract MultiplyLayer is SlicedLayerBase {
     }
 
     /// @dev The checked loop: the products of docs/FORMAT.md, reverting on any int256 overflow.
-    function _checked(int256[][] calldata inputs, uint256 from, uint256 to, int256 twice, int256 frac, int256[] memory output)
+    function _checked(Input[] memory xs, uint256 from, uint256 to, int256 twice, int256 frac, int256[] memory output)
         private
         pure
     {
         for (uint256 i = from; i < to; ++i) {
-            int256 product = inputs[0][i];
-            for (uint256 k = 1; k < inputs.length; ++k) {
-                product = FixedMath.rescaleInt(product * inputs[k][i], twice, frac);
+            int256 product = _value(xs, 0, i);
+            for (uint256 k = 1; k < xs.length; ++k) {
+                product = FixedMath.rescaleInt(product * _value(xs, k, i), twice, frac);
             }
             output[i - from] = product;
+        }
+    }
+
+    /// @dev Element `i` of input `k` (inside its window: `_need` was called for the range).
+    function _value(Input[] memory xs, uint256 k, uint256 i) private pure returns (int256 v) {
+        uint256 at = _at(xs, k, i);
+        assembly ("memory-safe") {
+            v := calldataload(at)
         }
     }
 }

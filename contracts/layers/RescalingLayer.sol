@@ -10,18 +10,19 @@ import {Elementwise} from "../lib/Elementwise.sol";
 ///      (a 32-bit multiplier), `offset` on the activation scale 2^-F. `Elementwise.affine` with
 ///      one channel.
 contract RescalingLayer is SlicedLayerBase {
-    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
         Elementwise.Affine memory map = _constants();
-        _expectInputs(inputs, 1);
-        size = inputs[0].length;
+        _expectInputs(xs, 1);
+        size = xs[0].size;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        _need(xs, 0, from, to);
         output = _allocate(to - from);
-        Elementwise.affine(_valuesAt(inputs, 0), _dataAt(output), from, to, map);
+        Elementwise.affine(_at(xs, 0, 0), _dataAt(output), from, to, map);
     }
 
     /// @dev The config as `affine`'s constants: one channel.

@@ -22,19 +22,21 @@ contract ZeroPadding2DLayer is SlicedLayerBase {
     }
 
     /// @dev Output (height + top + bottom, width + left + right, channels), flattened, 2^-F.
-    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
         Config memory c = abi.decode(_config(), (Config));
-        _expectInputs(inputs, 1);
-        _expectSize(inputs, 0, c.height * c.width * c.channels);
+        _expectInputs(xs, 1);
+        _expectSize(xs, 0, c.height * c.width * c.channels);
         size = (c.top + c.height + c.bottom) * _rowValues(c);
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        (uint256 first, uint256 last) = _rows(from, to, c);
+        _need(xs, 0, first * c.width * c.channels, last * c.width * c.channels); // whole input rows
         output = _allocate(to - from);
-        _fill(_valuesAt(inputs, 0), _dataAt(output), from, to, c);
+        _fill(_at(xs, 0, 0), _dataAt(output), from, to, c);
     }
 
     /// @dev Output elements [from, to) into memory `dst` (element `from`): for each input row
@@ -48,7 +50,12 @@ contract ZeroPadding2DLayer is SlicedLayerBase {
             (uint256 lo, uint256 hi) = (runStart < from ? from : runStart, runStart + run > to ? to : runStart + run);
             if (lo >= hi) continue;
             _zero(dst + (at - from) * 32, lo - at);
-            _copy(src + (y * run + lo - runStart) * 32, dst + (lo - from) * 32, hi - lo);
+            uint256 row;
+            unchecked {
+                // `src` may have wrapped (`Input`): modulo 2^256 it lands inside the window.
+                row = src + (y * run + lo - runStart) * 32;
+            }
+            _copy(row, dst + (lo - from) * 32, hi - lo);
             at = hi;
         }
         _zero(dst + (at - from) * 32, to - at);

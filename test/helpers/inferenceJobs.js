@@ -48,6 +48,12 @@ class JobRunner {
     return this._take(await (await this.jobs.connect(signer).advanceSlice(this.jobId, end, this.ids, this.tensors)).wait());
   }
 
+  /** A slice from windows of the layer's inputs: elements `[offsets[k], offsets[k] + counts[k])` of input k. */
+  async window(end, offsets, counts, signer) {
+    const tx = await this.jobs.connect(signer).advanceWindow(this.jobId, end, this.ids, this.tensors, offsets, counts);
+    return this._take(await tx.wait());
+  }
+
   /** Joins the layer's slices (after the one that reached its end). */
   async complete(signer) {
     const tx = await this.jobs.connect(signer).completeLayer(this.jobId, this.ids, this.tensors, this.slices);

@@ -16,20 +16,22 @@ abstract contract GlobalPooling2DBase is SlicedLayerBase {
     }
 
     /// @dev One value per channel, fixed point 2^-F: the channels the range covers.
-    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
         Config memory c = abi.decode(_config(), (Config));
-        _expectInputs(inputs, 1);
-        _expectSize(inputs, 0, c.cells * c.channels);
+        _expectInputs(xs, 1);
+        _expectSize(xs, 0, c.cells * c.channels);
         size = c.channels;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         output = _allocate(to - from);
         if (from == to) return (output, size);
-        (uint256 cells, uint256 cellsEnd) = _cells(_valuesAt(inputs, 0) + from * 32, c);
+        // Channels [from, to) of every cell.
+        _need(xs, 0, from, c.cells == 0 ? 0 : (c.cells - 1) * c.channels + to);
+        (uint256 cells, uint256 cellsEnd) = _cells(_at(xs, 0, from), c);
         _pool(cells, cellsEnd, _dataAt(output), to - from);
     }
 

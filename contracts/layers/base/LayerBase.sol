@@ -5,7 +5,13 @@ import {LibClone} from "solady/src/utils/LibClone.sol";
 import {LibZip} from "solady/src/utils/LibZip.sol";
 import {ILayer} from "../../interfaces/ILayer.sol";
 import {WeightPages} from "../../lib/WeightPages.sol";
-import {UnsupportedWeightBits} from "../../lib/LayerErrors.sol";
+import {
+    BadWindow,
+    UnsupportedWeightBits,
+    WindowCountMismatch,
+    WindowTooSmall,
+    WindowUnsupported
+} from "../../lib/LayerErrors.sol";
 
 /// @title LayerBase
 /// @notice What every layer implementation shares: its config (the clone's immutable args,
@@ -18,6 +24,17 @@ abstract contract LayerBase is ILayer {
         uint256 offset;
         uint256 size;
         int256 fracBits;
+    }
+
+    /// @notice One input as a layer reads it: element i lives at calldata offset `base + 32 i`
+    ///         (`_at`), for i in the window `[lo, hi)` only; `size` is the whole input's length.
+    /// @dev `base` is the window's calldata offset less `32 lo`, modulo 2^256: it may wrap
+    ///      below zero, so it is only ever used with unchecked (modular) arithmetic.
+    struct Input {
+        uint256 base;
+        uint256 size;
+        uint256 lo;
+        uint256 hi;
     }
 
     /// @notice The layer got `actual` input tensors; it takes `expected`.
@@ -56,6 +73,118 @@ abstract contract LayerBase is ILayer {
     /// @param size   How many values it must have.
     function _expectSize(int256[][] calldata inputs, uint256 index, uint256 size) internal pure {
         if (inputs[index].length != size) revert WrongInputSize(index, size, inputs[index].length);
+    }
+
+    /// @notice Reverts unless there are `count` inputs (`_expectInputs` for windows).
+    /// @param xs    The layer's inputs.
+    /// @param count How many the layer takes.
+    function _expectInputs(Input[] memory xs, uint256 count) internal pure {
+        if (xs.length != count) revert WrongLayerInputCount(count, xs.length);
+    }
+
+    /// @notice Reverts unless input `index` has `size` values in full (its window may hold fewer).
+    /// @param xs    The layer's inputs.
+    /// @param index Which input to check.
+    /// @param size  How many values it must have.
+    function _expectSize(Input[] memory xs, uint256 index, uint256 size) internal pure {
+        if (xs[index].size != size) revert WrongInputSize(index, size, xs[index].size);
+    }
+
+    /// @notice Whole inputs as windows: each from element 0, every value (`forward`, `forwardSlice`).
+    /// @param inputs The layer's input tensors.
+    /// @return xs One `Input` per tensor.
+    function _whole(int256[][] calldata inputs) internal pure returns (Input[] memory xs) {
+        xs = new Input[](inputs.length);
+        for (uint256 k; k < inputs.length; ++k) {
+            int256[] calldata x = inputs[k];
+            uint256 base;
+            assembly ("memory-safe") {
+                base := x.offset
+            }
+            xs[k] = Input(base, x.length, 0, x.length);
+        }
+    }
+
+    /// @notice The windows of `forwardWindow` as inputs: window k holds elements `[offsets[k],
+    ///         offsets[k] + inputs[k].length)` of an input of `sizes[k]` values.
+    /// @dev Reverts `WindowCountMismatch` unless one offset and size per window, `BadWindow`
+    ///      when a window does not fit its input.
+    /// @param inputs  The windows.
+    /// @param offsets Each window's first element.
+    /// @param sizes   Each input's full length.
+    /// @return xs One `Input` per window.
+    function _windows(int256[][] calldata inputs, uint256[] calldata offsets, uint256[] calldata sizes)
+        internal
+        pure
+        returns (Input[] memory xs)
+    {
+        if (offsets.length != inputs.length || sizes.length != inputs.length) {
+            revert WindowCountMismatch(inputs.length, offsets.length, sizes.length);
+        }
+        xs = new Input[](inputs.length);
+        for (uint256 k; k < inputs.length; ++k) {
+            int256[] calldata x = inputs[k];
+            (uint256 offset, uint256 size) = (offsets[k], sizes[k]);
+            if (offset > size || x.length > size - offset) revert BadWindow(k, offset, x.length, size);
+            uint256 base;
+            assembly ("memory-safe") {
+                base := sub(x.offset, shl(5, offset)) // may wrap: see `Input`
+            }
+            xs[k] = Input(base, size, offset, offset + x.length);
+        }
+    }
+
+    /// @notice Reverts `WindowTooSmall` unless input `index`'s window holds elements `[lo, hi)`
+    ///         (an empty range needs nothing).
+    /// @param xs    The layer's inputs.
+    /// @param index Which input.
+    /// @param lo    First element read.
+    /// @param hi    One past the last element read.
+    function _need(Input[] memory xs, uint256 index, uint256 lo, uint256 hi) internal pure {
+        Input memory x = xs[index];
+        if (lo < hi && (lo < x.lo || hi > x.hi)) revert WindowTooSmall(index, lo, hi, x.lo, x.hi);
+    }
+
+    /// @notice The calldata offset of element `i` of input `index` (inside its window only after
+    ///         `_need`).
+    /// @param xs    The layer's inputs.
+    /// @param index Which input.
+    /// @param i     Element index into the whole input.
+    /// @return offset `base + 32 i`, modulo 2^256.
+    function _at(Input[] memory xs, uint256 index, uint256 i) internal pure returns (uint256 offset) {
+        uint256 base = xs[index].base;
+        // Equivalent to `base + 32 i` without the overflow check: `base` may have wrapped (`Input`).
+        assembly ("memory-safe") {
+            offset := add(base, shl(5, i))
+        }
+    }
+
+    /// @inheritdoc ILayer
+    /// @dev The default, for layers that need whole inputs: with every window whole, exactly
+    ///      `forwardSlice` (by a static call of this layer to itself, its return data returned
+    ///      as it is); any other window reverts `WindowUnsupported()`.
+    function forwardWindow(
+        int256[][] calldata inputs,
+        uint256[] calldata offsets,
+        uint256[] calldata sizes,
+        address[] calldata pages,
+        uint256 start,
+        uint256 end
+    ) external view virtual returns (int256[] memory, uint256) {
+        Input[] memory xs = _windows(inputs, offsets, sizes);
+        for (uint256 k; k < xs.length; ++k) {
+            if (xs[k].lo != 0 || xs[k].hi != xs[k].size) revert WindowUnsupported();
+        }
+        bytes memory data = abi.encodeCall(ILayer.forwardSlice, (inputs, pages, start, end));
+        // Equivalent to `return this.forwardSlice(inputs, pages, start, end);`, its return data
+        // (the same ABI as this function's) passed on without decoding it.
+        assembly ("memory-safe") {
+            let ok := staticcall(gas(), address(), add(data, 0x20), mload(data), 0, 0)
+            let out := mload(0x40)
+            returndatacopy(out, 0, returndatasize())
+            if iszero(ok) { revert(out, returndatasize()) }
+            return(out, returndatasize())
+        }
     }
 
     /// @dev Ends the call returning `output` ABI-encoded as the `int256[]` of `forward`, without

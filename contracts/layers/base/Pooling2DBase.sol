@@ -27,19 +27,28 @@ abstract contract Pooling2DBase is SlicedLayerBase {
 
     /// @dev Output (outHeight, outWidth, channels), flattened, fixed point 2^-F: the output
     ///      positions the range covers, each over the channels of it in the range.
-    function _slice(int256[][] calldata inputs, address[] calldata, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
         Config memory c = abi.decode(_config(), (Config));
-        _expectInputs(inputs, 1);
-        _expectSize(inputs, 0, c.height * c.width * c.channels);
+        _expectInputs(xs, 1);
+        _expectSize(xs, 0, c.height * c.width * c.channels);
         size = c.outHeight * c.outWidth * c.channels;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        if (from < to) _needRows(xs, from / c.channels / c.outWidth, (to - 1) / c.channels / c.outWidth + 1, c);
         output = _allocate(to - from);
-        _poolRange(_valuesAt(inputs, 0), _dataAt(output), from, to, c);
+        _poolRange(_at(xs, 0, 0), _dataAt(output), from, to, c);
+    }
+
+    /// @dev `_need` of the input rows under output rows `[oy0, oy1)`, whole rows.
+    function _needRows(Input[] memory xs, uint256 oy0, uint256 oy1, Config memory c) private pure {
+        (uint256 y0,) = _span(oy0, c.strideY, c.padTop, c.poolHeight, c.height);
+        (, uint256 y1) = _span(oy1 - 1, c.strideY, c.padTop, c.poolHeight, c.height);
+        uint256 row = c.width * c.channels;
+        _need(xs, 0, y0 * row, y1 * row);
     }
 
     /// @notice Pools `count` consecutive channels over a window's cells into the `count` values at

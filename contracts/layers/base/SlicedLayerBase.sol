@@ -7,17 +7,17 @@ import {ILayer} from "../../interfaces/ILayer.sol";
 /// @title SlicedLayerBase
 /// @notice A layer that computes any part of its output on its own (the elementwise, merge,
 ///         padding and pooling layers), instead of LayerBase's default (all of `forward`, then
-///         the range copied): `forward` and `forwardSlice` run one `_slice`, `forward` as the
-///         slice `[0, size)`, so the two cannot drift apart.
+///         the range copied): `forward`, `forwardSlice` and `forwardWindow` run one `_slice`,
+///         `forward` as the slice `[0, size)` of whole inputs, so they cannot drift apart.
 abstract contract SlicedLayerBase is LayerBase {
     /// @inheritdoc ILayer
-    /// @dev The slice `[0, size)`.
+    /// @dev The slice `[0, size)` of whole inputs.
     function forward(int256[][] calldata inputs, address[] calldata pages)
         external
         view
         returns (int256[] memory output)
     {
-        (output,) = _slice(inputs, pages, 0, type(uint256).max);
+        (output,) = _slice(_whole(inputs), pages, 0, type(uint256).max);
         _returnValues(output);
     }
 
@@ -29,21 +29,36 @@ abstract contract SlicedLayerBase is LayerBase {
         override
         returns (int256[] memory output, uint256 size)
     {
-        (output, size) = _slice(inputs, pages, start, end);
+        (output, size) = _slice(_whole(inputs), pages, start, end);
+        _returnSlice(output, size);
+    }
+
+    /// @inheritdoc ILayer
+    /// @dev The same `_slice` as `forward`, on the windows.
+    function forwardWindow(
+        int256[][] calldata inputs,
+        uint256[] calldata offsets,
+        uint256[] calldata sizes,
+        address[] calldata pages,
+        uint256 start,
+        uint256 end
+    ) external view override returns (int256[] memory output, uint256 size) {
+        (output, size) = _slice(_windows(inputs, offsets, sizes), pages, start, end);
         _returnSlice(output, size);
     }
 
     /// @notice Checks the inputs against the config (the same reverts for any range), then
     ///         computes output elements `[start, end)`, clamped as `forwardSlice` says
     ///         (`_sliceBounds`). An arithmetic revert (an int256 overflow) comes from the
-    ///         elements it concerns: a slice reverts iff it holds one.
-    /// @param inputs The layer's input tensors.
+    ///         elements it concerns: a slice reverts iff it holds one. Reads input elements only
+    ///         through `_at`, after `_need` for the part of each input the range reads.
+    /// @param xs     The layer's inputs (whole, or windows of them).
     /// @param pages  Every weight page of the model.
     /// @param start  First element wanted.
     /// @param end    One past the last element wanted.
     /// @return output The clamped range of the output, fixed point 2^-F.
     /// @return size   The number of elements of the whole output.
-    function _slice(int256[][] calldata inputs, address[] calldata pages, uint256 start, uint256 end)
+    function _slice(Input[] memory xs, address[] calldata pages, uint256 start, uint256 end)
         internal
         view
         virtual
@@ -71,17 +86,6 @@ abstract contract SlicedLayerBase is LayerBase {
             mstore(0, shl(224, 0x4e487b71)) // Panic(uint256)
             mstore(4, 0x11) // arithmetic overflow
             revert(0, 0x24)
-        }
-    }
-
-    /// @notice The calldata offset of input `index`'s first value.
-    /// @param inputs The layer's input tensors.
-    /// @param index  Which input (checked against `inputs.length`).
-    /// @return offset Its first value's calldata offset.
-    function _valuesAt(int256[][] calldata inputs, uint256 index) internal pure returns (uint256 offset) {
-        int256[] calldata x = inputs[index];
-        assembly ("memory-safe") {
-            offset := x.offset
         }
     }
 

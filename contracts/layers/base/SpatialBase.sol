@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LayerBase} from "./LayerBase.sol";
+import {SlicedLayerBase} from "./SlicedLayerBase.sol";
 import {Activations} from "../../lib/Activations.sol";
 import {UnsupportedWeightBits} from "../../lib/LayerErrors.sol";
 
@@ -20,13 +20,22 @@ import {UnsupportedWeightBits} from "../../lib/LayerErrors.sol";
 ///      one MUL `x * expanded_g` adds `x * q` to 256/S outputs at once. An accumulator
 ///      `a = sum_k S_k 2^(kS) (mod 2^256)` yields every slot sum S_k exactly (sign-extend the
 ///      lowest slot, subtract, shift) as long as each |S_k| < 2^(S-1): see `_swar`.
-abstract contract SpatialBase is LayerBase {
+abstract contract SpatialBase is SlicedLayerBase {
     /// @notice How the SWAR kernel packs a block's weight lanes (see the contract notes).
     struct Swar {
         uint256 slotBits; // S: 64, 128 or 256, for the whole layer (`_swar`)
         uint256 lanes; // n: the block's filters, its words' top n lanes (`_fit`)
         uint256 groups; // G: expanded words per weight word, even (`_fit`)
         uint256 passes; // ceil(G / 4) passes of (up to) 4 accumulators (`_fit`)
+    }
+
+    /// @notice The input image as the convolutions read it: element i at calldata `base + 32 i`
+    ///         (modulo 2^256: see `LayerBase.Input`), and the values read, calldata `[readFrom,
+    ///         readTo)` (the rows under the positions computed, inside the window).
+    struct Image {
+        uint256 base;
+        uint256 readFrom;
+        uint256 readTo;
     }
 
     /// @notice One position's dot products: accumulators, pointers, and where the sums go.
@@ -72,12 +81,52 @@ abstract contract SpatialBase is LayerBase {
         }
     }
 
-    /// @dev The largest |x| of a tensor (type(int256).min counts as 2^255, which no limit admits).
-    function _maxAbs(int256[] calldata x) internal pure returns (uint256 peak) {
+    /// @notice The input rows under output rows `from / outWidth` to `(to - 1) / outWidth` (the
+    ///         output positions `[from, to)`), as input elements `[lo, hi)` (whole rows of
+    ///         `rowValues`), after `_need` of them: input rows `[max(0, oy0 sy - pad),
+    ///         min(height, (oy1 - 1) sy - pad + window))`. Nothing for an empty range.
+    /// @param xs        The layer's inputs (input 0 is the image).
+    /// @param from      First output position (oy * outWidth + ox).
+    /// @param to        One past the last.
+    /// @param outWidth  Output columns.
+    /// @param stride    Vertical stride.
+    /// @param pad       Padding rows above the input.
+    /// @param window    Kernel (or pool) rows.
+    /// @param height    Input rows.
+    /// @param rowValues Values of one input row (W C).
+    /// @return lo First input element read.
+    /// @return hi One past the last.
+    function _inputRows(
+        Input[] memory xs,
+        uint256 from,
+        uint256 to,
+        uint256 outWidth,
+        uint256 stride,
+        uint256 pad,
+        uint256 window,
+        uint256 height,
+        uint256 rowValues
+    ) internal pure returns (uint256 lo, uint256 hi) {
+        if (from < to) {
+            unchecked {
+                // Geometry values are small (the tensors fit in calldata): the casts are exact.
+                int256 y0 = int256(from / outWidth * stride) - int256(pad);
+                int256 y1 = int256((to - 1) / outWidth * stride) - int256(pad) + int256(window);
+                if (y0 < 0) y0 = 0;
+                if (y1 > int256(height)) y1 = int256(height);
+                if (y1 < y0) y1 = y0;
+                (lo, hi) = (uint256(y0) * rowValues, uint256(y1) * rowValues);
+            }
+        }
+        _need(xs, 0, lo, hi);
+    }
+
+    /// @dev The largest |x| of the values at calldata `[p, end)` (type(int256).min counts as
+    ///      2^255, which no limit admits).
+    function _maxAbs(uint256 p, uint256 end) internal pure returns (uint256 peak) {
         // Equivalent to `for each v in x: peak = max(peak, |v|)`; -min wraps to min = 2^255 unsigned.
         assembly ("memory-safe") {
-            let end := add(x.offset, shl(5, x.length))
-            for { let p := x.offset } lt(p, end) { p := add(p, 0x20) } {
+            for {} lt(p, end) { p := add(p, 0x20) } {
                 let v := calldataload(p)
                 if slt(v, 0) { v := sub(0, v) }
                 if gt(v, peak) { peak := v }
@@ -85,14 +134,13 @@ abstract contract SpatialBase is LayerBase {
         }
     }
 
-    /// @dev A bound on max |x|: the OR of every |x| (at least the largest, below twice it; 2^255
-    ///      for type(int256).min). Cheaper than the maximum (no compare and branch per value).
-    function _magnitudeBound(int256[] calldata x) internal pure returns (uint256 bound) {
+    /// @dev A bound on max |x| over the values at calldata `[p, end)`: the OR of every |x| (at
+    ///      least the largest, below twice it; 2^255 for type(int256).min). Cheaper than the
+    ///      maximum (no compare and branch per value).
+    function _magnitudeBound(uint256 p, uint256 end) internal pure returns (uint256 bound) {
         // Equivalent to `for each v in x: bound |= |v|`, two values per round
         // (|v| = (v ^ s) - s with s = v >> 255 arithmetic: 0 or -1).
         assembly ("memory-safe") {
-            let p := x.offset
-            let end := add(p, shl(5, x.length))
             for {} lt(add(p, 0x20), end) { p := add(p, 0x40) } {
                 let v := calldataload(p)
                 let u := calldataload(add(p, 0x20))
@@ -115,12 +163,13 @@ abstract contract SpatialBase is LayerBase {
     ///      on the exact max|x| before refusing. Sets `s.slotBits` only: the groups depend on the
     ///      block (`_fit`).
     /// @param weightBits Weight width L in bits (8, 16 or 32).
-    /// @param x          The input, fixed point 2^-F.
+    /// @param xFrom      Calldata offset of the first input value read, fixed point 2^-F.
+    /// @param xTo        One past the last (the values read: the window's rows, not the whole input).
     /// @param rows       The most rows (inputs) one output sums over.
     /// @return s The plan, with only `slotBits` set.
-    function _swar(uint256 weightBits, int256[] calldata x, uint256 rows) internal pure returns (Swar memory s) {
+    function _swar(uint256 weightBits, uint256 xFrom, uint256 xTo, uint256 rows) internal pure returns (Swar memory s) {
         if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert UnsupportedWeightBits(weightBits);
-        uint256 bound = _magnitudeBound(x);
+        uint256 bound = _magnitudeBound(xFrom, xTo);
         uint256 limit;
         for (uint256 slot = 64; slot <= 256; slot *= 2) {
             // 256-bit slots stop at 2^254 so that rounding `S + 2^(d-1)` cannot overflow either.
@@ -130,7 +179,7 @@ abstract contract SpatialBase is LayerBase {
                 return s;
             }
         }
-        uint256 maxAbs = _maxAbs(x);
+        uint256 maxAbs = _maxAbs(xFrom, xTo);
         if (maxAbs > limit) revert ActivationsTooLarge(maxAbs, limit);
         s.slotBits = 256;
     }

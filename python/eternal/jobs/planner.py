@@ -11,14 +11,13 @@ and estimated again, so the model only has to be close, never exact.
 
 A layer that alone does not fit is computed in slices (``advanceSlice``): whole rows of its
 output at a time (a row: the elements after the first axis), as many as fit. Sizes come from
-measurements, not a model: the node's estimate of the real step with a one-element slice (all
-the step costs besides the layer's compute: calldata, the live set's hash, the model's unpacking)
-and the layer's ``forwardSlice`` gas over one and two rows (a fixed part and a part per row).
+measurements, not a model: the node's estimate of the real step with a one-element slice (what
+the step costs besides the layer's compute) and the layer's gas over one and two rows. A layer
+that takes windows of its inputs gets only those (``advanceWindow``, :mod:`eternal.jobs.windows`).
 Once the slices cover the layer, a step of its own joins them (``completeLayer``: the layer's
 output added to the live set, what no later layer reads dropped, all of it hashed and logged).
-Conv2D and DepthwiseConv2D compute only the rows asked for; other layers compute everything for
-any slice, so slicing them does not help. A step that cannot fit even so (a one-element slice,
-or the join) stops the run with its gas in one line (:class:`~eternal.errors.StepTooBigError`).
+A step that cannot fit even so (a one-element slice, or the join) stops the run with its gas in
+one line (:class:`~eternal.errors.StepTooBigError`).
 """
 
 from __future__ import annotations
@@ -31,10 +30,10 @@ from eternal.deploy.gas import TX_BASE_GAS, calldata_gas, gas_limit_from_estimat
 from eternal.deploy.node_errors import TRANSPORT_ERRORS
 from eternal.errors import StepTooBigError, TransactionFailed
 from eternal.jobs.state import JobState, live_hash
+from eternal.jobs.windows import WindowFinder
 
-# The job's own share of a step, measured on the Hardhat node (python/tests/jobs/test_planner.py
-# checks the model against the node's estimates). Upper bounds more than estimates: the node's
-# estimate of the real transaction has the last word.
+# The job's own share of a stage, measured on the Hardhat node: upper bounds more than estimates
+# (the node's estimate of the real transaction has the last word).
 STAGE_GAS = 50_000  # per step: job record, hash checks, storage writes, event, runStage's walk
 LAYER_CALL_GAS = 12_000  # per layer of a stage: the call into the layer, its inputs copied
 TENSOR_BYTE_GAS = 10  # per byte of packed tensors in and out: hashing, the event's log data
@@ -128,6 +127,7 @@ class StepPlanner:
         self.gas_cap = gas_cap
         self.w3 = jobs.w3
         self._runs: dict = {}  # (layer, live hash) -> LayerRun, or None when one call cannot run it
+        self.windows = WindowFinder(model, gas_cap)
         self.dry_run = False
 
     # ------------------------------------------------------------------ eth_calls
@@ -153,10 +153,11 @@ class StepPlanner:
         return self._runs[key]
 
     def slice_gas(self, layer: int, start: int, end: int, ids, tensors) -> int | None:
-        """Gas of ``forwardSlice`` for elements ``[start, end)`` of the layer; None if it runs out of gas.
-
-        Calls (here and in :meth:`layer_run`) get the per-transaction cap: what fits one fits a step.
-        """
+        """Gas of ``forwardWindow`` (where the layer takes windows) or ``forwardSlice`` for elements
+        ``[start, end)`` of the layer; None if it runs out of gas. Calls get the per-transaction cap."""
+        windows = self.windows.windows(layer, start, end, ids, tensors)
+        if windows is not None:
+            return windows.gas
         try:
             call = self.model.functions.runSlice(layer, start, end, list(ids), list(tensors))
             _, _, gas = call.call({"gas": self.gas_cap})
@@ -301,8 +302,12 @@ class StepPlanner:
         return min(size, start + max(1, room * row // per_row))  # part of a row: elements in proportion
 
     def _slice_estimate(self, state: JobState, end: int) -> tuple[int | None, str]:
-        """The node's estimate of the slice step ``[slice_done, end)`` (None: out of gas), and its calldata."""
-        data = self.jobs.encode_abi("advanceSlice", args=[state.job_id, end, state.ids, state.tensors])
+        """The node's estimate of the slice step ``[slice_done, end)`` (None: out of gas), and its calldata:
+        from windows of the layer's inputs where the layer takes them (:mod:`eternal.jobs.windows`)."""
+        args = [state.job_id, end, state.ids, state.tensors]
+        found = self.windows.windows(state.next_layer, state.slice_done, end, state.ids, state.tensors)
+        data = self.jobs.encode_abi(*(("advanceWindow", [*args, found.offsets, found.counts]) if found
+                                      else ("advanceSlice", args)))
         return self.estimate(data), data
 
     def _join(self, state: JobState) -> PlannedStep:
@@ -333,8 +338,7 @@ class StepPlanner:
         return f"needs {estimate:,} gas"
 
     def _share(self, estimate: int | None) -> float:
-        """How much of a step over the budget to keep: what its estimate says fits, with a margin
-        (a step with no estimate ran out of gas: it needs the cap at least)."""
+        """How much of a step over the budget to keep (no estimate: out of gas, it needs the cap at least)."""
         return ESTIMATE_SHRINK * self.budget / (estimate or self.gas_cap)
 
     def _too_big(self, layer: int, why: str, sliceable: bool = True) -> StepTooBigError:

@@ -11,6 +11,7 @@ from eternal.jobs.driver import job_key
 from eternal.jobs.planner import is_out_of_gas
 from eternal.jobs.result import JobResult, describe
 from eternal.jobs.state import live_hash, slices_hash
+from eternal.jobs.windows import cut
 from eternal.tensorpack import pack
 
 
@@ -91,3 +92,9 @@ def test_a_second_run_of_the_same_job_is_refused_with_its_own_error(tmp_path):
     finally:
         first.release()
     assert JobRunningError.exit_code == 52
+
+
+def test_a_window_is_cut_at_its_tensors_width():
+    tensor = pack([1, -2, 300, 0])  # width 2
+    assert cut(tensor, 1, 2) == bytes([2]) + (-2).to_bytes(2, "big", signed=True) + (300).to_bytes(2, "big")
+    assert cut(tensor, 4, 0) == bytes([2]) and cut(tensor, 0, 4) == tensor
