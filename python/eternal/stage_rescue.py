@@ -43,7 +43,7 @@ class Rescue:
     def layer(self, run: SampleRun, layer: int) -> list[Step]:
         """One layer, whole if its probes say it fits, else in slices of as many rows as fit."""
         top = self.topology
-        shape, size = top.shapes[layer], top.sizes[layer]
+        shape = top.shapes[layer]
         rows = shape[0] if len(shape) >= 2 else 1
         probe = self._probe(run, layer, rows) if rows >= PROBE_MIN_ROWS else None
         whole = Stage(layer, layer + 1)
@@ -66,13 +66,12 @@ class Rescue:
         pieces: list[Slice] = []
         at = 0
         while at < rows:
-            def fits(count: int) -> bool:
-                piece = Slice(layer, at * step, (at + count) * step)
-                return fixed + count * per_row + self._overhead(run, piece) <= self.limit
             low, high = 1, rows - at  # the answer is in [low, high]; low is taken even if it does not fit
             while low < high:
                 middle = (low + high + 1) // 2
-                low, high = (middle, high) if fits(middle) else (low, middle - 1)
+                piece = Slice(layer, at * step, (at + middle) * step)
+                fits = fixed + middle * per_row + self._overhead(run, piece) <= self.limit
+                low, high = (middle, high) if fits else (low, middle - 1)
             pieces.append(Slice(layer, at * step, (at + low) * step))
             at += low
         return pieces
