@@ -318,24 +318,28 @@ contract EternalModel is IEternalModel, Ownable {
         uint256[] calldata sizes,
         bytes[] calldata windows
     ) external view returns (bytes memory slice, uint256 size, uint256 gasUsed) {
-        if (offsets.length != windows.length) revert LengthMismatch(windows.length, offsets.length);
-        if (sizes.length != windows.length) revert LengthMismatch(windows.length, sizes.length);
-        uint256[3] memory range = [layer, start, end]; // one stack slot for the three
+        // One stack slot for (layer, start, end, gasleft() before the layer's call).
+        uint256[4] memory range = [layer, start, end, 0];
         ModelWalk.Walk memory walk = _loadWalk();
-        _checkWindows(walk, range, windows.length);
-        bytes memory data = _windowCall(range, offsets, sizes, walk.pages, _unpackAll(windows));
-        (slice, size, gasUsed) = _callLayer(walk.layers[range[0]], data);
+        _checkWindows(walk, range, [windows.length, offsets.length, sizes.length]);
+        int256[][] memory layerInputs = _unpackAll(windows);
+        range[3] = gasleft(); // as `runSlice` measures: encoding the call, the call, decoding its answer
+        bytes memory data = _windowCall(range, offsets, sizes, walk.pages, layerInputs);
+        (slice, size, gasUsed) = _callLayer(walk.layers[range[0]], data, range[3]);
         if (range[1] >= range[2] || range[2] > size) revert BadSlice(range[0], range[1], range[2], size);
     }
 
-    /// @dev The checks `runWindow` makes before unpacking: a computed layer, one window per
-    ///      layer input. `range` = (layer, start, end).
-    function _checkWindows(ModelWalk.Walk memory walk, uint256[3] memory range, uint256 windowCount) private pure {
+    /// @dev The checks `runWindow` makes before unpacking: a computed layer, one window, offset
+    ///      and size per layer input. `range` = (layer, start, end, _); `counts` = how many
+    ///      windows, offsets and sizes.
+    function _checkWindows(ModelWalk.Walk memory walk, uint256[4] memory range, uint256[3] memory counts) private pure {
         uint256 layer = range[0];
         if (layer >= walk.layers.length) revert LayerIndexOutOfRange(layer, walk.layers.length);
         if (!_computes(walk, layer, layer)) revert BadSlice(layer, range[1], range[2], 0);
-        uint256 count = walk.sources[layer].length;
-        if (windowCount != count) revert LengthMismatch(count, windowCount);
+        uint256 inputs = walk.sources[layer].length;
+        for (uint256 k; k < 3; ++k) {
+            if (counts[k] != inputs) revert LengthMismatch(inputs, counts[k]);
+        }
     }
 
     /// @dev Every packed tensor of `packed`, unpacked; `BadPackedTensor(index)` for a malformed one.
@@ -349,7 +353,7 @@ contract EternalModel is IEternalModel, Ownable {
 
     /// @dev The calldata of `ILayer.forwardWindow` (encoded apart: too many stack slots inline).
     function _windowCall(
-        uint256[3] memory range,
+        uint256[4] memory range,
         uint256[] calldata offsets,
         uint256[] calldata sizes,
         address[] memory pages_,
@@ -359,15 +363,14 @@ contract EternalModel is IEternalModel, Ownable {
     }
 
     /// @dev Calls `layer` with `data` (a `forwardWindow` call), passing on its revert: its
-    ///      output packed, the output's size, and the gas of the call.
-    function _callLayer(address layer, bytes memory data)
+    ///      output packed, the output's size, and the gas from `gasBefore` (`gasleft()` before
+    ///      the call was encoded) to the answer decoded.
+    function _callLayer(address layer, bytes memory data, uint256 gasBefore)
         private
         view
         returns (bytes memory slice, uint256 size, uint256 gasUsed)
     {
-        gasUsed = gasleft();
         (bool ok, bytes memory answer) = layer.staticcall(data);
-        gasUsed -= gasleft();
         if (!ok) {
             // Equivalent to re-raising the layer's revert data as it is.
             assembly ("memory-safe") {
@@ -376,6 +379,7 @@ contract EternalModel is IEternalModel, Ownable {
         }
         int256[] memory part;
         (part, size) = abi.decode(answer, (int256[], uint256));
+        gasUsed = gasBefore - gasleft();
         slice = PackedTensor.pack(part);
     }
 

@@ -117,7 +117,8 @@ class StageCalls:
             packed_elements=step.end - step.start if isinstance(step, Slice) else sum(top.sizes[i] for i in packed),
             returned_tensors=returned, passed_on=0 if isinstance(step, Slice) else returned - len(packed),
             return_bytes=return_bytes, running_layers=len(running), sources=sum(len(top.sources[n]) for n in running),
-            end=step.layer + 1 if isinstance(step, Slice) else step.stop, stage=isinstance(step, Stage))
+            end=step.layer + 1 if isinstance(step, Slice) else step.stop, stage=isinstance(step, Stage),
+            windows=0 if windows is None else len(windows))
         return TX_BASE_GAS + calldata_gas(data) + used + own_share(shape, self._walk_gas, top.count)
 
     def overhead(self, step: Step, lengths: list[int]) -> int:
