@@ -47,9 +47,7 @@ class Conv2D(LayerType):
                 "oh": oh, "ow": ow, "top": top, "left": left}
 
     def input_windows(self, config, input_shapes, start, end):
-        """The input rows under the output rows of ``[start, end)`` (Conv2D; Conv1D takes whole inputs)."""
-        if self.one_d:
-            return None
+        """The input rows under the output rows of ``[start, end)`` (Conv1D: its one row, the whole input)."""
         g = self.geometry(config, input_shapes[0])
         return [row_window(g, g["kh"], config["filters"], start, end)]
 
