@@ -23,11 +23,13 @@ model stays within 1% but one (a DAG of 100k-gas calls, within 2.3%).
 python/tests/test_stages.py checks the figures against ``eth_estimateGas`` on both nodes.
 
 A ``runWindow`` call (handed windows, ``handed_elements`` their values) differs from a
-``runSlice`` one by -1,227, -1,726 per window (no tensor ids to check, no walk arena) and
-the memory of its output, elements^2 / 413 (the answer decoded and packed above the
-windows): least squares over 83 calls of three models (the small CNN, a Conv2D ->
-BatchNormalization -> ReLU -> ZeroPadding2D -> DepthwiseConv2D -> Conv2D -> Add ->
-AveragePooling2D chain, LeNet) on anvil against ``eth_simulateV1``, largest error 0.53%.
+``runSlice`` one: it unpacks the windows straight into the layer's call, inside its
+``gasUsed`` (-51 per element handed, and their memory, -elements^2 / 589), has no tensor ids
+to check nor walk arena (-1,196, -3,544 per window), and reads the answer where it lands
+(its output's memory, +elements^2 / 874): least squares over 84 calls of three models (the
+small CNN, a Conv2D -> BatchNormalization -> ReLU -> ZeroPadding2D -> DepthwiseConv2D ->
+Conv2D -> Add -> AveragePooling2D chain, LeNet) on anvil against ``eth_simulateV1``,
+largest error 0.62%.
 ``eth_estimateGas`` is a gas limit, not the gas used: for a call whose last act is a big
 inner call it is higher by up to 1/63 of that call (the 63/64 rule), e.g. a slice of a
 Dense or LSTM layer (2-6%).
@@ -53,9 +55,11 @@ PER_LAYER_TO_END = 229
 STAGE_BASE = 3_600
 STAGE_PER_MODEL_LAYER = 246
 CONSTANT = -896
-WINDOW_CONSTANT = -1_227
-PER_WINDOW = -1_726
-WINDOW_OUTPUT_DIVISOR = 413  # output elements^2 / 413
+WINDOW_CONSTANT = -1_196
+PER_WINDOW = -3_544
+PER_WINDOW_ELEMENT = -51
+WINDOW_MEMORY_DIVISOR = -589  # handed elements^2 / -589
+WINDOW_OUTPUT_DIVISOR = 874  # output elements^2 / 874
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ def own_share(shape: CallShape, walk_gas: int, model_layers: int) -> int:
     if shape.stage:
         gas += STAGE_BASE + STAGE_PER_MODEL_LAYER * model_layers
     if shape.windows:
-        gas += WINDOW_CONSTANT + PER_WINDOW * shape.windows + shape.packed_elements ** 2 / WINDOW_OUTPUT_DIVISOR
+        gas += (WINDOW_CONSTANT + PER_WINDOW * shape.windows + PER_WINDOW_ELEMENT * shape.handed_elements
+                + shape.handed_elements ** 2 / WINDOW_MEMORY_DIVISOR + shape.packed_elements ** 2 / WINDOW_OUTPUT_DIVISOR)
     return max(0, round(gas))
 
 
