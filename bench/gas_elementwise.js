@@ -54,6 +54,7 @@ const WINDOW = new ethers.Interface([
 /** forwardWindow's gas inside the call for [start, end), each input cut to what the range reads
  *  (found from WindowTooSmall with that input's window empty); checks its output is `expected`. */
 async function windowGas(kit, layer, x, pages, start, end, expected) {
+  const target = typeof layer === "string" ? layer : layer.target;
   const sizes = x.map((input) => input.length);
   const call = (windows) => WINDOW.encodeFunctionData("forwardWindow", [
     x.map((input, k) => input.slice(windows[k][0], windows[k][1])), windows.map((w) => w[0]), sizes, pages, start, end]);
@@ -61,7 +62,7 @@ async function windowGas(kit, layer, x, pages, start, end, expected) {
   for (let k = 0; k < x.length; k++) {
     const probe = windows.map((w, j) => (j === k ? [0, 0] : w));
     try {
-      await ethers.provider.call({ to: layer.target, data: call(probe) });
+      await ethers.provider.call({ to: target, data: call(probe) });
       windows[k] = [0, 0]; // reads nothing of input k
     } catch (error) {
       const parsed = WINDOW.parseError(error.data);
@@ -69,7 +70,7 @@ async function windowGas(kit, layer, x, pages, start, end, expected) {
       windows[k] = [Number(parsed.args[1]), Number(parsed.args[2])];
     }
   }
-  const [result, gas] = await kit.harness.measureCall(layer.target, call(windows));
+  const [result, gas] = await kit.harness.measureCall(target, call(windows));
   const output = [...WINDOW.decodeFunctionResult("forwardWindow", result)[0]];
   if (output.join() !== expected.join()) throw new Error(`forwardWindow(${start}, ${end}) differs from forward's`);
   return Number(gas);
