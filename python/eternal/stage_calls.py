@@ -57,6 +57,20 @@ def call_gas_cap(w3) -> tuple[int, str]:
     return min(limit, RPC_CALL_CAP), "the block gas limit or 50M, the smaller"
 
 
+def takes_windows(w3, model) -> bool:
+    """Whether the model has ``runWindow`` (models deployed before it do not): a call that
+    cannot succeed, ``runWindow(0, 0, 1, [], [], [])``, reverts with a custom error from a
+    model that has it, with no data at all from one that does not (no such function)."""
+    data = "0x" + (function_abi_to_4byte_selector(next(item for item in model.abi if item.get("name") == "runWindow"))
+                   + encode(["uint256", "uint256", "uint256", "uint256[]", "uint256[]", "bytes[]"], [0, 0, 1, [], [], []])).hex()
+    answer = w3.provider.make_request("eth_call", [{"to": model.address, "data": data}, "latest"])
+    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    revert = error.get("data")
+    if isinstance(revert, dict):  # Hardhat nests the revert data one level down
+        revert = revert.get("data")
+    return "error" not in answer or (isinstance(revert, str) and len(revert) >= 10)
+
+
 class StageCalls:
     """Runs one step for several samples in one JSON-RPC batch; sends no transaction.
 

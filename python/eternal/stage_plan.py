@@ -79,6 +79,7 @@ class Topology:
         self.input_ids = [self.canonical[n] for n in graph["inputs"]]
         self._layers = layers
         self._windows: dict[Slice, list[tuple[int, int]] | None] = {}
+        self.takes_windows = True  # False for a model without runWindow: every slice by runSlice
         self.output_ids = [self.canonical[ref[0]] for ref in graph["outputs"]]
 
     def reads(self, step: Step) -> list[int]:
@@ -94,6 +95,8 @@ class Topology:
         ``sources[step.layer]``) that the slice reads on chain, for ``runWindow``
         (:meth:`eternal.layers.LayerType.input_windows`); None when the layer takes whole
         inputs only, or when the windows would be whole anyway (then ``runSlice``)."""
+        if not self.takes_windows:
+            return None
         if step not in self._windows:
             layer = self._layers[step.layer]
             shapes = [list(self._layers[ref[0]]["output_shape"]) for ref in layer["inbound"]]

@@ -154,3 +154,21 @@ def test_each_layer_types_windows_are_exactly_what_its_contract_needs(deployed):
                     with pytest.raises(ContractCustomError) as caught:
                         model.functions.runWindow(layer, start, end, offsets, sizes, less).call({"gas": CALL_GAS})
                     assert str(caught.value.data).startswith(too_small), (layer, start, end, k, short)
+
+
+def test_a_model_without_run_window_is_told_apart(deployed):
+    """``takes_windows``: True for the model, False for a contract without ``runWindow`` (a
+    model deployed before it: here one of its layer clones stands in), whose slices then go
+    by ``runSlice`` (Topology.windows gives None)."""
+    from eternal.chain import open_model
+    from eternal.stage_calls import takes_windows
+
+    w3, address, export, _ = deployed
+    model = open_model(w3, address)
+    assert takes_windows(w3, model)
+    older = w3.eth.contract(address=model.functions.layers().call()[1], abi=model.abi)
+    assert not takes_windows(w3, older)
+    topology = Topology(export["graph"], model.functions.layers().call())
+    assert topology.windows(Slice(1, 0, 12)) is not None
+    topology.takes_windows = False
+    assert topology.windows(Slice(1, 0, 12)) is None
