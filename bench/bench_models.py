@@ -2,7 +2,7 @@
 Hardhat and anvil, and by an on-chain job on anvil.
 
 ``.venv/bin/python bench/bench_models.py [--models lenet,mlp,resnet8] [--engines hardhat,anvil]
-[--no-job] [--precision int32]``
+[--no-job] [--precision int32] [--call-gas-cap N]``
 
 Each model (bench/models.py: seeded weights) is exported, deployed by ``eternal deploy`` on a
 node this script starts (Hardhat: every call and transaction capped at 16,777,216 gas; anvil
@@ -59,7 +59,7 @@ def total_gas(result: dict) -> int:
     return int(gas[-1] if isinstance(gas, list) else gas)
 
 
-def run_model(name: str, precision: str, engines: list[str], job: bool, workdir: Path) -> list[dict]:
+def run_model(name: str, precision: str, engines: list[str], job: bool, workdir: Path, cap: int | None = None) -> list[dict]:
     """One model on each engine: its rows for the table."""
     from eternal.emulate import compare_with_keras, emulate
     from eternal.export import ModelExporter
@@ -87,7 +87,8 @@ def run_model(name: str, precision: str, engines: list[str], job: bool, workdir:
             address = deployed["address"]
             rows.append({**facts, "node": engine, "way": "deploy", "seconds": seconds,
                          "gas": deployed.get("gas_used") or deployed.get("gas"), "stages": [], "exact": None})
-            ways = [("staged eth_call", ["predict", address, "--input", str(input_path), *common])]
+            capped = ["--call-gas-cap", str(cap)] if cap else []
+            ways = [("staged eth_call", ["predict", address, "--input", str(input_path), *capped, *common])]
             if job and engine == "anvil":
                 ways.append(("on-chain job", ["predict", address, "--input", str(one_path), "--on-chain",
                                               "--journal-dir", str(workdir / f"j-{engine}"), *common]))
@@ -111,6 +112,8 @@ def main(argv=None) -> int:
     parser.add_argument("--engines", default="hardhat,anvil", help="comma-separated: hardhat, anvil")
     parser.add_argument("--no-job", action="store_true", help="skip the on-chain job on anvil")
     parser.add_argument("--precision", default="int32", choices=["int8", "int16", "int32"])
+    parser.add_argument("--call-gas-cap", type=int, default=None,
+                        help="gas of each staged eth_call (default: the node's cap, 16,777,216 on Hardhat, 30M on anvil)")
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -121,8 +124,9 @@ def main(argv=None) -> int:
     compile_contracts()
     workdir = Path(tempfile.mkdtemp(prefix="eternal-bench-models-"))
     rows = [row for name in args.models.split(",")
-            for row in run_model(name, args.precision, args.engines.split(","), not args.no_job, workdir)]
-    table = Table(title=f"issue 11 models at {args.precision}: deploy (osaka rules) and one predict")
+            for row in run_model(name, args.precision, args.engines.split(","), not args.no_job, workdir, args.call_gas_cap)]
+    cap = f", staged calls capped at {args.call_gas_cap:,} gas" if args.call_gas_cap else ""
+    table = Table(title=f"issue 11 models at {args.precision}: deploy (osaka rules) and one predict{cap}")
     for column in ("model", "params", "MACs", "node", "way", "stages", "gas per stage", "total gas", "gas/MAC",
                    "seconds", "= emulator", "max |d| Keras"):
         table.add_column(column, justify="left" if column in ("model", "node", "way") else "right")

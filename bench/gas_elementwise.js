@@ -10,10 +10,14 @@
 //   ETERNAL_HARDFORK=prague node_modules/.bin/hardhat run bench/gas_elementwise.js
 // (a 16,384-value layer of main's took up to 20.8M gas: over Osaka's 16,777,216 per call).
 //
+// "window quarter %": forwardWindow of the same first quarter, handed only the windows of the
+// inputs it reads (WindowTooSmall's need, asked with empty windows), as a share of forward:
+// the clone's copy of the calldata shrinks with the windows too.
+//
 // gas/in and gas/out divide by the input values read (all inputs) and the output values written.
 const fs = require("fs");
 const path = require("path");
-const { network } = require("hardhat");
+const { ethers, network } = require("hardhat");
 const { deployLayerKit, forwardGas, implementationGas } = require("../test/helpers/layerHarness");
 const { F, CASES, SHAPES, DEFAULT_SHAPES, CONTRACTS, deployCase } = require("./elementwise");
 
@@ -35,8 +39,41 @@ async function measure(kit, name, shape, withQuarter) {
     // the whole calldata into its memory for any range).
     row.implementation = await implementationGas(kit, layer, x, pages);
     row.implementationQuarter = await implementationGas(kit, layer, x, pages, [0, end]);
+    if (kit.implementations[spec.contract].interface.getFunction("forwardWindow")) {
+      row.windowQuarter = await windowGas(kit, layer, x, pages, 0, end, full.output.slice(0, end));
+    }
   }
   return row;
+}
+
+const WINDOW = new ethers.Interface([
+  "function forwardWindow(int256[][] inputs, uint256[] offsets, uint256[] sizes, address[] pages, uint256 start, uint256 end) view returns (int256[] output, uint256 size)",
+  "error WindowTooSmall(uint256 input, uint256 needLo, uint256 needHi, uint256 haveLo, uint256 haveHi)",
+]);
+
+/** forwardWindow's gas inside the call for [start, end), each input cut to what the range reads
+ *  (found from WindowTooSmall with that input's window empty); checks its output is `expected`. */
+async function windowGas(kit, layer, x, pages, start, end, expected) {
+  const target = typeof layer === "string" ? layer : layer.target;
+  const sizes = x.map((input) => input.length);
+  const call = (windows) => WINDOW.encodeFunctionData("forwardWindow", [
+    x.map((input, k) => input.slice(windows[k][0], windows[k][1])), windows.map((w) => w[0]), sizes, pages, start, end]);
+  const windows = x.map((input) => [0, input.length]);
+  for (let k = 0; k < x.length; k++) {
+    const probe = windows.map((w, j) => (j === k ? [0, 0] : w));
+    try {
+      await ethers.provider.call({ to: target, data: call(probe) });
+      windows[k] = [0, 0]; // reads nothing of input k
+    } catch (error) {
+      const parsed = WINDOW.parseError(error.data);
+      if (!parsed || parsed.name !== "WindowTooSmall") throw error;
+      windows[k] = [Number(parsed.args[1]), Number(parsed.args[2])];
+    }
+  }
+  const [result, gas] = await kit.harness.measureCall(target, call(windows));
+  const output = [...WINDOW.decodeFunctionResult("forwardWindow", result)[0]];
+  if (output.join() !== expected.join()) throw new Error(`forwardWindow(${start}, ${end}) differs from forward's`);
+  return Number(gas);
 }
 
 async function main() {
@@ -62,6 +99,7 @@ async function main() {
       row["quarter %"] = +((100 * run.quarter) / run.gas).toFixed(1);
       row["impl. quarter %"] = +((100 * run.implementationQuarter) / run.implementation).toFixed(1);
     }
+    if (run.windowQuarter !== undefined) row["window quarter %"] = +((100 * run.windowQuarter) / run.gas).toFixed(1);
     const was = before && before.layers[name];
     if (was) {
       row["main gas"] = was.gas;

@@ -321,7 +321,9 @@ contract EternalModel is IEternalModel, Ownable {
     }
 
     /// @inheritdoc IEternalModel
-    /// @dev Unpacks only the windows, then calls the layer's `forwardWindow`.
+    /// @dev Unpacks only the windows, straight into the layer's `forwardWindow` call (its ABI
+    ///      encoding built in place: the model's memory holds each window once), and reads the
+    ///      answer where it lands: memory is what limits a call here (docs/CONTRACTS.md).
     function runWindow(
         uint256 layer,
         uint256 start,
@@ -330,64 +332,149 @@ contract EternalModel is IEternalModel, Ownable {
         uint256[] calldata sizes,
         bytes[] calldata windows
     ) external view returns (bytes memory slice, uint256 size, uint256 gasUsed) {
-        if (offsets.length != windows.length) revert LengthMismatch(windows.length, offsets.length);
-        if (sizes.length != windows.length) revert LengthMismatch(windows.length, sizes.length);
-        uint256[3] memory range = [layer, start, end]; // one stack slot for the three
+        // One stack slot for (layer, start, end, gasleft() before the layer's call).
+        uint256[4] memory range = [layer, start, end, 0];
         ModelWalk.Walk memory walk = _loadWalk();
-        _checkWindows(walk, range, windows.length);
-        bytes memory data = _windowCall(range, offsets, sizes, walk.pages, _unpackAll(windows));
-        (slice, size, gasUsed) = _callLayer(walk.layers[range[0]], data);
+        _checkWindows(walk, range, [windows.length, offsets.length, sizes.length]);
+        range[3] = gasleft(); // from unpacking the windows into the call to its answer
+        bytes memory data = _windowCall(range, offsets, sizes, walk.pages, windows);
+        (slice, size, gasUsed) = _callLayer(walk.layers[range[0]], data, range[3]);
         if (range[1] >= range[2] || range[2] > size) revert BadSlice(range[0], range[1], range[2], size);
     }
 
-    /// @dev The checks `runWindow` makes before unpacking: a computed layer, one window per
-    ///      layer input. `range` = (layer, start, end).
-    function _checkWindows(ModelWalk.Walk memory walk, uint256[3] memory range, uint256 windowCount) private pure {
+    /// @dev The checks `runWindow` makes before unpacking: a computed layer, one window, offset
+    ///      and size per layer input. `range` = (layer, start, end, _); `counts` = how many
+    ///      windows, offsets and sizes.
+    function _checkWindows(ModelWalk.Walk memory walk, uint256[4] memory range, uint256[3] memory counts) private pure {
         uint256 layer = range[0];
         if (layer >= walk.layers.length) revert LayerIndexOutOfRange(layer, walk.layers.length);
         if (!_computes(walk, layer, layer)) revert BadSlice(layer, range[1], range[2], 0);
-        uint256 count = walk.sources[layer].length;
-        if (windowCount != count) revert LengthMismatch(count, windowCount);
-    }
-
-    /// @dev Every packed tensor of `packed`, unpacked; `BadPackedTensor(index)` for a malformed one.
-    function _unpackAll(bytes[] calldata packed) private pure returns (int256[][] memory values) {
-        values = new int256[][](packed.length);
-        for (uint256 k; k < packed.length; ++k) {
-            if (!PackedTensor.isWellFormed(packed[k])) revert BadPackedTensor(k);
-            values[k] = PackedTensor.unpack(packed[k]);
+        uint256 inputs = walk.sources[layer].length;
+        for (uint256 k; k < 3; ++k) {
+            if (counts[k] != inputs) revert LengthMismatch(inputs, counts[k]);
         }
     }
 
-    /// @dev The calldata of `ILayer.forwardWindow` (encoded apart: too many stack slots inline).
+    /// @dev The calldata of `ILayer.forwardWindow(windows unpacked, offsets, sizes, pages_, start,
+    ///      end)`, ABI-encoded in place: each window unpacked straight into it. `range` =
+    ///      (layer, start, end, _). `BadPackedTensor(index)` for a malformed window.
     function _windowCall(
-        uint256[3] memory range,
+        uint256[4] memory range,
         uint256[] calldata offsets,
         uint256[] calldata sizes,
         address[] memory pages_,
-        int256[][] memory layerInputs
-    ) private pure returns (bytes memory) {
-        return abi.encodeCall(ILayer.forwardWindow, (layerInputs, offsets, sizes, pages_, range[1], range[2]));
+        bytes[] calldata windows
+    ) private pure returns (bytes memory data) {
+        uint256 values;
+        for (uint256 k; k < windows.length; ++k) {
+            if (!PackedTensor.isWellFormed(windows[k])) revert BadPackedTensor(k);
+            values += PackedTensor.count(windows[k]);
+        }
+        // The int256[][] tail: its length, n heads, each array's length and values.
+        uint256 inputsBytes = 32 * (1 + 2 * windows.length + values);
+        uint256 q;
+        (data, q) = _windowHead(range, windows.length, inputsBytes, pages_.length);
+        _windowTails(q + inputsBytes, offsets, sizes, pages_);
+        _windowValues(q, windows);
+    }
+
+    /// @dev `forwardWindow`'s calldata allocated (every byte is written by the caller and here:
+    ///      the selector and the head), for `n` windows whose tail takes `inputsBytes`, and
+    ///      `pageTotal` pages; `q`: where the int256[][]'s tail starts.
+    function _windowHead(uint256[4] memory range, uint256 n, uint256 inputsBytes, uint256 pageTotal)
+        private
+        pure
+        returns (bytes memory data, uint256 q)
+    {
+        uint256 arrayBytes = 32 * (1 + n); // a uint256[n]'s tail
+        uint256 size = 4 + 0xc0 + inputsBytes + 2 * arrayBytes + 32 * (1 + pageTotal);
+        bytes4 selector = ILayer.forwardWindow.selector;
+        // Equivalent to the head of `abi.encodeCall(ILayer.forwardWindow, (inputs, offsets,
+        // sizes, pages, start, end))`: the tails' offsets, start, end.
+        assembly ("memory-safe") {
+            data := mload(0x40)
+            mstore(data, size)
+            q := add(data, 0x20)
+            mstore(0x40, add(q, and(add(size, 31), not(31))))
+            mstore(q, selector) // its 28 zero bytes are overwritten by the head next
+            q := add(q, 4)
+            mstore(q, 0xc0)
+            mstore(add(q, 0x20), add(0xc0, inputsBytes))
+            mstore(add(q, 0x40), add(add(0xc0, inputsBytes), arrayBytes))
+            mstore(add(q, 0x60), add(add(0xc0, inputsBytes), shl(1, arrayBytes)))
+            mstore(add(q, 0x80), mload(add(range, 0x20)))
+            mstore(add(q, 0xa0), mload(add(range, 0x40)))
+            q := add(q, 0xc0)
+        }
+    }
+
+    /// @dev The tails of `offsets`, `sizes` and `pages_` in `forwardWindow`'s calldata, from
+    ///      memory `tail` on.
+    function _windowTails(uint256 tail, uint256[] calldata offsets, uint256[] calldata sizes, address[] memory pages_)
+        private
+        pure
+    {
+        // Equivalent to ABI-encoding the three arrays one after the other (length, then words).
+        assembly ("memory-safe") {
+            mstore(tail, offsets.length)
+            calldatacopy(add(tail, 0x20), offsets.offset, shl(5, offsets.length))
+            tail := add(tail, shl(5, add(offsets.length, 1)))
+            mstore(tail, sizes.length)
+            calldatacopy(add(tail, 0x20), sizes.offset, shl(5, sizes.length))
+            tail := add(tail, shl(5, add(sizes.length, 1)))
+            mstore(tail, mload(pages_))
+            mcopy(add(tail, 0x20), add(pages_, 0x20), shl(5, mload(pages_)))
+        }
+    }
+
+    /// @dev The int256[][] tail of `_windowCall` at memory `q`: its length, the heads and each
+    ///      window's length and values, unpacked in place.
+    function _windowValues(uint256 q, bytes[] calldata windows) private pure {
+        uint256 n = windows.length;
+        uint256 at = 32 * n; // the next array's offset from q + 32
+        for (uint256 k; k < n; ++k) {
+            uint256 count = PackedTensor.count(windows[k]);
+            uint256 array = q + 32 + at;
+            // Equivalent to `heads[k] = at; array.length = count`.
+            assembly ("memory-safe") {
+                mstore(add(q, shl(5, add(k, 1))), at)
+                mstore(array, count)
+            }
+            PackedTensor.unpackTo(windows[k], array + 32);
+            at += 32 * (1 + count);
+        }
+        // Equivalent to `mstore(q, n)` (the array's length).
+        assembly ("memory-safe") {
+            mstore(q, n)
+        }
     }
 
     /// @dev Calls `layer` with `data` (a `forwardWindow` call), passing on its revert: its
-    ///      output packed, the output's size, and the gas of the call.
-    function _callLayer(address layer, bytes memory data)
+    ///      output packed, the output's size, and the gas from `gasBefore` (`gasleft()` before
+    ///      the call was encoded) to the answer decoded.
+    function _callLayer(address layer, bytes memory data, uint256 gasBefore)
         private
         view
         returns (bytes memory slice, uint256 size, uint256 gasUsed)
     {
-        gasUsed = gasleft();
-        (bool ok, bytes memory answer) = layer.staticcall(data);
-        gasUsed -= gasleft();
-        if (!ok) {
-            // Equivalent to re-raising the layer's revert data as it is.
-            assembly ("memory-safe") {
-                revert(add(answer, 0x20), mload(answer))
-            }
-        }
         int256[] memory part;
-        (part, size) = abi.decode(answer, (int256[], uint256));
+        // Equivalent to `(part, size) = abi.decode(layer.staticcall(data), (int256[], uint256))`,
+        // the layer's revert passed on as it is, the array read where the answer is copied (not
+        // copied again). An answer too short for what it says is not a layer's: revert.
+        assembly ("memory-safe") {
+            let ok := staticcall(gas(), layer, add(data, 0x20), mload(data), 0, 0)
+            let answer := mload(0x40)
+            returndatacopy(answer, 0, returndatasize())
+            if iszero(ok) { revert(answer, returndatasize()) }
+            if lt(returndatasize(), 0x60) { revert(0, 0) }
+            let at := mload(answer)
+            size := mload(add(answer, 0x20))
+            if gt(at, sub(returndatasize(), 0x20)) { revert(0, 0) }
+            part := add(answer, at)
+            if gt(mload(part), shr(5, sub(returndatasize(), add(at, 0x20)))) { revert(0, 0) }
+            mstore(0x40, add(answer, and(add(returndatasize(), 31), not(31))))
+        }
+        gasUsed = gasBefore - gasleft();
         slice = PackedTensor.pack(part);
     }
 

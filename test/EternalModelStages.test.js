@@ -1,4 +1,4 @@
-// Staged inference (IEternalModel.predictPacked, tensorIds, runStage, runSlice) over committed
+// Staged inference (IEternalModel.predictPacked, tensorIds, runStage, runSlice, runWindow) over committed
 // fixtures: branching graphs (Add/Multiply/Concatenate, two inputs), identity layers, two
 // outputs, convolutions. Every way of cutting a model into stages, and every slice, must give
 // predict's outputs bit for bit; each new revert is checked; and memory compaction with a model
@@ -196,6 +196,103 @@ describe("EternalModel: staged inference", function () {
       console.log(`      small_cnn conv1 (8x8x1 -> ${size} values): full ${full} gas, first quarter ${quarter}, third quarter ${middle}`);
       expect(quarter).to.be.below(0.45 * full);
       expect(middle).to.be.below(0.45 * full);
+    });
+  });
+
+  describe("runWindow", function () {
+    // The layers' errors, which runWindow passes on (not in EternalModel's ABI).
+    const LAYER_ERRORS = new ethers.Interface([
+      "error WindowTooSmall(uint256 input, uint256 needLo, uint256 needHi, uint256 haveLo, uint256 haveHi)",
+      "error WindowUnsupported()",
+    ]);
+    /** Packed windows of the layer's sources (in its inbound order) for [start, end): each the
+     *  need WindowTooSmall names when asked with that window empty (or whole, with `whole`). */
+    async function windowsFor(model, plan, layer, values, start, end, whole = false) {
+      const sources = plan.layers[layer].inbound.map((j) => values[canonicalIds(plan)[j]]);
+      const sizes = sources.map((x) => x.length);
+      const windows = sources.map((x) => [0, x.length]);
+      if (!whole) {
+        for (let k = 0; k < sources.length; k++) {
+          const probe = windows.map((w, j) => (j === k ? [0, 0] : w));
+          try {
+            await model.runWindow(layer, start, end, probe.map((w) => w[0]), sizes, probe.map((w, j) => packTensor(sources[j].slice(...w))));
+            windows[k] = [0, 0];
+          } catch (error) {
+            const parsed = LAYER_ERRORS.parseError(error.data);
+            expect(parsed && parsed.name).to.equal("WindowTooSmall");
+            windows[k] = [Number(parsed.args[1]), Number(parsed.args[2])];
+          }
+        }
+      }
+      return { sizes, windows, offsets: windows.map((w) => w[0]), packed: windows.map((w, k) => packTensor(sources[k].slice(...w))) };
+    }
+
+    /** Every computed tensor of sample 1 of `name`, by canonical id (runStage one layer at a time). */
+    async function allValues(model, name) {
+      const { plan, samples } = readFixture(name);
+      const values = {};
+      const inputs = sampleInputs(samples[1]);
+      plan.inputs.forEach((i, k) => (values[canonicalIds(plan)[i]] = inputs[k].map(BigInt)));
+      const ids = [...plan.inputs];
+      const tensors = inputs.map((x) => packTensor(x));
+      const whole = await runStage(model, 0, plan.layers.length, ids, tensors);
+      for (let layer = 0; layer < plan.layers.length; layer++) {
+        if (!computes(plan, layer)) continue;
+        const given = Object.keys(values).map(Number);
+        const out = await runStage(model, layer, layer + 1, given, given.map((id) => packTensor(values[id])));
+        values[layer] = unpackTensor(out.tensors[out.ids.indexOf(layer)]);
+      }
+      return { plan, values, whole };
+    }
+
+    const CASES = [["small_cnn", 1, "Conv2DLayer"], ["small_cnn", 2, "MaxPooling2DLayer"], ["small_cnn", 3, "DepthwiseConv2DLayer"],
+      ["merge_layers", 4, "AddLayer (3 inputs)"]];
+    for (const [name, layer, what] of CASES) {
+      it(`${name} layer ${layer} (${what}): runWindow with only what a slice reads equals runSlice`, async function () {
+        const { models } = await loadFixture(deployFixture);
+        const model = models[name];
+        const { plan, values } = await allValues(model, name);
+        const ids = Object.keys(values).map(Number);
+        const tensors = ids.map((id) => packTensor(values[id]));
+        const size = values[layer].length;
+        for (const [start, end] of [[0, 1], [1, Math.floor(size / 3)], [Math.floor(size / 2), size - 1], [size - 1, size]]) {
+          const [slice, reported] = await model.runSlice(layer, start, end, ids, tensors);
+          const w = await windowsFor(model, plan, layer, values, start, end);
+          expect(w.windows.some(([lo, hi], k) => hi - lo < w.sizes[k]), `${start}..${end}: a part window`).to.equal(true);
+          const [part, size2, gasUsed] = await model.runWindow(layer, start, end, w.offsets, w.sizes, w.packed);
+          expect(unpackTensor(part)).to.deep.equal(unpackTensor(slice));
+          expect(size2).to.equal(reported);
+          expect(gasUsed).to.be.greaterThan(0n);
+        }
+      });
+    }
+
+    it("reverts: LengthMismatch, BadPackedTensor, WindowTooSmall and WindowUnsupported from the layer, BadSlice", async function () {
+      const { models } = await loadFixture(deployFixture);
+      const model = models.small_cnn;
+      const { plan, values } = await allValues(model, "small_cnn");
+      const w = await windowsFor(model, plan, 1, values, 0, 8);
+      await expect(model.runWindow(1, 0, 8, w.offsets, w.sizes, [...w.packed, w.packed[0]]))
+        .to.be.revertedWithCustomError(model, "LengthMismatch").withArgs(1, 2);
+      await expect(model.runWindow(1, 0, 8, [], w.sizes, w.packed)).to.be.revertedWithCustomError(model, "LengthMismatch").withArgs(1, 0);
+      await expect(model.runWindow(1, 0, 8, w.offsets, w.sizes, ["0x00"])).to.be.revertedWithCustomError(model, "BadPackedTensor").withArgs(0);
+      const layerContract = await ethers.getContractAt("Conv2DLayer", ethers.ZeroAddress); // its ABI: the layer errors
+      const short = packTensor(values[0].slice(w.windows[0][0], w.windows[0][1] - 1));
+      await expect(model.runWindow(1, 0, 8, w.offsets, w.sizes, [short])).to.be.revertedWithCustomError(layerContract, "WindowTooSmall")
+        .withArgs(0, w.windows[0][0], w.windows[0][1], w.windows[0][0], w.windows[0][1] - 1);
+      const [, size] = await model.runWindow(1, 0, 8, w.offsets, w.sizes, w.packed);
+      await expect(model.runWindow(1, 0, Number(size) + 1, w.offsets, w.sizes, w.packed))
+        .to.be.revertedWithCustomError(layerContract, "WindowTooSmall"); // the range's rows come first
+      await expect(model.runWindow(0, 0, 1, [0], [64], [packTensor([])])).to.be.revertedWithCustomError(model, "BadSlice").withArgs(0, 0, 1, 0);
+      // Dense takes whole inputs only: whole windows are runSlice, any other reverts.
+      const dense = 6;
+      const d = await windowsFor(model, plan, dense, values, 0, 3, true);
+      const ids = Object.keys(values).map(Number);
+      const [slice] = await model.runSlice(dense, 0, 3, ids, ids.map((id) => packTensor(values[id])));
+      expect(unpackTensor((await model.runWindow(dense, 0, 3, d.offsets, d.sizes, d.packed))[0])).to.deep.equal(unpackTensor(slice));
+      const source = plan.layers[dense].inbound.map((j) => values[canonicalIds(plan)[j]])[0];
+      await expect(model.runWindow(dense, 0, 3, [1], d.sizes, [packTensor(source.slice(1))]))
+        .to.be.revertedWithCustomError(await ethers.getContractAt("DenseLayer", ethers.ZeroAddress), "WindowUnsupported");
     });
   });
 

@@ -196,7 +196,8 @@ interface IEternalModel {
     /// @param windows Per layer input: the window, packed (docs/FORMAT.md, "Packed tensors"), 2^-F.
     /// @return slice   The elements, packed (smallest width), 2^-F.
     /// @return size    The number of elements of the layer's whole output.
-    /// @return gasUsed Gas of the layer's `forwardWindow` call.
+    /// @return gasUsed Gas of the layer's `forwardWindow` call, as `runSlice` measures its call (encoding it,
+    ///         the call, decoding the answer).
     function runWindow(
         uint256 layer,
         uint256 start,

@@ -268,12 +268,12 @@ library Elementwise {
             let delta := mload(add(run, 0x40))
             let down := mload(add(run, 0x60))
             let offset := shl(mload(add(run, 0x80)), 1) // 2^bound
-            // The values from p (p < end here or none at all), and where their whole groups of 4
-            // end: counted from p, not back from `end` (`end - (count % 4) * stride` wraps below 0
-            // for a short range near the calldata's start, e.g. one value of 16 channels).
-            let count := div(add(sub(end, p), sub(stride, 1)), stride)
+            // `count` values at p, p + stride, ... < end; the groups of 4 end at p + (count - count % 4)
+            // stride (counted up from p: `end` less a few strides could wrap below zero when p is
+            // the first value of a window in calldata, `forwardWindow`).
+            let count := 0
+            if lt(p, end) { count := div(add(sub(end, p), sub(stride, 1)), stride) }
             let end4 := add(p, mul(sub(count, and(count, 3)), stride))
-            if gt(p, end) { end4 := p }
             for {} lt(p, end4) { p := add(p, shl(2, stride)) } {
                 let x := calldataload(p)
                 seen := or(seen, add(x, offset))

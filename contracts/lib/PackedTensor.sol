@@ -99,13 +99,36 @@ library PackedTensor {
     function unpack(bytes calldata packed) internal pure returns (int256[] memory values) {
         (uint256 n, uint256 w) = _shape(packed.length, packed.length == 0 ? 0 : uint8(packed[0]));
         values = _allocate(n);
-        // Equivalent to `values[i] = int256(bytes(packed[1 + i w : 1 + (i + 1) w]))`, sign-extended.
+        _unpackInto(packed, n, w, _dataOf(values));
+    }
+
+    /// @notice The number of values of a packed tensor in calldata.
+    /// @dev Reverts `MalformedPackedTensor(length, width)` unless `isWellFormed(packed)`.
+    /// @param packed A packed tensor.
+    /// @return n `(length - 1) / w`.
+    function count(bytes calldata packed) internal pure returns (uint256 n) {
+        (n,) = _shape(packed.length, packed.length == 0 ? 0 : uint8(packed[0]));
+    }
+
+    /// @notice Writes the values of a packed tensor in calldata as `count(packed)` words from
+    ///         memory address `dst` on (no length word): `unpack` into memory the caller owns,
+    ///         e.g. inside an ABI-encoded call (`EternalModel.runWindow`).
+    /// @dev Reverts `MalformedPackedTensor(length, width)` unless `isWellFormed(packed)`.
+    /// @param packed A packed tensor.
+    /// @param dst    Memory address of the first value's word.
+    function unpackTo(bytes calldata packed, uint256 dst) internal pure {
+        (uint256 n, uint256 w) = _shape(packed.length, packed.length == 0 ? 0 : uint8(packed[0]));
+        _unpackInto(packed, n, w, dst);
+    }
+
+    /// @dev The `n` values of width `w` of `packed` (its shape checked) as words from `dst` on.
+    function _unpackInto(bytes calldata packed, uint256 n, uint256 w, uint256 dst) private pure {
+        // Equivalent to `dst[i] = int256(bytes(packed[1 + i w : 1 + (i + 1) w]))`, sign-extended.
         assembly ("memory-safe") {
             // A value's word starts at its first byte; the bytes after it (the next values, or
             // whatever follows the tensor: never past 32 bytes) are shifted out.
             let shift := sub(256, shl(3, w))
             let src := add(packed.offset, 1)
-            let dst := add(values, 0x20)
             let end := add(dst, shl(5, n))
             // Four values a round, then the rest.
             let w4 := shl(2, w)
@@ -149,6 +172,13 @@ library PackedTensor {
         if (length == 0 || w == 0 || w > 32 || (length - 1) % w != 0) revert MalformedPackedTensor(length, w);
         n = (length - 1) / w;
         return (n, w);
+    }
+
+    /// @dev The memory address of `values[0]`.
+    function _dataOf(int256[] memory values) private pure returns (uint256 at) {
+        assembly ("memory-safe") {
+            at := add(values, 0x20)
+        }
     }
 
     /// @dev A new int256[] of `n` elements, not zeroed (the caller writes every one).

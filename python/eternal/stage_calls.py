@@ -1,7 +1,8 @@
-"""One step of a staged predict for several samples: ``runStage``/``runSlice`` by ``eth_call``.
+"""One step of a staged predict for several samples: ``runStage``/``runSlice``/``runWindow`` by ``eth_call``.
 
 Each call carries ``gas`` = the node's call gas cap (:func:`call_gas_cap`) and only the
-packed tensors its step reads; a group of samples' calls go in one JSON-RPC batch
+packed tensors its step reads (a slice of a layer that takes windows: only the windows of
+them it reads, ``runWindow``); a group of samples' calls go in one JSON-RPC batch
 (:class:`eternal.predict_batch.RpcBatch`). An answer is sorted into what it means:
 
 - a result: the step's tensors and each layer's ``gasUsed``;
@@ -29,6 +30,7 @@ from eternal.deploy.gas import calldata_gas
 from eternal.stage_gas import TX_BASE_GAS, CallShape, own_share
 from eternal.stage_plan import Slice, Stage, Step, Topology
 from eternal.stage_run import Outcome
+from eternal.tensorpack import window
 
 RPC_CALL_CAP = 50_000_000  # geth's and reth's default RPC gas cap (--rpc.gascap)
 # Hardhat's node records a trace of every step of a call, ~0.6 GB per million gas while it runs:
@@ -60,6 +62,20 @@ def call_gas_cap(w3) -> tuple[int, str]:
     return min(limit, RPC_CALL_CAP), "the block gas limit or 50M, the smaller"
 
 
+def takes_windows(w3, model) -> bool:
+    """Whether the model has ``runWindow`` (models deployed before it do not): a call that
+    cannot succeed, ``runWindow(0, 0, 1, [], [], [])``, reverts with a custom error from a
+    model that has it, with no data at all from one that does not (no such function)."""
+    data = "0x" + (function_abi_to_4byte_selector(next(item for item in model.abi if item.get("name") == "runWindow"))
+                   + encode(["uint256", "uint256", "uint256", "uint256[]", "uint256[]", "bytes[]"], [0, 0, 1, [], [], []])).hex()
+    answer = w3.provider.make_request("eth_call", [{"to": model.address, "data": data}, "latest"])
+    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    revert = error.get("data")
+    if isinstance(revert, dict):  # Hardhat nests the revert data one level down
+        revert = revert.get("data")
+    return "error" not in answer or (isinstance(revert, str) and len(revert) >= 10)
+
+
 class StageCalls:
     """Runs one step for several samples in one JSON-RPC batch; sends no transaction.
 
@@ -73,7 +89,7 @@ class StageCalls:
 
     def __init__(self, model, topology: Topology, batch, cap: int, frac_bits: int, walk_gas: int):
         functions = {item["name"]: item for item in model.abi if item.get("type") == "function"}
-        self._selectors = {name: function_abi_to_4byte_selector(functions[name]) for name in ("runStage", "runSlice")}
+        self._selectors = {name: function_abi_to_4byte_selector(functions[name]) for name in ("runStage", "runSlice", "runWindow")}
         self._address, self._topology, self._batch, self.cap = model.address, topology, batch, cap
         self._frac_bits, self._walk_gas = frac_bits, walk_gas
 
@@ -86,11 +102,24 @@ class StageCalls:
         return [self._outcome(step, data, answer) for data, answer in zip(calls, answers)]
 
     def calldata(self, step: Step, ids: list[int], tensors: list[bytes]) -> bytes:
+        """The call of ``step`` on ``tensors`` (packed, canonical ids ``ids``): a slice whose
+        layer takes windows gets only the windows it reads (cut from the packed bytes)."""
+        windows = self._topology.windows(step) if isinstance(step, Slice) else None
+        if windows is not None:
+            held = dict(zip(ids, tensors))
+            sources = self._topology.sources[step.layer]
+            cut = [window(held[s], self._topology.sizes[s], lo, hi) for s, (lo, hi) in zip(sources, windows)]
+            return self._window_call(step, windows, cut)
         if isinstance(step, Slice):
             return self._selectors["runSlice"] + encode(["uint256", "uint256", "uint256", "uint256[]", "bytes[]"],
                                                         [step.layer, step.start, step.end, ids, tensors])
         return self._selectors["runStage"] + encode(["uint256", "uint256", "uint256[]", "bytes[]"],
                                                     [step.first, step.stop, ids, tensors])
+
+    def _window_call(self, step: Slice, windows: list[tuple[int, int]], cut: list[bytes]) -> bytes:
+        sizes = [self._topology.sizes[s] for s in self._topology.sources[step.layer]]
+        return self._selectors["runWindow"] + encode(["uint256", "uint256", "uint256", "uint256[]", "uint256[]", "bytes[]"],
+                                                     [step.layer, step.start, step.end, [lo for lo, _ in windows], sizes, cut])
 
     def transaction_gas(self, step: Step, data: bytes, used: int, packed: list[int], returned: int,
                         return_bytes: int) -> int:
@@ -99,13 +128,16 @@ class StageCalls:
         it computed and gave back), ``returned`` tensors in all, and its answer's size."""
         top = self._topology
         handed = top.reads(step)
+        windows = top.windows(step) if isinstance(step, Slice) else None
+        elements = sum(top.sizes[i] for i in handed) if windows is None else sum(hi - lo for lo, hi in windows)
         running = [step.layer] if isinstance(step, Slice) else top.run_layers(step.first, step.stop)
         shape = CallShape(
-            handed_elements=sum(top.sizes[i] for i in handed), handed_tensors=len(handed),
+            handed_elements=elements, handed_tensors=len(handed) if windows is None else len(windows),
             packed_elements=step.end - step.start if isinstance(step, Slice) else sum(top.sizes[i] for i in packed),
             returned_tensors=returned, passed_on=0 if isinstance(step, Slice) else returned - len(packed),
             return_bytes=return_bytes, running_layers=len(running), sources=sum(len(top.sources[n]) for n in running),
-            end=step.layer + 1 if isinstance(step, Slice) else step.stop, stage=isinstance(step, Stage))
+            end=step.layer + 1 if isinstance(step, Slice) else step.stop, stage=isinstance(step, Stage),
+            windows=0 if windows is None else len(windows))
         return TX_BASE_GAS + calldata_gas(data) + used + own_share(shape, self._walk_gas, top.count)
 
     def overhead(self, step: Step, lengths: list[int]) -> int:
@@ -114,8 +146,14 @@ class StageCalls:
         handed in for the tensors it returns)."""
         top = self._topology
         ids = top.reads(step)
-        data = self.calldata(step, ids, [b"\xff" * n for n in lengths])
         width = max([(n - 1) // max(1, top.sizes[i]) for n, i in zip(lengths, ids)] + [1])
+        windows = top.windows(step) if isinstance(step, Slice) else None
+        if windows is None:
+            data = self.calldata(step, ids, [b"\xff" * n for n in lengths])
+        else:
+            widths = {i: (n - 1) // max(1, top.sizes[i]) for n, i in zip(lengths, ids)}
+            data = self._window_call(step, windows, [b"\xff" * (1 + widths[s] * (hi - lo))
+                                                      for s, (lo, hi) in zip(top.sources[step.layer], windows)])
         if isinstance(step, Slice):
             packed, returned, answer = [], 1, 4 * WORD + 1 + width * (step.end - step.start)
         else:

@@ -3,8 +3,10 @@
 A plan is a list of steps covering the running layers in graph order (input and identity
 layers compute nothing, so a gap may hold them): a :class:`Stage` runs
 layers ``[first, stop)`` by ``runStage``; a :class:`Slice` computes elements ``[start,
-end)`` of one layer's flat output by ``runSlice``, for a layer too costly for one call
-(its slices, concatenated, are the layer's output). Nothing here touches the chain:
+end)`` of one layer's flat output, for a layer too costly for one call (its slices,
+concatenated, are the layer's output): by ``runWindow`` with only the windows of its
+inputs the slice reads (:meth:`Topology.windows`) when its layer type takes windows, else
+by ``runSlice`` with its whole inputs. Nothing here touches the chain:
 :class:`Topology` knows which tensors each step reads and returns, :func:`split` halves a
 slice, and :func:`repack` merges steps greedily from the gas each layer was measured to use
 (``runStage``'s per-layer ``gasUsed``), with a safety margin.
@@ -15,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
+
+from eternal.layers import lookup
 
 MARGIN = 0.10  # a merged step's estimate stays under cap / (1 + MARGIN): gas varies with the data
 
@@ -73,6 +77,9 @@ class Topology:
             self.sources.append(sources)
             self.canonical.append(n if n in given or self.runnable[n] else sources[0])
         self.input_ids = [self.canonical[n] for n in graph["inputs"]]
+        self._layers = layers
+        self._windows: dict[Slice, list[tuple[int, int]] | None] = {}
+        self.takes_windows = True  # False for a model without runWindow: every slice by runSlice
         self.output_ids = [self.canonical[ref[0]] for ref in graph["outputs"]]
 
     def reads(self, step: Step) -> list[int]:
@@ -82,6 +89,25 @@ class Topology:
         given = set(self.input_ids)
         return sorted({s for n in range(step.first, step.stop) if self.runnable[n] for s in self.sources[n]
                        if s < step.first or s in given})
+
+    def windows(self, step: Slice) -> list[tuple[int, int]] | None:
+        """The part ``[lo, hi)`` of each input of ``step``'s layer (in its input order,
+        ``sources[step.layer]``) that the slice reads on chain, for ``runWindow``
+        (:meth:`eternal.layers.LayerType.input_windows`); None when the layer takes whole
+        inputs only, or when the windows would be whole anyway (then ``runSlice``)."""
+        if not self.takes_windows:
+            return None
+        if step not in self._windows:
+            layer = self._layers[step.layer]
+            shapes = [list(self._layers[ref[0]]["output_shape"]) for ref in layer["inbound"]]
+            windows = lookup(layer["class_name"], layer["name"]).input_windows(layer["config"], shapes, step.start, step.end)
+            if windows is not None:
+                clipped = [(min(max(0, lo), prod(shape)), min(hi, prod(shape))) for (lo, hi), shape in zip(windows, shapes)]
+                windows = [(lo, max(lo, hi)) for lo, hi in clipped]
+                if all(lo == 0 and hi == prod(shape) for (lo, hi), shape in zip(windows, shapes)):
+                    windows = None
+            self._windows[step] = windows
+        return self._windows[step]
 
     def returns(self, stage: Stage) -> list[int]:
         """The tensors ``runStage`` gives back for ``stage``: those a later layer reads or

@@ -6,10 +6,11 @@ the parts are sized from cheap measurements, not found by trial:
 
 - each layer of a failed stage in turn: a layer whose output has rows (at least
   :data:`PROBE_MIN_ROWS` along its first axis) is measured by two probe slices, one and two
-  middle rows (``runSlice``'s ``gasUsed``: a fixed part and a part per row; a layer whose
-  slice computes everything, such as Dense, shows no part per row). It then runs whole
-  (``runStage``) if that fits the cap with :data:`eternal.stage_plan.MARGIN` to spare,
-  else in slices of as many rows as fit; a layer without rows just runs whole;
+  middle rows (``runSlice``'s or ``runWindow``'s ``gasUsed``: a fixed part and a part per
+  row; a layer whose slice computes everything, such as Dense, shows no part per row). It
+  then runs whole (``runStage``) if that fits the cap with :data:`eternal.stage_plan.MARGIN`
+  to spare, else in slices of as many rows as fit with their calls' overhead (which grows
+  with the rows for a slice handed only its windows); a layer without rows just runs whole;
 - a part that still runs out of gas is halved (:func:`eternal.stage_plan.split`) until its
   halves fit, once its first element alone was seen to fit: when one element does not fit,
   nothing will (:class:`eternal.errors.CallGasCapError`).
@@ -42,7 +43,7 @@ class Rescue:
     def layer(self, run: SampleRun, layer: int) -> list[Step]:
         """One layer, whole if its probes say it fits, else in slices of as many rows as fit."""
         top = self.topology
-        shape, size = top.shapes[layer], top.sizes[layer]
+        shape = top.shapes[layer]
         rows = shape[0] if len(shape) >= 2 else 1
         probe = self._probe(run, layer, rows) if rows >= PROBE_MIN_ROWS else None
         whole = Stage(layer, layer + 1)
@@ -50,14 +51,30 @@ class Rescue:
         if probe is not None:
             fixed, per_row = probe
             if per_row > 0 and fixed + rows * per_row + self._overhead(run, whole) > self.limit:
-                step = size // rows
-                room = self.limit - self._overhead(run, Slice(layer, 0, size)) - fixed
-                count = max(1, int(room // per_row)) * step
-                pieces = [Slice(layer, start, min(size, start + count)) for start in range(0, size, count)]
+                pieces = self._rows(run, layer, rows, fixed, per_row)
         done: list[Step] = []
         for piece in pieces:
             done += self._run(run, piece)
         return done
+
+    def _rows(self, run: SampleRun, layer: int, rows: int, fixed: int, per_row: int) -> list[Slice]:
+        """Slices of whole rows of ``layer``'s output, in order, each of as many rows as fit
+        by the probes' figures plus its own call's overhead (at least one row). A slice
+        that takes windows is handed only the input rows it reads, so its overhead grows
+        with its rows: the count is found by bisection for each slice."""
+        step = self.topology.sizes[layer] // rows
+        pieces: list[Slice] = []
+        at = 0
+        while at < rows:
+            low, high = 1, rows - at  # the answer is in [low, high]; low is taken even if it does not fit
+            while low < high:
+                middle = (low + high + 1) // 2
+                piece = Slice(layer, at * step, (at + middle) * step)
+                fits = fixed + middle * per_row + self._overhead(run, piece) <= self.limit
+                low, high = (middle, high) if fits else (low, middle - 1)
+            pieces.append(Slice(layer, at * step, (at + low) * step))
+            at += low
+        return pieces
 
     def slices(self, run: SampleRun, piece: Slice, outcome: Outcome, checked: bool = False) -> list[Step]:
         """``piece`` ran out of gas: its halves, each halved again while it does (after one

@@ -18,7 +18,7 @@ import time
 
 from eternal.errors import CallGasCapError, ModelContractError, TransactionFailed, UsageError
 from eternal.predict_batch import RpcBatch
-from eternal.stage_calls import StageCalls
+from eternal.stage_calls import StageCalls, takes_windows
 from eternal.stage_calls import call_gas_cap as node_cap
 from eternal.stage_gas import TX_BASE_GAS, walk_gas
 from eternal.stage_plan import Slice, Step, Topology, refine, repack
@@ -153,6 +153,7 @@ def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None) ->
     if list(input_ids) != topology.input_ids or list(output_ids) != topology.output_ids:
         raise ModelContractError(f"Model at {model.address}: tensorIds() gives inputs {list(input_ids)} and outputs "
                                  f"{list(output_ids)}; its graph gives {topology.input_ids} and {topology.output_ids}")
+    topology.takes_windows = takes_windows(w3, model)
     walk = walk_gas(w3.eth.estimate_gas({"to": model.address, "data": model.functions.tensorIds()._encode_transaction_data()}))
     calls = StageCalls(model, topology, RpcBatch(w3.provider), cap, int(graph["activation_frac_bits"]), walk)
     return StagedPredictor(topology, calls, cap)

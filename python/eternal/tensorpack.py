@@ -86,3 +86,13 @@ def unpack(data: bytes, index: int = 0) -> np.ndarray:
     out = np.empty(count, dtype=object)
     out[:] = [int.from_bytes(body[k:k + width], "big", signed=True) for k in range(0, len(body), width)]
     return out
+
+
+def window(data: bytes, size: int, lo: int, hi: int) -> bytes:
+    """Values ``[lo, hi)`` of a packed tensor of ``size`` values, packed at its width: the
+    width byte and bytes ``[1 + lo w, 1 + hi w)``, cut without unpacking (``runWindow``'s
+    windows). ``w`` is taken as ``(len(data) - 1) // size``: the width byte for a packed
+    tensor, and any bytes of the right length stand in for one (gas estimates).
+    """
+    width = (len(data) - 1) // size if size else 1
+    return bytes([width]) + bytes(data[1 + lo * width:1 + hi * width])

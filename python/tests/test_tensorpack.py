@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eternal.errors import PackedTensorError
-from eternal.tensorpack import pack, unpack, width_of
+from eternal.tensorpack import pack, unpack, width_of, window
 
 INT256 = st.integers(min_value=-(1 << 255), max_value=(1 << 255) - 1)
 
@@ -99,3 +99,14 @@ def test_floats_are_refused():
 def test_malformed_bytes_are_refused_with_their_index(data, words):
     with pytest.raises(PackedTensorError, match=f"Packed tensor 3: {words}"):
         unpack(data, index=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-(2**255), 2**255 - 1), max_size=40), st.data())
+def test_a_window_cut_from_packed_bytes_unpacks_to_the_values_it_covers(values, data):
+    lo = data.draw(st.integers(0, len(values)))
+    hi = data.draw(st.integers(lo, len(values)))
+    packed = pack(values)
+    cut = window(packed, len(values), lo, hi)
+    assert cut[0] == packed[0] and len(cut) == 1 + packed[0] * (hi - lo)
+    assert list(unpack(cut)) == values[lo:hi]

@@ -89,4 +89,20 @@ describe("BatchNormalizationLayer", function () {
       expect([...output], `forwardSlice(${start}, ${end})`).to.deep.equal(full.slice(start, end));
     }
   });
+
+  it("forwardWindow: a window that starts at a mid-pixel range's first value (64 channels) is forward's slice", async function () {
+    // Regression: the unrolled per-channel loop once counted its end down from the range's end,
+    // which wraps below calldata offset 0 when the window is the range and holds < 3 strides.
+    const kit = await loadFixture(deployKit);
+    const big = await batchNorm(kit, randomIntsOfWidth(64, 32, 48), 30, randomIntsOfWidth(64, 32, 49), 33, 32);
+    const x = randomIntsWithin(64 * 20, 8 * 2 ** 24, 50);
+    const full = [...(await big.layer.forward([x], big.pages))];
+    for (const [start, end] of [[63, 64 * 3 + 5], [640 - 1, 640 + 130], [64 * 19 + 7, 64 * 20]]) {
+      const [output, size] = await big.layer.forwardWindow([x.slice(start, end)], [start], [x.length], big.pages, start, end);
+      expect([...output]).to.deep.equal(full.slice(start, end));
+      expect(size).to.equal(BigInt(x.length));
+      await expect(big.layer.forwardWindow([x.slice(start + 1, end)], [start + 1], [x.length], big.pages, start, end))
+        .to.be.revertedWithCustomError(big.layer, "WindowTooSmall").withArgs(0, start, end, start + 1, end);
+    }
+  });
 });

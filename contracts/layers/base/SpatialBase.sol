@@ -121,16 +121,20 @@ abstract contract SpatialBase is SlicedLayerBase {
         _need(xs, 0, lo, hi);
     }
 
-    /// @dev The largest |x| of the values at calldata `[p, end)` (type(int256).min counts as
+    /// @dev The largest |x| of the values at calldata `[from, to)` (type(int256).min counts as
     ///      2^255, which no limit admits).
-    function _maxAbs(uint256 p, uint256 end) internal pure returns (uint256 peak) {
+    function _maxAbs(uint256 from, uint256 to) internal pure returns (uint256 peak) {
         // Equivalent to `for each v in x: peak = max(peak, |v|)`; -min wraps to min = 2^255 unsigned.
+        // (Yul locals: the loop keeps its variables at the top of the stack.)
         assembly ("memory-safe") {
-            for {} lt(p, end) { p := add(p, 0x20) } {
+            let m := 0
+            let end := to
+            for { let p := from } lt(p, end) { p := add(p, 0x20) } {
                 let v := calldataload(p)
                 if slt(v, 0) { v := sub(0, v) }
-                if gt(v, peak) { peak := v }
+                if gt(v, m) { m := v }
             }
+            peak := m
         }
     }
 

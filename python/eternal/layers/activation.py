@@ -16,6 +16,14 @@ class Activation(LayerType):
     def forward(self, config, inputs, weights, frac):
         return apply_activation(config["activation"], inputs[0], frac)
 
+    def input_windows(self, config, input_shapes, start, end):
+        """``[start, end)``; for softmax, the whole runs of the last axis that cover it."""
+        if config["activation"] != "softmax":
+            return [(start, end)]
+        shape = input_shapes[0]
+        axis = int(shape[-1]) if shape else 1
+        return [(start - start % axis, end + (axis - end % axis) % axis)]
+
     def abi_config(self, layer, input_shapes, graph):
         """``header, activation, axis`` (axis: length of the last axis, for softmax)."""
         shape = input_shapes[0]

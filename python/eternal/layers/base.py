@@ -89,6 +89,14 @@ class LayerType:
         """The ABI-encoded config the layer contract is cloned with (see docs/CONTRACTS.md)."""
         raise NotImplementedError(f"{self.where}: no on-chain config encoding yet")
 
+    def input_windows(self, config: dict, input_shapes: list[list[int]], start: int, end: int) -> list[tuple[int, int]] | None:
+        """What output elements ``[start, end)`` (flat, C order, ``start < end``) read of each
+        input on chain: elements ``[lo, hi)`` of its flat values, one pair per input. These
+        are the windows ``runWindow`` hands the layer (``ILayer.forwardWindow`` reverts
+        ``WindowTooSmall`` for less). None: the layer's contract takes whole inputs only.
+        """
+        return None
+
     def input_id_count(self, config: dict) -> int | None:
         """``n`` if the layer reads its input as integer ids in ``[0, n)``; None if it reads activations."""
         return None

@@ -58,6 +58,10 @@ class BatchNormalization(LayerType):
         scale, offset = arrays
         return [scale, offset, np.zeros_like(scale), np.full_like(scale, 1.0 - KERAS_EPSILON)]
 
+    def input_windows(self, config, input_shapes, start, end):
+        """Elementwise: ``[start, end)``."""
+        return [(start, end)]
+
     def abi_config(self, layer, input_shapes, graph):
         """``header, channels, scale, offset`` (tensors of ``channels`` values, plain layout)."""
         tensors = {w["name"]: w for w in layer["weights"]}

@@ -5,7 +5,7 @@ import numpy as np
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, ints, register
 from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
-from eternal.layers.spatial import apply_activation, as_2d, pad_zeros, pair, window_geometry
+from eternal.layers.spatial import apply_activation, as_2d, pad_zeros, pair, row_window, window_geometry
 
 
 @register
@@ -45,6 +45,11 @@ class Conv2D(LayerType):
         ow, left = window_geometry(width, kw, sw, config["padding"])
         return {"h": height, "w": width, "c": channels, "kh": kh, "kw": kw, "sh": sh, "sw": sw,
                 "oh": oh, "ow": ow, "top": top, "left": left}
+
+    def input_windows(self, config, input_shapes, start, end):
+        """The input rows under the output rows of ``[start, end)`` (Conv1D: its one row, the whole input)."""
+        g = self.geometry(config, input_shapes[0])
+        return [row_window(g, g["kh"], config["filters"], start, end)]
 
     def forward(self, config, inputs, weights, frac):
         x = inputs[0]

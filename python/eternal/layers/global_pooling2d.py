@@ -25,6 +25,11 @@ class GlobalPooling2D(LayerType):
         out = self.reduce(x.reshape(height * width, channels))
         return out.reshape((1, 1, channels) if config["keepdims"] else (channels,))
 
+    def input_windows(self, config, input_shapes, start, end):
+        """Channels ``[start, end)`` of every cell: from cell 0's ``start`` to the last cell's ``end``."""
+        height, width, channels = as_2d(list(input_shapes[0]))
+        return [(start, (height * width - 1) * channels + end)]
+
     def abi_config(self, layer, input_shapes, graph):
         """``header, cells (H*W), C``."""
         height, width, channels = as_2d(list(input_shapes[0]))

@@ -19,6 +19,10 @@ class LeakyReLU(LayerType):
         out.flat[:] = [leaky_relu(int(v), frac, multiplier) for v in x.flat]
         return out
 
+    def input_windows(self, config, input_shapes, start, end):
+        """Elementwise: ``[start, end)``."""
+        return [(start, end)]
+
     def abi_config(self, layer, input_shapes, graph):
         """``header, slopeQ, slopeFrac``: the slope as a 32-bit multiplier."""
         return encode_words(header(graph) + list(quantise_multiplier(layer["config"]["negative_slope"])))

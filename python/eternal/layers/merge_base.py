@@ -13,6 +13,10 @@ class Elementwise(LayerType):
             )
         return {}
 
+    def input_windows(self, config, input_shapes, start, end):
+        """Elementwise: ``[start, end)`` of every input."""
+        return [(start, end)] * len(input_shapes)
+
     def abi_config(self, layer, input_shapes, graph):
         """``header, size``: the number of values of every input."""
         size = 1

@@ -9,7 +9,7 @@ import numpy as np
 
 from eternal.layers.base import LayerType, ints
 from eternal.layers.abi import encode_words, header
-from eternal.layers.spatial import as_2d, pair, window_geometry
+from eternal.layers.spatial import as_2d, pair, row_window, window_geometry
 
 
 class Pooling(LayerType):
@@ -33,6 +33,11 @@ class Pooling(LayerType):
         ow, left = window_geometry(width, pw, sw, config["padding"])
         return {"h": height, "w": width, "c": channels, "ph": ph, "pw": pw, "sh": sh, "sw": sw,
                 "oh": oh, "ow": ow, "top": top, "left": left}
+
+    def input_windows(self, config, input_shapes, start, end):
+        """The input rows under the output rows of ``[start, end)``."""
+        g = self.geometry(config, input_shapes[0])
+        return [row_window(g, g["ph"], g["c"], start, end)]
 
     def reduce(self, window: np.ndarray) -> np.ndarray:
         """One output pixel from the valid cells of its window, shape (cells, C)."""

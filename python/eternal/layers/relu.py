@@ -29,6 +29,10 @@ class ReLU(LayerType):
         out.flat[:] = [general_relu(int(v), frac, multiplier, threshold, max_value) for v in x.flat]
         return out
 
+    def input_windows(self, config, input_shapes, start, end):
+        """Elementwise: ``[start, end)``."""
+        return [(start, end)]
+
     def abi_config(self, layer, input_shapes, graph):
         """``header, slopeQ, slopeFrac, threshold, hasMax, maxValue`` (fixed point 2^-F)."""
         frac = int(graph["activation_frac_bits"])

@@ -18,6 +18,10 @@ class Rescaling(LayerType):
         x = np.asarray(inputs[0], dtype=object)
         return rescale_array(x * q, frac + q_frac, frac) + quantise_constant(config["offset"], frac)
 
+    def input_windows(self, config, input_shapes, start, end):
+        """Elementwise: ``[start, end)``."""
+        return [(start, end)]
+
     def abi_config(self, layer, input_shapes, graph):
         """``header, scaleQ, scaleFrac, offset``: ``rescale(x * q, F + qFrac, F) + offset``."""
         frac = int(graph["activation_frac_bits"])

@@ -25,6 +25,22 @@ def window_geometry(size: int, window: int, stride: int, padding: str) -> tuple[
     return max((size - window) // stride + 1, 0), 0
 
 
+def row_window(g: dict, window: int, depth: int, start: int, end: int) -> tuple[int, int]:
+    """The input elements output elements ``[start, end)`` read on chain (``depth`` values per
+    output position): whole input rows under the output rows they touch, ``[max(0, oy0 sh -
+    top), min(H, (oy1 - 1) sh - top + window))`` (SpatialBase._inputRows, Pooling2DBase).
+
+    Args:
+        g: the layer's geometry (``h``, ``w``, ``c``, ``sh``, ``top``, ``ow``).
+        window: the kernel's (or pool's) rows.
+    """
+    first, last = start // depth // g["ow"], (end - 1) // depth // g["ow"]
+    y0 = max(0, first * g["sh"] - g["top"])
+    y1 = max(y0, min(g["h"], last * g["sh"] - g["top"] + window))
+    row = g["w"] * g["c"]
+    return y0 * row, y1 * row
+
+
 def as_2d(shape: list[int]) -> tuple[int, int, int]:
     """``(H, W, C)`` of a channels-last input of rank 2 (1D: height 1) or 3."""
     if len(shape) == 2:

@@ -21,6 +21,15 @@ class ZeroPadding2D(LayerType):
         (top, bottom), (left, right) = config["padding"]
         return pad_zeros(inputs[0], top, bottom, left, right)
 
+    def input_windows(self, config, input_shapes, start, end):
+        """The input rows whose padded output rows ``[start, end)`` touches (ZeroPadding2DLayer._rows)."""
+        height, width, channels = as_2d(list(input_shapes[0]))
+        (top, _), (left, right) = config["padding"]
+        row = (left + width + right) * channels
+        first = max(0, start // row - top)
+        last = min(height, max(0, (end - 1) // row + 1 - top))
+        return [(first * width * channels, max(first, last) * width * channels)]
+
     def keras_config(self, config):
         return {**config, "padding": tuple(tuple(row) for row in config["padding"])}
 
