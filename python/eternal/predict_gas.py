@@ -23,10 +23,12 @@ from eternal.chain import TX_GAS_CAP
 from eternal.errors import ChainError, TransactionFailed
 from eternal.stage_calls import HARDHAT_CALL_BUDGET, RPC_CALL_CAP
 
-CAPS = {"transaction": TX_GAS_CAP, "hardhat_call": HARDHAT_CALL_BUDGET, "call_50m": RPC_CALL_CAP}
-"""Where a ``predict`` may run -> its gas cap: one transaction (EIP-7825), ``eternal predict``
-on Hardhat's node (half the transaction cap, which holds its ``eth_call`` under osaka: the node's
-memory grows with a call's gas), a 50M ``eth_call`` (geth, reth)."""
+CAPS = {"transaction": (TX_GAS_CAP, TX_GAS_CAP), "hardhat_call": (TX_GAS_CAP, HARDHAT_CALL_BUDGET),
+        "call_50m": (RPC_CALL_CAP, RPC_CALL_CAP)}
+"""Where a ``predict`` may run -> (its gas cap, the budget its steps are planned to): one
+transaction (EIP-7825), ``eternal predict`` on Hardhat's node (its ``eth_call`` held to the
+transaction cap under osaka, steps planned to half of it: the node's memory grows with a
+call's gas), a 50M ``eth_call`` (geth, reth)."""
 CAP_LABELS = {"transaction": "one transaction", "hardhat_call": "Hardhat eth_call", "call_50m": "50M eth_call"}
 SIMULATION_GAS_LIMIT = 1_000_000_000  # the private anvil's block gas limit: any predict fits one call
 
@@ -91,13 +93,15 @@ def _from_trace(trace: dict, graph: dict, addresses: list[str], layers: list[dic
     return int(trace["gasUsed"], 16)
 
 
-def simulate_stages(w3, address: str, graph: dict, inputs: list[list[int]], cap: int) -> dict:
-    """How ``eternal predict`` runs one sample under a call gas cap of ``cap``: the same
-    staged predictor, on the node at ``w3`` (calls only). The sample runs twice: the first
+def simulate_stages(w3, address: str, graph: dict, inputs: list[list[int]], cap: int,
+                    budget: int | None = None) -> dict:
+    """How ``eternal predict`` runs one sample under a call gas cap of ``cap`` (its steps
+    planned to ``budget``, default the cap): the same staged predictor, on the node at
+    ``w3`` (calls only). The sample runs twice: the first
     run learns the plan (:meth:`eternal.stages.StagedPredictor.first`), the second shows it.
 
     Returns:
-        ``{"cap", "fits" (one call), "stages" (calls per sample, None when one element of
+        ``{"cap", "budget", "fits" (one call), "stages" (calls per sample, None when one element of
         a layer does not fit), "slices" (calls that run part of a layer), "gas" (the calls'
         total as transactions), "steps": [{"layers": [first, stop]} or {"layer", "slice"},
         each with "gas"], "note"}``.
@@ -108,14 +112,15 @@ def simulate_stages(w3, address: str, graph: dict, inputs: list[list[int]], cap:
     from eternal.tensorpack import pack
 
     packed = [pack(values) for values in inputs]
-    predictor = staged_predictor(w3, open_model(w3, address), graph, cap)
+    predictor = staged_predictor(w3, open_model(w3, address), graph, cap, budget)
     try:
         predictor.first(packed)
         run = predictor.run([1], [packed])[0]
     except CallGasCapError as exc:
-        return {"cap": cap, "fits": False, "stages": None, "slices": None, "gas": None, "steps": [], "note": str(exc)}
+        return {"cap": cap, "budget": predictor.budget, "fits": False, "stages": None, "slices": None, "gas": None,
+                "steps": [], "note": str(exc)}
     steps = [{**step.describe(), "gas": gas} for step, gas in run.steps]
-    return {"cap": cap, "fits": len(steps) == 1, "stages": len(steps),
+    return {"cap": cap, "budget": predictor.budget, "fits": len(steps) == 1, "stages": len(steps),
             "slices": sum(1 for step in steps if "slice" in step), "gas": run.gas, "steps": steps, "note": None}
 
 
@@ -149,7 +154,8 @@ def measure_exports(exports: list[dict], inputs: list[list[list[int]]]) -> list[
         for export, sample in zip(exports, inputs):
             address = deployer.deploy_model(export).address
             profile = profile_predict(w3, address, sample)
-            by_cap = {cap: simulate_stages(w3, address, export["graph"], sample, cap) for cap in set(CAPS.values())}
-            profile["stages"] = {name: by_cap[cap] for name, cap in CAPS.items()}
+            by_cap = {limits: simulate_stages(w3, address, export["graph"], sample, *limits)
+                      for limits in set(CAPS.values())}
+            profile["stages"] = {name: by_cap[limits] for name, limits in CAPS.items()}
             profiles.append(profile)
     return profiles

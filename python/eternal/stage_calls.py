@@ -35,7 +35,8 @@ from eternal.tensorpack import window
 RPC_CALL_CAP = 50_000_000  # geth's and reth's default RPC gas cap (--rpc.gascap)
 # Hardhat's node records a trace of every step of a call, ~0.6 GB per million gas while it runs:
 # LeNet's 16.7M-gas calls took ~10 GB each (the node reached 14 GB), at half the cap 5.6 GB and
-# half the time. Its calls are held to this budget unless --call-gas-cap says otherwise.
+# half the time. There, steps are planned to this budget (one that cannot be cut smaller, such as
+# one element of a big Dense layer, still gets the whole cap) unless --call-gas-cap is given.
 HARDHAT_CALL_BUDGET = TX_GAS_CAP // 2
 WORD = 32
 OUT_OF_GAS = re.compile(r"out of gas|outofgas|memoryoog|ran out of gas|requires at least|intrinsic gas", re.IGNORECASE)
@@ -45,10 +46,9 @@ NEEDS = re.compile(r"requires at least (\d+) gas")
 def call_gas_cap(w3) -> tuple[int, str]:
     """The gas an ``eth_call`` may carry on this node, and where the figure comes from.
 
-    Hardhat (osaka) holds every call to the transaction cap, 16,777,216, and is given half
-    of it (:data:`HARDHAT_CALL_BUDGET`: its memory grows with a call's gas); anvil its block
-    gas limit; any other node the smaller of its block gas limit and 50M (geth's and reth's
-    default ``--rpc.gascap``).
+    Hardhat (osaka) holds every call to the transaction cap, 16,777,216; anvil to its
+    block gas limit; any other node is taken at the smaller of its block gas limit and
+    50M (geth's and reth's default ``--rpc.gascap``).
     """
     try:
         version = str(w3.provider.make_request("web3_clientVersion", []).get("result") or "")
@@ -56,7 +56,7 @@ def call_gas_cap(w3) -> tuple[int, str]:
     except Exception as exc:  # connection, HTTP, JSON or a missing field: the node did not answer as one
         raise ChainError(f"The node did not say its client or block gas limit ({type(exc).__name__})") from None
     if version.lower().startswith("hardhat"):
-        return HARDHAT_CALL_BUDGET, "half Hardhat's transaction cap (its memory grows with a call's gas)"
+        return TX_GAS_CAP, "Hardhat's transaction cap"
     if version.lower().startswith("anvil"):
         return limit, "anvil's block gas limit"
     return min(limit, RPC_CALL_CAP), "the block gas limit or 50M, the smaller"
@@ -76,6 +76,16 @@ def takes_windows(w3, model) -> bool:
     return "error" not in answer or (isinstance(revert, str) and len(revert) >= 10)
 
 
+def call_gas_budget(w3, cap: int) -> int:
+    """The gas a planned step should stay within on this node: :data:`HARDHAT_CALL_BUDGET`
+    on Hardhat (its memory grows with a call's gas), else the whole ``cap``."""
+    try:
+        version = str(w3.provider.make_request("web3_clientVersion", []).get("result") or "")
+    except Exception as exc:  # connection, HTTP or JSON: the node did not answer as one
+        raise ChainError(f"The node did not say its client ({type(exc).__name__})") from None
+    return min(cap, HARDHAT_CALL_BUDGET) if version.lower().startswith("hardhat") else cap
+
+
 class StageCalls:
     """Runs one step for several samples in one JSON-RPC batch; sends no transaction.
 
@@ -93,11 +103,12 @@ class StageCalls:
         self._address, self._topology, self._batch, self.cap = model.address, topology, batch, cap
         self._frac_bits, self._walk_gas = frac_bits, walk_gas
 
-    def run(self, step: Step, stores: list[dict[int, bytes]]) -> list[Outcome]:
-        """``step`` on each sample's tensors (by canonical id), one outcome per sample."""
+    def run(self, step: Step, stores: list[dict[int, bytes]], gas: int | None = None) -> list[Outcome]:
+        """``step`` on each sample's tensors (by canonical id), one outcome per sample, each
+        call carrying ``gas`` (default: the cap)."""
         ids = self._topology.reads(step)
         calls = [self.calldata(step, ids, [store[i] for i in ids]) for store in stores]
-        answers = self._batch.send([("eth_call", [{"to": self._address, "data": "0x" + data.hex(), "gas": hex(self.cap)},
+        answers = self._batch.send([("eth_call", [{"to": self._address, "data": "0x" + data.hex(), "gas": hex(gas or self.cap)},
                                                   "latest"]) for data in calls])
         return [self._outcome(step, data, answer) for data, answer in zip(calls, answers)]
 

@@ -8,8 +8,8 @@ the parts are sized from cheap measurements, not found by trial:
   :data:`PROBE_MIN_ROWS` along its first axis) is measured by two probe slices, one and two
   middle rows (``runSlice``'s or ``runWindow``'s ``gasUsed``: a fixed part and a part per
   row; a layer whose slice computes everything, such as Dense, shows no part per row). It
-  then runs whole (``runStage``) if that fits the cap with :data:`eternal.stage_plan.MARGIN`
-  to spare, else in slices of as many rows as fit with their calls' overhead (which grows
+  then runs whole (``runStage``) if that fits the budget (the cap, or less on Hardhat)
+  with :data:`eternal.stage_plan.MARGIN` to spare, else in slices of as many rows as fit with their calls' overhead (which grows
   with the rows for a slice handed only its windows); a layer without rows just runs whole;
 - a part that still runs out of gas is halved (:func:`eternal.stage_plan.split`) until its
   halves fit, once its first element alone was seen to fit: when one element does not fit,
@@ -29,9 +29,9 @@ class Rescue:
     """Runs a failed step's work for one sample in parts; ``failed(step)`` is told of each
     part that ran out of gas, and each method returns the steps it ran, in order."""
 
-    def __init__(self, topology: Topology, calls, cap: int, failed):
+    def __init__(self, topology: Topology, calls, cap: int, failed, budget: int | None = None):
         self.topology, self.calls, self.cap, self.failed = topology, calls, cap, failed
-        self.limit = cap / (1 + MARGIN)
+        self.limit = (budget or cap) / (1 + MARGIN)  # what a part is sized to; it runs under the cap
 
     def stage(self, run: SampleRun, stage: Stage) -> list[Step]:
         """Each running layer of ``stage`` on its own (whole or in slices)."""

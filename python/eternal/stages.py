@@ -18,7 +18,7 @@ import time
 
 from eternal.errors import CallGasCapError, ModelContractError, TransactionFailed, UsageError
 from eternal.predict_batch import RpcBatch
-from eternal.stage_calls import StageCalls, takes_windows
+from eternal.stage_calls import StageCalls, call_gas_budget, takes_windows
 from eternal.stage_calls import call_gas_cap as node_cap
 from eternal.stage_gas import TX_BASE_GAS, walk_gas
 from eternal.stage_plan import Slice, Step, Topology, refine, repack
@@ -36,10 +36,13 @@ class StagedPredictor:
     Args:
         calls: runs one step for several samples (:class:`eternal.stage_calls.StageCalls`).
         cap: the gas each call may use.
+        budget: the gas a planned step should stay within (default: the cap); the first
+            call, the whole model, is given only this much. A step that cannot be cut
+            within it (one element of a layer) still runs under the cap.
     """
 
-    def __init__(self, topology: Topology, calls, cap: int):
-        self.topology, self.calls, self.cap = topology, calls, cap
+    def __init__(self, topology: Topology, calls, cap: int, budget: int | None = None):
+        self.topology, self.calls, self.cap, self.budget = topology, calls, cap, budget or cap
         self.plan: list[Step] = topology.whole()
         self.failed: set[Step] = set()
         self._layer_gas: dict[int, int] = {}  # the most each layer used in a stage
@@ -47,7 +50,7 @@ class StagedPredictor:
         self._lengths: dict[int, int] = {}  # the longest packed bytes each tensor had
         self._width = 1  # the widest value of any tensor seen, in bytes: unseen tensors are taken this wide
         self._lock = threading.Lock()
-        self._rescue = Rescue(topology, calls, cap, self._failed)
+        self._rescue = Rescue(topology, calls, cap, self._failed, self.budget)
 
     def run(self, numbers: list[int], inputs: list[list[bytes]]) -> list[SampleRun]:
         """Samples ``numbers`` (their packed inputs, one per model input) through the plan.
@@ -64,7 +67,8 @@ class StagedPredictor:
             live = [run for run in runs if run.number not in failures]
             if not live:
                 break
-            for run, outcome in zip(live, self.calls.run(step, [run.tensors for run in live])):
+            gas = self.budget if plan == self.topology.whole() else None  # the first try: the whole model
+            for run, outcome in zip(live, self.calls.run(step, [run.tensors for run in live], gas)):
                 try:
                     self._take(run, step, outcome)
                 except (TransactionFailed, CallGasCapError) as exc:
@@ -111,7 +115,7 @@ class StagedPredictor:
                 for key, data in run.tensors.items():
                     self._lengths[key] = max(len(data), self._lengths.get(key, 0))
                     self._width = max(self._width, data[0])
-            self.plan = repack(self.plan, self.estimate, self.cap, self.failed, self.topology)
+            self.plan = repack(self.plan, self.estimate, self.budget, self.failed, self.topology)
 
     def estimate(self, step: Step) -> int | None:
         """``step``'s gas as a transaction from the figures learned so far; None if unknown.
@@ -138,8 +142,11 @@ class StagedPredictor:
         return used + self.calls.overhead(step, lengths)
 
 
-def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None) -> StagedPredictor:
-    """A :class:`StagedPredictor` for ``model`` under the node's call gas cap (or the one given).
+def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None,
+                     budget: int | None = None) -> StagedPredictor:
+    """A :class:`StagedPredictor` for ``model`` under the node's call gas cap and budget
+    (:func:`eternal.stage_calls.call_gas_budget`), or the cap given (and the budget given,
+    else the whole cap).
 
     Raises:
         UsageError: a cap below one transaction's base gas.
@@ -148,6 +155,7 @@ def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None) ->
     if call_gas_cap is not None and call_gas_cap <= TX_BASE_GAS:
         raise UsageError(f"--call-gas-cap {call_gas_cap:,} leaves no gas for the call (one costs {TX_BASE_GAS:,} before it runs)")
     cap = call_gas_cap or node_cap(w3)[0]
+    budget = budget or (cap if call_gas_cap else call_gas_budget(w3, cap))
     topology = Topology(graph, model.functions.layers().call())
     input_ids, output_ids = model.functions.tensorIds().call()
     if list(input_ids) != topology.input_ids or list(output_ids) != topology.output_ids:
@@ -156,4 +164,4 @@ def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None) ->
     topology.takes_windows = takes_windows(w3, model)
     walk = walk_gas(w3.eth.estimate_gas({"to": model.address, "data": model.functions.tensorIds()._encode_transaction_data()}))
     calls = StageCalls(model, topology, RpcBatch(w3.provider), cap, int(graph["activation_frac_bits"]), walk)
-    return StagedPredictor(topology, calls, cap)
+    return StagedPredictor(topology, calls, cap, budget)

@@ -96,7 +96,7 @@ def test_plan_json_gives_predict_gas_and_stages_per_precision(export_file):
     assert [layer["class_name"] for layer in row["predict_layers"]] == ["InputLayer", "Dense", "Dense"]
     assert sum(layer["gas"] for layer in row["predict_layers"]) + row["predict_model_gas"] == row["predict_gas"]
     stages = row["predict_stages"]
-    assert {name: stages[name]["cap"] for name in stages} == CAPS
+    assert {name: (stages[name]["cap"], stages[name]["budget"]) for name in stages} == CAPS
     assert all(stage["fits"] and stage["stages"] == 1 for stage in stages.values())
     skipped = json.loads(run_cli(main, "plan", path, "--json", "--no-predict-gas").stdout)["precisions"][0]
     assert skipped["predict_gas"] is None and "not measured" in skipped["predict_note"]

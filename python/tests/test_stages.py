@@ -155,8 +155,8 @@ def test_each_stages_gas_is_what_eth_estimate_gas_says_within_1_percent(engine, 
 
 
 @pytest.mark.parametrize("name, slices", [("cnn", True), ("merge", False)])
-def test_each_stages_gas_is_the_gas_used_anvil_simulates_within_1_percent(name, slices, models, deployed,
-                                                                          monkeypatch):
+def test_each_stages_gas_is_the_gas_used_anvil_simulates_within_1_percent_or_1500(name, slices, models, deployed,
+                                                                                   monkeypatch):
     w3, address = deployed["anvil", name]
     calls = recorded_calls(monkeypatch)
     one_call = predict_module.predict(w3, address, [models[name][1]])
@@ -166,7 +166,7 @@ def test_each_stages_gas_is_the_gas_used_anvil_simulates_within_1_percent(name, 
         simulated = w3.provider.make_request("eth_simulateV1", [
             {"blockStateCalls": [{"calls": [{"to": address, "data": "0x" + data.hex()}]}]}, "latest"])
         used = int(simulated["result"][0]["calls"][0]["gasUsed"], 16)
-        assert abs(gas - used) <= 0.01 * used, (step, gas, used)
+        assert abs(gas - used) <= max(0.01 * used, 1_500), (step, gas, used)  # stage_gas: 1%, ~1.2k at most
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -198,7 +198,7 @@ def test_json_gives_the_stages_each_with_its_layers_or_slice_and_gas(engine, req
         assert ran == [1, 2, 3, 5]
     text = run_cli(main, "predict", address, "--input", path, "--rpc-url", node.url, "--call-gas-cap", cap)
     assert f"gas {out['gas'][0]:,} in {len(out['stages'][0])} calls" in text.stdout
-    assert one["call_gas_cap"] == (8_388_608 if engine == "hardhat" else w3.eth.get_block("latest")["gasLimit"])
+    assert one["call_gas_cap"] == (16_777_216 if engine == "hardhat" else w3.eth.get_block("latest")["gasLimit"])
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -248,10 +248,12 @@ class FakeNode:
 
 def test_the_call_gas_cap_comes_from_the_node(hardhat_node, anvil_node):
     from eternal.chain import connect
-    from eternal.stage_calls import call_gas_cap
+    from eternal.stage_calls import call_gas_budget, call_gas_cap
 
-    assert call_gas_cap(connect(hardhat_node.url))[0] == 8_388_608  # half its transaction cap
+    assert call_gas_cap(connect(hardhat_node.url))[0] == 16_777_216
+    assert call_gas_budget(connect(hardhat_node.url), 16_777_216) == 8_388_608  # steps planned to half of it
     anvil = connect(anvil_node.url)
+    assert call_gas_budget(anvil, 30_000_000) == 30_000_000
     assert call_gas_cap(anvil)[0] == anvil.eth.get_block("latest")["gasLimit"] == 30_000_000
     assert call_gas_cap(FakeNode("Geth/v1.16.0-stable/linux-amd64/go1.24", 60_000_000))[0] == 50_000_000
     assert call_gas_cap(FakeNode("reth/v1.5.0", 36_000_000))[0] == 36_000_000
