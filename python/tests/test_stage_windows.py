@@ -1,5 +1,5 @@
 """Staged predict through ``runWindow`` on anvil: a Conv2D -> BatchNormalization -> ReLU(6) ->
-ZeroPadding2D -> DepthwiseConv2D (stride 2) -> Conv2D -> Add -> AveragePooling2D chain under
+ZeroPadding2D -> DepthwiseConv2D (stride 2) -> Conv2D -> Add -> Concatenate -> AveragePooling2D chain under
 a small call gas cap is sliced, each slice handed only the windows of its inputs it reads, and
 its outputs are the emulator's bit for bit; the windows each layer type asks for are the ones
 its contract needs (one element less reverts ``WindowTooSmall``)."""
@@ -17,7 +17,8 @@ from eternal.stage_calls import StageCalls
 from eternal.stage_plan import Slice, Topology
 
 CALL_GAS = 30_000_000  # anvil's block gas limit: the default eth_call gas may be less
-WINDOWED = {"Conv2D", "BatchNormalization", "ReLU", "ZeroPadding2D", "DepthwiseConv2D", "Add", "AveragePooling2D"}
+WINDOWED = {"Conv2D", "BatchNormalization", "ReLU", "ZeroPadding2D", "DepthwiseConv2D", "Add", "Concatenate",
+            "AveragePooling2D"}
 
 
 def chain(seed: int):
@@ -33,6 +34,7 @@ def chain(seed: int):
     b = keras.layers.DepthwiseConv2D(3, strides=2, padding="valid")(b)
     c = keras.layers.Conv2D(12, 1)(b)
     d = keras.layers.Add()([b, c])
+    d = keras.layers.Concatenate()([d, keras.layers.Conv2D(4, 1)(c)])  # runs of 12 + 4 channels
     e = keras.layers.AveragePooling2D(2)(d)
     out = keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(e))
     model = keras.Model(x, out, name=f"chain_{seed}")

@@ -25,6 +25,15 @@ class Concatenate(LayerType):
         inner = [math.prod(int(d) for d in shape[axis:]) for shape in input_shapes]
         return encode(["uint256", "uint256", "uint256", "uint256[]"], header(graph) + [outer, inner])
 
+    def input_windows(self, config, input_shapes, start, end):
+        """Whole runs: output element i has outer index ``i // total`` (``total`` = the inputs'
+        values from the axis on, summed), and the layer reads input k's runs of every outer
+        index from ``start``'s to ``end - 1``'s."""
+        axis = config["axis"]
+        inner = [math.prod(int(d) for d in shape[axis:]) for shape in input_shapes]
+        first, last = start // sum(inner), (end - 1) // sum(inner) + 1
+        return [(first * run, last * run) for run in inner]
+
     def normalise(self, raw, input_shapes):
         rank = len(input_shapes[0])
         axis = int(raw.get("axis", -1))
