@@ -88,9 +88,10 @@ class SimulatedNode:
     def overhead(self, step, lengths):
         return 30_000 + 16 * sum(lengths)
 
-    def run(self, step, stores):
+    def run(self, step, stores, gas=None):
+        """As StageCalls.run: each call carries ``gas`` (default: the cap)."""
         self.calls.append((step, len(stores)))
-        return [self.one(step, dict(store)) for store in stores]
+        return [self.one(step, dict(store), gas or self.cap) for store in stores]
 
     def slice_gas(self, step, given):
         shape, full = self.top.shapes[step.layer], self.layer_gas(step.layer, given)
@@ -100,12 +101,12 @@ class SimulatedNode:
         rows = (step.end - 1) // row - step.start // row + 1
         return full * rows // shape[0] + self.slice_base
 
-    def one(self, step, store):
+    def one(self, step, store, cap):
         given = {i: store[i] for i in self.top.reads(step)}  # only what the step reads is handed over
         overhead = self.overhead(step, [len(given[i]) for i in given])
         if isinstance(step, Slice):
             used = self.slice_gas(step, given)
-            if used + overhead > self.cap:
+            if used + overhead > cap:
                 return Outcome(ok=False, out_of_gas=True)
             part = self.forward(step.layer, given)[step.start:step.end]
             return Outcome(ok=True, tensors={step.layer: pack(part)}, layer_gas={step.layer: used}, gas=used + overhead)
@@ -115,7 +116,7 @@ class SimulatedNode:
                 return Outcome(ok=False, reason="LayerRefused(7777)")
             layer_gas[n] = self.layer_gas(n, tensors)
             tensors[n] = pack(self.forward(n, tensors))
-        if sum(layer_gas.values()) + overhead > self.cap:
+        if sum(layer_gas.values()) + overhead > cap:
             return Outcome(ok=False, out_of_gas=True)
         kept = {i: tensors[i] for i in self.top.returns(step)}
         return Outcome(ok=True, tensors=kept, layer_gas=layer_gas, gas=sum(layer_gas.values()) + overhead)
@@ -164,6 +165,20 @@ def test_a_model_over_the_cap_runs_layer_by_layer_once_then_on_the_repacked_plan
     for run, x in zip([first] + runs, SAMPLES):
         assert outputs(run, node) == node.expected(x) and len(run.layer_gas) == 8
     assert [run.plan for run in runs] == [[Stage(1, 6), Stage(6, 9)]] * 2
+
+
+def test_a_budget_under_the_cap_plans_steps_to_it_and_a_step_that_cannot_be_cut_runs_under_the_cap():
+    # Hardhat: calls may use 16,777,216, steps are planned to half of it. 12.5M in all: one call
+    # would fit the cap, but the whole-model try carries only the budget, and fails.
+    gas = {n: 1_500_000 for n in range(1, 9)} | {4: 2_000_000 + CAP // 2}  # l3 alone is over the budget
+    node = SimulatedNode(CHAIN, gas, cap=CAP)
+    staged = StagedPredictor(node.top, node, CAP, budget=CAP // 2)
+    first = staged.first([pack(SAMPLES[0])])
+    assert [call for call, _ in node.calls] == [Stage(0, 9)] + [Stage(n, n + 1) for n in range(1, 9)]
+    assert staged.failed == {Stage(0, 9)} and outputs(first, node) == node.expected(SAMPLES[0])
+    assert staged.plan == [Stage(1, 4), Stage(4, 5), Stage(5, 9)]  # 3 x 1.5M; l3 alone (10.4M); 4 x 1.5M
+    [run] = staged.run([1], [[pack(SAMPLES[1])]])
+    assert outputs(run, node) == node.expected(SAMPLES[1]) and run.plan == staged.plan
 
 
 ROWS = graph(("x", 4, [], False), ("a", 6, [0], True), ("c", (8, 4), [1], True), ("d", 3, [2, 0], True))
