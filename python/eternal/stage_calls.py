@@ -43,12 +43,14 @@ OUT_OF_GAS = re.compile(r"out of gas|outofgas|memoryoog|ran out of gas|requires 
 NEEDS = re.compile(r"requires at least (\d+) gas")
 
 
-def call_gas_cap(w3) -> tuple[int, str]:
-    """The gas an ``eth_call`` may carry on this node, and where the figure comes from.
+def call_gas_cap(w3) -> tuple[int, int, str]:
+    """The gas an ``eth_call`` may carry on this node, the gas a planned step should stay
+    within, and where the figures come from.
 
-    Hardhat (osaka) holds every call to the transaction cap, 16,777,216; anvil to its
-    block gas limit; any other node is taken at the smaller of its block gas limit and
-    50M (geth's and reth's default ``--rpc.gascap``).
+    Hardhat (osaka) holds every call to the transaction cap, 16,777,216, and its steps are
+    planned to :data:`HARDHAT_CALL_BUDGET` (its memory grows with a call's gas); anvil holds
+    calls to its block gas limit; any other node is taken at the smaller of its block gas
+    limit and 50M (geth's and reth's default ``--rpc.gascap``). Elsewhere the budget is the cap.
     """
     try:
         version = str(w3.provider.make_request("web3_clientVersion", []).get("result") or "")
@@ -56,10 +58,11 @@ def call_gas_cap(w3) -> tuple[int, str]:
     except Exception as exc:  # connection, HTTP, JSON or a missing field: the node did not answer as one
         raise ChainError(f"The node did not say its client or block gas limit ({type(exc).__name__})") from None
     if version.lower().startswith("hardhat"):
-        return TX_GAS_CAP, "Hardhat's transaction cap"
+        return TX_GAS_CAP, HARDHAT_CALL_BUDGET, "Hardhat's transaction cap"
     if version.lower().startswith("anvil"):
-        return limit, "anvil's block gas limit"
-    return min(limit, RPC_CALL_CAP), "the block gas limit or 50M, the smaller"
+        return limit, limit, "anvil's block gas limit"
+    cap = min(limit, RPC_CALL_CAP)
+    return cap, cap, "the block gas limit or 50M, the smaller"
 
 
 def takes_windows(w3, model) -> bool:
@@ -74,16 +77,6 @@ def takes_windows(w3, model) -> bool:
     if isinstance(revert, dict):  # Hardhat nests the revert data one level down
         revert = revert.get("data")
     return "error" not in answer or (isinstance(revert, str) and len(revert) >= 10)
-
-
-def call_gas_budget(w3, cap: int) -> int:
-    """The gas a planned step should stay within on this node: :data:`HARDHAT_CALL_BUDGET`
-    on Hardhat (its memory grows with a call's gas), else the whole ``cap``."""
-    try:
-        version = str(w3.provider.make_request("web3_clientVersion", []).get("result") or "")
-    except Exception as exc:  # connection, HTTP or JSON: the node did not answer as one
-        raise ChainError(f"The node did not say its client ({type(exc).__name__})") from None
-    return min(cap, HARDHAT_CALL_BUDGET) if version.lower().startswith("hardhat") else cap
 
 
 class StageCalls:

@@ -18,7 +18,7 @@ import time
 
 from eternal.errors import CallGasCapError, ModelContractError, TransactionFailed, UsageError
 from eternal.predict_batch import RpcBatch
-from eternal.stage_calls import StageCalls, call_gas_budget, takes_windows
+from eternal.stage_calls import StageCalls, takes_windows
 from eternal.stage_calls import call_gas_cap as node_cap
 from eternal.stage_gas import TX_BASE_GAS, walk_gas
 from eternal.stage_plan import Slice, Step, Topology, refine, repack
@@ -145,7 +145,7 @@ class StagedPredictor:
 def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None,
                      budget: int | None = None) -> StagedPredictor:
     """A :class:`StagedPredictor` for ``model`` under the node's call gas cap and budget
-    (:func:`eternal.stage_calls.call_gas_budget`), or the cap given (and the budget given,
+    (:func:`eternal.stage_calls.call_gas_cap`), or the cap given (and the budget given,
     else the whole cap).
 
     Raises:
@@ -154,8 +154,11 @@ def staged_predictor(w3, model, graph: dict, call_gas_cap: int | None = None,
     """
     if call_gas_cap is not None and call_gas_cap <= TX_BASE_GAS:
         raise UsageError(f"--call-gas-cap {call_gas_cap:,} leaves no gas for the call (one costs {TX_BASE_GAS:,} before it runs)")
-    cap = call_gas_cap or node_cap(w3)[0]
-    budget = budget or (cap if call_gas_cap else call_gas_budget(w3, cap))
+    if call_gas_cap:
+        cap, budget = call_gas_cap, budget or call_gas_cap
+    else:
+        cap, node_budget, _ = node_cap(w3)
+        budget = budget or node_budget
     topology = Topology(graph, model.functions.layers().call())
     input_ids, output_ids = model.functions.tensorIds().call()
     if list(input_ids) != topology.input_ids or list(output_ids) != topology.output_ids:

@@ -248,12 +248,11 @@ class FakeNode:
 
 def test_the_call_gas_cap_comes_from_the_node(hardhat_node, anvil_node):
     from eternal.chain import connect
-    from eternal.stage_calls import call_gas_budget, call_gas_cap
+    from eternal.stage_calls import call_gas_cap
 
-    assert call_gas_cap(connect(hardhat_node.url))[0] == 16_777_216
-    assert call_gas_budget(connect(hardhat_node.url), 16_777_216) == 8_388_608  # steps planned to half of it
+    assert call_gas_cap(connect(hardhat_node.url))[:2] == (16_777_216, 8_388_608)  # steps planned to half of it
     anvil = connect(anvil_node.url)
-    assert call_gas_budget(anvil, 30_000_000) == 30_000_000
+    assert call_gas_cap(anvil)[1] == 30_000_000
     assert call_gas_cap(anvil)[0] == anvil.eth.get_block("latest")["gasLimit"] == 30_000_000
     assert call_gas_cap(FakeNode("Geth/v1.16.0-stable/linux-amd64/go1.24", 60_000_000))[0] == 50_000_000
     assert call_gas_cap(FakeNode("reth/v1.5.0", 36_000_000))[0] == 36_000_000
