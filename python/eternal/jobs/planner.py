@@ -136,16 +136,11 @@ class StepPlanner:
         """Layer ``layer`` alone on the live set ``ids``/``tensors``; None if it runs out of gas in one call."""
         key = (layer, live_hash(ids, tensors))
         if key not in self._runs:
-            try:
-                call = self.model.functions.runStage(layer, layer + 1, list(ids), list(tensors))
-                out_ids, out_tensors, gas = call.call({"gas": self.gas_cap})
-            except TRANSPORT_ERRORS:
-                raise
-            except Exception as exc:
-                if not is_out_of_gas(exc):
-                    raise TransactionFailed(f"Layer {self._name(layer)} fails on this input: {revert_reason(exc)}") from None
+            answer = self._layer_call(layer, self.model.functions.runStage(layer, layer + 1, list(ids), list(tensors)))
+            if answer is None:
                 self._runs[key] = None
             else:
+                out_ids, out_tensors, gas = answer
                 # As the job keeps them: model inputs the stage did not reach stay in the live set.
                 later = [(i, bytes(t)) for i, t in zip(ids, tensors) if i > layer]
                 self._runs[key] = LayerRun(layer, int(gas[0]), (*out_ids, *(i for i, _ in later)),
@@ -158,16 +153,20 @@ class StepPlanner:
         windows = self.windows.windows(layer, start, end, ids, tensors)
         if windows is not None:
             return windows.gas
+        answer = self._layer_call(layer, self.model.functions.runSlice(layer, start, end, list(ids), list(tensors)))
+        return None if answer is None else int(answer[2])
+
+    def _layer_call(self, layer: int, call):
+        """``call`` (a view of layer ``layer``) by ``eth_call`` under the per-transaction cap: its
+        answer, or None if it runs out of gas. Any other revert is the layer failing on this input."""
         try:
-            call = self.model.functions.runSlice(layer, start, end, list(ids), list(tensors))
-            _, _, gas = call.call({"gas": self.gas_cap})
+            return call.call({"gas": self.gas_cap})
         except TRANSPORT_ERRORS:
             raise
         except Exception as exc:
             if not is_out_of_gas(exc):
                 raise TransactionFailed(f"Layer {self._name(layer)} fails on this input: {revert_reason(exc)}") from None
             return None
-        return int(gas)
 
     def estimate(self, data: str) -> int | None:
         """The node's estimate of a step; None when it runs out of gas under the node's cap.
