@@ -9,14 +9,24 @@ import {PackedTensor} from "./lib/PackedTensor.sol";
 /// @title InferenceJobs
 /// @notice Runs any finalised Eternal model on chain by transactions, for models whose `predict`
 ///         does not fit one transaction: a job anyone can advance, one stage of layers (or one
-///         slice of a layer, or the join of a layer's slices) per transaction, intermediate tensors
-///         committed by hash and published in events, outputs stored on chain for any contract to read.
+///         slice of a layer, or the completion of a sliced layer) per transaction, intermediate
+///         tensors committed in pieces by hash and published in events, outputs stored on chain
+///         for any contract to read.
 /// @dev One instance per chain serves every model, like a registry: a job needs nothing of the
-///      model but its public views (`runStage`, `runSlice`, `tensorIds`, `lastReaders`), finalised models never
-///      change, and one address lets consumers, explorers and drivers find every job. The steps
-///      themselves are `view` calls into the model; this contract only checks, hashes, emits and
-///      stores. Interface and events: `IInferenceJobs`; how a driver plans the steps: README.
+///      model but its public views (`runStage`, `runSlice`, `runWindow`, `tensorIds`,
+///      `lastReaders`, `layerSources`), finalised models never change, and one address lets
+///      consumers, explorers and drivers find every job. The steps themselves are `view` calls
+///      into the model; this contract only checks, hashes, emits and stores. A step is handed
+///      only the pieces of the tensors it reads (`IInferenceJobs.Tensor`), so its calldata is
+///      what its layers read, whatever the size of the rest of the live set. Interface and
+///      events: `IInferenceJobs`; how a driver plans the steps: README.
 contract InferenceJobs is IInferenceJobs {
+    /// @inheritdoc IInferenceJobs
+    /// @dev 1,024 values: a window's cost past what it reads is at most two part pieces (8 KiB
+    ///      of calldata at 4 bytes a value), and a 48x48x48 tensor is 108 pieces (~7 KiB of
+    ///      `Tensor` in every step's calldata).
+    uint256 public constant PIECE_VALUES = 1024;
+
     /// @dev A job as stored: two packed slots, two hashes.
     struct Record {
         IEternalModel model;
@@ -28,6 +38,13 @@ contract InferenceJobs is IInferenceJobs {
         bool slicesComplete; // sliceDone is the layer's size: completeLayer is next
         bytes32 stateHash;
         bytes32 slicesHash;
+    }
+
+    /// @dev Tensors a step holds whole (packed) in memory, by canonical id: supplied in pieces,
+    ///      or computed by the step.
+    struct Whole {
+        uint256[] ids;
+        bytes[] tensors;
     }
 
     /// @dev What `advanceWindow` hands `model.runWindow`: per layer input, where its window starts,
@@ -60,7 +77,11 @@ contract InferenceJobs is IInferenceJobs {
         for (uint256 k; k < inputs.length; ++k) {
             if (!PackedTensor.isWellFormed(inputs[k])) revert MalformedInput(k, inputs[k].length);
         }
-        (uint256[] memory ids, bytes[] memory tensors) = _sortedById(inputIds, inputs);
+        Whole memory sorted = _sortedById(inputIds, inputs);
+        Tensor[] memory live = new Tensor[](sorted.ids.length);
+        for (uint256 k; k < live.length; ++k) {
+            live[k] = _describe(sorted.ids[k], sorted.tensors[k]);
+        }
         address[] memory layers = model.layers();
         // Leading input and identity layers (no contract) compute nothing: the job starts after them,
         // so a first layer that needs slices is sliced from the first step.
@@ -72,58 +93,64 @@ contract InferenceJobs is IInferenceJobs {
         record.layerCount = uint32(layers.length); // <= 65,534 (EternalModel's limit)
         record.nextLayer = uint32(first);
         record.opener = msg.sender;
-        record.stateHash = _hash(ids, tensors);
-        emit JobOpened(jobId, model, msg.sender, layers.length, first, ids, tensors);
-        if (first == layers.length) _commit(jobId, record, 0, first, ids, tensors); // nothing to compute
+        record.stateHash = keccak256(abi.encode(live));
+        emit JobOpened(jobId, model, msg.sender, layers.length, first, live, sorted.tensors);
+        if (first == layers.length) _finish(jobId, record, sorted); // nothing to compute
     }
 
     /// @inheritdoc IInferenceJobs
-    function advance(uint256 jobId, uint256 to, uint256[] calldata ids, bytes[] calldata tensors) external {
-        Record storage record = _checked(jobId, ids, tensors);
-        uint256 from = record.nextLayer;
-        if (record.sliceDone != 0) revert SliceInProgress(jobId, from, record.sliceDone);
-        (uint256[] memory outIds, bytes[] memory outTensors,) = record.model.runStage(from, to, ids, tensors);
-        (outIds, outTensors) = _withLaterInputs(outIds, outTensors, ids, tensors, to);
-        _commit(jobId, record, from, to, outIds, outTensors);
+    function advance(uint256 jobId, uint256 to, Tensor[] calldata live, bytes[][] calldata pieces) external {
+        Record storage record = _checked(jobId, live);
+        if (record.sliceDone != 0) revert SliceInProgress(jobId, record.nextLayer, record.sliceDone);
+        Whole memory given = _given(live, pieces);
+        Whole memory fresh = _stage(jobId, record, to, live, given);
+        if (to == record.layerCount) _finish(jobId, record, _joined(fresh, given));
     }
 
     /// @inheritdoc IInferenceJobs
-    function advanceSlice(uint256 jobId, uint256 end, uint256[] calldata ids, bytes[] calldata tensors) external {
-        (Record storage record, uint256 layer) = _sliceable(jobId, ids, tensors);
-        (bytes memory slice, uint256 size,) = record.model.runSlice(layer, record.sliceDone, end, ids, tensors);
+    function advanceSlice(uint256 jobId, uint256 end, Tensor[] calldata live, bytes[][] calldata pieces) external {
+        (Record storage record, uint256 layer) = _sliceable(jobId, live);
+        Whole memory given = _given(live, pieces);
+        (bytes memory slice, uint256 size,) =
+            record.model.runSlice(layer, record.sliceDone, end, given.ids, given.tensors);
         _recordSlice(jobId, record, layer, end, size, slice);
     }
 
     /// @inheritdoc IInferenceJobs
-    function advanceWindow(
-        uint256 jobId,
-        uint256 end,
-        uint256[] calldata ids,
-        bytes[] calldata tensors,
-        uint256[] calldata offsets,
-        uint256[] calldata counts
-    ) external {
-        (Record storage record,) = _sliceable(jobId, ids, tensors);
-        Windows memory windows = _windows(jobId, record, ids, tensors, offsets, counts);
-        _sliceByWindows(jobId, record, end, windows);
+    function advanceWindow(uint256 jobId, uint256 end, Tensor[] calldata live, Window[] calldata windows) external {
+        (Record storage record, uint256 layer) = _sliceable(jobId, live);
+        uint256[] memory sources = record.model.layerSources(layer);
+        if (windows.length != sources.length) revert WrongWindowCount(layer, sources.length, windows.length);
+        Windows memory cut = Windows(new uint256[](sources.length), new uint256[](sources.length), new bytes[](sources.length));
+        for (uint256 k; k < sources.length; ++k) {
+            uint256 at = _indexOf(live, sources[k]);
+            if (at == live.length) revert MissingSource(jobId, layer, sources[k]);
+            cut.offsets[k] = windows[k].offset;
+            (cut.packed[k], cut.sizes[k]) = _window(live[at], windows[k]);
+        }
+        (bytes memory slice, uint256 size,) =
+            record.model.runWindow(layer, record.sliceDone, end, cut.offsets, cut.sizes, cut.packed);
+        _recordSlice(jobId, record, layer, end, size, slice);
     }
 
     /// @inheritdoc IInferenceJobs
-    function completeLayer(uint256 jobId, uint256[] calldata ids, bytes[] calldata tensors, bytes[] calldata slices)
-        external
-    {
-        Record storage record = _checked(jobId, ids, tensors);
-        uint256 layer = record.nextLayer;
-        if (!record.slicesComplete) revert SlicesIncomplete(jobId, layer, record.sliceDone);
-        bytes32 chained;
-        for (uint256 k; k < slices.length; ++k) {
-            chained = keccak256(abi.encodePacked(chained, keccak256(slices[k])));
+    function completeLayer(
+        uint256 jobId,
+        Tensor[] calldata live,
+        bytes[][] calldata pieces,
+        Tensor calldata output,
+        bytes[] calldata outputPieces
+    ) external {
+        Record storage record = _checked(jobId, live);
+        uint256 layer = _completed(jobId, record, live, output);
+        if (layer + 1 < record.layerCount) return;
+        Whole memory given = _given(live, pieces);
+        if (outputPieces.length != 0) {
+            Whole memory joined = Whole(new uint256[](1), new bytes[](1));
+            (joined.ids[0], joined.tensors[0]) = (layer, _whole(layer, output.hashes, outputPieces));
+            given = _joined(joined, given);
         }
-        if (chained != record.slicesHash) revert WrongSlices(jobId, record.slicesHash, chained);
-        (record.sliceDone, record.slicesComplete, record.slicesHash) = (0, false, 0);
-        (uint256[] memory outIds, bytes[] memory outTensors) =
-            _livesAfter(ids, tensors, layer, _merge(slices), record.model.lastReaders());
-        _commit(jobId, record, layer, layer + 1, outIds, outTensors);
+        _finish(jobId, record, given);
     }
 
     // ------------------------------------------------------------------ views
@@ -164,17 +191,13 @@ contract InferenceJobs is IInferenceJobs {
         return abi.decode(DataChunks.read(_outputChunks[jobId]), (bytes[]));
     }
 
-    // ------------------------------------------------------------------ internals
+    // ------------------------------------------------------------------ the job's record
 
-    /// @dev The job's record, checked to exist, to be running and to commit to `ids`/`tensors`.
-    function _checked(uint256 jobId, uint256[] calldata ids, bytes[] calldata tensors)
-        private
-        view
-        returns (Record storage record)
-    {
+    /// @dev The job's record, checked to exist, to be running and to commit to `live`.
+    function _checked(uint256 jobId, Tensor[] calldata live) private view returns (Record storage record) {
         record = _known(jobId);
         if (record.done) revert JobAlreadyDone(jobId);
-        bytes32 actual = keccak256(abi.encode(ids, tensors));
+        bytes32 actual = keccak256(abi.encode(live));
         if (actual != record.stateHash) revert WrongStateHash(jobId, record.stateHash, actual);
     }
 
@@ -184,139 +207,222 @@ contract InferenceJobs is IInferenceJobs {
         if (address(record.model) == address(0)) revert UnknownJob(jobId);
     }
 
-    /// @dev After layers `[from, to)`: commits and publishes the new live set, and stores the
-    ///      outputs once the last layer has run.
+    /// @dev The job's record, checked as `_checked` and to take a slice of its next layer (returned).
+    function _sliceable(uint256 jobId, Tensor[] calldata live)
+        private
+        view
+        returns (Record storage record, uint256 layer)
+    {
+        record = _checked(jobId, live);
+        layer = record.nextLayer;
+        if (record.slicesComplete) revert SlicesComplete(jobId, layer);
+    }
+
+    /// @dev After layers `[from, to)`: commits and publishes the new live set `next`, with the
+    ///      tensors the step computed (`fresh`).
     function _commit(
         uint256 jobId,
         Record storage record,
         uint256 from,
         uint256 to,
-        uint256[] memory ids,
-        bytes[] memory tensors
+        Tensor[] memory next,
+        Whole memory fresh
     ) private {
-        // to <= layerCount <= 65,534: the model checked it (runStage, runSlice).
+        // to <= layerCount <= 65,534: the model checked it (runStage), or to = layer + 1.
         record.nextLayer = uint32(to);
-        record.stateHash = _hash(ids, tensors);
-        emit StageDone(jobId, from, to, ids, tensors);
-        if (to < record.layerCount) return;
+        record.stateHash = keccak256(abi.encode(next));
+        emit StageDone(jobId, from, to, next, fresh.ids, fresh.tensors);
+    }
+
+    /// @dev `advance`'s stage: runs layers `[nextLayer, to)` on the tensors `given` and commits
+    ///      the live set after them. Returns the tensors it computed that it passes on.
+    function _stage(uint256 jobId, Record storage record, uint256 to, Tensor[] calldata live, Whole memory given)
+        private
+        returns (Whole memory fresh)
+    {
+        {
+            (uint256[] memory outIds, bytes[] memory outTensors,) =
+                record.model.runStage(record.nextLayer, to, given.ids, given.tensors);
+            fresh = _fresh(live, outIds, outTensors);
+        }
+        Tensor[] memory added = new Tensor[](fresh.ids.length);
+        for (uint256 k; k < added.length; ++k) {
+            added[k] = _describe(fresh.ids[k], fresh.tensors[k]);
+        }
+        Tensor[] memory next = _next(live, record.model.lastReaders(), to, added);
+        _commit(jobId, record, record.nextLayer, to, next, fresh);
+    }
+
+    /// @dev `completeLayer`'s commit: checks that `output` is the job's next layer and its slice
+    ///      pieces, puts it in the live set (where a later layer reads it or it is a model output)
+    ///      and commits. Returns the layer.
+    function _completed(uint256 jobId, Record storage record, Tensor[] calldata live, Tensor calldata output)
+        private
+        returns (uint256 layer)
+    {
+        layer = record.nextLayer;
+        if (!record.slicesComplete) revert SlicesIncomplete(jobId, layer, record.sliceDone);
+        bytes32 chained = _chain(0, output.hashes, output.ends);
+        if (chained != record.slicesHash || output.id != layer) revert WrongSlices(jobId, record.slicesHash, chained);
+        (record.sliceDone, record.slicesComplete, record.slicesHash) = (0, false, 0);
+        uint256[] memory lastReaders = record.model.lastReaders();
+        // An output nothing reads is not kept (runStage's rule).
+        Tensor[] memory added = new Tensor[](lastReaders[layer] > layer ? 1 : 0);
+        if (added.length != 0) added[0] = output;
+        _commit(jobId, record, layer, layer + 1, _next(live, lastReaders, layer + 1, added), _nothing());
+    }
+
+    /// @dev Stores the model's outputs, taken from `have`, and marks the job done. Reverts
+    ///      `MissingOutput` for an output not in `have`.
+    function _finish(uint256 jobId, Record storage record, Whole memory have) private {
         (, uint256[] memory outputIds) = record.model.tensorIds();
         bytes[] memory packed = new bytes[](outputIds.length);
         for (uint256 k; k < outputIds.length; ++k) {
-            packed[k] = _find(jobId, ids, tensors, outputIds[k]);
+            uint256 at;
+            while (at < have.ids.length && have.ids[at] != outputIds[k]) ++at;
+            if (at == have.ids.length) revert MissingOutput(jobId, outputIds[k]);
+            packed[k] = have.tensors[at];
         }
         DataChunks.write(_outputChunks[jobId], abi.encode(packed));
         record.done = true;
         emit JobDone(jobId);
     }
 
-    /// @dev The job's record, checked as `_checked` and to take a slice of its next layer (returned).
-    function _sliceable(uint256 jobId, uint256[] calldata ids, bytes[] calldata tensors)
-        private
-        view
-        returns (Record storage record, uint256 layer)
-    {
-        record = _checked(jobId, ids, tensors);
-        layer = record.nextLayer;
-        if (record.slicesComplete) revert SlicesComplete(jobId, layer);
-    }
-
-    /// @dev Records slice `[sliceDone, end)` of layer `layer` (of `size` elements): the hash chain,
-    ///      the progress, `SliceDone`.
+    /// @dev Records slice `[sliceDone, end)` of layer `layer` (of `size` elements): its pieces on
+    ///      the hash chain, the progress, `SliceDone`.
     function _recordSlice(uint256 jobId, Record storage record, uint256 layer, uint256 end, uint256 size, bytes memory slice)
         private
     {
         uint256 start = record.sliceDone;
+        (bytes32[] memory hashes, uint256[] memory ends) = _split(slice, start);
         // end <= size (the model checked it), and size fits 64 bits (an output held in memory).
         record.sliceDone = uint64(end);
         record.slicesComplete = end == size;
-        record.slicesHash = keccak256(abi.encodePacked(record.slicesHash, keccak256(slice)));
+        record.slicesHash = _chain(record.slicesHash, hashes, ends);
         emit SliceDone(jobId, layer, start, end, size, slice);
     }
 
-    /// @dev The windows `advanceWindow` hands the model: per input of the job's next layer
-    ///      (`model.layerSources`), elements `[offsets[k], offsets[k] + counts[k])` of its tensor in
-    ///      the live set, packed at the tensor's width, and each tensor's size in elements.
-    function _windows(
-        uint256 jobId,
-        Record storage record,
-        uint256[] calldata ids,
-        bytes[] calldata tensors,
-        uint256[] calldata offsets,
-        uint256[] calldata counts
-    ) private view returns (Windows memory windows) {
-        uint256 layer = record.nextLayer;
-        uint256[] memory sources = record.model.layerSources(layer);
-        if (offsets.length != sources.length || counts.length != sources.length) {
-            revert WrongWindowCount(layer, sources.length, offsets.length, counts.length);
+    // ------------------------------------------------------------------ pieces
+
+    /// @dev `chained` extended by pieces `hashes`/`ends`: `chained = keccak256(chained ‖ hash ‖ end)`
+    ///      per piece. Lists of unequal length chain to 0 (no job commits to that).
+    function _chain(bytes32 chained, bytes32[] memory hashes, uint256[] memory ends) private pure returns (bytes32) {
+        if (hashes.length != ends.length) return 0;
+        for (uint256 j; j < hashes.length; ++j) {
+            chained = keccak256(abi.encodePacked(chained, hashes[j], ends[j]));
         }
-        windows.offsets = offsets;
-        windows.sizes = new uint256[](sources.length);
-        windows.packed = new bytes[](sources.length);
-        for (uint256 k; k < sources.length; ++k) {
-            uint256 at = _indexOf(ids, sources[k]);
-            if (at == ids.length) revert MissingSource(jobId, layer, sources[k]);
-            (windows.packed[k], windows.sizes[k]) = _cut(tensors[at], sources[k], offsets[k], counts[k]);
-        }
+        return chained;
     }
 
-    /// @dev The job's next slice, `[sliceDone, end)`, by `model.runWindow` on `windows`; recorded.
-    function _sliceByWindows(uint256 jobId, Record storage record, uint256 end, Windows memory windows) private {
-        uint256 layer = record.nextLayer;
-        (bytes memory slice, uint256 size,) =
-            record.model.runWindow(layer, record.sliceDone, end, windows.offsets, windows.sizes, windows.packed);
-        _recordSlice(jobId, record, layer, end, size, slice);
+    /// @dev A tensor computed whole, as a job commits to it: pieces of `PIECE_VALUES` values.
+    function _describe(uint256 id, bytes memory packed) private pure returns (Tensor memory tensor) {
+        tensor.id = id;
+        (tensor.hashes, tensor.ends) = _split(packed, 0);
     }
 
-    /// @dev The index of `id` in `ids`, or `ids.length` if absent.
-    function _indexOf(uint256[] calldata ids, uint256 id) private pure returns (uint256 at) {
-        while (at < ids.length && ids[at] != id) ++at;
-    }
-
-    /// @dev Elements `[offset, offset + count)` of packed tensor `tensor` (canonical id `id`), packed
-    ///      at its width, and its size in elements. The live set's tensors are well formed (checked
-    ///      at `open`, or made by the model).
-    function _cut(bytes calldata tensor, uint256 id, uint256 offset, uint256 count)
+    /// @dev The pieces of packed tensor `packed`, whose first value is element `base` of its
+    ///      layer's output: per run of `PIECE_VALUES` values (the last may be shorter; an empty
+    ///      tensor is one empty piece), the hash of its bytes (`packed`'s width byte, its values)
+    ///      and the element after it. Hashed in place: nothing is copied.
+    function _split(bytes memory packed, uint256 base)
         private
         pure
-        returns (bytes memory window, uint256 size)
+        returns (bytes32[] memory hashes, uint256[] memory ends)
     {
-        uint256 width = uint8(tensor[0]);
-        size = (tensor.length - 1) / width;
-        if (offset > size || count > size - offset) revert WindowOutOfRange(id, offset, count, size);
-        window = new bytes(1 + count * width);
-        window[0] = tensor[0];
+        uint256 width = uint8(packed[0]);
+        uint256 values = (packed.length - 1) / width;
+        uint256 count = values == 0 ? 1 : (values + PIECE_VALUES - 1) / PIECE_VALUES;
+        hashes = new bytes32[](count);
+        ends = new uint256[](count);
+        for (uint256 j; j < count; ++j) {
+            uint256 a = j * PIECE_VALUES;
+            uint256 b = a + PIECE_VALUES < values ? a + PIECE_VALUES : values;
+            bytes32 h;
+            assembly ("memory-safe") {
+                // Equivalent to `keccak256(bytes.concat(packed[0], packed[1 + a * width : 1 + b * width]))`:
+                // the byte before value a is set to the width byte for the hash, then put back
+                // (for a = 0 it is the width byte).
+                let at := add(packed, add(0x20, mul(a, width)))
+                let saved := byte(0, mload(at))
+                mstore8(at, width)
+                h := keccak256(at, add(1, mul(sub(b, a), width)))
+                mstore8(at, saved)
+            }
+            (hashes[j], ends[j]) = (h, base + b);
+        }
+    }
+
+    /// @dev `keccak256(piece)`, hashed in scratch memory past the free pointer (not kept).
+    function _hashOf(bytes calldata piece) private pure returns (bytes32 h) {
         assembly ("memory-safe") {
-            // Equivalent to `window[1:] = tensor[1 + offset * width : 1 + (offset + count) * width]`.
-            calldatacopy(add(window, 0x21), add(tensor.offset, add(1, mul(offset, width))), mul(count, width))
+            let at := mload(0x40)
+            calldatacopy(at, piece.offset, piece.length)
+            h := keccak256(at, piece.length)
         }
     }
 
-    /// @dev The tensor with canonical id `id` among `ids`/`tensors`; reverts `MissingOutput`.
-    function _find(uint256 jobId, uint256[] memory ids, bytes[] memory tensors, uint256 id)
+    /// @dev The tensors of `live` given whole (`pieces[k]` non-empty), joined from their pieces.
+    function _given(Tensor[] calldata live, bytes[][] calldata pieces) private pure returns (Whole memory given) {
+        if (pieces.length != live.length) revert WrongPieceLists(live.length, pieces.length);
+        uint256 n;
+        for (uint256 k; k < live.length; ++k) {
+            if (pieces[k].length != 0) ++n;
+        }
+        given = Whole(new uint256[](n), new bytes[](n));
+        n = 0;
+        for (uint256 k; k < live.length; ++k) {
+            if (pieces[k].length == 0) continue;
+            (given.ids[n], given.tensors[n]) = (live[k].id, _whole(live[k].id, live[k].hashes, pieces[k]));
+            ++n;
+        }
+    }
+
+    /// @dev Tensor `id` whole from `given`, checked to be every one of its pieces (`hashes`).
+    function _whole(uint256 id, bytes32[] calldata hashes, bytes[] calldata given) private pure returns (bytes memory) {
+        if (given.length != hashes.length) revert WrongPieceCount(id, hashes.length, given.length);
+        for (uint256 j; j < given.length; ++j) {
+            if (_hashOf(given[j]) != hashes[j]) revert WrongPiece(id, j);
+        }
+        return _merge(given);
+    }
+
+    /// @dev The window `window` of committed tensor `tensor`, packed, and the tensor's size: its
+    ///      pieces checked, joined, and the window's elements cut from them.
+    function _window(Tensor calldata tensor, Window calldata window)
         private
         pure
-        returns (bytes memory)
+        returns (bytes memory packed, uint256 size)
     {
-        for (uint256 k; k < ids.length; ++k) {
-            if (ids[k] == id) return tensors[k];
+        uint256 pieces = tensor.hashes.length; // >= 1: every committed tensor has a piece
+        uint256 first = window.first;
+        if (first > pieces || window.pieces.length > pieces - first) {
+            revert PiecesOutOfRange(tensor.id, first, window.pieces.length, pieces);
         }
-        revert MissingOutput(jobId, id);
+        for (uint256 j; j < window.pieces.length; ++j) {
+            if (_hashOf(window.pieces[j]) != tensor.hashes[first + j]) revert WrongPiece(tensor.id, first + j);
+        }
+        uint256 lo = first == 0 ? 0 : tensor.ends[first - 1];
+        uint256 hi = window.pieces.length == 0 ? lo : tensor.ends[first + window.pieces.length - 1];
+        (uint256 offset, uint256 count) = (window.offset, window.count);
+        if (offset < lo || offset > hi || count > hi - offset) revert WindowNotCovered(tensor.id, offset, count, lo, hi);
+        size = tensor.ends[pieces - 1];
+        bytes memory joined = _merge(window.pieces);
+        uint256 width = uint8(joined[0]);
+        packed = new bytes(1 + count * width);
+        packed[0] = joined[0];
+        assembly ("memory-safe") {
+            // Equivalent to `packed[1:] = joined[1 + (offset - lo) * width : 1 + (offset - lo + count) * width]`.
+            mcopy(add(packed, 0x21), add(joined, add(0x21, mul(sub(offset, lo), width))), mul(count, width))
+        }
     }
 
-    /// @dev `keccak256(abi.encode(ids, tensors))`: what a job commits to.
-    function _hash(uint256[] memory ids, bytes[] memory tensors) private pure returns (bytes32) {
-        return keccak256(abi.encode(ids, tensors));
-    }
+    // ------------------------------------------------------------------ live sets
 
     /// @dev The inputs as a live set: ids ascending, each with its tensor (a model's input layers
     ///      are distinct, so its ids are too). Insertion sort: models have few inputs.
-    function _sortedById(uint256[] memory inputIds, bytes[] calldata inputs)
-        private
-        pure
-        returns (uint256[] memory ids, bytes[] memory tensors)
-    {
-        ids = new uint256[](inputs.length);
-        tensors = new bytes[](inputs.length);
+    function _sortedById(uint256[] memory inputIds, bytes[] calldata inputs) private pure returns (Whole memory sorted) {
+        sorted = Whole(new uint256[](inputs.length), new bytes[](inputs.length));
+        (uint256[] memory ids, bytes[] memory tensors) = (sorted.ids, sorted.tensors);
         for (uint256 k; k < inputs.length; ++k) {
             uint256 at = k;
             while (at > 0 && ids[at - 1] > inputIds[k]) {
@@ -327,85 +433,94 @@ contract InferenceJobs is IInferenceJobs {
         }
     }
 
-    /// @dev `runStage`'s returned set (ids below `to`, ascending) followed by the given tensors with
-    ///      ids from `to` on: model inputs the stage did not reach, which `runStage` does not pass on
-    ///      (a live set holds computed tensors below `nextLayer` and model inputs, nothing else).
-    function _withLaterInputs(
-        uint256[] memory outIds,
-        bytes[] memory outTensors,
-        uint256[] calldata ids,
-        bytes[] calldata tensors,
-        uint256 to
-    ) private pure returns (uint256[] memory, bytes[] memory) {
-        uint256 later;
-        for (uint256 k; k < ids.length; ++k) {
-            if (ids[k] >= to) ++later;
-        }
-        if (later == 0) return (outIds, outTensors);
-        uint256[] memory keptIds = new uint256[](outIds.length + later);
-        bytes[] memory kept = new bytes[](outIds.length + later);
-        for (uint256 k; k < outIds.length; ++k) {
-            (keptIds[k], kept[k]) = (outIds[k], outTensors[k]);
-        }
-        uint256 at = outIds.length;
-        for (uint256 k; k < ids.length; ++k) {
-            if (ids[k] < to) continue;
-            (keptIds[at], kept[at]) = (ids[k], tensors[k]);
-            ++at;
-        }
-        return (keptIds, kept);
-    }
-
-    /// @dev The live set after layer `layer` (its output `output`): `ids`/`tensors` with `output`
-    ///      inserted at its id, keeping only what a stage ending at `layer + 1` passes on (`runStage`:
-    ///      a later layer reads it or it is a model output, `lastReaders`) and the model inputs from
-    ///      `layer + 1` on (`_withLaterInputs`). Ids stay ascending.
-    function _livesAfter(
-        uint256[] calldata ids,
-        bytes[] calldata tensors,
-        uint256 layer,
-        bytes memory output,
-        uint256[] memory lastReaders
-    ) private pure returns (uint256[] memory outIds, bytes[] memory outTensors) {
-        uint256 to = layer + 1;
-        outIds = new uint256[](ids.length + 1);
-        outTensors = new bytes[](ids.length + 1);
+    /// @dev The tensors `runStage` returned that are not in `live`: those the stage computed.
+    ///      Both lists ascend by id.
+    function _fresh(Tensor[] calldata live, uint256[] memory outIds, bytes[] memory outTensors)
+        private
+        pure
+        returns (Whole memory fresh)
+    {
+        fresh = Whole(new uint256[](outIds.length), new bytes[](outIds.length));
         uint256 n;
-        bool placed = lastReaders[layer] < to; // an output nothing reads is not kept (runStage's rule)
-        for (uint256 k; k < ids.length; ++k) {
-            uint256 id = ids[k];
-            if (!placed && id > layer) {
-                (outIds[n], outTensors[n], placed) = (layer, output, true);
-                ++n;
-            }
+        uint256 k;
+        for (uint256 j; j < outIds.length; ++j) {
+            while (k < live.length && live[k].id < outIds[j]) ++k;
+            if (k < live.length && live[k].id == outIds[j]) continue;
+            (fresh.ids[n], fresh.tensors[n]) = (outIds[j], outTensors[j]);
+            ++n;
+        }
+        _shrink(fresh, n);
+    }
+
+    /// @dev The live set after a step that ends at layer `to` and made tensors `added` (ascending
+    ///      id, each kept by the model's rule already): of `live`, the tensors a layer from `to` on
+    ///      reads or that are model outputs (`lastReaders[id] >= to`: `runStage`'s rule) and the
+    ///      model inputs from `to` on, merged with `added`. Ids stay ascending.
+    function _next(Tensor[] calldata live, uint256[] memory lastReaders, uint256 to, Tensor[] memory added)
+        private
+        pure
+        returns (Tensor[] memory next)
+    {
+        next = new Tensor[](live.length + added.length);
+        uint256 n;
+        uint256 j;
+        for (uint256 k; k < live.length; ++k) {
+            uint256 id = live[k].id;
             if (id < to && lastReaders[id] < to) continue; // read by no later layer, no model output
-            (outIds[n], outTensors[n]) = (id, tensors[k]);
-            ++n;
+            while (j < added.length && added[j].id < id) next[n++] = added[j++];
+            next[n++] = live[k];
         }
-        if (!placed) {
-            (outIds[n], outTensors[n]) = (layer, output);
-            ++n;
-        }
+        while (j < added.length) next[n++] = added[j++];
         assembly ("memory-safe") {
-            // Equivalent to `outIds = outIds[:n]; outTensors = outTensors[:n]`: the arrays shrink in
-            // place (n <= their length; the words after stay allocated, unused).
-            mstore(outIds, n)
-            mstore(outTensors, n)
+            // Equivalent to `next = next[:n]`: the array shrinks in place (n <= its length).
+            mstore(next, n)
         }
     }
 
-    /// @dev One packed tensor of `slices`, in order, at the widest slice's width (each slice is packed
-    ///      at its own smallest width, so the widest is the smallest for the whole). A slice of that
-    ///      width is copied byte for byte; a narrower one is widened value by value (sign-extended),
-    ///      bytes to bytes: nothing is unpacked into words. `slices` came from `runSlice` (the hash
-    ///      chain says so): each is well formed, width byte first.
-    function _merge(bytes[] calldata slices) private pure returns (bytes memory merged) {
+    /// @dev `a` followed by `b`.
+    function _joined(Whole memory a, Whole memory b) private pure returns (Whole memory both) {
+        both = Whole(new uint256[](a.ids.length + b.ids.length), new bytes[](a.ids.length + b.ids.length));
+        for (uint256 k; k < a.ids.length; ++k) {
+            (both.ids[k], both.tensors[k]) = (a.ids[k], a.tensors[k]);
+        }
+        for (uint256 k; k < b.ids.length; ++k) {
+            (both.ids[a.ids.length + k], both.tensors[a.ids.length + k]) = (b.ids[k], b.tensors[k]);
+        }
+    }
+
+    /// @dev No tensors.
+    function _nothing() private pure returns (Whole memory) {
+        return Whole(new uint256[](0), new bytes[](0));
+    }
+
+    /// @dev `whole` cut to its first `n` tensors, in place.
+    function _shrink(Whole memory whole, uint256 n) private pure {
+        (uint256[] memory ids, bytes[] memory tensors) = (whole.ids, whole.tensors);
+        assembly ("memory-safe") {
+            // Equivalent to `ids = ids[:n]; tensors = tensors[:n]` (n <= their length).
+            mstore(ids, n)
+            mstore(tensors, n)
+        }
+    }
+
+    /// @dev The index of tensor `id` in `live`, or `live.length` if absent.
+    function _indexOf(Tensor[] calldata live, uint256 id) private pure returns (uint256 at) {
+        while (at < live.length && live[at].id != id) ++at;
+    }
+
+    /// @dev One packed tensor of `pieces`, in order, at the widest piece's width (a slice is
+    ///      packed at its own smallest width, so the widest is the smallest for the whole: the
+    ///      bytes `runStage` would give). A piece of that width is copied byte for byte; a narrower
+    ///      one is widened value by value (sign-extended), bytes to bytes: nothing is unpacked into
+    ///      words. Each piece is one the job committed to (the caller checked its hash), so it is
+    ///      well formed, width byte first.
+    function _merge(bytes[] calldata pieces) private pure returns (bytes memory merged) {
         uint256 width = 1;
         uint256 values;
-        for (uint256 k; k < slices.length; ++k) {
-            uint256 w = uint8(slices[k][0]);
+        for (uint256 k; k < pieces.length; ++k) {
+            uint256 w = uint8(pieces[k][0]);
             if (w > width) width = w;
-            values += (slices[k].length - 1) / w;
+            values += (pieces[k].length - 1) / w;
         }
         merged = new bytes(1 + values * width);
         merged[0] = bytes1(uint8(width));
@@ -413,27 +528,27 @@ contract InferenceJobs is IInferenceJobs {
         assembly ("memory-safe") {
             at := add(merged, 0x21) // skip the length word and the width byte
         }
-        for (uint256 k; k < slices.length; ++k) {
-            bytes calldata slice = slices[k];
-            uint256 w = uint8(slice[0]);
+        for (uint256 k; k < pieces.length; ++k) {
+            bytes calldata piece = pieces[k];
+            uint256 w = uint8(piece[0]);
             if (w == width) {
                 assembly ("memory-safe") {
-                    // Equivalent to `merged[at:] = slice[1:]`: the values, without the width byte.
-                    calldatacopy(at, add(slice.offset, 1), sub(slice.length, 1))
-                    at := add(at, sub(slice.length, 1))
+                    // Equivalent to `merged[at:] = piece[1:]`: the values, without the width byte.
+                    calldatacopy(at, add(piece.offset, 1), sub(piece.length, 1))
+                    at := add(at, sub(piece.length, 1))
                 }
                 continue;
             }
             assembly ("memory-safe") {
-                // Equivalent to `for v in unpack(slice): merged[at:at + width] = bytes32(v)[32 - width:]`.
+                // Equivalent to `for v in unpack(piece): merged[at:at + width] = bytes32(v)[32 - width:]`.
                 // Each value is read as the top w bytes of a calldata word, sign-extended from its
                 // byte w - 1, and stored as the top `width` bytes of a word at `at`: the zeros after
                 // it are overwritten by the next value (the last one's fall past `merged`, in
                 // memory nothing owns).
                 let down := sub(256, shl(3, w)) // bits below a w-byte value at a word's top
                 let up := sub(256, shl(3, width)) // bits below a width-byte value at a word's top
-                let p := add(slice.offset, 1)
-                for { let last := add(slice.offset, slice.length) } lt(p, last) { p := add(p, w) } {
+                let p := add(piece.offset, 1)
+                for { let last := add(piece.offset, piece.length) } lt(p, last) { p := add(p, w) } {
                     mstore(at, shl(up, signextend(sub(w, 1), shr(down, calldataload(p)))))
                     at := add(at, width)
                 }

@@ -5,15 +5,39 @@ import {IEternalModel} from "./IEternalModel.sol";
 
 /// @title IInferenceJobs
 /// @notice On-chain inference by transactions: a job runs a finalised Eternal model on one input,
-///         one stage of layers (or one slice of a layer, or the step that joins a layer's slices)
-///         per transaction, and anyone may send the next step. A job commits to its state by hash
-///         and publishes each step's tensors in an event, so the next sender supplies them in
-///         calldata; its outputs end up stored on chain.
+///         one stage of layers (or one slice of a layer, or the step that completes a sliced
+///         layer) per transaction, and anyone may send the next step. A job commits to its state
+///         by hash and publishes each step's tensors in an event, so the next sender supplies what
+///         the step reads in calldata; its outputs end up stored on chain.
 /// @dev Tensors are packed (docs/FORMAT.md, "Packed tensors"; `PackedTensor`), fixed point 2^-F,
-///      each named by its canonical id (the index of the layer whose output it is). A job's live
-///      set is the tensors later layers still read, ascending id; its hash is
-///      `keccak256(abi.encode(uint256[] ids, bytes[] tensors))`.
+///      each named by its canonical id (the index of the layer whose output it is). A job commits
+///      to each tensor in pieces: runs of at most `PIECE_VALUES` values, each a packed tensor of
+///      its own, named by `keccak256` of its bytes and by the element it ends at. A step is handed
+///      only the pieces it reads, so no step carries a whole tensor it does not need: a layer of
+///      110,592 values is sliced, windowed and completed without ever crossing one transaction
+///      whole. A job's live set is the tensors later layers still read (and model outputs),
+///      ascending id; the job's state hash is `keccak256(abi.encode(Tensor[] live))`.
 interface IInferenceJobs {
+    /// @notice A tensor of a job's live set, as the job commits to it: in pieces.
+    /// @dev Piece j holds elements `[ends[j - 1], ends[j])` (from 0 for j = 0), packed at its own
+    ///      width; `hashes[j]` is `keccak256` of those bytes. `ends` ascend; the last is the
+    ///      tensor's size. The pieces of a tensor computed whole are cut every `PIECE_VALUES`
+    ///      elements; those of a sliced layer every `PIECE_VALUES` elements of each slice.
+    struct Tensor {
+        uint256 id; // canonical id: the index of the layer whose output it is
+        bytes32[] hashes; // per piece: keccak256 of its packed bytes
+        uint256[] ends; // per piece: one past its last element (flat index, C order)
+    }
+
+    /// @notice A window of one layer input, for `advanceWindow`: elements `[offset, offset + count)`
+    ///         of its tensor, cut from the consecutive pieces given for it.
+    struct Window {
+        bytes[] pieces; // consecutive pieces of the tensor, from piece `first`, covering the window
+        uint256 first; // the index of the first piece given
+        uint256 offset; // the window's first element
+        uint256 count; // the window's elements (0: an empty window, no pieces needed)
+    }
+
     /// @notice What a job has done so far.
     struct Job {
         IEternalModel model; // the model it runs
@@ -21,8 +45,8 @@ interface IInferenceJobs {
         uint256 layerCount; // the model's layers
         uint256 nextLayer; // the first layer not run yet (layerCount once done)
         uint256 sliceDone; // elements of `nextLayer`'s output computed by slices so far (0: none)
-        bytes32 stateHash; // hash of the live set (ids, packed tensors) the next step must supply
-        bytes32 slicesHash; // hash chain of `nextLayer`'s slices so far (0: none)
+        bytes32 stateHash; // hash of the live set (`Tensor[]`) the next step must supply
+        bytes32 slicesHash; // hash chain of `nextLayer`'s slice pieces so far (0: none)
         bool done; // outputs stored
         bool slicesComplete; // every element of `nextLayer`'s output computed: `completeLayer` is next
     }
@@ -35,10 +59,18 @@ interface IInferenceJobs {
     error JobAlreadyDone(uint256 jobId);
     /// @notice Job `jobId` has not stored its outputs yet.
     error JobNotDone(uint256 jobId);
-    /// @notice The tensors supplied for job `jobId` hash to `actual`; the job committed to `expected`.
+    /// @notice The live set supplied for job `jobId` hashes to `actual`; the job committed to `expected`.
     error WrongStateHash(uint256 jobId, bytes32 expected, bytes32 actual);
-    /// @notice The earlier slices supplied for job `jobId` chain to `actual`, not to the committed `expected`.
+    /// @notice The slice pieces supplied for job `jobId` chain to `actual`, not to the committed `expected`.
     error WrongSlices(uint256 jobId, bytes32 expected, bytes32 actual);
+    /// @notice `given` lists of pieces were supplied for a live set of `expected` tensors (one list
+    ///         per tensor, empty for a tensor the step does not read).
+    error WrongPieceLists(uint256 expected, uint256 given);
+    /// @notice `given` pieces were supplied for tensor `id`, which the job holds in `expected`
+    ///         (a tensor is supplied whole, every piece, or not at all).
+    error WrongPieceCount(uint256 id, uint256 expected, uint256 given);
+    /// @notice Piece `index` supplied for tensor `id` is not the piece the job committed to.
+    error WrongPiece(uint256 id, uint256 index);
     /// @notice Job `jobId` has computed `sliceDone` elements of layer `layer` by slices: finish it by
     ///         slices and `completeLayer`.
     error SliceInProgress(uint256 jobId, uint256 layer, uint256 sliceDone);
@@ -55,47 +87,53 @@ interface IInferenceJobs {
     error WrongInputCount(uint256 expected, uint256 actual);
     /// @notice Job `jobId`'s live set holds no tensor `id`, which layer `layer` reads.
     error MissingSource(uint256 jobId, uint256 layer, uint256 id);
-    /// @notice Layer `layer` reads `expected` inputs; `offsets` and `counts` give `offsets` and `counts` windows.
-    error WrongWindowCount(uint256 layer, uint256 expected, uint256 offsets, uint256 counts);
-    /// @notice A window of `count` elements from `offset` does not fit tensor `id` of `size` elements.
-    error WindowOutOfRange(uint256 id, uint256 offset, uint256 count, uint256 size);
-    /// @notice The model's output `id` is not among job `jobId`'s final tensors (a model fault).
+    /// @notice Layer `layer` reads `expected` inputs; `given` windows were given.
+    error WrongWindowCount(uint256 layer, uint256 expected, uint256 given);
+    /// @notice A window of `count` elements from `offset` of tensor `id` is not inside the pieces
+    ///         given for it, which cover elements `[lo, hi)`.
+    error WindowNotCovered(uint256 id, uint256 offset, uint256 count, uint256 lo, uint256 hi);
+    /// @notice Pieces from `first` (`count` of them) are not all among tensor `id`'s `pieces`.
+    error PiecesOutOfRange(uint256 id, uint256 first, uint256 count, uint256 pieces);
+    /// @notice The last step of job `jobId` was not given the data of model output `id` (a tensor
+    ///         an earlier step computed: supply its pieces), or the model lacks it (a model fault).
     error MissingOutput(uint256 jobId, uint256 id);
 
     // ------------------------------------------------------------------ events
 
-    /// @notice Job `jobId` was opened on `model`; `ids`/`tensors` are its inputs, the first live set.
+    /// @notice Job `jobId` was opened on `model`; `live` is its first live set, its inputs.
     /// @param jobId      The new job's id.
     /// @param model      The model it runs.
     /// @param opener     Who opened it.
     /// @param layerCount The model's layers.
     /// @param nextLayer  The first layer to run: the leading input and identity layers are skipped.
-    /// @param ids        Canonical ids of the inputs, ascending.
-    /// @param tensors    The inputs, packed.
+    /// @param live       The inputs, as committed (ascending id).
+    /// @param tensors    The inputs, packed whole, in `live`'s order (cut at `live[k].ends` for the pieces).
     event JobOpened(
         uint256 indexed jobId,
         IEternalModel indexed model,
         address opener,
         uint256 layerCount,
         uint256 nextLayer,
-        uint256[] ids,
+        Tensor[] live,
         bytes[] tensors
     );
-    /// @notice Job `jobId` ran layers `[from, to)` (or joined layer `from`'s slices, `to == from + 1`);
-    ///         `ids`/`tensors` are its new live set.
+    /// @notice Job `jobId` ran layers `[from, to)` (or completed sliced layer `from`, `to == from + 1`);
+    ///         `live` is its new live set.
     /// @param jobId   The job.
     /// @param from    First layer run.
     /// @param to      One past the last layer run (the job's next layer now).
-    /// @param ids     Canonical ids of the live tensors, ascending.
-    /// @param tensors The live tensors, packed.
-    event StageDone(uint256 indexed jobId, uint256 from, uint256 to, uint256[] ids, bytes[] tensors);
+    /// @param live    The new live set, as committed (ascending id).
+    /// @param ids     Canonical ids of the tensors this step computed (none for a sliced layer: its
+    ///                pieces are in its `SliceDone` events).
+    /// @param tensors Those tensors, packed whole (cut at their `live` entry's `ends` for the pieces).
+    event StageDone(uint256 indexed jobId, uint256 from, uint256 to, Tensor[] live, uint256[] ids, bytes[] tensors);
     /// @notice Job `jobId` computed elements `[start, end)` of layer `layer`'s output.
     /// @param jobId  The job.
     /// @param layer  The layer being sliced.
     /// @param start  First element (flat index, C order).
     /// @param end    One past the last element (`size`: the layer is computed, `completeLayer` is next).
     /// @param size   Elements of the layer's whole output.
-    /// @param packed Those elements, packed.
+    /// @param packed Those elements, packed; its pieces are cut every `PIECE_VALUES` elements from `start`.
     event SliceDone(uint256 indexed jobId, uint256 layer, uint256 start, uint256 end, uint256 size, bytes packed);
     /// @notice Job `jobId` stored its outputs (`outputs(jobId)`).
     /// @param jobId The job.
@@ -117,72 +155,72 @@ interface IInferenceJobs {
 
     /// @notice Runs layers `[nextLayer, to)` of job `jobId` (one stage) and commits the new live set.
     /// @dev Anyone may call. Reverts `UnknownJob`, `JobAlreadyDone`, `SliceInProgress`,
-    ///      `WrongStateHash` unless `ids`/`tensors` are the job's live set, and whatever the
-    ///      model's `runStage` reverts with (`BadStage(from, to, layerCount)` for a bad `to`).
-    ///      Emits `StageDone`; at `to == layerCount` also stores the outputs and emits `JobDone`.
-    /// @param jobId   The job.
-    /// @param to      One past the last layer to run: `nextLayer < to <= layerCount`.
-    /// @param ids     The live set's canonical ids, as the last `StageDone` (or `JobOpened`) gave them.
-    /// @param tensors The live set's packed tensors, likewise.
-    function advance(uint256 jobId, uint256 to, uint256[] calldata ids, bytes[] calldata tensors) external;
+    ///      `WrongStateHash` unless `live` is the job's live set, `WrongPieceLists`,
+    ///      `WrongPieceCount` and `WrongPiece` for pieces that are not the committed ones, and
+    ///      whatever the model's `runStage` reverts with (`BadStage(from, to, layerCount)` for a
+    ///      bad `to`, `MissingTensor` for a tensor the stage reads that was not supplied). Emits
+    ///      `StageDone`; at `to == layerCount` also stores the outputs and emits `JobDone`.
+    /// @param jobId  The job.
+    /// @param to     One past the last layer to run: `nextLayer < to <= layerCount`.
+    /// @param live   The live set, as the last `StageDone` (or `JobOpened`) gave it.
+    /// @param pieces Per tensor of `live`: all its pieces in order if the stage reads it (or, at
+    ///               the last step, it is a model output), else none.
+    function advance(uint256 jobId, uint256 to, Tensor[] calldata live, bytes[][] calldata pieces) external;
 
     /// @notice Computes elements `[sliceDone, end)` of layer `nextLayer`'s output (one slice), for a
-    ///         layer too big for one transaction. The layer's slices are committed by a hash chain;
-    ///         once they cover its output, `completeLayer` joins them and moves the job on.
+    ///         layer too big for one transaction. The slice is committed in pieces by a hash chain;
+    ///         once the slices cover the layer's output, `completeLayer` moves the job on.
     /// @dev Anyone may call. Reverts as `advance`, `SlicesComplete` once every element is computed,
     ///      and whatever `runSlice` reverts with (`BadSlice`: a bad `end`, an input or identity
-    ///      layer). Emits `SliceDone`. The step does the slice's compute and little else: the live
-    ///      set is hashed once (to check it) and handed to `runSlice`; nothing is re-hashed or logged
-    ///      but the slice.
-    /// @param jobId   The job.
-    /// @param end     One past the last element to compute: `sliceDone < end <= size`.
-    /// @param ids     The live set's canonical ids (it must hold the layer's inputs).
-    /// @param tensors The live set's packed tensors.
-    function advanceSlice(uint256 jobId, uint256 end, uint256[] calldata ids, bytes[] calldata tensors) external;
+    ///      layer). Emits `SliceDone`. Each piece chains
+    ///      `slicesHash = keccak256(slicesHash ‖ keccak256(piece) ‖ uint256 end)`.
+    /// @param jobId  The job.
+    /// @param end    One past the last element to compute: `sliceDone < end <= size`.
+    /// @param live   The live set.
+    /// @param pieces Per tensor of `live`: all its pieces if the layer reads it, else none.
+    function advanceSlice(uint256 jobId, uint256 end, Tensor[] calldata live, bytes[][] calldata pieces) external;
 
     /// @notice `advanceSlice` from windows of the layer's inputs: the model gets only elements
-    ///         `[offsets[k], offsets[k] + counts[k])` of each input k (`model.runWindow`), cut here
-    ///         from the live set, so a layer whose whole inputs are too big for one transaction's
-    ///         memory (ResNet-8's Add of two 32x32x16 tensors) still runs in steps.
+    ///         `[offset, offset + count)` of each input (`model.runWindow`), cut here from the
+    ///         pieces of the committed tensor that cover them.
     /// @dev As `advanceSlice` (the same slice, hash chain and `SliceDone`), and reverts
-    ///      `MissingSource` when the live set lacks an input, `WrongWindowCount` unless one offset
-    ///      and count per layer input (`model.layerSources(layer)`, in that order),
-    ///      `WindowOutOfRange`, and with the layer's `WindowTooSmall(input, needLo, needHi, haveLo,
-    ///      haveHi)` when a window misses an element the slice reads, `WindowUnsupported()` for a
-    ///      layer that takes only whole inputs. The windows are cut from the committed tensors and
-    ///      each input's size is its tensor's: only where the windows start is the sender's choice.
+    ///      `MissingSource` when the live set lacks an input, `WrongWindowCount` unless one window
+    ///      per layer input (`model.layerSources(layer)`, in that order), `PiecesOutOfRange`,
+    ///      `WrongPiece`, `WindowNotCovered`, and with the layer's `WindowTooSmall(input, needLo,
+    ///      needHi, haveLo, haveHi)` when a window misses an element the slice reads,
+    ///      `WindowUnsupported()` for a layer that takes only whole inputs. Each input's size is
+    ///      its committed tensor's: only where the windows start is the sender's choice.
     /// @param jobId   The job.
     /// @param end     One past the last element to compute: `sliceDone < end <= size`.
-    /// @param ids     The live set's canonical ids.
-    /// @param tensors The live set's packed tensors.
-    /// @param offsets Per layer input: the first element of its window.
-    /// @param counts  Per layer input: the elements of its window.
-    function advanceWindow(
-        uint256 jobId,
-        uint256 end,
-        uint256[] calldata ids,
-        bytes[] calldata tensors,
-        uint256[] calldata offsets,
-        uint256[] calldata counts
-    ) external;
+    /// @param live    The live set.
+    /// @param windows Per layer input, its window and the pieces that cover it.
+    function advanceWindow(uint256 jobId, uint256 end, Tensor[] calldata live, Window[] calldata windows) external;
 
-    /// @notice Completes a layer computed by slices: joins them into its output, adds that to the
-    ///         live set, drops the tensors no later layer reads (as `advance` does after a stage) and
-    ///         commits the new live set, moving the job to the next layer.
+    /// @notice Completes a layer computed by slices: its slices' pieces become its output in the
+    ///         live set, the tensors no later layer reads are dropped (as `advance` does after a
+    ///         stage), and the job moves to the next layer. No tensor data is needed, except at
+    ///         the last layer, where the model's outputs are stored.
     /// @dev Anyone may call. Reverts `UnknownJob`, `JobAlreadyDone`, `WrongStateHash`,
     ///      `SlicesIncomplete` unless the last slice reached the layer's end, `WrongSlices` unless
-    ///      `slices` are the layer's slices in order. The output is packed at the widest slice's
-    ///      width (each slice is at its own smallest, so that is the smallest for the whole output):
-    ///      the same bytes `runStage` would give. Pruned by `model.lastReaders()`: a tensor stays
-    ///      while a later layer reads it or it is a model output; model inputs after the layer stay.
-    ///      Emits `StageDone(jobId, layer, layer + 1, ...)`; at the last layer also stores the
-    ///      outputs and emits `JobDone`.
-    /// @param jobId   The job.
-    /// @param ids     The live set's canonical ids.
-    /// @param tensors The live set's packed tensors.
-    /// @param slices  The layer's slices in order, as its `SliceDone` events gave them.
-    function completeLayer(uint256 jobId, uint256[] calldata ids, bytes[] calldata tensors, bytes[] calldata slices)
-        external;
+    ///      `output` is the layer's id with its slice pieces in order, and as `advance` for
+    ///      `pieces` and `outputPieces`. Pruned by `model.lastReaders()`: a tensor stays while a
+    ///      later layer reads it or it is a model output; model inputs after the layer stay.
+    ///      Emits `StageDone(jobId, layer, layer + 1, live, [], [])`; at the last layer also stores
+    ///      the outputs (each packed at its widest piece's width: the bytes `runStage` would give)
+    ///      and emits `JobDone`.
+    /// @param jobId        The job.
+    /// @param live         The live set.
+    /// @param pieces       Per tensor of `live`: none, or at the last layer, all pieces of a model output.
+    /// @param output       The layer's output: its id (the layer) and its slice pieces' hashes and
+    ///                     ends in order, from its `SliceDone` events.
+    /// @param outputPieces None, or at the last layer (when the layer is a model output) those pieces.
+    function completeLayer(
+        uint256 jobId,
+        Tensor[] calldata live,
+        bytes[][] calldata pieces,
+        Tensor calldata output,
+        bytes[] calldata outputPieces
+    ) external;
 
     // ------------------------------------------------------------------ views
 
@@ -194,6 +232,10 @@ interface IInferenceJobs {
     /// @notice Number of jobs opened (the newest job's id).
     /// @return The count.
     function jobCount() external view returns (uint256);
+
+    /// @notice The most values in one piece of a committed tensor.
+    /// @return The count.
+    function PIECE_VALUES() external view returns (uint256);
 
     /// @notice The outputs of a finished job, in `predict` order, like `predict` returns them.
     /// @dev Reverts `UnknownJob`, `JobNotDone`.
