@@ -240,16 +240,18 @@ contract InferenceJobs is IInferenceJobs {
         private
         returns (Whole memory fresh)
     {
+        bool[] memory kept;
         {
             (uint256[] memory outIds, bytes[] memory outTensors,) =
                 record.model.runStage(record.nextLayer, to, given.ids, given.tensors);
             fresh = _fresh(live, outIds, outTensors);
+            kept = _keptByStage(live, given.ids, outIds, to);
         }
         Tensor[] memory added = new Tensor[](fresh.ids.length);
         for (uint256 k; k < added.length; ++k) {
             added[k] = _describe(fresh.ids[k], fresh.tensors[k]);
         }
-        Tensor[] memory next = _next(live, record.model.lastReaders(), to, added);
+        Tensor[] memory next = _next(live, kept, added);
         _commit(jobId, record, record.nextLayer, to, next, fresh);
     }
 
@@ -269,7 +271,12 @@ contract InferenceJobs is IInferenceJobs {
         // An output nothing reads is not kept (runStage's rule).
         Tensor[] memory added = new Tensor[](lastReaders[layer] > layer ? 1 : 0);
         if (added.length != 0) added[0] = output;
-        _commit(jobId, record, layer, layer + 1, _next(live, lastReaders, layer + 1, added), _nothing());
+        bool[] memory kept = new bool[](live.length);
+        for (uint256 k; k < live.length; ++k) {
+            uint256 id = live[k].id;
+            kept[k] = id > layer || lastReaders[id] > layer; // a later input, or a later layer reads it
+        }
+        _commit(jobId, record, layer, layer + 1, _next(live, kept, added), _nothing());
     }
 
     /// @dev Stores the model's outputs, taken from `have`, and marks the job done. Reverts
@@ -452,11 +459,30 @@ contract InferenceJobs is IInferenceJobs {
         _shrink(fresh, n);
     }
 
-    /// @dev The live set after a step that ends at layer `to` and made tensors `added` (ascending
-    ///      id, each kept by the model's rule already): of `live`, the tensors a layer from `to` on
-    ///      reads or that are model outputs (`lastReaders[id] >= to`: `runStage`'s rule) and the
-    ///      model inputs from `to` on, merged with `added`. Ids stay ascending.
-    function _next(Tensor[] calldata live, uint256[] memory lastReaders, uint256 to, Tensor[] memory added)
+    /// @dev Which tensors of `live` stay after a stage ending at `to` that was given `givenIds`
+    ///      and returned `outIds` (ascending): one given with an id below `to` stays if `runStage`
+    ///      passed it on (a later layer reads it, or a model output); the rest stay untouched
+    ///      (model inputs from `to` on, and tensors the stage did not read, which a later layer
+    ///      reads: a live set holds nothing else, as every step prunes by the model's rule).
+    function _keptByStage(Tensor[] calldata live, uint256[] memory givenIds, uint256[] memory outIds, uint256 to)
+        private
+        pure
+        returns (bool[] memory kept)
+    {
+        kept = new bool[](live.length);
+        (uint256 g, uint256 o) = (0, 0);
+        for (uint256 k; k < live.length; ++k) {
+            uint256 id = live[k].id;
+            while (g < givenIds.length && givenIds[g] < id) ++g;
+            while (o < outIds.length && outIds[o] < id) ++o;
+            bool given = g < givenIds.length && givenIds[g] == id;
+            kept[k] = !given || id >= to || (o < outIds.length && outIds[o] == id);
+        }
+    }
+
+    /// @dev The live set after a step: the tensors of `live` marked `kept`, merged with those the
+    ///      step made, `added` (ascending id, each kept by the model's rule already). Ids stay ascending.
+    function _next(Tensor[] calldata live, bool[] memory kept, Tensor[] memory added)
         private
         pure
         returns (Tensor[] memory next)
@@ -465,8 +491,8 @@ contract InferenceJobs is IInferenceJobs {
         uint256 n;
         uint256 j;
         for (uint256 k; k < live.length; ++k) {
+            if (!kept[k]) continue;
             uint256 id = live[k].id;
-            if (id < to && lastReaders[id] < to) continue; // read by no later layer, no model output
             while (j < added.length && added[j].id < id) next[n++] = added[j++];
             next[n++] = live[k];
         }

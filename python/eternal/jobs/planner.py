@@ -4,7 +4,7 @@ Each layer's gas comes from the model itself: ``runStage(i, i + 1)`` by ``eth_ca
 the gas of layer i's ``forward`` and the live set after it, so the planner walks the layers
 ahead of the job (cached for the run) and knows every stage's tensors before it sends one.
 A stage ``[from, to)`` grows while its modelled gas stays under the step budget: 21,000, its
-calldata (the live set it is handed), the layers' gas, and the job's own share (:data:`STAGE_GAS`
+calldata (the live set's pieces it reads, :mod:`eternal.jobs.calls`), the layers' gas, and the job's own share (:data:`STAGE_GAS`
 and per layer, per byte of tensors hashed and logged, per output byte stored at the end).
 The node then estimates the real transaction (``eth_estimateGas``); one over the budget is cut
 and estimated again, so the model only has to be close, never exact.
@@ -13,9 +13,10 @@ A layer that alone does not fit is computed in slices (``advanceSlice``): whole 
 output at a time (a row: the elements after the first axis), as many as fit. Sizes come from
 measurements, not a model: the node's estimate of the real step with a one-element slice (what
 the step costs besides the layer's compute) and the layer's gas over one and two rows. A layer
-that takes windows of its inputs gets only those (``advanceWindow``, :mod:`eternal.jobs.windows`).
-Once the slices cover the layer, a step of its own joins them (``completeLayer``: the layer's
-output added to the live set, what no later layer reads dropped, all of it hashed and logged).
+that takes windows of its inputs gets only those, and only the pieces under them
+(``advanceWindow``, :mod:`eternal.jobs.windows`). Once the slices cover the layer, a small step
+of its own completes it (``completeLayer``, the journal's ``join:<layer>``: the slices' pieces
+become the layer's output in the live set by their hashes, what no later layer reads is dropped).
 A step that cannot fit even so (a one-element slice, or the join) stops the run with its gas in
 one line (:class:`~eternal.errors.StepTooBigError`).
 """
@@ -29,7 +30,8 @@ from eternal.chain import revert_reason
 from eternal.deploy.gas import TX_BASE_GAS, calldata_gas, gas_limit_from_estimate
 from eternal.deploy.node_errors import TRANSPORT_ERRORS
 from eternal.errors import StepTooBigError, TransactionFailed
-from eternal.jobs.state import JobState, live_hash
+from eternal.jobs.calls import StepCalls
+from eternal.jobs.state import JobState
 from eternal.jobs.windows import WindowFinder
 
 # The job's own share of a stage, measured on the Hardhat node: upper bounds more than estimates
@@ -127,14 +129,15 @@ class StepPlanner:
         self.gas_cap = gas_cap
         self.w3 = jobs.w3
         self._runs: dict = {}  # (layer, live hash) -> LayerRun, or None when one call cannot run it
-        self.windows = WindowFinder(model, gas_cap)
+        self.calls = StepCalls(jobs, model)
+        self.windows = WindowFinder(model, gas_cap, self.calls.sources)
         self.dry_run = False
 
     # ------------------------------------------------------------------ eth_calls
 
     def layer_run(self, layer: int, ids, tensors) -> LayerRun | None:
         """Layer ``layer`` alone on the live set ``ids``/``tensors``; None if it runs out of gas in one call."""
-        key = (layer, live_hash(ids, tensors))
+        key = (layer, tuple(ids), tuple(tensors))  # bytes cache their hash
         if key not in self._runs:
             answer = self._layer_call(layer, self.model.functions.runStage(layer, layer + 1, list(ids), list(tensors)))
             if answer is None:
@@ -232,7 +235,7 @@ class StepPlanner:
                 break
             fits, ids, tensors = layer + 1, run.ids, run.tensors
         while fits > first:
-            data = self.jobs.encode_abi("advance", args=[state.job_id, fits, state.ids, state.tensors])
+            data = self.calls.advance(state, fits)
             estimate = self.estimate(data)
             if estimate is not None and estimate <= self.budget:
                 span = f"layer {first}" if fits == first + 1 else f"layers {first}-{fits - 1}"
@@ -246,9 +249,11 @@ class StepPlanner:
 
     def stage_gas(self, state: JobState, run: LayerRun, layer_gas: int, layers: int, final: bool) -> int:
         """Modelled gas of a stage from ``state`` ending with ``run`` (``layers`` layers, ``layer_gas`` theirs)."""
-        data = self.jobs.encode_abi("advance", args=[state.job_id, run.layer + 1, state.ids, state.tensors])
+        data = self.calls.advance(state, run.layer + 1)
+        read = self.calls.reads(state.next_layer, run.layer + 1)
+        given = [state.whole(t) for t in state.live if t.id in read]
         gas = (TX_BASE_GAS + calldata_gas(bytes.fromhex(data[2:])) + STAGE_GAS + layer_gas + LAYER_CALL_GAS * layers
-               + tensors_gas(state.tensors, run.tensors))
+               + tensors_gas(given, run.tensors))
         if final:
             gas += OUTPUT_GAS + OUTPUT_BYTE_GAS * (64 + sum(len(t) + 64 for t in run.tensors))
         return gas
@@ -303,22 +308,21 @@ class StepPlanner:
     def _slice_estimate(self, state: JobState, end: int) -> tuple[int | None, str]:
         """The node's estimate of the slice step ``[slice_done, end)`` (None: out of gas), and its calldata:
         from windows of the layer's inputs where the layer takes them (:mod:`eternal.jobs.windows`)."""
-        args = [state.job_id, end, state.ids, state.tensors]
         found = self.windows.windows(state.next_layer, state.slice_done, end, state.ids, state.tensors)
-        data = self.jobs.encode_abi(*(("advanceWindow", [*args, found.offsets, found.counts]) if found
-                                      else ("advanceSlice", args)))
+        data = (self.calls.advance_window(state, end, found.offsets, found.counts) if found
+                else self.calls.advance_slice(state, end))
         return self.estimate(data), data
 
     def _join(self, state: JobState) -> PlannedStep:
         """The step that joins the slices of ``state.next_layer`` (``completeLayer``)."""
         layer = state.next_layer
-        data = self.jobs.encode_abi("completeLayer", args=[state.job_id, state.ids, state.tensors, state.slices])
+        data = self.calls.complete(state)
         estimate = self.estimate(data)
         if estimate is None or estimate > self.budget:
-            raise self._too_big(layer, f"joining its {len(state.slices)} slices into its output "
+            raise self._too_big(layer, f"completing it from its {len(state.slice_hashes)} slice pieces "
                                        f"{self._needs(estimate, data)}", sliceable=False)
         return PlannedStep(f"join:{layer}", data, gas_limit_from_estimate(estimate, self.gas_cap), estimate,
-                           f"layer {layer}: join its {len(state.slices)} slices", self.dry_run)
+                           f"layer {layer}: complete it from {len(state.slice_hashes)} slice pieces", self.dry_run)
 
     def _needs(self, estimate: int | None, data: str) -> str:
         """What a step over the budget needs, in words; one that ran out of gas under the

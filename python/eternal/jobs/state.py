@@ -1,10 +1,11 @@
-"""A job's state as the chain holds it: what it committed to, and the tensors behind the hashes.
+"""A job's state as the chain holds it: what it committed to, and the pieces behind the hashes.
 
-A job stores only hashes (``IInferenceJobs.job``): ``stateHash`` of its live set and
-``slicesHash`` of the slices of the layer in progress (once they cover the layer, ``completeLayer``
-joins them: ``slicesComplete``). The tensors themselves are in
-its events: the live set in the newest ``JobOpened`` or ``StageDone``, the slices in the
-``SliceDone`` events after it. :func:`read_job` reads both and checks one against the other,
+A job stores only hashes (``IInferenceJobs.job``): ``stateHash`` of its live set, each tensor in
+pieces (:mod:`eternal.jobs.pieces`), and ``slicesHash`` of the slice pieces of the layer in
+progress (once they cover the layer, ``completeLayer`` makes them its output: ``slicesComplete``).
+The pieces themselves are in its events: the live set in the newest ``JobOpened`` or
+``StageDone``, each piece in the event of the step that computed it, the slices in the
+``SliceDone`` events after it. :func:`read_job` reads them and checks them against the hashes,
 so a driver (this one, or a rerun after a crash, or anyone else's) can take the next step.
 """
 
@@ -12,31 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from eth_abi import encode
 from eth_utils import keccak
 from web3.logs import DISCARD
 
 from eternal.errors import JobError
+from eternal.jobs.pieces import Tensor, chain, cut_at, cut_every, join, state_hash
 
 LIVE_EVENTS = ("JobOpened", "StageDone")
 
 
-def live_hash(ids: list[int], tensors: list[bytes]) -> bytes:
-    """What a job commits to for a live set: ``keccak256(abi.encode(uint256[] ids, bytes[] tensors))``."""
-    return keccak(encode(["uint256[]", "bytes[]"], [list(ids), [bytes(t) for t in tensors]]))
-
-
-def slices_hash(slices: list[bytes]) -> bytes:
-    """The hash chain of a layer's slices: ``h = keccak256(h ‖ keccak256(slice))`` from ``h = 0``."""
-    chained = bytes(32)
-    for piece in slices:
-        chained = keccak(chained + keccak(bytes(piece)))
-    return chained
-
-
 @dataclass
 class JobState:
-    """A job on chain: its record (``job(jobId)``) and the tensors its hashes commit to."""
+    """A job on chain: its record (``job(jobId)``) and the pieces its hashes commit to."""
 
     job_id: int
     model: str
@@ -44,29 +32,95 @@ class JobState:
     next_layer: int
     slice_done: int  # elements of next_layer's output computed by slices so far
     done: bool
-    slices_complete: bool = False  # the slices cover next_layer's output: joining them is next
-    ids: list[int] = field(default_factory=list)  # the live set, ascending id
-    tensors: list[bytes] = field(default_factory=list)
-    slices: list[bytes] = field(default_factory=list)  # next_layer's slices so far, in order
+    slices_complete: bool = False  # the slices cover next_layer's output: completing the layer is next
+    live: list[Tensor] = field(default_factory=list)  # the live set, ascending id
+    slice_hashes: list[bytes] = field(default_factory=list)  # next_layer's slice pieces so far, in order
+    slice_ends: list[int] = field(default_factory=list)
+    store: dict[bytes, bytes] = field(default_factory=dict)  # piece hash -> its bytes
+    _wholes: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
-    def live(self) -> tuple[list[int], list[bytes]]:
-        return self.ids, self.tensors
+    def ids(self) -> list[int]:
+        return [t.id for t in self.live]
+
+    @property
+    def tensors(self) -> list[bytes]:
+        """The live tensors whole, packed (for the model's views, which take whole tensors)."""
+        return [self.whole(t) for t in self.live]
+
+    def tensor(self, tensor_id: int) -> Tensor | None:
+        return next((t for t in self.live if t.id == tensor_id), None)
+
+    def pieces(self, tensor: Tensor, indices=None) -> list[bytes]:
+        """The bytes of ``tensor``'s pieces (all, or those at ``indices``)."""
+        return [self.store[tensor.hashes[j]] for j in (range(len(tensor.hashes)) if indices is None else indices)]
+
+    def whole(self, tensor: Tensor) -> bytes:
+        if tensor.hashes not in self._wholes:
+            self._wholes[tensor.hashes] = join(self.pieces(tensor))
+        return self._wholes[tensor.hashes]
+
+    @property
+    def output(self) -> Tensor:
+        """``next_layer``'s output as its slice pieces so far make it (``completeLayer``'s ``output``)."""
+        return Tensor(self.next_layer, tuple(self.slice_hashes), tuple(self.slice_ends))
+
+    def keep_only_referenced(self) -> None:
+        """Drops the pieces neither the live set nor the slices in progress name."""
+        named = {h for t in self.live for h in t.hashes} | set(self.slice_hashes)
+        self.store = {h: p for h, p in self.store.items() if h in named}
+        self._wholes = {k: v for k, v in self._wholes.items() if set(k) <= named}
+
+    def apply(self, event) -> None:
+        """One of the job's events, in chain order: its pieces stored, the state moved on."""
+        args, name = event["args"], event["event"]
+        if name == "JobOpened" or name == "StageDone":
+            self.live = [Tensor.of(entry) for entry in args["live"]]
+            given = (zip(self.ids, args["tensors"]) if name == "JobOpened"
+                     else zip(args["ids"], args["tensors"]))
+            for tensor_id, packed in given:
+                entry = self.tensor(int(tensor_id))
+                if entry is not None:
+                    self._remember(cut_at(bytes(packed), entry.ends))
+            self.slice_done, self.slices_complete, self.slice_hashes, self.slice_ends = 0, False, [], []
+            self.next_layer = int(args["to"] if name == "StageDone" else args["nextLayer"])
+            self.keep_only_referenced()
+        elif name == "SliceDone":
+            pieces, ends = cut_every(bytes(args["packed"]), int(args["start"]))
+            self.slice_hashes += self._remember(pieces)
+            self.slice_ends += ends
+            self.slice_done, self.slices_complete = int(args["end"]), args["end"] == args["size"]
+        elif name == "JobDone":
+            self.done = True
+
+    def _remember(self, pieces: list[bytes]) -> list[bytes]:
+        hashes = [keccak(p) for p in pieces]
+        self.store.update(zip(hashes, pieces))
+        return hashes
+
+    def matches(self, record: dict) -> bool:
+        """Whether this state is the one ``record`` (``job(jobId)``) commits to, every piece at hand."""
+        return ((record["next_layer"], record["slice_done"], record["done"], record["slices_complete"])
+                == (self.next_layer, self.slice_done, self.done, self.slices_complete)
+                and record["state_hash"] == state_hash(self.live)
+                and (record["slices_hash"] if self.slice_done else bytes(32))
+                == chain(self.slice_hashes, self.slice_ends)
+                and all(h in self.store for t in self.live for h in t.hashes))
 
 
 def job_record(jobs, job_id: int) -> dict:
     """``job(jobId)`` as a dict with snake-case keys."""
-    (model, opener, layer_count, next_layer, slice_done, state_hash, slices_hash_, done,
+    (model, opener, layer_count, next_layer, slice_done, state_hash_, slices_hash_, done,
      slices_complete) = jobs.functions.job(job_id).call()
     return {"model": model, "opener": opener, "layer_count": layer_count, "next_layer": next_layer,
-            "slice_done": slice_done, "state_hash": bytes(state_hash), "slices_hash": bytes(slices_hash_), "done": done,
-            "slices_complete": slices_complete}
+            "slice_done": slice_done, "state_hash": bytes(state_hash_), "slices_hash": bytes(slices_hash_),
+            "done": done, "slices_complete": slices_complete}
 
 
 def job_events(jobs, job_id: int, from_block: int) -> list:
     """Every event of job ``job_id`` since ``from_block``, in chain order."""
     found = []
-    for name in (*LIVE_EVENTS, "SliceDone"):
+    for name in (*LIVE_EVENTS, "SliceDone", "JobDone"):
         found += getattr(jobs.events, name).get_logs(from_block=from_block, argument_filters={"jobId": job_id})
     return sorted(found, key=lambda event: (event["blockNumber"], event["logIndex"]))
 
@@ -79,26 +133,20 @@ def read_job(jobs, job_id: int, from_block: int) -> JobState:
 
     Raises:
         JobError: the events found do not hash to what the job committed (a node that lost
-            logs, or ``from_block`` after the job's last stage).
+            logs, or ``from_block`` after the job was opened).
     """
     record = job_record(jobs, job_id)
     events = job_events(jobs, job_id, from_block)
-    lives = [event for event in events if event["event"] in LIVE_EVENTS]
-    if not lives:
-        raise JobError(f"Job {job_id} at {jobs.address}: no JobOpened or StageDone event since block {from_block}")
-    last = lives[-1]
-    ids, tensors = list(last["args"]["ids"]), [bytes(t) for t in last["args"]["tensors"]]
-    if live_hash(ids, tensors) != record["state_hash"]:
-        raise JobError(f"Job {job_id} at {jobs.address}: the tensors of its last {last['event']} event (block "
-                       f"{last['blockNumber']}) do not hash to its committed state {record['state_hash'].hex()}")
-    after = events[events.index(last) + 1:]
-    slices = [bytes(e["args"]["packed"]) for e in after
-              if e["event"] == "SliceDone" and e["args"]["layer"] == record["next_layer"]]
-    if slices_hash(slices) != (record["slices_hash"] if record["slice_done"] else bytes(32)):
-        raise JobError(f"Job {job_id} at {jobs.address}: the SliceDone events of layer {record['next_layer']} do "
-                       f"not chain to its committed slices hash {record['slices_hash'].hex()}")
-    return JobState(job_id, record["model"], record["layer_count"], record["next_layer"], record["slice_done"],
-                    record["done"], record["slices_complete"], ids, tensors, slices if record["slice_done"] else [])
+    if not any(event["event"] == "JobOpened" for event in events):
+        raise JobError(f"Job {job_id} at {jobs.address}: no JobOpened event since block {from_block}")
+    state = JobState(job_id, record["model"], record["layer_count"], 0, 0, False)
+    for event in events:
+        state.apply(event)
+    if not state.matches(record):
+        raise JobError(f"Job {job_id} at {jobs.address}: its events since block {from_block} do not give the "
+                       f"state it committed to (layer {record['next_layer']}, state hash "
+                       f"{record['state_hash'].hex()}): a node that lost logs?")
+    return state
 
 
 def state_after(jobs, state: JobState, receipt, from_block: int) -> JobState:
@@ -110,25 +158,12 @@ def state_after(jobs, state: JobState, receipt, from_block: int) -> JobState:
     events = []
     for name in ("StageDone", "SliceDone", "JobDone"):
         events += getattr(jobs.events, name)().process_receipt(receipt, errors=DISCARD)
-    new = replace(state, slices=list(state.slices))
+    new = replace(state, live=list(state.live), slice_hashes=list(state.slice_hashes),
+                  slice_ends=list(state.slice_ends), store=dict(state.store), _wholes=dict(state._wholes))
     for event in sorted(events, key=lambda e: e["logIndex"]):
-        args = event["args"]
-        if args["jobId"] != state.job_id:
-            continue
-        if event["event"] == "SliceDone":
-            new.slices.append(bytes(args["packed"]))
-            new.slice_done, new.slices_complete = args["end"], args["end"] == args["size"]
-        elif event["event"] == "StageDone":
-            new.ids, new.tensors = list(args["ids"]), [bytes(t) for t in args["tensors"]]
-            new.next_layer, new.slice_done, new.slices, new.slices_complete = args["to"], 0, [], False
-        else:
-            new.done = True
-    record = job_record(jobs, state.job_id)
-    same = ((record["next_layer"], record["slice_done"], record["done"], record["slices_complete"])
-            == (new.next_layer, new.slice_done, new.done, new.slices_complete)
-            and record["state_hash"] == live_hash(new.ids, new.tensors)
-            and (record["slices_hash"] if new.slice_done else bytes(32)) == slices_hash(new.slices))
-    return new if same else read_job(jobs, state.job_id, from_block)
+        if event["args"]["jobId"] == state.job_id:
+            new.apply(event)
+    return new if new.matches(job_record(jobs, state.job_id)) else read_job(jobs, state.job_id, from_block)
 
 
 def opened_job_id(jobs, receipt) -> int:

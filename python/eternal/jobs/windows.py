@@ -17,6 +17,7 @@ layer reverts if one misses an element, so a wrong window costs a failed estimat
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from eternal.chain import revert_reason
@@ -47,12 +48,13 @@ class WindowFinder:
     Args:
         model: the EternalModel contract (web3).
         gas_cap: the gas each call gets.
+        sources: a layer's input ids, in its input order (``layerSources``).
     """
 
-    def __init__(self, model, gas_cap: int):
+    def __init__(self, model, gas_cap: int, sources: Callable[[int], list[int]]):
         self.model = model
         self.gas_cap = gas_cap
-        self._sources: dict[int, list[int]] = {}
+        self.sources = sources
         self._unsupported: set[int] = set()
 
     def windows(self, layer: int, start: int, end: int, ids, tensors) -> Windows | None:
@@ -62,10 +64,8 @@ class WindowFinder:
         """
         if layer in self._unsupported:
             return None
-        if layer not in self._sources:
-            self._sources[layer] = [int(i) for i in self.model.functions.layerSources(layer).call()]
         by_id = dict(zip(ids, tensors))
-        inputs = [bytes(by_id[source]) for source in self._sources[layer]]
+        inputs = [bytes(by_id[source]) for source in self.sources(layer)]
         sizes = [(len(t) - 1) // t[0] for t in inputs]
         offsets, counts = [0] * len(inputs), [0] * len(inputs)
         for _ in range(2 * len(inputs) + 1):

@@ -17,7 +17,7 @@ import pytest
 from cli_run import one_line_error
 from small_models import small_cnn
 
-from eternal.chain import TX_GAS_CAP, artifact, connect
+from eternal.chain import TX_GAS_CAP, artifact, connect, open_model
 from eternal.emulate import emulate_sample
 from eternal.fixedpoint import to_fixed
 
@@ -128,6 +128,8 @@ def test_a_crash_anywhere_resumes_with_the_same_outputs(models, export, point, t
 
 
 def test_steps_someone_else_sent_are_taken_up(models, export, tmp_path):
+    from eternal.jobs.calls import StepCalls
+    from eternal.jobs.pieces import PIECE_VALUES
     from eternal.jobs.state import read_job
 
     node, address = models["anvil"]
@@ -141,18 +143,18 @@ def test_steps_someone_else_sent_are_taken_up(models, export, tmp_path):
     jobs = w3.eth.contract(address=receipt["to"], abi=artifact("InferenceJobs")["abi"])
     job_id = jobs.events.JobOpened().process_receipt(receipt)[0]["args"]["jobId"]
     state = read_job(jobs, job_id, receipt["blockNumber"])
+    assert jobs.functions.PIECE_VALUES().call() == PIECE_VALUES
     stranger = w3.eth.accounts[5]
-    if state.slices_complete:  # a layer's slices all computed: the stranger joins them
-        call, theirs = (jobs.functions.completeLayer(job_id, state.ids, state.tensors, state.slices),
-                        f"join:{state.next_layer}")
+    calls = StepCalls(jobs, open_model(w3, address))
+    if state.slices_complete:  # a layer's slices all computed: the stranger completes it
+        data, theirs = calls.complete(state), f"join:{state.next_layer}"
     elif state.slice_done:  # a layer in slices: the stranger computes the rest in one go
         size = int(np.prod(export["graph"]["layers"][state.next_layer]["output_shape"]))
-        call, theirs = (jobs.functions.advanceSlice(job_id, size, state.ids, state.tensors),
-                        f"slice:{state.next_layer}:{state.slice_done}-{size}")
+        data, theirs = calls.advance_slice(state, size), f"slice:{state.next_layer}:{state.slice_done}-{size}"
     else:
-        call, theirs = (jobs.functions.advance(job_id, state.next_layer + 1, state.ids, state.tensors),
-                        f"stage:{state.next_layer}-{state.next_layer + 1}")
-    assert w3.eth.wait_for_transaction_receipt(call.transact({"from": stranger}))["status"] == 1
+        data, theirs = calls.advance(state, state.next_layer + 1), f"stage:{state.next_layer}-{state.next_layer + 1}"
+    sent = w3.eth.send_transaction({"from": stranger, "to": jobs.address, "data": data})
+    assert w3.eth.wait_for_transaction_receipt(sent)["status"] == 1
     out = run_json(node, address, x, tmp_path, "--max-step-gas", BUDGET)
     assert out["outputs_fixed"] == [[expected(export, x)]]
     assert theirs not in [s["step"] for s in out["steps"][0]]
@@ -211,8 +213,8 @@ def test_a_model_input_after_a_computed_layer_is_kept_until_read(anvil_node, tmp
     address = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "deploy")).deploy_model(export).address
     xa, xb = np.array([0.5, -1, 2, 3.0]), np.array([1.0, 2, -3, 4])
     np.save(tmp_path / "b.npy", xb)
-    # One layer a step (120,000 gas) until the crash after the first: the job then holds layer 1's output and b.
-    crashed = on_chain(anvil_node, address, xa, tmp_path, "--input", tmp_path / "b.npy", "--max-step-gas", 120_000,
+    # One layer a step (145,000 gas) until the crash after the first: the job then holds layer 1's output and b.
+    crashed = on_chain(anvil_node, address, xa, tmp_path, "--input", tmp_path / "b.npy", "--max-step-gas", 145_000,
                        crash_at="after-steps:1")
     assert crashed.returncode == -9, crashed.stderr
     out = run_json(anvil_node, address, xa, tmp_path, "--input", tmp_path / "b.npy")
