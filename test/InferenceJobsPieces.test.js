@@ -175,18 +175,26 @@ describe("InferenceJobs pieces", function () {
 
     await runner.step(3, opener); // input b: nothing to run
     const sum = expected[OUTPUTS.indexOf(3)];
-    const receipt = await runner.window(1100, [0, 0], [1100, 1100], opener); // ReLU(a) from a 1-byte and a 6-byte piece
-    expect(eventOf(jobs, receipt, "SliceDone").args.packed).to.equal(pack([...sum.slice(0, 1100)]));
-    await runner.window(SIZE, [1000, 1100], [1600, 1500], opener);
+    const sliceOf = (receipt) => eventOf(jobs, receipt, "SliceDone").args.packed;
+    const head = [...sum].slice(0, PIECE_VALUES);
+    expect(head.some((v) => v < 0n), "negative values in a 1-byte piece, to be sign-extended").to.equal(true);
+    expect(sliceOf(await runner.window(PIECE_VALUES, [0, 0], [PIECE_VALUES, PIECE_VALUES], opener))).to.equal(pack(head, 1));
+    // ReLU(a)'s window [1000, 2600) is cut from its 1-byte piece and its two 6-byte pieces.
+    const across = await runner.windowArgs(SIZE, [1000, 1024], [1600, 1576]);
+    expect(across[3][0].pieces.map(widthOf)).to.deep.equal([1, 6, 6]);
+    expect(sliceOf(await runner.send("advanceWindow", across, opener))).to.equal(pack([...sum].slice(PIECE_VALUES)));
     await runner.complete(opener);
     expect(runner.ids).to.deep.equal([2n, 3n]);
+    expect(runner.live[1].hashes.map((h) => widthOf(runner.piece(h)))).to.deep.equal([1, 6, 6]);
 
     // The last step runs ReLU(b), which does not read output 3: its data must come all the same.
     const [id, to, live, pieces] = await runner.stepArgs(LAYERS);
-    expect(pieces.map((p) => p.length)).to.deep.equal([3, 4]); // b whole; output 3 as its slices' pieces
+    expect(pieces.map((p) => p.length)).to.deep.equal([3, 3]);
     await expect(jobs.advance(id, to, live, [pieces[0], []]))
       .to.be.revertedWithCustomError(jobs, "MissingOutput").withArgs(id, 3);
     await runner.send("advance", [id, to, live, pieces], opener);
+    // Output 3 stored from a 1-byte piece of negative values and two 6-byte pieces: predictPacked's bytes.
+    expect((await jobs.packedOutputs(id))[1]).to.equal(pack([...sum]));
     await expectLikePredict(jobs, model, runner, expected);
   });
 

@@ -112,8 +112,9 @@ class JobRunner {
 
   /** Tensor `id` of the live set, packed whole (its pieces joined at the widest piece's width). */
   tensor(id) {
-    const entry = this.live.find((t) => t.id === BigInt(id));
-    return pack(entry.hashes.flatMap((h) => [...unpack(this.piece(h))]), Math.max(...entry.hashes.map((h) => ethers.getBytes(this.piece(h))[0])));
+    const pieces = this.live.find((t) => t.id === BigInt(id)).hashes.map((h) => this.piece(h));
+    const width = Math.max(...pieces.map((piece) => ethers.getBytes(piece)[0]));
+    return pack(pieces.flatMap((piece) => unpack(piece)), width);
   }
 
   /** The piece named `hash`; throws if no event gave it. */
