@@ -1,12 +1,13 @@
 // InferenceJobs on real fixture models: jobs advanced by stages and by slices, by several senders,
 // give predict's outputs bit for bit; every step is one transaction under the 16,777,216 gas cap;
-// tampered tensors and out-of-turn steps revert with the job's errors.
+// tampered pieces, live sets and slices and out-of-turn steps revert with the job's errors. Tensors of
+// more than one piece: InferenceJobsPieces.test.js.
 const { expect } = require("chai");
 const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { readFixture, sampleInputs } = require("./helpers/fixtureFiles");
 const { deployPlan } = require("./helpers/deployModel");
-const { TX_GAS_CAP, pack, unpack, eventOf, JobRunner } = require("./helpers/inferenceJobs");
+const { TX_GAS_CAP, pack, unpack, eventOf, describe: describeTensor, stateHashOf, chainOf, JobRunner } = require("./helpers/inferenceJobs");
 
 // small_cnn: Input 8x8x1, Conv2D 8x8x8, MaxPooling2D 4x4x8, DepthwiseConv2D 4x4x8, Conv2D 4x4x12,
 // GlobalAveragePooling2D 12, Dense 4. merge_layers: Input 6, three Dense 8 from it, Add and Multiply of
@@ -56,7 +57,12 @@ describe("InferenceJobs", function () {
         const receipt = await runner.step(to, opener);
         const stage = eventOf(jobs, receipt, "StageDone");
         expect([stage.args.from, stage.args.to]).to.deep.equal([BigInt(to - 1), BigInt(to)]);
-        expect((await jobs.job(runner.jobId)).nextLayer).to.equal(BigInt(to));
+        expect([...stage.args.ids]).to.deep.equal([BigInt(to - 1)]); // the one tensor the layer computed
+        // Each tensor computed whole is committed as one piece per 1,024 values (here all are smaller).
+        const described = runner.ids.map((id) => describeTensor(id, runner.tensor(id)));
+        expect(runner.live).to.deep.equal(described);
+        const record = await jobs.job(runner.jobId);
+        expect([record.nextLayer, record.stateHash]).to.deep.equal([BigInt(to), stateHashOf(runner.live)]);
       }
       expect(eventOf(jobs, runner.receipts.at(-1), "JobDone").args.jobId).to.equal(runner.jobId);
       await expectLikePredict(jobs, model, runner, sample);
@@ -118,12 +124,14 @@ describe("InferenceJobs", function () {
       const runner = await JobRunner.open(jobs, mergeModel, packed(sample), opener);
       await runner.step(5, opener);
       expect(runner.ids).to.deep.equal([0n, 1n, 2n, 3n, 4n]);
-      const [stageIds, stageTensors] = await mergeModel.runStage(5, 6, runner.ids, runner.tensors);
+      const [stageIds, stageTensors] = await mergeModel.runStage(5, 6, runner.ids, runner.ids.map((id) => runner.tensor(id)));
       await runner.slice(3, opener);
       await runner.slice(8, opener);
       await runner.complete(opener); // Multiply was the last to read 1, 2, 3: they go
       expect(runner.ids).to.deep.equal([0n, 4n, 5n]);
-      expect([runner.ids, runner.tensors]).to.deep.equal([[...stageIds], [...stageTensors]]);
+      expect([runner.ids, runner.ids.map((id) => runner.tensor(id))]).to.deep.equal([[...stageIds], [...stageTensors]]);
+      // The completed layer is committed as its slices' pieces, not re-cut.
+      expect(runner.live[2].ends).to.deep.equal([3n, 8n]);
       await runner.step(7, opener);
       expect(runner.ids).to.deep.equal([6n]);
       const size = graph.layers[7].output_shape.reduce((a, b) => a * b, 1);
@@ -141,7 +149,7 @@ describe("InferenceJobs", function () {
     const runner = await JobRunner.open(jobs, mergeModel, packed(sample), opener);
     await runner.step(5, opener);
     expect(await mergeModel.layerSources(5)).to.deep.equal([1n, 2n, 3n]); // Multiply of the three Dense
-    const [whole] = await mergeModel.runSlice(5, 0, 3, runner.ids, runner.tensors);
+    const [whole] = await mergeModel.runSlice(5, 0, 3, runner.ids, runner.ids.map((id) => runner.tensor(id)));
     const receipt = await runner.window(3, [0, 0, 0], [3, 3, 3], second);
     expect(eventOf(jobs, receipt, "SliceDone").args.packed).to.equal(whole);
     await runner.window(8, [3, 2, 3], [5, 6, 5], opener); // a window may hold more than the slice reads
@@ -159,24 +167,37 @@ describe("InferenceJobs", function () {
     await expectLikePredict(jobs, model, cnnRunner, cnnSample);
   });
 
-  it("refuses windows that miss what the slice reads, do not fit their tensor, or are not one per input", async function () {
+  it("refuses windows that miss what the slice reads, are not covered by their pieces, or are not one per input", async function () {
     const { jobs, merge, mergeModel, opener } = await loadFixture(deployFixture);
     const runner = await JobRunner.open(jobs, mergeModel, packed(merge.samples[1]), opener);
     await runner.step(5, opener);
-    const { id, ids, tensors } = { id: runner.jobId, ids: runner.ids, tensors: runner.tensors };
+    const id = runner.jobId;
     const multiply = await ethers.getContractAt("MultiplyLayer", (await mergeModel.layers())[5]);
-    await expect(jobs.advanceWindow(id, 3, ids, tensors, [0, 1, 0], [3, 2, 3]))
+    const windows = async (offsets, counts) => (await runner.windowArgs(3, offsets, counts))[3];
+    const send = (w, live = runner.live) => jobs.advanceWindow(id, 3, live, w);
+    await expect(send(await windows([0, 1, 0], [3, 2, 3])))
       .to.be.revertedWithCustomError(multiply, "WindowTooSmall").withArgs(1, 0, 3, 1, 3);
-    await expect(jobs.advanceWindow(id, 3, ids, tensors, [0, 5, 0], [3, 4, 3]))
-      .to.be.revertedWithCustomError(jobs, "WindowOutOfRange").withArgs(2, 5, 4, 8);
-    await expect(jobs.advanceWindow(id, 3, ids, tensors, [0, 0], [3, 3]))
-      .to.be.revertedWithCustomError(jobs, "WrongWindowCount").withArgs(5, 3, 2, 2);
-    const hashOf = (i, t) => ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256[]", "bytes[]"], [i, t]));
-    const short = [ids.slice(0, 3), tensors.slice(0, 3)];
-    await expect(jobs.advanceWindow(id, 3, ...short, [0, 0, 0], [3, 3, 3]))
-      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, (await jobs.job(id)).stateHash, hashOf(...short));
+    // Tensor 2 has 8 values, one piece: a window of 4 from 5 runs past it.
+    await expect(send(await windows([0, 5, 0], [3, 4, 3])))
+      .to.be.revertedWithCustomError(jobs, "WindowNotCovered").withArgs(2, 5, 4, 0, 8);
+    const good = await windows([0, 0, 0], [3, 3, 3]);
+    const noPiece = { ...good[1], pieces: [] }; // three elements, no piece to cut them from
+    await expect(send([good[0], noPiece, good[2]]))
+      .to.be.revertedWithCustomError(jobs, "WindowNotCovered").withArgs(2, 0, 3, 0, 0);
+    for (const [first, count] of [[1, 1], [0, 2], [2, 0]]) {
+      const outside = { ...good[2], first, pieces: Array(count).fill(good[2].pieces[0]) };
+      await expect(send([good[0], good[1], outside]))
+        .to.be.revertedWithCustomError(jobs, "PiecesOutOfRange").withArgs(3, first, count, 1);
+    }
+    await expect(send([good[0], good[2], good[2]])) // tensor 3's piece given for tensor 2
+      .to.be.revertedWithCustomError(jobs, "WrongPiece").withArgs(2, 0);
+    await expect(send(good.slice(0, 2)))
+      .to.be.revertedWithCustomError(jobs, "WrongWindowCount").withArgs(5, 3, 2);
+    const short = runner.live.slice(0, 3);
+    await expect(send(good, short))
+      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, (await jobs.job(id)).stateHash, stateHashOf(short));
     await runner.window(8, [0, 0, 0], [8, 8, 8], opener);
-    await expect(jobs.advanceWindow(id, 8, ids, tensors, [0, 0, 0], [8, 8, 8]))
+    await expect(jobs.advanceWindow(...(await runner.windowArgs(8, [0, 0, 0], [8, 8, 8]))))
       .to.be.revertedWithCustomError(jobs, "SlicesComplete").withArgs(id, 5);
   });
 
@@ -242,63 +263,86 @@ describe("InferenceJobs", function () {
     const values = [1n, -2n, 300n];
     const runner = await JobRunner.open(jobs, model, [pack(values)], opener);
     const receipt = runner.receipts[0];
-    expect(eventOf(jobs, receipt, "StageDone").args.to).to.equal(2n);
+    expect(eventOf(jobs, receipt, "JobOpened").args.nextLayer).to.equal(2n); // nothing to run
     expect(eventOf(jobs, receipt, "JobDone").args.jobId).to.equal(runner.jobId);
     expect(await jobs.outputs(runner.jobId)).to.deep.equal([values]);
-    await expect(jobs.advance(runner.jobId, 2, runner.ids, runner.tensors))
+    await expect(jobs.advance(...(await runner.stepArgs(2))))
       .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(runner.jobId);
   });
 
-  it("rejects tampered tensors, ids and slices, and steps out of turn", async function () {
+  it("rejects tampered pieces, live sets and slices, and steps out of turn", async function () {
     const { jobs, cnn, model, opener, second } = await loadFixture(deployFixture);
     const sample = cnn.samples[0];
     const runner = await JobRunner.open(jobs, model, packed(sample), opener);
     await runner.step(2, opener);
     const id = runner.jobId;
     const committed = (await jobs.job(id)).stateHash;
-    const tampered = ethers.getBytes(runner.tensors[0]);
+    const [, , live, pieces] = await runner.stepArgs(3); // MaxPooling2D reads the Conv2D's output, one piece
+    const tampered = ethers.getBytes(pieces[0][0]);
     tampered[5] ^= 1;
-    const hashOf = (ids, tensors) =>
-      ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256[]", "bytes[]"], [ids, tensors]));
-    const bad = [ethers.hexlify(tampered)];
-    await expect(jobs.connect(second).advance(id, 3, runner.ids, bad))
-      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, committed, hashOf(runner.ids, bad));
-    await expect(jobs.advance(id, 3, [7n], runner.tensors))
-      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, committed, hashOf([7n], runner.tensors));
-    await expect(jobs.advance(id, 9, runner.ids, runner.tensors)).to.be.revertedWithCustomError(model, "BadStage");
+    await expect(jobs.connect(second).advance(id, 3, live, [[ethers.hexlify(tampered)]]))
+      .to.be.revertedWithCustomError(jobs, "WrongPiece").withArgs(1, 0);
+    await expect(jobs.advance(id, 3, live, [])).to.be.revertedWithCustomError(jobs, "WrongPieceLists").withArgs(1, 0);
+    await expect(jobs.advance(id, 3, live, [[]])).to.be.revertedWithCustomError(model, "MissingTensor").withArgs(2, 1);
+    const forgedLive = [{ ...live[0], hashes: [ethers.keccak256(tampered)] }];
+    const renamed = [{ ...live[0], id: 7n }];
+    for (const wrong of [forgedLive, renamed, []]) {
+      await expect(jobs.advance(id, 3, wrong, [[ethers.hexlify(tampered)]]))
+        .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, committed, stateHashOf(wrong));
+    }
+    await expect(jobs.advance(id, 9, live, pieces)).to.be.revertedWithCustomError(model, "BadStage");
 
-    await expect(jobs.completeLayer(id, runner.ids, runner.tensors, []))
+    const noSlices = { id: 2n, hashes: [], ends: [] };
+    await expect(jobs.completeLayer(id, live, [[]], noSlices, []))
       .to.be.revertedWithCustomError(jobs, "SlicesIncomplete").withArgs(id, 2, 0);
     await runner.slice(32, opener); // layer 2 (MaxPooling2D 4x4x8), one row
-    await expect(jobs.advance(id, 3, runner.ids, runner.tensors))
+    await expect(jobs.advance(...(await runner.stepArgs(3))))
       .to.be.revertedWithCustomError(jobs, "SliceInProgress").withArgs(id, 2, 32);
-    await expect(jobs.completeLayer(id, runner.ids, runner.tensors, runner.slices))
+    await expect(jobs.completeLayer(...(await runner.completeArgs())))
       .to.be.revertedWithCustomError(jobs, "SlicesIncomplete").withArgs(id, 2, 32);
     await runner.slice(128, second);
-    await expect(jobs.advance(id, 3, runner.ids, runner.tensors))
+    await expect(jobs.advance(...(await runner.stepArgs(3))))
       .to.be.revertedWithCustomError(jobs, "SliceInProgress").withArgs(id, 2, 128);
-    await expect(jobs.advanceSlice(id, 129, runner.ids, runner.tensors))
+    await expect(jobs.advanceSlice(...(await runner.sliceArgs(129))))
       .to.be.revertedWithCustomError(jobs, "SlicesComplete").withArgs(id, 2);
-    const [first, last] = runner.slices;
-    const chain = (slices) => slices.reduce((h, s) => ethers.keccak256(ethers.concat([h, ethers.keccak256(s)])), ethers.ZeroHash);
-    const committedSlices = chain([first, last]);
-    const forged = pack([...unpack(first)].map((v) => v + 1n));
-    for (const wrong of [[forged, last], [last, first], [first], [first, last, last], []]) {
-      await expect(jobs.completeLayer(id, runner.ids, runner.tensors, wrong))
-        .to.be.revertedWithCustomError(jobs, "WrongSlices").withArgs(id, committedSlices, chain(wrong));
+    // Two slices of fewer than 1,024 values: a piece each.
+    const [first, last] = runner.slices.hashes;
+    expect(runner.slices.ends).to.deep.equal([32n, 128n]);
+    const committedSlices = chainOf([first, last], [32n, 128n]);
+    expect((await jobs.job(id)).slicesHash).to.equal(committedSlices);
+    const forged = ethers.keccak256(pack([...unpack(runner.slices.pieces[0])].map((v) => v + 1n)));
+    for (const [hashes, ends] of [
+      [[forged, last], [32n, 128n]],
+      [[last, first], [32n, 128n]],
+      [[last, first], [128n, 32n]],
+      [[first, last], [33n, 128n]],
+      [[first], [32n]],
+      [[first, last, last], [32n, 128n, 128n]],
+      [[], []],
+    ]) {
+      await expect(jobs.completeLayer(id, live, [[]], { id: 2n, hashes, ends }, []))
+        .to.be.revertedWithCustomError(jobs, "WrongSlices").withArgs(id, committedSlices, chainOf(hashes, ends));
     }
-    await expect(jobs.completeLayer(id, runner.ids, bad, runner.slices))
-      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, committed, hashOf(runner.ids, bad));
+    await expect(jobs.completeLayer(id, live, [[]], { id: 2n, hashes: [first, last], ends: [128n] }, []))
+      .to.be.revertedWithCustomError(jobs, "WrongSlices").withArgs(id, committedSlices, ethers.ZeroHash); // unequal lists
+    const [, , , output] = await runner.completeArgs();
+    await expect(jobs.completeLayer(id, live, [[]], { ...output, id: 3n }, []))
+      .to.be.revertedWithCustomError(jobs, "WrongSlices").withArgs(id, committedSlices, committedSlices);
+    await expect(jobs.completeLayer(id, forgedLive, [[]], output, []))
+      .to.be.revertedWithCustomError(jobs, "WrongStateHash").withArgs(id, committed, stateHashOf(forgedLive));
     await runner.complete(second);
-    await expect(jobs.completeLayer(id, runner.ids, runner.tensors, []))
+    expect(runner.live.find((t) => t.id === 2n)).to.deep.equal(output); // the slices' pieces, as they were
+    await expect(jobs.completeLayer(id, runner.live, [[]], { id: 3n, hashes: [], ends: [] }, []))
       .to.be.revertedWithCustomError(jobs, "SlicesIncomplete").withArgs(id, 3, 0);
     await expect(jobs.packedOutputs(id)).to.be.revertedWithCustomError(jobs, "JobNotDone").withArgs(id);
     await runner.step(LAYERS, opener);
-    await expect(jobs.advance(id, LAYERS, runner.ids, runner.tensors))
+    await expect(jobs.advance(id, LAYERS, runner.live, [[]]))
       .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(id);
-    await expect(jobs.advanceSlice(id, 1, runner.ids, runner.tensors))
+    await expect(jobs.advanceSlice(id, 1, runner.live, [[]]))
       .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(id);
-    await expect(jobs.completeLayer(id, runner.ids, runner.tensors, []))
+    await expect(jobs.advanceWindow(id, 1, runner.live, []))
+      .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(id);
+    await expect(jobs.completeLayer(id, runner.live, [[]], output, []))
       .to.be.revertedWithCustomError(jobs, "JobAlreadyDone").withArgs(id);
     await expectLikePredict(jobs, model, runner, sample);
   });

@@ -22,9 +22,7 @@ describe("JobConsumer", function () {
     const receipt = await (await consumer.connect(caller).request(sampleInputs(sample).map((values) => pack(values)))).wait();
     const opened = eventOf(jobs, receipt, "JobOpened");
     expect(eventOf(consumer, receipt, "Requested").args.jobId).to.equal(opened.args.jobId);
-    const runner = new JobRunner(jobs, opened.args.jobId, opened);
-    runner.receipts.push(receipt);
-    return runner;
+    return JobRunner.fromReceipt(jobs, receipt);
   }
 
   it("opens a job, others advance it, settle records the argmax of the stored output", async function () {
