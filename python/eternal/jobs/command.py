@@ -17,6 +17,7 @@ import numpy as np
 from eternal.deploy.journal import DEFAULT_DIR
 from eternal.fixedpoint import from_fixed, to_fixed
 from eternal.jobs.driver import DEFAULT_STEP_GAS, JobDriver
+from eternal.jobs.planner import DEFAULT_STEP_BYTES
 from eternal.jobs.result import JobResult
 
 
@@ -33,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--journal-dir", help=f"journal directory (default {DEFAULT_DIR}, or ETERNAL_JOURNAL_DIR)")
     group.add_argument("--max-step-gas", type=int, metavar="GAS",
                        help=f"the most gas one step may use (default {DEFAULT_STEP_GAS:,}; at most the chain's cap)")
+    group.add_argument("--max-step-bytes", type=int, metavar="BYTES",
+                       help=f"the most calldata one step may carry (default {DEFAULT_STEP_BYTES:,}: geth's and "
+                            f"reth's transaction pools refuse a transaction over 131,072 bytes)")
     group.add_argument("--again", action="store_true", help="open a new job even if this input already ran here")
     group.add_argument("--fresh", action="store_true", help="set an unfinished job's journal aside and open a new job")
 
@@ -47,8 +51,10 @@ def run_jobs(args, batches: list[np.ndarray], signature: dict) -> int:
     if args.max_step_gas is not None and args.max_step_gas < 100_000:
         raise UsageError(f"--max-step-gas {args.max_step_gas:,} is below what any step needs (100,000)")
     frac = signature["frac_bits"]
+    if args.max_step_bytes is not None and args.max_step_bytes < 1_000:
+        raise UsageError(f"--max-step-bytes {args.max_step_bytes:,} is below what any step needs (1,000)")
     driver = JobDriver(args.rpc_url, args.keystore, args.journal_dir, args.jobs, args.max_step_gas,
-                       again=args.again, fresh=args.fresh, quiet=args.json)
+                       args.max_step_bytes, again=args.again, fresh=args.fresh, quiet=args.json)
     results = []
     for n in range(len(batches[0])):
         results.append(driver.run(args.address, [to_fixed(batch[n], frac) for batch in batches]))

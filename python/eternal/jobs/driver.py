@@ -19,9 +19,17 @@ import os
 import sys
 from pathlib import Path
 
+from eth_abi import encode
 from web3 import Web3
 
-from eternal.chain import DEFAULT_RPC_URL, TX_GAS_CAP, artifact, connect, genesis_hash, open_model
+from eternal.chain import (
+    DEFAULT_RPC_URL,
+    TX_GAS_CAP,
+    artifact,
+    connect,
+    genesis_hash,
+    open_model,
+)
 from eternal.deploy.implementations import Implementations
 from eternal.deploy.journal import DEFAULT_DIR, Journal, Registry
 from eternal.deploy.keys import load_account
@@ -31,7 +39,7 @@ from eternal.deploy.reconcile import resume_journal, settle_pending
 from eternal.deploy.steps import Step, creation_step
 from eternal.deploy.transactions import OnMined, TransactionSender
 from eternal.errors import JobError, JobRunningError, TransactionFailed
-from eternal.jobs.planner import StepPlanner
+from eternal.jobs.planner import DEFAULT_STEP_BYTES, StepPlanner
 from eternal.jobs.result import JobResult
 from eternal.jobs.state import opened_job_id, read_job, state_after
 from eternal.tensorpack import pack, unpack
@@ -72,7 +80,8 @@ class JobDriver:
     """
 
     def __init__(self, rpc_url: str = DEFAULT_RPC_URL, keystore: str | None = None, journal_dir=None,
-                 jobs_address: str | None = None, max_step_gas: int | None = None, again: bool = False,
+                 jobs_address: str | None = None, max_step_gas: int | None = None,
+                 max_step_bytes: int | None = None, again: bool = False,
                  fresh: bool = False, quiet: bool = True, on_mined: OnMined | None = None):
         self.rpc_url = rpc_url
         self.w3 = connect(rpc_url)
@@ -81,6 +90,7 @@ class JobDriver:
         self.genesis = genesis_hash(self.w3)
         self.gas_cap = min(TX_GAS_CAP, self.w3.eth.get_block("latest")["gasLimit"])
         self.budget = min(max_step_gas or DEFAULT_STEP_GAS, self.gas_cap)
+        self.max_bytes = max_step_bytes or DEFAULT_STEP_BYTES
         self.sender = TransactionSender(self.w3, self.account, self.gas_cap, window=1, on_mined=on_mined, say=self._say)
         self.journal_dir = Path(journal_dir or os.environ.get("ETERNAL_JOURNAL_DIR") or DEFAULT_DIR)
         self.implementations = Implementations(self.w3, self.journal_dir / "implementations.jsonl", self.chain_id,
@@ -121,6 +131,10 @@ class JobDriver:
                 lock.release()
 
     def _run(self, model, packed: list[bytes]) -> JobResult:
+        size = 4 + len(encode(["address", "bytes[]"], [model.address, packed]))  # open's calldata
+        if size > self.max_bytes:
+            raise JobError(f"The inputs take {size:,} bytes of calldata to open a job, over --max-step-bytes "
+                           f"{self.max_bytes:,} (transaction pools refuse more than 131,072)")
         resumed = self._open_journal()
         if not resumed:
             done = None if self.again else self._earlier_result()
@@ -132,7 +146,8 @@ class JobDriver:
         jobs = self._jobs_contract()
         job_id, opened_at = self._open(jobs, model, packed)
         state = read_job(jobs, job_id, opened_at)
-        planner = StepPlanner(jobs, model, self._graph(model), self.account.address, self.budget, self.gas_cap)
+        planner = StepPlanner(jobs, model, self._graph(model), self.account.address, self.budget, self.gas_cap,
+                              self.max_bytes)
         retries = 0
         while not state.done:
             step = planner.plan(state)

@@ -32,18 +32,19 @@ from eternal.deploy.node_errors import TRANSPORT_ERRORS
 from eternal.errors import StepTooBigError, TransactionFailed
 from eternal.jobs.calls import StepCalls
 from eternal.jobs.state import JobState
+from eternal.jobs.step_gas import (
+    LAYER_CALL_GAS,
+    OUTPUT_BYTE_GAS,
+    OUTPUT_GAS,
+    STAGE_GAS,
+    is_out_of_gas,
+    tensors_gas,
+)
 from eternal.jobs.windows import WindowFinder
 
-# The job's own share of a stage, measured on the Hardhat node: upper bounds more than estimates
-# (the node's estimate of the real transaction has the last word).
-STAGE_GAS = 50_000  # per step: job record, hash checks, storage writes, event, runStage's walk
-LAYER_CALL_GAS = 12_000  # per layer of a stage: the call into the layer, its inputs copied
-TENSOR_BYTE_GAS = 10  # per byte of packed tensors in and out: hashing, the event's log data
-# Memory, quadratic: the jobs contract holds the packed tensors about twice (hashed, passed on,
-# returned); the model holds them unpacked (32 bytes a value) while the stage runs.
-JOBS_MEMORY_COPIES = 2
-OUTPUT_BYTE_GAS = 260  # per byte of ABI-encoded outputs stored at the last step (SSTORE2: 200)
-OUTPUT_GAS = 60_000  # the last step: the data contract's creation, the outputs' lookup
+DEFAULT_STEP_BYTES = 120_000
+"""The most calldata a step carries by default: geth's and reth's transaction pools refuse a
+transaction of more than 128 KiB (131,072 bytes, signature and envelope included)."""
 ESTIMATE_SHRINK = 0.9  # a step over the budget is cut to this share of what the estimate says fits
 
 
@@ -79,34 +80,6 @@ def output_shapes(graph: dict) -> list[list[int]]:
     return [list(layer["output_shape"]) for layer in graph["layers"]]
 
 
-OUT_OF_GAS_WORDS = ("out of gas", "outofgas", "oog", "gas required exceeds", "exceeds allowance",
-                    "couldn't infer the reason", "without a reason")
-"""How nodes say a call ran out of gas: Hardhat ``Transaction ran out of gas``, geth ``out of gas``
-and ``gas required exceeds allowance``, anvil ``EvmError: OutOfGas`` and ``EVM error MemoryOOG``.
-A revert with no data is taken as one too: a layer call that ran out of gas inside the model's
-call fails the model with nothing to say (Hardhat: ``Transaction reverted and Hardhat couldn't
-infer the reason``), while every error of the model and its layers is a custom error."""
-
-
-def is_out_of_gas(exc: Exception) -> bool:
-    """Whether a failed call ran out of gas (under the node's cap) rather than reverting with a reason."""
-    reason = revert_reason(exc).lower().strip()
-    return reason == "execution reverted" or any(words in reason for words in OUT_OF_GAS_WORDS)
-
-
-def memory_gas(words: int) -> int:
-    """The EVM's cost of ``words`` words of memory in one call frame."""
-    return 3 * words + words * words // 512
-
-
-def tensors_gas(given: list[bytes], returned: list[bytes]) -> int:
-    """Modelled gas a step spends on its packed tensors, apart from calldata: hashing, logging, memory."""
-    packed = sum(map(len, given)) + sum(map(len, returned))
-    values = sum((len(t) - 1) // max(t[0], 1) for t in [*given, *returned] if t)
-    return (TENSOR_BYTE_GAS * packed + memory_gas(JOBS_MEMORY_COPIES * packed // 32)
-            + memory_gas(values + sum(map(len, given)) // 32))
-
-
 class StepPlanner:
     """Plans one job's steps under ``budget`` gas each.
 
@@ -116,10 +89,13 @@ class StepPlanner:
         sender: the address steps are sent from (estimates are made as it).
         budget: the most gas one step may use (its estimate).
         gas_cap: the most gas a transaction may carry on this chain (its gas limit).
+        max_bytes: the most calldata one step may carry.
     """
 
-    def __init__(self, jobs, model, graph: dict, sender: str, budget: int, gas_cap: int):
+    def __init__(self, jobs, model, graph: dict, sender: str, budget: int, gas_cap: int,
+                 max_bytes: int = DEFAULT_STEP_BYTES):
         self.jobs = jobs
+        self.max_bytes = max_bytes
         self.model = model
         self.shapes = output_shapes(graph)
         self.names = [layer["name"] for layer in graph["layers"]]
@@ -236,15 +212,16 @@ class StepPlanner:
             fits, ids, tensors = layer + 1, run.ids, run.tensors
         while fits > first:
             data = self.calls.advance(state, fits)
-            estimate = self.estimate(data)
-            if estimate is not None and estimate <= self.budget:
+            bytes_share = self._bytes_share(data)
+            estimate = None if bytes_share else self.estimate(data)
+            if not bytes_share and estimate is not None and estimate <= self.budget:
                 span = f"layer {first}" if fits == first + 1 else f"layers {first}-{fits - 1}"
                 return PlannedStep(f"stage:{first}-{fits}", data, gas_limit_from_estimate(estimate, self.gas_cap),
                                    estimate, span, self.dry_run)
             if fits == first + 1:
                 break
             layers = fits - first
-            fits = first + max(1, min(layers - 1, math.floor(layers * self._share(estimate))))
+            fits = first + max(1, min(layers - 1, math.floor(layers * (bytes_share or self._share(estimate)))))
         return None
 
     def stage_gas(self, state: JobState, run: LayerRun, layer_gas: int, layers: int, final: bool) -> int:
@@ -266,6 +243,9 @@ class StepPlanner:
         row = size // shape[0] if len(shape) > 1 and shape[0] else 1
         smallest, smallest_data = self._slice_estimate(state, start + 1)
         smallest_dry = self.dry_run
+        if self._bytes_share(smallest_data):
+            raise self._too_big(layer, f"a one-element slice carries {_size(smallest_data):,} bytes of calldata, "
+                                       f"over --max-step-bytes {self.max_bytes:,}")
         if smallest is None or smallest > self.budget:
             raise self._too_big(layer, f"a one-element slice {self._needs(smallest, smallest_data)}")
         end = start + 1 if start + 1 == size else self._slice_end(state, smallest, row, size)
@@ -274,11 +254,12 @@ class StepPlanner:
                 estimate, data, self.dry_run = smallest, smallest_data, smallest_dry
             else:
                 estimate, data = self._slice_estimate(state, end)
-            if estimate is not None and estimate <= self.budget:
+            bytes_share = self._bytes_share(data)
+            if not bytes_share and estimate is not None and estimate <= self.budget:
                 what = f"layer {layer}, elements {start}-{end} of {size}"
                 return PlannedStep(f"slice:{layer}:{start}-{end}", data,
                                    gas_limit_from_estimate(estimate, self.gas_cap), estimate, what, self.dry_run)
-            length, share = end - start, self._share(estimate)
+            length, share = end - start, bytes_share or self._share(estimate)
             units = math.ceil(length / row)
             if units > 1:  # whole rows while there are several
                 end = start + max(1, min(units - 1, math.floor(units * share))) * row
@@ -311,12 +292,17 @@ class StepPlanner:
         found = self.windows.windows(state.next_layer, state.slice_done, end, state.ids, state.tensors)
         data = (self.calls.advance_window(state, end, found.offsets, found.counts) if found
                 else self.calls.advance_slice(state, end))
+        if self._bytes_share(data):  # too big to send: no need to ask the node
+            return None, data
         return self.estimate(data), data
 
     def _join(self, state: JobState) -> PlannedStep:
         """The step that joins the slices of ``state.next_layer`` (``completeLayer``)."""
         layer = state.next_layer
         data = self.calls.complete(state)
+        if self._bytes_share(data):
+            raise self._too_big(layer, f"completing it carries {_size(data):,} bytes of calldata (the model's "
+                                       f"outputs), over --max-step-bytes {self.max_bytes:,}", sliceable=False)
         estimate = self.estimate(data)
         if estimate is None or estimate > self.budget:
             raise self._too_big(layer, f"completing it from its {len(state.slice_hashes)} slice pieces "
@@ -340,6 +326,11 @@ class StepPlanner:
                 return f"runs out of gas under {max(limit, self.gas_cap):,} (the most a call may use here)"
         return f"needs {estimate:,} gas"
 
+    def _bytes_share(self, data: str) -> float:
+        """How much of a step to keep for its calldata to fit ``max_bytes`` (0: it fits)."""
+        size = _size(data)
+        return 0.0 if size <= self.max_bytes else ESTIMATE_SHRINK * self.max_bytes / size
+
     def _share(self, estimate: int | None) -> float:
         """How much of a step over the budget to keep (no estimate: out of gas, it needs the cap at least)."""
         return ESTIMATE_SHRINK * self.budget / (estimate or self.gas_cap)
@@ -351,3 +342,8 @@ class StepPlanner:
 
     def _name(self, layer: int) -> str:
         return f"{layer} '{self.names[layer]}' ({self.kinds[layer]})"
+
+
+def _size(data: str) -> int:
+    """Bytes of hex calldata ``0x...``."""
+    return (len(data) - 2) // 2

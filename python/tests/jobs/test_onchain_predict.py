@@ -13,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from cli_run import one_line_error
-from small_models import small_cnn
-
 from eternal.chain import TX_GAS_CAP, artifact, connect, open_model
 from eternal.emulate import emulate_sample
 from eternal.fixedpoint import to_fixed
+from eternal.jobs.planner import DEFAULT_STEP_BYTES
+from small_models import small_cnn
 
 CRASH_RUNNER = Path(__file__).parent / "crash_runner.py"
 BUDGET = 1_200_000  # small_cnn's second Conv2D (about 2M gas) needs slices; every other layer fits a stage
@@ -178,7 +177,6 @@ def test_a_jobs_address_that_is_no_jobs_contract_is_one_line(models, tmp_path):
 def test_a_model_over_one_transaction_runs_as_a_job_of_steps_under_the_cap(anvil_node, tmp_path):
     """Conv2D 24x24x8 -> 32 filters: its predict needs ~44M gas, its Conv2D alone ~37M."""
     import keras
-
     from eternal.deploy import ModelDeployer
     from eternal.export import ModelExporter
 
@@ -195,12 +193,19 @@ def test_a_model_over_one_transaction_runs_as_a_job_of_steps_under_the_cap(anvil
     assert sum(step["step"].startswith("slice:1:") for step in steps) >= 3, steps
     assert all(step["gas"] <= 15_000_000 for step in steps) and out["max_step_gas"] <= 15_000_000
     assert sum(step["gas"] for step in steps) > 2 * TX_GAS_CAP
+    w3 = connect(anvil_node.url)
+    sizes = [len(w3.eth.get_transaction(step["tx"])["input"]) for step in out["steps"][0]]
+    assert max(sizes) <= DEFAULT_STEP_BYTES, sizes
+    # A step is refused before it is sent when its calldata would be over --max-step-bytes: here the
+    # pooling reads the whole 24x24x32 Conv2D output (18,432 values), whichever slice it computes.
+    refused = on_chain(anvil_node, address, x, tmp_path / "small", "--max-step-bytes", 40_000, tmp=tmp_path)
+    assert refused.returncode == 51
+    assert "bytes of calldata, over --max-step-bytes 40,000" in one_line_error(refused)
 
 
 def test_a_model_input_after_a_computed_layer_is_kept_until_read(anvil_node, tmp_path):
     """Inputs a (layer 0) and b (layer 3): a stage that ends before layer 3 must keep b for the Add."""
     import keras
-
     from eternal.deploy import ModelDeployer
     from eternal.export import ModelExporter
 

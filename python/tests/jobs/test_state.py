@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import pytest
-from eth_abi import encode
-from eth_utils import keccak
-
 from eternal.deploy.records import replay
 from eternal.jobs.driver import job_key
-from eternal.jobs.planner import is_out_of_gas
+from eternal.jobs.pieces import (
+    PIECE_VALUES,
+    Tensor,
+    chain,
+    cut_at,
+    cut_every,
+    describe,
+    join,
+    state_hash,
+)
 from eternal.jobs.result import JobResult
 from eternal.jobs.result import describe as describe_step
-from eternal.jobs.pieces import PIECE_VALUES, Tensor, chain, cut_at, cut_every, describe, join, state_hash
 from eternal.jobs.state import JobState
+from eternal.jobs.step_gas import is_out_of_gas
 from eternal.jobs.windows import cut
 from eternal.tensorpack import pack, unpack
+from eth_abi import encode
+from eth_utils import keccak
 
 
 def test_the_state_hash_is_keccak_of_the_abi_encoded_tensor_list():
