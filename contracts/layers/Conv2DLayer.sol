@@ -57,12 +57,13 @@ contract Conv2DLayer is SpatialBase {
         override
         returns (int256[] memory output, uint256 size)
     {
-        Config memory c = _checkedConfig(xs);
+        (Config memory c, bytes memory raw) = _checkedConfig(xs);
         size = c.outHeight * c.outWidth * c.filters;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         uint256 first = from / c.filters; // the first position the range touches
         uint256 last = to == from ? first : (to - 1) / c.filters + 1; // one past the last
         output = _positions(c, _image(xs, c, first, last), pages, first, last);
+        _applyPost(raw, pages, output, c.fracBits, c.weightBits, c.filters);
         output = _trim(output, from - first * c.filters, to - first * c.filters);
     }
 
@@ -78,8 +79,9 @@ contract Conv2DLayer is SpatialBase {
     }
 
     /// @dev The config, after the input checks every entry point makes.
-    function _checkedConfig(Input[] memory xs) private view returns (Config memory c) {
-        c = abi.decode(_config(), (Config));
+    function _checkedConfig(Input[] memory xs) private view returns (Config memory c, bytes memory raw) {
+        raw = _config();
+        c = abi.decode(raw, (Config));
         _expectInputs(xs, 1);
         _expectSize(xs, 0, c.height * c.width * c.channels);
     }

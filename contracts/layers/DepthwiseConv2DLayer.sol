@@ -46,14 +46,14 @@ contract DepthwiseConv2DLayer is SpatialBase {
         override
         returns (int256[] memory output, uint256 size)
     {
-        Config memory c = _checkedConfig(xs);
-        uint256 depth = c.channels * c.multiplier;
-        size = c.outHeight * c.outWidth * depth;
+        (Config memory c, bytes memory raw) = _checkedConfig(xs);
+        size = c.outHeight * c.outWidth * c.channels * c.multiplier;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
-        uint256 first = from / depth; // the first position the range touches
-        uint256 last = to == from ? first : (to - 1) / depth + 1; // one past the last
+        uint256 first = from / (c.channels * c.multiplier); // the first position the range touches
+        uint256 last = to == from ? first : (to - 1) / (c.channels * c.multiplier) + 1; // one past the last
         output = _positions(c, _image(xs, c, first, last), pages, first, last);
-        output = _trim(output, from - first * depth, to - first * depth);
+        _applyPost(raw, pages, output, c.fracBits, c.weightBits, c.channels * c.multiplier);
+        output = _trim(output, from - first * c.channels * c.multiplier, to - first * c.channels * c.multiplier);
     }
 
     /// @dev The image as positions `[first, last)` read it: the input rows under them (`_need`ed).
@@ -68,8 +68,9 @@ contract DepthwiseConv2DLayer is SpatialBase {
     }
 
     /// @dev The config, after the input checks every entry point makes.
-    function _checkedConfig(Input[] memory xs) private view returns (Config memory c) {
-        c = abi.decode(_config(), (Config));
+    function _checkedConfig(Input[] memory xs) private view returns (Config memory c, bytes memory raw) {
+        raw = _config();
+        c = abi.decode(raw, (Config));
         _expectInputs(xs, 1);
         _expectSize(xs, 0, c.height * c.width * c.channels);
     }

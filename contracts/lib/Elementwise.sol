@@ -312,6 +312,76 @@ library Elementwise {
         }
     }
 
+    /// @notice `affine` in place, on values in memory (a layer's own output, a fused epilogue):
+    ///         `values[i] = rescale(values[i] * map.scales[c], F + map.scaleFrac, F) + map.offsets[c]`,
+    ///         `c = i % channels`, checked. The same integers as `affine` on the same values.
+    /// @param values Whole runs of `channels` values (element 0 is channel 0), replaced by the result.
+    /// @param map    The per-channel constants.
+    function affineInPlace(int256[] memory values, Affine memory map) internal pure {
+        int256 productFrac = int256(map.frac) + map.scaleFrac; // checked, as `affine`
+        Plan memory plan = _plan(_magnitudeBits(map.scales), map.scaleFrac, map.frac);
+        bool fits = plan.fast && _magnitudeBits(map.offsets) + plan.down <= 251;
+        if (fits) {
+            // The unchecked pass writes only once every value is known to be inside the plan's
+            // bound: a value outside it leaves `values` untouched for the checked pass.
+            fits = _magnitudeBits(values) < plan.bound + 1;
+            if (fits) _affineMemory(values, _fold(map, plan), map.scales.length, plan.down);
+        }
+        if (!fits) {
+            uint256 channels = map.scales.length;
+            for (uint256 i; i < values.length; ++i) {
+                uint256 c = i % channels;
+                values[i] = FixedMath.rescaleInt(values[i] * map.scales[c], productFrac, int256(map.frac)) + map.offsets[c];
+            }
+        }
+    }
+
+    /// @dev `values[i] = sar(down, values[i] * mult_c + add_c)` with `(mult_c, add_c)` the pair
+    ///      at `table + 64 c` (`_fold`), `c = i % channels`: every value inside the plan's bound.
+    function _affineMemory(int256[] memory values, uint256 table, uint256 channels, uint256 down) private pure {
+        // Equivalent to: for c < channels: for i = c, c + channels, ...: v = (v * mult_c + add_c) >> down.
+        assembly ("memory-safe") {
+            let first := add(values, 0x20)
+            let end := add(first, shl(5, mload(values)))
+            let stride := shl(5, channels)
+            for { let c := 0 } lt(c, channels) { c := add(c, 1) } {
+                let mult := mload(add(table, shl(6, c)))
+                let addend := mload(add(table, add(shl(6, c), 0x20)))
+                for { let p := add(first, shl(5, c)) } lt(p, end) { p := add(p, stride) } {
+                    mstore(p, sar(down, add(mul(mload(p), mult), addend)))
+                }
+            }
+        }
+    }
+
+    /// @notice `relu` in place, on values in memory: `y = x > above ? x : 0`, then
+    ///         `min(y, maxValue)` when `hasMax`. The same integers as `relu`.
+    /// @param values Replaced by the result.
+    /// @param above  The threshold, at least 0.
+    /// @param hasMax Whether the result is capped.
+    /// @param maxValue The cap.
+    function reluInPlace(int256[] memory values, int256 above, bool hasMax, int256 maxValue) internal pure {
+        // Equivalent to `relu(values, values)`; the cap as `y ^ ((y ^ max) * (y > max))`.
+        assembly ("memory-safe") {
+            let p := add(values, 0x20)
+            let end := add(p, shl(5, mload(values)))
+            switch hasMax
+            case 0 {
+                for {} lt(p, end) { p := add(p, 0x20) } {
+                    let x := mload(p)
+                    mstore(p, mul(x, sgt(x, above)))
+                }
+            }
+            default {
+                for {} lt(p, end) { p := add(p, 0x20) } {
+                    let y := mload(p)
+                    y := mul(y, sgt(y, above))
+                    mstore(p, xor(y, mul(xor(y, maxValue), sgt(y, maxValue))))
+                }
+            }
+        }
+    }
+
     /// @dev The unchecked plan of `rescale(x * s, F + sFrac, F)` for multipliers with |s| <= 2^bits:
     ///      fast only when `F + sFrac` cannot overflow (F < 2^128), the right shift is at most 254
     ///      (`rescaleInt` returns 0 past it) and the left one keeps |mult| = |s| << up <= 2^250;

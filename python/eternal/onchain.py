@@ -11,6 +11,7 @@ import json
 
 from eternal.errors import PlanError, UnsupportedLayerError
 from eternal.exportfile import export_dict, weight_stream
+from eternal.fusion import epilogues
 from eternal.hashing import canonical_bytes, model_hashes
 from eternal.layers import lookup
 from eternal.weightstream import PAGE_SIZE, split_pages
@@ -19,12 +20,16 @@ from eternal.weightstream import PAGE_SIZE, split_pages
 CHUNK_SIZE = PAGE_SIZE
 
 
-def deployment_plan(export: dict) -> dict:
+def deployment_plan(export: dict, fuse: bool = True) -> dict:
     """The EternalModel calls' arguments for an export dict.
+
+    Args:
+        fuse: fuse BatchNormalization and ReLU layers into the convolution before them
+            (:mod:`eternal.fusion`; False: every layer its own contract, as before 2026-11-30).
 
     Returns:
         ``{"layers": [{"name", "class_name", "contract" (str or None), "config" (bytes),
-        "inbound" (list of int)}], "implementations": sorted contract names, "inputs",
+        "inbound" (list of int), and "fused_into" (the convolution's index) for a fused layer}], "implementations": sorted contract names, "inputs",
         "outputs" (layer indices), "graph_chunks" (list of bytes), "graph_bytes",
         "pages" (list of bytes), "weight_bytes", "page_size", "hashes": {"graph",
         "weights", "model"} (32-byte bytes), "activation_frac_bits", "precision"}``.
@@ -43,6 +48,10 @@ def deployment_plan(export: dict) -> dict:
     if hashes != export["hashes"]:
         raise PlanError(f"Model '{graph['name']}': the export's hashes do not match its graph and weights")
     layers = [_layer_call(index, layer, graph) for index, layer in enumerate(graph["layers"])]
+    for conv, (post, fused) in (epilogues(layers, graph) if fuse else {}).items():
+        layers[conv]["config"] = compress_config(decompress_config(layers[conv]["config"]) + post)
+        for index in fused:
+            layers[index].update(contract=None, config=b"", fused_into=conv)
     outputs = []
     for ref in graph["outputs"]:
         index, output = ref

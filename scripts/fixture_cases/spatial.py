@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fixture_cases import floats, sequential as _model
+from fixture_cases import floats, seeded_weights, sequential as _model
 
 
 def _floats(seed, shape, scale=1.5):
@@ -106,7 +106,35 @@ def small_cnn(K):
     return _model(K, (8, 8, 1), layers, "small_cnn", 32, 0.4), _floats(32, (8, 8, 1), 1.0)
 
 
+def conv_bn_relu(K):
+    # MobileNet-style epilogues the deployment plan fuses into the convolution before them
+    # (eternal.fusion): Conv2D + BN + ReLU6, DepthwiseConv2D + BN + Activation('relu'), a
+    # pointwise Conv2D + BN whose output two layers read (the BN fuses, the ReLU after it may
+    # not), and a Conv2D + ReLU with a slope (not fused).
+    x = K.Input(shape=(7, 6, 3), name="x")
+    a = K.layers.Conv2D(6, 3, padding="same", name="conv")(x)
+    a = K.layers.ReLU(max_value=6.0, name="relu6")(K.layers.BatchNormalization(name="bn")(a))
+    b = K.layers.DepthwiseConv2D(3, strides=2, padding="same", name="dw")(a)
+    b = K.layers.Activation("relu", name="act")(K.layers.BatchNormalization(name="dw_bn")(b))
+    c = K.layers.BatchNormalization(name="pw_bn")(K.layers.Conv2D(5, 1, name="pw")(b))
+    d = K.layers.ReLU(threshold=0.1, name="thresh")(c)
+    e = K.layers.Add(name="add")([c, d])
+    f = K.layers.Conv2D(4, 1, activation="relu", name="conv2")(e)
+    g = K.layers.ReLU(max_value=1.0, negative_slope=0.2, name="leaky6")(f)
+    out = K.layers.Dense(3, name="head")(K.layers.GlobalAveragePooling2D(name="gap")(g))
+    model = seeded_weights(K.Model(x, out, name="conv_bn_relu"), 33, 0.4)
+    rng = np.random.default_rng(34)
+    for layer in model.layers:
+        if isinstance(layer, K.layers.BatchNormalization):
+            n = layer.get_weights()[0].shape[0]
+            gamma, beta = rng.uniform(0.5, 1.5, n), rng.normal(0, 0.3, n)
+            mean, variance = rng.normal(0, 0.5, n), rng.uniform(0.2, 2.0, n)
+            layer.set_weights([w.astype("float32") for w in (gamma, beta, mean, variance)])
+    return model, _floats(33, (7, 6, 3))
+
+
 CASES = {
+    "conv_bn_relu": conv_bn_relu,
     "conv2d_same": conv2d_same,
     "conv2d_valid_strided": conv2d_valid_strided,
     "conv2d_same_strided_tanh": conv2d_same_strided_tanh,

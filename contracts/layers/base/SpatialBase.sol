@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {SlicedLayerBase} from "./SlicedLayerBase.sol";
 import {Activations} from "../../lib/Activations.sol";
+import {Elementwise} from "../../lib/Elementwise.sol";
 import {UnsupportedWeightBits} from "../../lib/LayerErrors.sol";
 
 /// @title SpatialBase
@@ -436,6 +437,61 @@ abstract contract SpatialBase is SlicedLayerBase {
         int256[] memory b = _readRescaled(pages, bias, weightBits, channels, f, 0); // zeros without a bias
         _rescaleAddBias(output, f + kernelFrac, f, b);
         Activations.activate(output, activation, frac, channels);
+    }
+
+    /// @notice The layers fused into a convolution's epilogue (`python/eternal/fusion.py`): a
+    ///         BatchNormalization that is the convolution's only reader, then a ReLU that is the
+    ///         BatchNormalization's. The deployer gives them no contract (the walk passes the
+    ///         convolution's output on under their ids) and appends this to the convolution's
+    ///         config; the convolution applies them to its output exactly as their own layers
+    ///         would (`Elementwise.affineInPlace`, `Elementwise.reluInPlace`: the same integers).
+    struct Post {
+        WeightTensor scale; // the BatchNormalization's (size 0: none)
+        WeightTensor offset;
+        uint256 relu; // 1: then a ReLU (no negative slope)
+        int256 threshold; // the ReLU's, fixed point 2^-F
+        uint256 hasMax;
+        int256 maxValue; // fixed point 2^-F
+    }
+
+    /// @dev Bytes of a Conv2D or DepthwiseConv2D config (21 words) before its `Post`, if any.
+    uint256 internal constant SPATIAL_CONFIG_BYTES = 21 * 32;
+
+    /// @notice Applies the fused epilogue of the config's `Post` (none: nothing) to whole
+    ///         positions of the layer's output, in place, after its own activation.
+    /// @param config The layer's config (`_config()`), clobbered: its last base word is overwritten.
+    /// @param pages  Every weight page of the model.
+    /// @param output Whole positions (element 0 is channel 0), fixed point 2^-frac.
+    /// @param frac   F.
+    /// @param bits   Weight width in bits.
+    /// @param channels Values per position.
+    function _applyPost(
+        bytes memory config,
+        address[] calldata pages,
+        int256[] memory output,
+        uint256 frac,
+        uint256 bits,
+        uint256 channels
+    ) internal view {
+        if (config.length <= SPATIAL_CONFIG_BYTES) return;
+        bytes memory tail;
+        assembly ("memory-safe") {
+            // Equivalent to `tail = config[SPATIAL_CONFIG_BYTES:]` in place: the word before the
+            // tail (the base config's last, decoded already) becomes its length.
+            tail := add(config, SPATIAL_CONFIG_BYTES)
+            mstore(tail, sub(mload(config), SPATIAL_CONFIG_BYTES))
+        }
+        Post memory post = abi.decode(tail, (Post));
+        if (post.scale.size != 0) {
+            Elementwise.Affine memory map;
+            map.scales = _readPlain(pages, post.scale, bits, channels);
+            map.offsets = _readRescaled(pages, post.offset, bits, channels, int256(frac), 0);
+            (map.scaleFrac, map.frac) = (post.scale.fracBits, frac);
+            Elementwise.affineInPlace(output, map);
+        }
+        if (post.relu != 0) {
+            Elementwise.reluInPlace(output, post.threshold > 0 ? post.threshold : int256(0), post.hasMax != 0, post.maxValue);
+        }
     }
 
     /// @notice `output[i] = rescale(output[i], from, to) + bias[i % bias.length]`, in place.

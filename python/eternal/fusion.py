@@ -1,0 +1,70 @@
+"""Epilogue fusion: a BatchNormalization and a ReLU computed inside the convolution before them.
+
+MobileNet- and ResNet-style models follow most convolutions with a BatchNormalization and a
+ReLU. Run as layers of their own, each costs a layer call: its whole input copied into the
+call and its whole output back, ~130-160 gas a value at 16k values, mostly memory, for a
+few operations a value. When a Conv2D or DepthwiseConv2D is read only by a BatchNormalization
+(and that only by a plain ReLU), the deployment plan gives those two no contract and appends
+their constants to the convolution's config (``SpatialBase.Post``): the convolution applies
+them to its output, in place, with the same integer operations their own layers use
+(``Elementwise.affineInPlace``, ``Elementwise.reluInPlace``). On chain the walk passes the
+convolution's output on under their ids, as for an identity layer.
+
+Nothing else changes: the graph, its hash, the weights and the emulator (which still runs
+every layer on its own) are those of the model, so the outputs are the same integers, ``pull``
+rebuilds the same model, and ``verify`` checks the fused configs against this same plan.
+A layer that is a model output, or read by more than one layer, is never fused away.
+"""
+
+from __future__ import annotations
+
+from eternal.layers.abi import encode_words, tensor_ref
+from eternal.layers.relu import ReLU
+
+FUSES_INTO = ("Conv2D", "DepthwiseConv2D")
+NO_TENSOR = (0, 0, 0)
+
+
+def epilogues(layers: list[dict], graph: dict) -> dict[int, tuple[bytes, list[int]]]:
+    """The fusions of a deployment plan's layers (``onchain.deployment_plan``'s ``layers``):
+    per convolution index, the ``Post`` words to append to its config and the indices of the
+    layers fused into it (none of them a model output or read by another layer)."""
+    readers: dict[int, list[int]] = {entry["index"]: [] for entry in layers}
+    for entry in layers:
+        for source in entry["inbound"]:
+            readers[source].append(entry["index"])
+    outputs = {int(ref[0]) for ref in graph["outputs"]}
+
+    def sole_reader(index: int) -> int | None:
+        return readers[index][0] if index not in outputs and len(readers[index]) == 1 else None
+
+    frac = int(graph["activation_frac_bits"])
+    found = {}
+    for entry in layers:
+        if entry["class_name"] not in FUSES_INTO or entry["contract"] is None:
+            continue
+        norm = sole_reader(entry["index"])
+        if norm is not None and graph["layers"][norm]["class_name"] != "BatchNormalization":
+            norm = None
+        after = sole_reader(norm if norm is not None else entry["index"])
+        relu = after if after is not None and _plain_relu(graph["layers"][after], frac) is not None else None
+        if norm is None and relu is None:
+            continue
+        weights = {w["name"]: w for w in graph["layers"][norm]["weights"]} if norm is not None else {}
+        threshold, max_value = _plain_relu(graph["layers"][relu], frac) if relu is not None else (0, None)
+        words = [tensor_ref(weights["scale"]) if weights else NO_TENSOR,
+                 tensor_ref(weights["offset"]) if weights else NO_TENSOR,
+                 int(relu is not None), threshold, int(max_value is not None), max_value or 0]
+        found[entry["index"]] = (encode_words(words), [i for i in (norm, relu) if i is not None])
+    return found
+
+
+def _plain_relu(layer: dict, frac: int) -> tuple[int, int | None] | None:
+    """``(threshold, max value or None)`` in fixed point for a ReLU without a negative slope, or an
+    ``Activation('relu')``; None for any other layer."""
+    if layer["class_name"] == "Activation" and layer["config"]["activation"] == "relu":
+        return 0, None
+    if layer["class_name"] != "ReLU":
+        return None
+    (q, _), threshold, max_value = ReLU.constants(layer["config"], frac)
+    return (threshold, max_value) if q == 0 else None

@@ -1,0 +1,85 @@
+"""Epilogue fusion (eternal.fusion): which layers the plan fuses into a convolution, what its
+config carries, and that fused and unfused deployments give the emulator's integers and verify."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from eternal.onchain import decompress_config, deployment_plan
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+POST_BYTES = 10 * 32  # SpatialBase.Post: two weight tensors (3 words each) and four words of ReLU
+
+
+@pytest.fixture(scope="module")
+def conv_bn_relu():
+    """The ``conv_bn_relu`` fixture's export (int32), rebuilt from its case, and its first sample."""
+    import keras
+
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import make_fixtures
+    from fixture_cases import discover
+
+    from eternal.export import ModelExporter
+
+    with open(os.path.join(ROOT, "test", "fixtures", "conv_bn_relu.json")) as file:
+        fixture = json.load(file)
+    make_fixtures.seed_everything(keras)
+    model, _ = discover()["conv_bn_relu"].build(keras)
+    export = ModelExporter("int32").export_model(model)
+    assert export["hashes"] == fixture["hashes"]
+    return export, fixture
+
+
+def test_only_a_sole_readers_batchnormalization_and_plain_relu_fuse(conv_bn_relu):
+    export, _ = conv_bn_relu
+    fused, unfused = deployment_plan(export), deployment_plan(export, fuse=False)
+    by_name = {layer["name"]: layer for layer in fused["layers"]}
+    index = {layer["name"]: n for n, layer in enumerate(fused["layers"])}
+    into = {name: layer.get("fused_into") for name, layer in by_name.items() if "fused_into" in layer}
+    # bn + relu6 into conv; dw_bn + Activation('relu') into dw; pw_bn into pw, not the ReLU after it
+    # (pw_bn has two readers); conv2's ReLU has a negative slope.
+    assert into == {"bn": index["conv"], "relu6": index["conv"], "dw_bn": index["dw"], "act": index["dw"],
+                    "pw_bn": index["pw"]}
+    assert all(by_name[name]["contract"] is None and by_name[name]["config"] == b"" for name in into)
+    assert all("fused_into" not in layer for layer in unfused["layers"])
+    for name in ("conv", "dw", "pw"):
+        whole, base = decompress_config(by_name[name]["config"]), decompress_config(unfused["layers"][index[name]]["config"])
+        assert whole[:len(base)] == base and len(whole) == len(base) + POST_BYTES, name
+    relu_word = decompress_config(by_name["pw"]["config"])[-4 * 32:-3 * 32]
+    assert int.from_bytes(relu_word, "big") == 0  # pw: the BatchNormalization only
+    for name in ("thresh", "conv2", "leaky6", "add"):
+        assert by_name[name] == unfused["layers"][index[name]], name
+
+
+def test_fused_and_unfused_deployments_give_the_emulators_integers_and_verify(conv_bn_relu, anvil_node, tmp_path,
+                                                                               monkeypatch):
+    import eternal.onchain
+    from eternal.chain import connect
+    from eternal.deploy import ModelDeployer
+    from eternal.emulate import emulate_sample
+    from eternal.predict import predict
+    from eternal.verify import check_model, read_model
+
+    export, fixture = conv_bn_relu
+    w3 = connect(anvil_node.url)
+    fused = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "fused"), quiet=True).deploy_model(export).address
+    monkeypatch.setattr(eternal.onchain, "deployment_plan", lambda e: deployment_plan(e, fuse=False))
+    unfused = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "unfused"), quiet=True).deploy_model(export).address
+    monkeypatch.undo()
+    sample = [int(v) for v in fixture["samples"][0]["inputs"][0]]
+    x = np.asarray(sample, dtype=np.float64).reshape(fixture["input_shapes"][0]) / 2 ** 24
+    want = [int(v) for v in emulate_sample(export, [sample])[0]]
+    gas = {}
+    for name, address in (("fused", fused), ("unfused", unfused)):
+        onchain = read_model(w3, address)
+        assert check_model(onchain, export).ok, name  # verify accepts the plan it was deployed by
+        out = predict(w3, address, [x[None]])
+        assert [int(round(v * 2 ** 24)) for v in np.ravel(out["outputs"][0][0])] == want, name
+        gas[name] = out["gas"][0]
+    assert gas["fused"] < gas["unfused"], gas
