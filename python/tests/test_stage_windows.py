@@ -1,5 +1,5 @@
-"""Staged predict through ``runWindow`` on anvil: a Conv2D -> BatchNormalization -> ReLU(6) ->
-ZeroPadding2D -> DepthwiseConv2D (stride 2) -> Conv2D -> Add -> Concatenate -> AveragePooling2D chain under
+"""Staged predict through ``runWindow`` on anvil: a Conv2D -> ZeroPadding2D -> BatchNormalization ->
+ReLU(6) -> DepthwiseConv2D (stride 2) -> Conv2D -> Add -> Concatenate -> AveragePooling2D chain under
 a small call gas cap is sliced, each slice handed only the windows of its inputs it reads, and
 its outputs are the emulator's bit for bit; the windows each layer type asks for are the ones
 its contract needs (one element less reverts ``WindowTooSmall``)."""
@@ -28,10 +28,10 @@ def chain(seed: int):
     keras.utils.set_random_seed(seed)
     x = keras.Input((20, 20, 4), name="image")
     a = keras.layers.Conv2D(12, 3, padding="same")(x)
+    a = keras.layers.ZeroPadding2D(((0, 1), (0, 1)))(a)  # before the BatchNormalization: nothing fuses
     a = keras.layers.BatchNormalization()(a)
     a = keras.layers.ReLU(6.0)(a)
-    b = keras.layers.ZeroPadding2D(((0, 1), (0, 1)))(a)
-    b = keras.layers.DepthwiseConv2D(3, strides=2, padding="valid")(b)
+    b = keras.layers.DepthwiseConv2D(3, strides=2, padding="valid")(a)
     c = keras.layers.Conv2D(12, 1)(b)
     d = keras.layers.Add()([b, c])
     d = keras.layers.Concatenate()([d, keras.layers.Conv2D(4, 1)(c)])  # runs of 12 + 4 channels
