@@ -172,7 +172,7 @@ def main(argv=None) -> int:
         print(f"bench/results.py: {exc}", file=sys.stderr)
         return 1
     results = {"date": datetime.date.today().isoformat(), "node": f"{layers['client']}, --hardfork osaka, "
-               f"--gas-limit {GAS_LIMIT:.0e}", "seconds": round(time.perf_counter() - started), "layers": layers,
+               f"--gas-limit {GAS_LIMIT:.0e}, --no-request-size-limit", "seconds": round(time.perf_counter() - started), "layers": layers,
                "models": runs}
     results_report.write(results, Path(args.out))
     print(f"wrote {Path(args.out) / 'RESULTS.md'} ({results['seconds']} s)")

@@ -68,12 +68,12 @@ def class_shares(model: dict) -> list[tuple[str, int, int, int, int]]:
 
 def layer_section(layers: dict, figure: str) -> list[str]:
     lines = ["## 1. Gas per MAC by layer type, against the floor", "",
-             f"Gas inside the layer's call (what `predict --profile` reports per layer), F = {layers['F']}, inputs "
+             (f"Gas inside the layer's call (what `predict --profile` reports per layer), F = {layers['F']}, inputs "
              "uniform in [-1, 1], linear, with bias. MACs count only the taps inside the input. "
              f"Floor: the SWAR loop's opcode floor, ~{FLOOR} gas/MAC (DESIGN.md). \"x Dense\" is over Dense "
              "256 -> 256 at the same precision. The plain baseline (`contracts/bench/`: nested loops, checked "
              "int256, weights as `int256[]` calldata) is measured at execution only, so the calldata its weights "
-             "would cost in a transaction (last column) is left out: a lower bound for it.", "",
+             "would cost in a transaction (last column) is left out: a lower bound for it."), "",
              "| layer | shape | MACs | " + " | ".join(f"{p} gas/MAC (x Dense)" for p in PRECISIONS)
              + " | target | verdict | plain gas/MAC | plain weights' calldata gas/MAC |",
              "|---|---|---:|" + "---:|" * len(PRECISIONS) + "---|---|---:|---:|"]
@@ -92,10 +92,10 @@ def layer_section(layers: dict, figure: str) -> list[str]:
         lines.append(f"| {row['type']} | {row['shape']} | {row['macs']:,} | " + " | ".join(cells)
                      + f" | {target} | {verdict} | {plain['gas'] / row['macs']:.0f} | {plain['weightCalldataGas'] / row['macs']:.0f} |")
     lines += ["", f"![gas per MAC by layer type](results/{figure})", "",
-              "Elementwise and shape layers (bench/elementwise.js: int32, inputs in [-4, 4]): gas per value is per "
+              ("Elementwise and shape layers (bench/elementwise.js: int32, inputs in [-4, 4]): gas per value is per "
               "output value, for poolings per input value (each output reads a window); \"1 pixel\" is the same "
               "layer at one output pixel of the channels shown, its fixed cost. Flatten and Reshape run no contract "
-              "(0 gas in `predict`).", "",
+              "(0 gas in `predict`)."), "",
               "| layer | shape | gas | gas/in | gas/out | per value | <= 60 | 1 pixel (shape) | <= 15k |",
               "|---|---|---:|---:|---:|---:|---|---:|---|"]
     for row in layers["elementwise"]:
@@ -103,9 +103,9 @@ def layer_section(layers: dict, figure: str) -> list[str]:
         lines.append(f"| {row['layer']} | {row['shape']} | {row['gas']:,} | {row['gas'] / row['ins']:.1f} | "
                      f"{row['gas'] / row['out']:.1f} | {value:.1f} | {mark(value <= VALUE_TARGET)} | "
                      f"{row['pixelGas']:,} ({row['pixelShape']}) | {mark(row['pixelGas'] <= FIXED_TARGET)} |")
-    lines += ["", "Activations (`Activation` layer, int32, 2,040 values in [-8, 8]; gas per value is the slope "
+    lines += ["", ("Activations (`Activation` layer, int32, 2,040 values in [-8, 8]; gas per value is the slope "
               "between 20 and 2,040 values, so the fixed cost drops out; softmax over runs of 10; exp is measured "
-              "inside softmax, it has no layer of its own; relu shown for scale):", "",
+              "inside softmax, it has no layer of its own; relu shown for scale):"), "",
               "| activation | gas/value | target | verdict |", "|---|---:|---|---|"]
     for row in layers["activations"]:
         target = row["activation"] != "relu"
@@ -116,7 +116,7 @@ def layer_section(layers: dict, figure: str) -> list[str]:
 
 def model_section(results: dict, figure: str) -> list[str]:
     lines = ["", "## 2. Whole-model gas against MACs, ours against a plain-Solidity baseline", "",
-             "Ours: one `predict` traced on the node as a transaction would run it (21,000 and calldata included), "
+             ("Ours: one `predict` traced on the node as a transaction would run it (21,000 and calldata included), "
              "int32, seeded weights (bench/models.py; the digits CNN trained as in `make demo`), one sample. "
              "\"chain = emulator\": the on-chain output equals the emulator's bit for bit. "
              "**The baseline is an estimate from per-layer measurements**, not a deployed model: each Dense/Conv2D/"
@@ -124,9 +124,9 @@ def model_section(results: dict, figure: str) -> list[str]:
              "its type (section 1: Dense; Conv2D 3x3 16 filters for any non-1x1 Conv2D; pointwise; depthwise) plus "
              "its fused activation at our gas per value; every layer without MACs (BatchNormalization, ReLU, Add, "
              "pooling, ...) and the model's own share count as we measured them, so nothing is counted twice and the "
-             "baseline is favoured.", "",
-             "| model | params | MACs | ours: gas | gas/MAC | baseline estimate: gas | gas/MAC | baseline / ours "
-             "| chain = emulator | issue 12 target | verdict |", "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|"]
+             "baseline is favoured."), "",
+             ("| model | params | MACs | ours: gas | gas/MAC | baseline estimate: gas | gas/MAC | baseline / ours "
+             "| chain = emulator | issue 12 target | verdict |"), "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|"]
     for model in results["models"]:
         est = baseline(model, results["layers"])
         kind, bound = MODEL_TARGETS.get(model["name"], (None, None))
@@ -141,9 +141,9 @@ def model_section(results: dict, figure: str) -> list[str]:
 
 def share_section(results: dict, figure: str) -> list[str]:
     lines = ["", "## 3. Each model's per-layer share", "",
-             f"Gas of one `predict` by layer class; \"{OWN_SHARE}\" is the model contract's own share (the "
+             (f"Gas of one `predict` by layer class; \"{OWN_SHARE}\" is the model contract's own share (the "
              "transaction's 21,000, calldata, graph walk, tensor copies). A MAC layer's gas includes its fused "
-             "activation (LeNet's tanh, softmax). Per value: gas over the class's output values.",
+             "activation (LeNet's tanh, softmax). Per value: gas over the class's output values."),
              "", f"![per-layer share](results/{figure})"]
     for model in results["models"]:
         lines += ["", f"### {MODEL_TITLES[model['name']]}: {model['gas']:,} gas", "",
@@ -151,7 +151,7 @@ def share_section(results: dict, figure: str) -> list[str]:
         for kind, count, gas, macs, values in class_shares(model):
             lines.append(f"| {kind} | {count or '-'} | {gas:,} | {gas / model['gas']:.1%} | "
                          f"{f'{gas / macs:.1f}' if macs else '-'} | {f'{gas / values:.1f}' if values and not macs else '-'} |")
-        top = sorted(model["layers"], key=lambda layer: -layer["gas"])[:5]
+        top = sorted((layer for layer in model["layers"] if layer["gas"]), key=lambda layer: -layer["gas"])[:5]
         lines += ["", "Top layers: " + "; ".join(f"`{layer['name']}` ({layer['class_name']}) {layer['gas']:,} "
                                                    f"({layer['gas'] / model['gas']:.1%})" for layer in top) + "."]
     return lines
@@ -244,9 +244,9 @@ def write(results: dict, out: Path) -> None:
     plot_models(results, folder / "models.png")
     plot_shares(results, folder / "shares.png")
     lines = ["# Benchmark results (issue 12)", "",
-             f"One run of `bench/results.py` on {results['date']}, {results['seconds']} s, on one node: "
+             (f"One run of `bench/results.py` on {results['date']}, {results['seconds']} s, on one node: "
              f"{results['node']}. Every figure below, and in the plots, comes from that run "
-             "(raw: [results/results.json](results/results.json)).", ""]
+             "(raw: [results/results.json](results/results.json))."), ""]
     lines += layer_section(results["layers"], "layers.png")
     lines += model_section(results, "models.png")
     lines += share_section(results, "shares.png")
