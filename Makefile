@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HARDHAT := node_modules/.bin/hardhat
 SOLHINT := node_modules/.bin/solhint
 
-.PHONY: setup compile demo lint test test-contracts test-python bench clean
+.PHONY: setup compile demo lint test test-contracts test-python bench bench-results clean
 
 setup: $(VENV)/.installed node_modules/.installed compile
 
@@ -39,6 +39,10 @@ test-contracts:
 
 test-python:
 	$(PY) -m pytest
+
+# Issue 12's benchmark report: bench/RESULTS.md and bench/results/*.png, one run on one anvil (~10 min).
+bench-results: setup
+	PYTHONPATH=python $(PY) bench/results.py
 
 clean:
 	rm -rf artifacts cache out

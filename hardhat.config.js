@@ -61,6 +61,11 @@ module.exports = {
       hardfork: process.env.ETERNAL_HARDFORK || "osaka",
       allowUnlimitedContractSize: false,
     },
+    // An external node (bench/results.py starts anvil and passes its URL): `--network anvil`.
+    anvil: {
+      url: process.env.ETERNAL_BENCH_RPC || "http://127.0.0.1:8545",
+      timeout: 600000,
+    },
   },
   mocha: { timeout: 120000 },
 };
