@@ -217,21 +217,50 @@ contract DepthwiseConv2DLayer is SpatialBase {
                     }
                 }
             }
+            // A whole 3x3 window with multiplier 1 (every inside position of a 3x3 kernel): per
+            // channel, its 9 taps summed on the stack and added to the output once (the same
+            // exact sum in another order: nothing wraps, by the bound checked in `_kernel`).
+            function window3x3(xp, kp, op, pixelBytes, rowBytes, kRowBytes) {
+                let p2 := add(pixelBytes, pixelBytes)
+                for { let j := 0 } lt(j, pixelBytes) { j := add(j, 0x20) } {
+                    let a := add(xp, j)
+                    let b := add(kp, j)
+                    let s := add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                        mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2))))
+                    a := add(a, rowBytes)
+                    b := add(b, kRowBytes)
+                    s := add(s, add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                        mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2)))))
+                    a := add(a, rowBytes)
+                    b := add(b, kRowBytes)
+                    s := add(s, add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                        mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2)))))
+                    let o := add(op, j)
+                    mstore(o, add(mload(o), s))
+                }
+            }
             let pixelBytes := mload(add(t, 0xe0))
             let m := mload(add(t, 0x100))
-            let depthBytes := mul(pixelBytes, m)
-            let xRow := mload(t)
-            let kRow := mload(add(t, 0x20))
-            for { let dy := 0 } lt(dy, mload(add(t, 0x60))) { dy := add(dy, 1) } {
-                let xp := xRow
-                let kp := kRow
-                for { let dx := 0 } lt(dx, mload(add(t, 0x80))) { dx := add(dx, 1) } {
-                    tap(xp, kp, mload(add(t, 0x40)), depthBytes, m)
-                    xp := add(xp, pixelBytes)
-                    kp := add(kp, depthBytes)
+            switch and(and(eq(mload(add(t, 0x60)), 3), eq(mload(add(t, 0x80)), 3)), eq(m, 1))
+            case 1 {
+                window3x3(mload(t), mload(add(t, 0x20)), mload(add(t, 0x40)), pixelBytes, mload(add(t, 0xa0)),
+                    mload(add(t, 0xc0)))
+            }
+            default {
+                let depthBytes := mul(pixelBytes, m)
+                let xRow := mload(t)
+                let kRow := mload(add(t, 0x20))
+                for { let dy := 0 } lt(dy, mload(add(t, 0x60))) { dy := add(dy, 1) } {
+                    let xp := xRow
+                    let kp := kRow
+                    for { let dx := 0 } lt(dx, mload(add(t, 0x80))) { dx := add(dx, 1) } {
+                        tap(xp, kp, mload(add(t, 0x40)), depthBytes, m)
+                        xp := add(xp, pixelBytes)
+                        kp := add(kp, depthBytes)
+                    }
+                    xRow := add(xRow, mload(add(t, 0xa0)))
+                    kRow := add(kRow, mload(add(t, 0xc0)))
                 }
-                xRow := add(xRow, mload(add(t, 0xa0)))
-                kRow := add(kRow, mload(add(t, 0xc0)))
             }
         }
     }
