@@ -13,7 +13,10 @@ convolution's output on under their ids, as for an identity layer.
 Nothing else changes: the graph, its hash, the weights and the emulator (which still runs
 every layer on its own) are those of the model, so the outputs are the same integers, ``pull``
 rebuilds the same model, and ``verify`` checks the fused configs against this same plan.
-A layer that is a model output, or read by more than one layer, is never fused away.
+A convolution that is a model output or read by more than one layer keeps its epilogue
+out, and so does a BatchNormalization whose output is a model output or read twice (the
+ReLU after it then runs as its own layer). A fused BatchNormalization may itself be a model
+output: its id then names the convolution's tensor, which holds its values.
 """
 
 from __future__ import annotations

@@ -134,6 +134,20 @@ def compress_config(config: bytes) -> bytes:
     return bytes(out)
 
 
+CLONE_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
+CLONE_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
+"""Runtime code of a Solady LibClone clone with immutable args: this prefix, the
+implementation's 20-byte address, this suffix, then the args (a layer's config)."""
+
+
+def clone_config(code: bytes) -> bytes | None:
+    """The config (decompressed) a layer clone's runtime code holds; None for code that is no such clone."""
+    head = len(CLONE_PREFIX) + 20 + len(CLONE_SUFFIX)
+    if code[:len(CLONE_PREFIX)] != CLONE_PREFIX or code[len(CLONE_PREFIX) + 20:head] != CLONE_SUFFIX:
+        return None
+    return decompress_config(bytes(code[head:]))
+
+
 def decompress_config(stored: bytes) -> bytes:
     """Inverse of :func:`compress_config` (what ``LibZip.cdDecompress`` computes on chain)."""
     if not stored or stored[0] != 0xFF:

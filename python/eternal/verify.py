@@ -19,10 +19,6 @@ from eternal.fixedpoint import DEFAULT_PRECISION
 from eternal.hashing import canonical_bytes, graph_digest, model_digest, page_hashes, pages_digest
 from eternal.weightstream import PAGE_SIZE
 
-# Runtime code of a Solady LibClone clone with immutable args: this prefix, the
-# implementation (20 bytes), this suffix, then the args (docs/CONTRACTS.md).
-CLONE_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
-CLONE_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
@@ -163,17 +159,15 @@ def _check_layers(onchain: OnChainModel, report: Report) -> None:
 def _unlike(plan: dict, onchain: OnChainModel) -> list[str]:
     """The layers whose contract is not a clone holding the config ``plan`` gives (or whose
     address is not zero where the plan has no contract)."""
-    from eternal.onchain import decompress_config
+    from eternal.onchain import clone_config, decompress_config
 
     bad = []
     for layer, address, code in zip(plan["layers"], onchain.layers, onchain.layer_code):
         if layer["contract"] is None:
             ok = address == ZERO_ADDRESS
         else:
-            head = len(CLONE_PREFIX) + 20 + len(CLONE_SUFFIX)
             # Compare decoded configs: the compressed spelling may change, the config may not.
-            ok = (code[: len(CLONE_PREFIX)] == CLONE_PREFIX and code[len(CLONE_PREFIX) + 20 : head] == CLONE_SUFFIX
-                  and decompress_config(code[head:]) == decompress_config(layer["config"]))
+            ok = clone_config(code) == decompress_config(layer["config"])
         if not ok:
             bad.append(layer["name"])
     return bad

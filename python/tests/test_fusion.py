@@ -83,3 +83,42 @@ def test_fused_and_unfused_deployments_give_the_emulators_integers_and_verify(co
         assert [int(round(v * 2 ** 24)) for v in np.ravel(out["outputs"][0][0])] == want, name
         gas[name] = out["gas"][0]
     assert gas["fused"] < gas["unfused"], gas
+
+
+def test_a_job_runs_past_fused_layers_with_small_steps(conv_bn_relu, anvil_node, tmp_path):
+    """Steps of 250,000 gas and 2,500 bytes slice the convolutions; the fused layers after them
+    (no contract) read nothing, so the stage over them carries no tensor."""
+    from eternal.deploy import ModelDeployer
+    from eternal.emulate import emulate_sample
+    from eternal.jobs.driver import JobDriver
+
+    export, fixture = conv_bn_relu
+    address = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "deploy"), quiet=True).deploy_model(export).address
+    sample = [int(v) for v in fixture["samples"][0]["inputs"][0]]
+    driver = JobDriver(anvil_node.url, journal_dir=str(tmp_path / "jobs"), max_step_gas=250_000, max_step_bytes=2_500)
+    result = driver.run(address, [sample])
+    assert result.outputs == [[int(v) for v in emulate_sample(export, [sample])[0]]]
+    assert any(step["step"].startswith("slice:") for step in result.steps)
+
+
+def test_a_deployment_begun_unfused_is_not_finished_fused(conv_bn_relu, anvil_node, tmp_path, monkeypatch):
+    """A deployment that stopped after some layers, planned without fusion (an earlier version),
+    is refused on resume, in one line, rather than finished into another model."""
+    import eternal.onchain
+    from eternal.deploy import ModelDeployer
+    from eternal.errors import UnresumableError
+
+    export, _ = conv_bn_relu
+    add_layers = ModelDeployer.deploy_layer
+
+    def crash_after_three(self, model, plan, implementations, first):
+        add_layers(self, model, dict(plan, layers=plan["layers"][:3]), implementations, first)
+        raise RuntimeError("crashed after three layers")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(eternal.onchain, "deployment_plan", lambda e: deployment_plan(e, fuse=False))
+        patch.setattr(ModelDeployer, "deploy_layer", crash_after_three)
+        with pytest.raises(RuntimeError, match="three layers"):
+            ModelDeployer(anvil_node.url, journal_dir=str(tmp_path), quiet=True).deploy_model(export)
+    with pytest.raises(UnresumableError, match="layer 1 'conv' on chain is not the one this version plans"):
+        ModelDeployer(anvil_node.url, journal_dir=str(tmp_path), quiet=True).deploy_model(export)

@@ -39,6 +39,7 @@ from eternal.deploy.progress import PhaseClock, UploadBar
 from eternal.deploy.result import DeployResult, earlier_result
 from eternal.deploy.reconcile import (
     check_continuable,
+    check_stored_layers,
     missing_graph_chunks,
     model_state,
     resume_journal,
@@ -254,6 +255,8 @@ class ModelDeployer:
         state = model_state(model)
         stored = stored_layers(model) if state == "Created" else None
         check_continuable(model, plan, state, stored)
+        if stored:
+            check_stored_layers(self.w3, model, plan)
         if state == "Created":
             if stored < len(plan["layers"]):
                 self.deploy_layer(model, plan, implementations, stored)

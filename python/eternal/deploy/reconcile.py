@@ -122,6 +122,26 @@ def stored_layers(model) -> int:
     return len(model.functions.layers().call())
 
 
+def check_stored_layers(w3: Web3, model, plan: dict) -> None:
+    """Raises unless the layers the model holds already are the ones ``plan`` gives (the same
+    clones and configs, and no contract where the plan has none): a deployment begun by a
+    version that planned layers otherwise (e.g. before epilogue fusion) is not finished with
+    this plan, which would make another model.
+
+    Raises:
+        UnresumableError: a stored layer differs from the plan's.
+    """
+    from eternal.onchain import clone_config, decompress_config
+
+    for n, (layer, address) in enumerate(zip(plan["layers"], model.functions.layers().call())):
+        held = clone_config(bytes(w3.eth.get_code(address))) if int(address, 16) else None
+        wanted = None if layer["contract"] is None else decompress_config(layer["config"])
+        if held != wanted:
+            raise UnresumableError(f"Model {model.address}: layer {n} '{layer['name']}' on chain is not the one this "
+                                   f"version plans (a deployment begun by another version of eternal?): it cannot be "
+                                   f"finished. Rerun with --fresh to deploy anew")
+
+
 def stored_upload(model) -> UploadProgress:
     return UploadProgress(len(model.functions.graph().call()), len(model.functions.pageHashes().call()))
 

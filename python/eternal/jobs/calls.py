@@ -28,6 +28,7 @@ class StepCalls:
         self.model = model
         self._sources: dict[int, list[int]] = {}
         self._outputs: set[int] | None = None
+        self._computes: list[bool] | None = None
 
     def sources(self, layer: int) -> list[int]:
         """The canonical ids layer ``layer`` reads, in its input order (``layerSources``)."""
@@ -41,9 +42,17 @@ class StepCalls:
             self._outputs = {int(i) for i in self.model.functions.tensorIds().call()[1]}
         return self._outputs
 
+    def computes(self, layer: int) -> bool:
+        """Whether layer ``layer`` has a contract: an input, identity or fused layer (its
+        epilogue runs in the convolution before it) computes nothing and reads nothing."""
+        if self._computes is None:
+            self._computes = [int(address, 16) != 0 for address in self.model.functions.layers().call()]
+        return self._computes[layer]
+
     def reads(self, first: int, to: int) -> set[int]:
-        """The tensors layers ``[first, to)`` read."""
-        return {source for layer in range(first, to) for source in self.sources(layer)}
+        """The tensors layers ``[first, to)`` read (as ``runStage`` requires them: only layers
+        with a contract read)."""
+        return {source for layer in range(first, to) if self.computes(layer) for source in self.sources(layer)}
 
     def advance(self, state: JobState, to: int) -> str:
         needed = self.reads(state.next_layer, to) | (self.outputs() if to == state.layer_count else set())

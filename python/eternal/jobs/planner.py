@@ -245,7 +245,7 @@ class StepPlanner:
         smallest_dry = self.dry_run
         if self._bytes_share(smallest_data):
             raise self._too_big(layer, f"a one-element slice carries {_size(smallest_data):,} bytes of calldata, "
-                                       f"over --max-step-bytes {self.max_bytes:,}")
+                                       f"over --max-step-bytes {self.max_bytes:,}", knob="bytes")
         if smallest is None or smallest > self.budget:
             raise self._too_big(layer, f"a one-element slice {self._needs(smallest, smallest_data)}")
         end = start + 1 if start + 1 == size else self._slice_end(state, smallest, row, size)
@@ -301,8 +301,9 @@ class StepPlanner:
         layer = state.next_layer
         data = self.calls.complete(state)
         if self._bytes_share(data):
-            raise self._too_big(layer, f"completing it carries {_size(data):,} bytes of calldata (the model's "
-                                       f"outputs), over --max-step-bytes {self.max_bytes:,}", sliceable=False)
+            carried = "the model's outputs" if layer + 1 == state.layer_count else "the live set's piece hashes"
+            raise self._too_big(layer, f"completing it carries {_size(data):,} bytes of calldata ({carried}), "
+                                       f"over --max-step-bytes {self.max_bytes:,}", sliceable=False, knob="bytes")
         estimate = self.estimate(data)
         if estimate is None or estimate > self.budget:
             raise self._too_big(layer, f"completing it from its {len(state.slice_hashes)} slice pieces "
@@ -335,7 +336,11 @@ class StepPlanner:
         """How much of a step over the budget to keep (no estimate: out of gas, it needs the cap at least)."""
         return ESTIMATE_SHRINK * self.budget / (estimate or self.gas_cap)
 
-    def _too_big(self, layer: int, why: str, sliceable: bool = True) -> StepTooBigError:
+    def _too_big(self, layer: int, why: str, sliceable: bool = True, knob: str = "gas") -> StepTooBigError:
+        if knob == "bytes":
+            return StepTooBigError(f"Layer {self._name(layer)} cannot run within one step of {self.max_bytes:,} bytes "
+                                   f"of calldata: {why}. Raise --max-step-bytes on a chain whose transaction pool "
+                                   f"takes more (geth's and reth's refuse over 131,072 bytes)")
         hint = "Only layers that compute part of their output get cheaper by slices; " if sliceable else ""
         return StepTooBigError(f"Layer {self._name(layer)} cannot run within one step of {self.budget:,} gas: {why}. "
                                f"{hint}raise --max-step-gas (at most {self.gas_cap:,})")
