@@ -239,12 +239,59 @@ contract DepthwiseConv2DLayer is SpatialBase {
                     mstore(o, add(mload(o), s))
                 }
             }
+            // One row of 3 (or 2) taps with multiplier 1 (the edge positions of a 3x3 kernel): the
+            // row's taps summed per channel on the stack, added to the output once.
+            function row3(xp, kp, op, pixelBytes) {
+                let p2 := add(pixelBytes, pixelBytes)
+                for { let j := 0 } lt(j, pixelBytes) { j := add(j, 0x20) } {
+                    let a := add(xp, j)
+                    let b := add(kp, j)
+                    let o := add(op, j)
+                    mstore(o, add(mload(o), add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                        mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2))))))
+                }
+            }
+            function row2(xp, kp, op, pixelBytes) {
+                for { let j := 0 } lt(j, pixelBytes) { j := add(j, 0x20) } {
+                    let a := add(xp, j)
+                    let b := add(kp, j)
+                    let o := add(op, j)
+                    mstore(o, add(mload(o), add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                        mload(add(b, pixelBytes))))))
+                }
+            }
             let pixelBytes := mload(add(t, 0xe0))
             let m := mload(add(t, 0x100))
-            switch and(and(eq(mload(add(t, 0x60)), 3), eq(mload(add(t, 0x80)), 3)), eq(m, 1))
+            // 0: the general loop, a tap at a time; 1: a whole 3x3 window; 2: rows of 3 taps; 3: rows of 2
+            // (rows and columns of the window inside the input: t's words 3 and 4).
+            let kind := 0
+            if and(eq(m, 1), lt(mload(add(t, 0x60)), 4)) {
+                switch mload(add(t, 0x80))
+                case 3 { kind := add(1, iszero(eq(mload(add(t, 0x60)), 3))) }
+                case 2 { kind := 3 }
+            }
+            switch kind
             case 1 {
                 window3x3(mload(t), mload(add(t, 0x20)), mload(add(t, 0x40)), pixelBytes, mload(add(t, 0xa0)),
                     mload(add(t, 0xc0)))
+            }
+            case 2 {
+                let xRow := mload(t)
+                let kRow := mload(add(t, 0x20))
+                for { let r := 0 } lt(r, mload(add(t, 0x60))) { r := add(r, 1) } {
+                    row3(xRow, kRow, mload(add(t, 0x40)), pixelBytes)
+                    xRow := add(xRow, mload(add(t, 0xa0)))
+                    kRow := add(kRow, mload(add(t, 0xc0)))
+                }
+            }
+            case 3 {
+                let xRow := mload(t)
+                let kRow := mload(add(t, 0x20))
+                for { let r := 0 } lt(r, mload(add(t, 0x60))) { r := add(r, 1) } {
+                    row2(xRow, kRow, mload(add(t, 0x40)), pixelBytes)
+                    xRow := add(xRow, mload(add(t, 0xa0)))
+                    kRow := add(kRow, mload(add(t, 0xc0)))
+                }
             }
             default {
                 let depthBytes := mul(pixelBytes, m)
