@@ -195,8 +195,85 @@ contract DepthwiseConv2DLayer is SpatialBase {
 
     /// @dev For every tap (dy, dx) of the window and j < C M:
     ///      `out[j] += x[pixel(dy, dx) + j / M] * kernel[tap(dy, dx) + j]`. Wrapping add/mul are
-    ///      exact here: the sums are bounded by the check in `forward`.
+    ///      exact here: the sums are bounded by the check in `forward`, so any order of the
+    ///      additions gives the same integers. With multiplier 1 and rows of 3 or 2 taps (a 3x3
+    ///      kernel, inside the input or at its edge) the taps of a row, or of the whole window,
+    ///      are summed on the stack and added once.
     function _taps(Taps memory t) private pure {
+        if (t.multiplier == 1 && t.rows <= 3 && (t.cols == 3 || t.cols == 2)) {
+            if (t.rows == 3 && t.cols == 3) _window3x3(t);
+            else _rowsOfTaps(t);
+        } else {
+            _tapByTap(t);
+        }
+    }
+
+    /// @dev `_taps` for a whole 3x3 window, multiplier 1: per channel, the 9 taps summed on the stack.
+    function _window3x3(Taps memory t) private pure {
+        assembly ("memory-safe") {
+            let pixelBytes := mload(add(t, 0xe0))
+            let rowBytes := mload(add(t, 0xa0))
+            let kRowBytes := mload(add(t, 0xc0))
+            let op := mload(add(t, 0x40))
+            let p2 := add(pixelBytes, pixelBytes)
+            for { let j := 0 } lt(j, pixelBytes) { j := add(j, 0x20) } {
+                let a := add(mload(t), j)
+                let b := add(mload(add(t, 0x20)), j)
+                let s := add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                    mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2))))
+                a := add(a, rowBytes)
+                b := add(b, kRowBytes)
+                s := add(s, add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                    mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2)))))
+                a := add(a, rowBytes)
+                b := add(b, kRowBytes)
+                s := add(s, add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                    mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2)))))
+                let o := add(op, j)
+                mstore(o, add(mload(o), s))
+            }
+        }
+    }
+
+    /// @dev `_taps` for up to 3 rows of 3 or 2 taps, multiplier 1: per row and channel, the
+    ///      row's taps summed on the stack and added to the output once.
+    function _rowsOfTaps(Taps memory t) private pure {
+        assembly ("memory-safe") {
+            // One row: C channels at calldata xp, weights at memory kp, outputs at op.
+            function row3(xp, kp, op, pixelBytes) {
+                let p2 := add(pixelBytes, pixelBytes)
+                for { let j := 0 } lt(j, pixelBytes) { j := add(j, 0x20) } {
+                    let a := add(xp, j)
+                    let b := add(kp, j)
+                    let o := add(op, j)
+                    mstore(o, add(mload(o), add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                        mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2))))))
+                }
+            }
+            function row2(xp, kp, op, pixelBytes) {
+                for { let j := 0 } lt(j, pixelBytes) { j := add(j, 0x20) } {
+                    let a := add(xp, j)
+                    let b := add(kp, j)
+                    let o := add(op, j)
+                    mstore(o, add(mload(o), add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
+                        mload(add(b, pixelBytes))))))
+                }
+            }
+            let xRow := mload(t)
+            let kRow := mload(add(t, 0x20))
+            let three := eq(mload(add(t, 0x80)), 3)
+            for { let r := 0 } lt(r, mload(add(t, 0x60))) { r := add(r, 1) } {
+                switch three
+                case 1 { row3(xRow, kRow, mload(add(t, 0x40)), mload(add(t, 0xe0))) }
+                default { row2(xRow, kRow, mload(add(t, 0x40)), mload(add(t, 0xe0))) }
+                xRow := add(xRow, mload(add(t, 0xa0)))
+                kRow := add(kRow, mload(add(t, 0xc0)))
+            }
+        }
+    }
+
+    /// @dev `_taps`, a tap at a time: any window and multiplier.
+    function _tapByTap(Taps memory t) private pure {
         assembly ("memory-safe") {
             // One tap: x values at calldata xp (C of them), weights at memory kp (C M), outputs
             // at op; value j < C M of the tap multiplies x[j / M] (one flat loop: short inner
@@ -217,97 +294,21 @@ contract DepthwiseConv2DLayer is SpatialBase {
                     }
                 }
             }
-            // A whole 3x3 window with multiplier 1 (every inside position of a 3x3 kernel): per
-            // channel, its 9 taps summed on the stack and added to the output once (the same
-            // exact sum in another order: nothing wraps, by the bound checked in `_kernel`).
-            function window3x3(xp, kp, op, pixelBytes, rowBytes, kRowBytes) {
-                let p2 := add(pixelBytes, pixelBytes)
-                for { let j := 0 } lt(j, pixelBytes) { j := add(j, 0x20) } {
-                    let a := add(xp, j)
-                    let b := add(kp, j)
-                    let s := add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
-                        mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2))))
-                    a := add(a, rowBytes)
-                    b := add(b, kRowBytes)
-                    s := add(s, add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
-                        mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2)))))
-                    a := add(a, rowBytes)
-                    b := add(b, kRowBytes)
-                    s := add(s, add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
-                        mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2)))))
-                    let o := add(op, j)
-                    mstore(o, add(mload(o), s))
-                }
-            }
-            // One row of 3 (or 2) taps with multiplier 1 (the edge positions of a 3x3 kernel): the
-            // row's taps summed per channel on the stack, added to the output once.
-            function row3(xp, kp, op, pixelBytes) {
-                let p2 := add(pixelBytes, pixelBytes)
-                for { let j := 0 } lt(j, pixelBytes) { j := add(j, 0x20) } {
-                    let a := add(xp, j)
-                    let b := add(kp, j)
-                    let o := add(op, j)
-                    mstore(o, add(mload(o), add(add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
-                        mload(add(b, pixelBytes)))), mul(calldataload(add(a, p2)), mload(add(b, p2))))))
-                }
-            }
-            function row2(xp, kp, op, pixelBytes) {
-                for { let j := 0 } lt(j, pixelBytes) { j := add(j, 0x20) } {
-                    let a := add(xp, j)
-                    let b := add(kp, j)
-                    let o := add(op, j)
-                    mstore(o, add(mload(o), add(mul(calldataload(a), mload(b)), mul(calldataload(add(a, pixelBytes)),
-                        mload(add(b, pixelBytes))))))
-                }
-            }
             let pixelBytes := mload(add(t, 0xe0))
             let m := mload(add(t, 0x100))
-            // 0: the general loop, a tap at a time; 1: a whole 3x3 window; 2: rows of 3 taps; 3: rows of 2
-            // (rows and columns of the window inside the input: t's words 3 and 4).
-            let kind := 0
-            if and(eq(m, 1), lt(mload(add(t, 0x60)), 4)) {
-                switch mload(add(t, 0x80))
-                case 3 { kind := add(1, iszero(eq(mload(add(t, 0x60)), 3))) }
-                case 2 { kind := 3 }
-            }
-            switch kind
-            case 1 {
-                window3x3(mload(t), mload(add(t, 0x20)), mload(add(t, 0x40)), pixelBytes, mload(add(t, 0xa0)),
-                    mload(add(t, 0xc0)))
-            }
-            case 2 {
-                let xRow := mload(t)
-                let kRow := mload(add(t, 0x20))
-                for { let r := 0 } lt(r, mload(add(t, 0x60))) { r := add(r, 1) } {
-                    row3(xRow, kRow, mload(add(t, 0x40)), pixelBytes)
-                    xRow := add(xRow, mload(add(t, 0xa0)))
-                    kRow := add(kRow, mload(add(t, 0xc0)))
+            let depthBytes := mul(pixelBytes, m)
+            let xRow := mload(t)
+            let kRow := mload(add(t, 0x20))
+            for { let dy := 0 } lt(dy, mload(add(t, 0x60))) { dy := add(dy, 1) } {
+                let xp := xRow
+                let kp := kRow
+                for { let dx := 0 } lt(dx, mload(add(t, 0x80))) { dx := add(dx, 1) } {
+                    tap(xp, kp, mload(add(t, 0x40)), depthBytes, m)
+                    xp := add(xp, pixelBytes)
+                    kp := add(kp, depthBytes)
                 }
-            }
-            case 3 {
-                let xRow := mload(t)
-                let kRow := mload(add(t, 0x20))
-                for { let r := 0 } lt(r, mload(add(t, 0x60))) { r := add(r, 1) } {
-                    row2(xRow, kRow, mload(add(t, 0x40)), pixelBytes)
-                    xRow := add(xRow, mload(add(t, 0xa0)))
-                    kRow := add(kRow, mload(add(t, 0xc0)))
-                }
-            }
-            default {
-                let depthBytes := mul(pixelBytes, m)
-                let xRow := mload(t)
-                let kRow := mload(add(t, 0x20))
-                for { let dy := 0 } lt(dy, mload(add(t, 0x60))) { dy := add(dy, 1) } {
-                    let xp := xRow
-                    let kp := kRow
-                    for { let dx := 0 } lt(dx, mload(add(t, 0x80))) { dx := add(dx, 1) } {
-                        tap(xp, kp, mload(add(t, 0x40)), depthBytes, m)
-                        xp := add(xp, pixelBytes)
-                        kp := add(kp, depthBytes)
-                    }
-                    xRow := add(xRow, mload(add(t, 0xa0)))
-                    kRow := add(kRow, mload(add(t, 0xc0)))
-                }
+                xRow := add(xRow, mload(add(t, 0xa0)))
+                kRow := add(kRow, mload(add(t, 0xc0)))
             }
         }
     }
