@@ -32,14 +32,8 @@ from eternal.deploy.node_errors import TRANSPORT_ERRORS
 from eternal.errors import StepTooBigError, TransactionFailed
 from eternal.jobs.calls import StepCalls
 from eternal.jobs.state import JobState
-from eternal.jobs.step_gas import (
-    LAYER_CALL_GAS,
-    OUTPUT_BYTE_GAS,
-    OUTPUT_GAS,
-    STAGE_GAS,
-    is_out_of_gas,
-    tensors_gas,
-)
+from eternal.jobs.step_gas import (LAYER_CALL_GAS, OUTPUT_BYTE_GAS, OUTPUT_GAS, STAGE_GAS, calldata_bytes,
+                                    is_out_of_gas, tensors_gas)
 from eternal.jobs.windows import WindowFinder
 
 DEFAULT_STEP_BYTES = 120_000
@@ -244,7 +238,7 @@ class StepPlanner:
         smallest, smallest_data = self._slice_estimate(state, start + 1)
         smallest_dry = self.dry_run
         if self._bytes_share(smallest_data):
-            raise self._too_big(layer, f"a one-element slice carries {_size(smallest_data):,} bytes of calldata, "
+            raise self._too_big(layer, f"a one-element slice carries {calldata_bytes(smallest_data):,} bytes of calldata, "
                                        f"over --max-step-bytes {self.max_bytes:,}", knob="bytes")
         if smallest is None or smallest > self.budget:
             raise self._too_big(layer, f"a one-element slice {self._needs(smallest, smallest_data)}")
@@ -302,7 +296,7 @@ class StepPlanner:
         data = self.calls.complete(state)
         if self._bytes_share(data):
             carried = "the model's outputs" if layer + 1 == state.layer_count else "the live set's piece hashes"
-            raise self._too_big(layer, f"completing it carries {_size(data):,} bytes of calldata ({carried}), "
+            raise self._too_big(layer, f"completing it carries {calldata_bytes(data):,} bytes of calldata ({carried}), "
                                        f"over --max-step-bytes {self.max_bytes:,}", sliceable=False, knob="bytes")
         estimate = self.estimate(data)
         if estimate is None or estimate > self.budget:
@@ -329,7 +323,7 @@ class StepPlanner:
 
     def _bytes_share(self, data: str) -> float:
         """How much of a step to keep for its calldata to fit ``max_bytes`` (0: it fits)."""
-        size = _size(data)
+        size = calldata_bytes(data)
         return 0.0 if size <= self.max_bytes else ESTIMATE_SHRINK * self.max_bytes / size
 
     def _share(self, estimate: int | None) -> float:
@@ -347,8 +341,3 @@ class StepPlanner:
 
     def _name(self, layer: int) -> str:
         return f"{layer} '{self.names[layer]}' ({self.kinds[layer]})"
-
-
-def _size(data: str) -> int:
-    """Bytes of hex calldata ``0x...``."""
-    return (len(data) - 2) // 2

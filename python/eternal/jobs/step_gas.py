@@ -46,3 +46,8 @@ def tensors_gas(given: list[bytes], returned: list[bytes]) -> int:
     values = sum((len(t) - 1) // max(t[0], 1) for t in [*given, *returned] if t)
     return (TENSOR_BYTE_GAS * packed + memory_gas(JOBS_MEMORY_COPIES * packed // 32)
             + memory_gas(values + sum(map(len, given)) // 32))
+
+
+def calldata_bytes(data: str) -> int:
+    """Bytes of hex calldata ``0x...``."""
+    return (len(data) - 2) // 2
