@@ -148,6 +148,15 @@ def clone_config(code: bytes) -> bytes | None:
     return decompress_config(bytes(code[head:]))
 
 
+def holds_planned_layer(layer: dict, address: str, code: bytes) -> bool:
+    """Whether a layer on chain (its address and runtime code) is the one a plan entry gives:
+    the zero address where the plan has no contract, else a clone holding the planned config
+    (decoded configs compared: the compressed spelling may change, the config may not)."""
+    if layer["contract"] is None:
+        return int(address, 16) == 0
+    return clone_config(code) == decompress_config(layer["config"])
+
+
 def decompress_config(stored: bytes) -> bytes:
     """Inverse of :func:`compress_config` (what ``LibZip.cdDecompress`` computes on chain)."""
     if not stored or stored[0] != 0xFF:

@@ -159,18 +159,10 @@ def _check_layers(onchain: OnChainModel, report: Report) -> None:
 def _unlike(plan: dict, onchain: OnChainModel) -> list[str]:
     """The layers whose contract is not a clone holding the config ``plan`` gives (or whose
     address is not zero where the plan has no contract)."""
-    from eternal.onchain import clone_config, decompress_config
+    from eternal.onchain import holds_planned_layer
 
-    bad = []
-    for layer, address, code in zip(plan["layers"], onchain.layers, onchain.layer_code):
-        if layer["contract"] is None:
-            ok = address == ZERO_ADDRESS
-        else:
-            # Compare decoded configs: the compressed spelling may change, the config may not.
-            ok = clone_config(code) == decompress_config(layer["config"])
-        if not ok:
-            bad.append(layer["name"])
-    return bad
+    return [layer["name"] for layer, address, code in zip(plan["layers"], onchain.layers, onchain.layer_code)
+            if not holds_planned_layer(layer, address, code)]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -131,12 +131,11 @@ def check_stored_layers(w3: Web3, model, plan: dict) -> None:
     Raises:
         UnresumableError: a stored layer differs from the plan's.
     """
-    from eternal.onchain import clone_config, decompress_config
+    from eternal.onchain import holds_planned_layer
 
     for n, (layer, address) in enumerate(zip(plan["layers"], model.functions.layers().call())):
-        held = clone_config(bytes(w3.eth.get_code(address))) if int(address, 16) else None
-        wanted = None if layer["contract"] is None else decompress_config(layer["config"])
-        if held != wanted:
+        code = bytes(w3.eth.get_code(address)) if int(address, 16) else b""
+        if not holds_planned_layer(layer, address, code):
             raise UnresumableError(f"Model {model.address}: layer {n} '{layer['name']}' on chain is not the one this "
                                    f"version plans (a deployment begun by another version of eternal?): it cannot be "
                                    f"finished. Rerun with --fresh to deploy anew")

@@ -14,57 +14,36 @@ pieces it reads (:mod:`eternal.jobs.pieces`):
 from __future__ import annotations
 
 from eternal.jobs.state import JobState
+from eternal.stage_plan import Stage, Topology
 
 
 class StepCalls:
     """Encodes the steps of jobs on one model.
 
     Args:
-        jobs, model: the InferenceJobs and EternalModel contracts (web3).
+        jobs: the InferenceJobs contract (web3).
+        topology: the model's tensor ids and who reads them, as staged ``predict`` sees them
+            (:class:`eternal.stage_plan.Topology`: only layers with a contract read; an input,
+            identity or fused layer reads nothing).
     """
 
-    def __init__(self, jobs, model):
+    def __init__(self, jobs, topology: Topology):
         self.jobs = jobs
-        self.model = model
-        self._sources: dict[int, list[int]] = {}
-        self._outputs: set[int] | None = None
-        self._computes: list[bool] | None = None
-
-    def sources(self, layer: int) -> list[int]:
-        """The canonical ids layer ``layer`` reads, in its input order (``layerSources``)."""
-        if layer not in self._sources:
-            self._sources[layer] = [int(i) for i in self.model.functions.layerSources(layer).call()]
-        return self._sources[layer]
-
-    def outputs(self) -> set[int]:
-        """The model's output ids (``tensorIds``)."""
-        if self._outputs is None:
-            self._outputs = {int(i) for i in self.model.functions.tensorIds().call()[1]}
-        return self._outputs
-
-    def computes(self, layer: int) -> bool:
-        """Whether layer ``layer`` has a contract: an input, identity or fused layer (its
-        epilogue runs in the convolution before it) computes nothing and reads nothing."""
-        if self._computes is None:
-            self._computes = [int(address, 16) != 0 for address in self.model.functions.layers().call()]
-        return self._computes[layer]
-
-    def reads(self, first: int, to: int) -> set[int]:
-        """The tensors layers ``[first, to)`` read (as ``runStage`` requires them: only layers
-        with a contract read)."""
-        return {source for layer in range(first, to) if self.computes(layer) for source in self.sources(layer)}
+        self.topology = topology
 
     def advance(self, state: JobState, to: int) -> str:
-        needed = self.reads(state.next_layer, to) | (self.outputs() if to == state.layer_count else set())
+        needed = set(self.topology.reads(Stage(state.next_layer, to)))
+        if to == state.layer_count:
+            needed |= set(self.topology.output_ids)
         return self._encode("advance", state, to, self._pieces(state, needed))
 
     def advance_slice(self, state: JobState, end: int) -> str:
-        return self._encode("advanceSlice", state, end, self._pieces(state, set(self.sources(state.next_layer))))
+        return self._encode("advanceSlice", state, end, self._pieces(state, set(self.topology.sources[state.next_layer])))
 
     def advance_window(self, state: JobState, end: int, offsets: list[int], counts: list[int]) -> str:
         """A slice from windows: input k's elements ``[offsets[k], offsets[k] + counts[k])``."""
         windows = []
-        for source, offset, count in zip(self.sources(state.next_layer), offsets, counts, strict=True):
+        for source, offset, count in zip(self.topology.sources[state.next_layer], offsets, counts, strict=True):
             tensor = state.tensor(source)
             span = tensor.covering(offset, count) if tensor is not None else range(0)
             windows.append((state.pieces(tensor, span) if span else [], span.start if span else 0,
@@ -74,7 +53,7 @@ class StepCalls:
     def complete(self, state: JobState) -> str:
         """``completeLayer`` of ``state.next_layer``, whose slices are all computed."""
         last = state.next_layer + 1 == state.layer_count
-        outputs = self.outputs() if last else set()
+        outputs = set(self.topology.output_ids) if last else set()
         output = state.output
         own = state.pieces(output) if state.next_layer in outputs else []
         return self.jobs.encode_abi("completeLayer", args=[state.job_id, _live(state), self._pieces(state, outputs),

@@ -65,14 +65,9 @@ def cut_every(packed: bytes, base: int = 0) -> tuple[list[bytes], list[int]]:
     """A tensor (or a slice from element ``base``) cut as the contract cuts what it computes:
     every :data:`PIECE_VALUES` values, each piece at ``packed``'s width (an empty tensor is one
     empty piece). Returns the pieces and the element after each."""
-    width = packed[0]
-    values = (len(packed) - 1) // width
-    pieces, ends = [], []
-    for a in range(0, max(values, 1), PIECE_VALUES):
-        b = min(a + PIECE_VALUES, values)
-        pieces.append(bytes([width]) + bytes(packed[1 + a * width:1 + b * width]))
-        ends.append(base + b)
-    return pieces, ends
+    values = (len(packed) - 1) // packed[0]
+    ends = [min(a + PIECE_VALUES, values) for a in range(0, max(values, 1), PIECE_VALUES)]
+    return cut_at(packed, ends), [base + end for end in ends]
 
 
 def cut_at(packed: bytes, ends) -> list[bytes]:

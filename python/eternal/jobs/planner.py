@@ -35,6 +35,7 @@ from eternal.jobs.state import JobState
 from eternal.jobs.step_gas import (LAYER_CALL_GAS, OUTPUT_BYTE_GAS, OUTPUT_GAS, STAGE_GAS, calldata_bytes,
                                     is_out_of_gas, tensors_gas)
 from eternal.jobs.windows import WindowFinder
+from eternal.stage_plan import Stage, Topology
 
 DEFAULT_STEP_BYTES = 120_000
 """The most calldata a step carries by default: geth's and reth's transaction pools refuse a
@@ -69,11 +70,6 @@ class PlannedStep:
         return f"runs under {self.estimate:,} gas (dry run)" if self.dry_run else f"estimate {self.estimate:,} gas"
 
 
-def output_shapes(graph: dict) -> list[list[int]]:
-    """Each layer's output shape (one sample), from the canonical graph."""
-    return [list(layer["output_shape"]) for layer in graph["layers"]]
-
-
 class StepPlanner:
     """Plans one job's steps under ``budget`` gas each.
 
@@ -91,16 +87,14 @@ class StepPlanner:
         self.jobs = jobs
         self.max_bytes = max_bytes
         self.model = model
-        self.shapes = output_shapes(graph)
-        self.names = [layer["name"] for layer in graph["layers"]]
-        self.kinds = [layer["class_name"] for layer in graph["layers"]]
+        self.topology = Topology(graph, model.functions.layers().call())
         self.sender = sender
         self.budget = budget
         self.gas_cap = gas_cap
         self.w3 = jobs.w3
         self._runs: dict = {}  # (layer, live hash) -> LayerRun, or None when one call cannot run it
-        self.calls = StepCalls(jobs, model)
-        self.windows = WindowFinder(model, gas_cap, self.calls.sources)
+        self.calls = StepCalls(jobs, self.topology)
+        self.windows = WindowFinder(model, gas_cap, self.topology.sources.__getitem__)
         self.dry_run = False
 
     # ------------------------------------------------------------------ eth_calls
@@ -221,7 +215,7 @@ class StepPlanner:
     def stage_gas(self, state: JobState, run: LayerRun, layer_gas: int, layers: int, final: bool) -> int:
         """Modelled gas of a stage from ``state`` ending with ``run`` (``layers`` layers, ``layer_gas`` theirs)."""
         data = self.calls.advance(state, run.layer + 1)
-        read = self.calls.reads(state.next_layer, run.layer + 1)
+        read = set(self.topology.reads(Stage(state.next_layer, run.layer + 1)))
         given = [state.whole(t) for t in state.live if t.id in read]
         gas = (TX_BASE_GAS + calldata_gas(bytes.fromhex(data[2:])) + STAGE_GAS + layer_gas + LAYER_CALL_GAS * layers
                + tensors_gas(given, run.tensors))
@@ -232,7 +226,7 @@ class StepPlanner:
     def _slice(self, state: JobState) -> PlannedStep:
         """The biggest slice of ``state.next_layer`` under the budget, whole rows where it can."""
         layer, start = state.next_layer, state.slice_done
-        shape = self.shapes[layer]
+        shape = self.topology.shapes[layer]
         size = math.prod(shape)
         row = size // shape[0] if len(shape) > 1 and shape[0] else 1
         smallest, smallest_data = self._slice_estimate(state, start + 1)
@@ -340,4 +334,4 @@ class StepPlanner:
                                f"{hint}raise --max-step-gas (at most {self.gas_cap:,})")
 
     def _name(self, layer: int) -> str:
-        return f"{layer} '{self.names[layer]}' ({self.kinds[layer]})"
+        return f"{layer} '{self.topology.names[layer]}' ({self.topology.class_names[layer]})"

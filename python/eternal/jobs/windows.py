@@ -22,15 +22,10 @@ from dataclasses import dataclass
 
 from eternal.chain import revert_reason
 from eternal.deploy.node_errors import TRANSPORT_ERRORS
+from eternal.tensorpack import window
 
 TOO_SMALL = re.compile(r"WindowTooSmall\((\d+), (\d+), (\d+), \d+, \d+\)")
 UNSUPPORTED = "WindowUnsupported()"
-
-
-def cut(tensor: bytes, offset: int, count: int) -> bytes:
-    """Elements ``[offset, offset + count)`` of a packed tensor, packed at its width (as the jobs contract cuts them)."""
-    width = tensor[0]
-    return bytes([width]) + tensor[1 + offset * width:1 + (offset + count) * width]
 
 
 @dataclass(frozen=True)
@@ -69,7 +64,7 @@ class WindowFinder:
         sizes = [(len(t) - 1) // t[0] for t in inputs]
         offsets, counts = [0] * len(inputs), [0] * len(inputs)
         for _ in range(2 * len(inputs) + 1):
-            windows = [cut(t, o, c) for t, o, c in zip(inputs, offsets, counts)]
+            windows = [window(t, n, o, o + c) for t, n, o, c in zip(inputs, sizes, offsets, counts)]
             try:
                 call = self.model.functions.runWindow(layer, start, end, offsets, sizes, windows)
                 _, _, gas = call.call({"gas": self.gas_cap})

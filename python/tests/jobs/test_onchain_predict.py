@@ -130,6 +130,7 @@ def test_steps_someone_else_sent_are_taken_up(models, export, tmp_path):
     from eternal.jobs.calls import StepCalls
     from eternal.jobs.pieces import PIECE_VALUES
     from eternal.jobs.state import read_job
+    from eternal.stage_plan import Topology
 
     node, address = models["anvil"]
     x = sample(4)
@@ -144,7 +145,8 @@ def test_steps_someone_else_sent_are_taken_up(models, export, tmp_path):
     state = read_job(jobs, job_id, receipt["blockNumber"])
     assert jobs.functions.PIECE_VALUES().call() == PIECE_VALUES
     stranger = w3.eth.accounts[5]
-    calls = StepCalls(jobs, open_model(w3, address))
+    model = open_model(w3, address)
+    calls = StepCalls(jobs, Topology(export["graph"], model.functions.layers().call()))
     if state.slices_complete:  # a layer's slices all computed: the stranger completes it
         data, theirs = calls.complete(state), f"join:{state.next_layer}"
     elif state.slice_done:  # a layer in slices: the stranger computes the rest in one go

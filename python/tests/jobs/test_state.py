@@ -19,8 +19,7 @@ from eternal.jobs.result import JobResult
 from eternal.jobs.result import describe as describe_step
 from eternal.jobs.state import JobState
 from eternal.jobs.step_gas import is_out_of_gas
-from eternal.jobs.windows import cut
-from eternal.tensorpack import pack, unpack
+from eternal.tensorpack import pack, unpack, window
 from eth_abi import encode
 from eth_utils import keccak
 
@@ -157,5 +156,5 @@ def test_a_second_run_of_the_same_job_is_refused_with_its_own_error(tmp_path):
 
 def test_a_window_is_cut_at_its_tensors_width():
     tensor = pack([1, -2, 300, 0])  # width 2
-    assert cut(tensor, 1, 2) == bytes([2]) + (-2).to_bytes(2, "big", signed=True) + (300).to_bytes(2, "big")
-    assert cut(tensor, 4, 0) == bytes([2]) and cut(tensor, 0, 4) == tensor
+    assert window(tensor, 4, 1, 3) == bytes([2]) + (-2).to_bytes(2, "big", signed=True) + (300).to_bytes(2, "big")
+    assert window(tensor, 4, 4, 4) == bytes([2]) and window(tensor, 4, 0, 4) == tensor
