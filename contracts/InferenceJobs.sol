@@ -387,10 +387,16 @@ contract InferenceJobs is IInferenceJobs {
     /// @dev Tensor `id` whole from `given`, checked to be every one of its pieces (`hashes`).
     function _whole(uint256 id, bytes32[] calldata hashes, bytes[] calldata given) private pure returns (bytes memory) {
         if (given.length != hashes.length) revert WrongPieceCount(id, hashes.length, given.length);
-        for (uint256 j; j < given.length; ++j) {
-            if (_hashOf(given[j]) != hashes[j]) revert WrongPiece(id, j);
-        }
+        _checkPieces(id, hashes, 0, given);
         return _merge(given);
+    }
+
+    /// @dev Reverts `WrongPiece(id, first + j)` unless each `given[j]` hashes to `hashes[first + j]`
+    ///      (the caller checked that they are among `hashes`).
+    function _checkPieces(uint256 id, bytes32[] calldata hashes, uint256 first, bytes[] calldata given) private pure {
+        for (uint256 j; j < given.length; ++j) {
+            if (_hashOf(given[j]) != hashes[first + j]) revert WrongPiece(id, first + j);
+        }
     }
 
     /// @dev The window `window` of committed tensor `tensor`, packed, and the tensor's size: its
@@ -405,9 +411,7 @@ contract InferenceJobs is IInferenceJobs {
         if (first > pieces || window.pieces.length > pieces - first) {
             revert PiecesOutOfRange(tensor.id, first, window.pieces.length, pieces);
         }
-        for (uint256 j; j < window.pieces.length; ++j) {
-            if (_hashOf(window.pieces[j]) != tensor.hashes[first + j]) revert WrongPiece(tensor.id, first + j);
-        }
+        _checkPieces(tensor.id, tensor.hashes, first, window.pieces);
         uint256 lo = first == 0 ? 0 : tensor.ends[first - 1];
         uint256 hi = window.pieces.length == 0 ? lo : tensor.ends[first + window.pieces.length - 1];
         (uint256 offset, uint256 count) = (window.offset, window.count);
