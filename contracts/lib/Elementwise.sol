@@ -197,9 +197,7 @@ library Elementwise {
     /// @param map  The per-channel constants.
     function affine(uint256 src, uint256 dst, uint256 from, uint256 to, Affine memory map) internal pure {
         int256 productFrac = int256(map.frac) + map.scaleFrac; // checked, as the reference always did
-        Plan memory plan = _plan(_magnitudeBits(map.scales), map.scaleFrac, map.frac);
-        // |offset| <= 2^bits and bits + down <= 251 keep |offset << down| below 2^252.
-        bool fits = plan.fast && _magnitudeBits(map.offsets) + plan.down <= 251;
+        (Plan memory plan, bool fits) = _affinePlan(map);
         if (fits) {
             Run memory run;
             uint256 channels = map.scales.length;
@@ -306,9 +304,7 @@ library Elementwise {
         pure
     {
         for (uint256 i = from; i < to; ++i) {
-            uint256 c = i % map.scales.length;
-            int256 product = _at(src, i) * map.scales[c];
-            _put(dst, i - from, FixedMath.rescaleInt(product, productFrac, int256(map.frac)) + map.offsets[c]);
+            _put(dst, i - from, _affineOne(_at(src, i), i % map.scales.length, map, productFrac));
         }
     }
 
@@ -319,8 +315,7 @@ library Elementwise {
     /// @param map    The per-channel constants.
     function affineInPlace(int256[] memory values, Affine memory map) internal pure {
         int256 productFrac = int256(map.frac) + map.scaleFrac; // checked, as `affine`
-        Plan memory plan = _plan(_magnitudeBits(map.scales), map.scaleFrac, map.frac);
-        bool fits = plan.fast && _magnitudeBits(map.offsets) + plan.down <= 251;
+        (Plan memory plan, bool fits) = _affinePlan(map);
         if (fits) {
             // The unchecked pass writes only once every value is known to be inside the plan's
             // bound: a value outside it leaves `values` untouched for the checked pass.
@@ -328,12 +323,22 @@ library Elementwise {
             if (fits) _affineMemory(values, _fold(map, plan), map.scales.length, plan.down);
         }
         if (!fits) {
-            uint256 channels = map.scales.length;
             for (uint256 i; i < values.length; ++i) {
-                uint256 c = i % channels;
-                values[i] = FixedMath.rescaleInt(values[i] * map.scales[c], productFrac, int256(map.frac)) + map.offsets[c];
+                values[i] = _affineOne(values[i], i % map.scales.length, map, productFrac);
             }
         }
+    }
+
+    /// @dev The plan of `affine`'s unchecked loop for `map`, and whether it may run at all:
+    ///      |offset| <= 2^bits and bits + down <= 251 keep |offset << down| below 2^252.
+    function _affinePlan(Affine memory map) private pure returns (Plan memory plan, bool fast) {
+        plan = _plan(_magnitudeBits(map.scales), map.scaleFrac, map.frac);
+        fast = plan.fast && _magnitudeBits(map.offsets) + plan.down <= 251;
+    }
+
+    /// @dev The checked reference of `affine` for one value `x` of channel `c`.
+    function _affineOne(int256 x, uint256 c, Affine memory map, int256 productFrac) private pure returns (int256) {
+        return FixedMath.rescaleInt(x * map.scales[c], productFrac, int256(map.frac)) + map.offsets[c];
     }
 
     /// @dev `values[i] = sar(down, values[i] * mult_c + add_c)` with `(mult_c, add_c)` the pair
