@@ -1,4 +1,9 @@
-"""Epilogue fusion: a BatchNormalization and a ReLU computed inside the convolution before them.
+"""Fusions of the deployment plan: layers computed inside a neighbour, with the same integers.
+
+- ``epilogues``: a BatchNormalization and a ReLU computed inside the convolution before them.
+- ``deferred_activations``: a layer's activation moved past the max pooling after it.
+
+The first:
 
 MobileNet- and ResNet-style models follow most convolutions with a BatchNormalization and a
 ReLU. Run as layers of their own, each costs a layer call: its whole input copied into the
@@ -21,26 +26,25 @@ output: its id then names the convolution's tensor, which holds its values.
 
 from __future__ import annotations
 
-from eternal.layers.abi import encode_words, tensor_ref
+from eternal.layers import lookup
+from eternal.layers.abi import activation_code, encode_words, tensor_ref
 from eternal.layers.relu import ReLU
 
 FUSES_INTO = ("Conv2D", "DepthwiseConv2D")
 NO_TENSOR = (0, 0, 0)
+FUSIONS = ("epilogues", "deferred_activations")
+"""Every fusion, in the order they came (2026-11-30, 2026-12-01): a plan applies all of them;
+``verify`` also accepts a deployment planned before the later ones."""
+DEFERS_FROM = ("Conv2D", "Conv1D", "DepthwiseConv2D", "Dense")
+DEFERS_PAST = ("MaxPooling2D", "MaxPooling1D")
+NEVER_DECREASING = ("relu", "sigmoid", "tanh", "leaky_relu")
 
 
 def epilogues(layers: list[dict], graph: dict) -> dict[int, tuple[bytes, list[int]]]:
     """The fusions of a deployment plan's layers (``onchain.deployment_plan``'s ``layers``):
     per convolution index, the ``Post`` words to append to its config and the indices of the
     layers fused into it (none of them a model output or read by another layer)."""
-    readers: dict[int, list[int]] = {entry["index"]: [] for entry in layers}
-    for entry in layers:
-        for source in entry["inbound"]:
-            readers[source].append(entry["index"])
-    outputs = {int(ref[0]) for ref in graph["outputs"]}
-
-    def sole_reader(index: int) -> int | None:
-        return readers[index][0] if index not in outputs and len(readers[index]) == 1 else None
-
+    sole_reader = _sole_readers(layers, graph)
     frac = int(graph["activation_frac_bits"])
     found = {}
     for entry in layers:
@@ -71,3 +75,46 @@ def _plain_relu(layer: dict, frac: int) -> tuple[int, int | None] | None:
         return None
     (q, _), threshold, max_value = ReLU.constants(layer["config"], frac)
     return (threshold, max_value) if q == 0 else None
+
+
+def deferred_activations(layers: list[dict], graph: dict) -> dict[int, tuple[bytes, int, bytes]]:
+    """Activations moved past a max pooling: per layer index, its config with a linear activation,
+    the index of the max pooling that is its only reader, and the word to append to the pooling's
+    config (the activation's code, ``Pooling2DBase``).
+
+    For an activation that never decreases (relu, sigmoid, tanh, leaky_relu: their integer
+    functions in ``eternal.activations`` are monotone), the largest of a window's activated values
+    is the activation of its largest value, so pooling first gives the same integers on a quarter
+    of the values (2x2 windows): EternalAI's LeNet pays its tanh on 2,030 values instead of 7,910.
+    The layer's tensor then holds values before the activation, so the layer must be neither a model
+    output nor read by anything but the pooling; the emulator still runs the layers as written.
+    """
+    sole_reader = _sole_readers(layers, graph)
+    found = {}
+    for entry in layers:
+        layer = graph["layers"][entry["index"]]
+        pool = sole_reader(entry["index"])
+        if (entry["class_name"] not in DEFERS_FROM or entry["contract"] is None or pool is None
+                or layers[pool]["class_name"] not in DEFERS_PAST or layers[pool]["contract"] is None
+                or layer["config"].get("activation") not in NEVER_DECREASING):
+            continue
+        linear = dict(layer, config=dict(layer["config"], activation="linear"))
+        shapes = [graph["layers"][i]["output_shape"] for i in entry["inbound"]]
+        config = lookup(layer["class_name"], layer["name"]).abi_config(linear, shapes, graph)
+        found[entry["index"]] = (bytes(config), pool, encode_words([activation_code(layer["config"]["activation"])]))
+    return found
+
+
+def _sole_readers(layers: list[dict], graph: dict):
+    """``sole_reader(index)``: the one layer that reads layer ``index``, or None when it has more
+    or none, or is a model output."""
+    readers: dict[int, list[int]] = {entry["index"]: [] for entry in layers}
+    for entry in layers:
+        for source in entry["inbound"]:
+            readers[source].append(entry["index"])
+    outputs = {int(ref[0]) for ref in graph["outputs"]}
+
+    def sole_reader(index: int) -> int | None:
+        return readers[index][0] if index not in outputs and len(readers[index]) == 1 else None
+
+    return sole_reader

@@ -137,13 +137,13 @@ def check_model(onchain: OnChainModel, expected: dict | None = None) -> Report:
 
 def _check_layers(onchain: OnChainModel, report: Report) -> None:
     """Each layer contract is a clone of a contract of its type, holding the config the graph implies."""
+    from eternal.fusion import FUSIONS
     from eternal.onchain import deployment_plan
 
     try:
-        plan = deployment_plan(onchain.export())
-        if _unlike(plan, onchain):  # deployed before epilogue fusion (eternal.fusion)?
-            unfused = deployment_plan(onchain.export(), fuse=False)
-            plan = plan if _unlike(unfused, onchain) else unfused
+        # Planned with every fusion, or deployed before the later ones (eternal.fusion.FUSIONS)?
+        plans = [deployment_plan(onchain.export(), FUSIONS[:n]) for n in range(len(FUSIONS), -1, -1)]
+        plan = next((plan for plan in plans if not _unlike(plan, onchain)), plans[0])
     except EternalError as exc:
         report.check("layers", False, f"the stored graph cannot be planned: {exc}")
         return

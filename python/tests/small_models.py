@@ -43,3 +43,29 @@ def lenet(seed: int):
          keras.layers.Dense(10, activation="softmax")],
         name=f"lenet_{seed}",
     )
+
+
+def fixture_export(name: str, precision: str = "int32"):
+    """A fixture case of scripts/fixture_cases rebuilt as scripts/make_fixtures.py builds it, its
+    export at ``precision``, and the committed fixture file (whose hashes it must match)."""
+    import json
+    import os
+    import sys
+
+    import keras
+
+    from eternal.export import ModelExporter
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path.insert(0, os.path.join(root, "scripts"))
+    import make_fixtures
+    from fixture_cases import discover
+
+    suffix = "" if precision == "int32" else f"_{precision}"
+    with open(os.path.join(root, "test", "fixtures", f"{name}{suffix}.json")) as file:
+        fixture = json.load(file)
+    make_fixtures.seed_everything(keras)
+    model, _ = discover()[name].build(keras)
+    export = ModelExporter(precision).export_model(model)
+    assert export["hashes"] == fixture["hashes"], f"{name}: the committed fixture is stale"
+    return export, fixture

@@ -3,42 +3,24 @@ config carries, and that fused and unfused deployments give the emulator's integ
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-
 import numpy as np
 import pytest
 
 from eternal.onchain import decompress_config, deployment_plan
+from small_models import fixture_export
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POST_BYTES = 10 * 32  # SpatialBase.Post: two weight tensors (3 words each) and four words of ReLU
 
 
 @pytest.fixture(scope="module")
 def conv_bn_relu():
-    """The ``conv_bn_relu`` fixture's export (int32), rebuilt from its case, and its first sample."""
-    import keras
-
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    import make_fixtures
-    from fixture_cases import discover
-
-    from eternal.export import ModelExporter
-
-    with open(os.path.join(ROOT, "test", "fixtures", "conv_bn_relu.json")) as file:
-        fixture = json.load(file)
-    make_fixtures.seed_everything(keras)
-    model, _ = discover()["conv_bn_relu"].build(keras)
-    export = ModelExporter("int32").export_model(model)
-    assert export["hashes"] == fixture["hashes"]
-    return export, fixture
+    """The ``conv_bn_relu`` fixture's export (int32), rebuilt from its case, and the fixture."""
+    return fixture_export("conv_bn_relu")
 
 
 def test_only_a_sole_readers_batchnormalization_and_plain_relu_fuse(conv_bn_relu):
     export, _ = conv_bn_relu
-    fused, unfused = deployment_plan(export), deployment_plan(export, fuse=False)
+    fused, unfused = deployment_plan(export), deployment_plan(export, fusions=())
     by_name = {layer["name"]: layer for layer in fused["layers"]}
     index = {layer["name"]: n for n, layer in enumerate(fused["layers"])}
     into = {name: layer.get("fused_into") for name, layer in by_name.items() if "fused_into" in layer}
@@ -69,7 +51,7 @@ def test_fused_and_unfused_deployments_give_the_emulators_integers_and_verify(co
     export, fixture = conv_bn_relu
     w3 = connect(anvil_node.url)
     fused = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "fused"), quiet=True).deploy_model(export).address
-    monkeypatch.setattr(eternal.onchain, "deployment_plan", lambda e: deployment_plan(e, fuse=False))
+    monkeypatch.setattr(eternal.onchain, "deployment_plan", lambda e: deployment_plan(e, fusions=()))
     unfused = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "unfused"), quiet=True).deploy_model(export).address
     monkeypatch.undo()
     sample = [int(v) for v in fixture["samples"][0]["inputs"][0]]
@@ -116,7 +98,7 @@ def test_a_deployment_begun_unfused_is_not_finished_fused(conv_bn_relu, anvil_no
         raise RuntimeError("crashed after three layers")
 
     with monkeypatch.context() as patch:
-        patch.setattr(eternal.onchain, "deployment_plan", lambda e: deployment_plan(e, fuse=False))
+        patch.setattr(eternal.onchain, "deployment_plan", lambda e: deployment_plan(e, fusions=()))
         patch.setattr(ModelDeployer, "deploy_layer", crash_after_three)
         with pytest.raises(RuntimeError, match="three layers"):
             ModelDeployer(anvil_node.url, journal_dir=str(tmp_path), quiet=True).deploy_model(export)

@@ -133,6 +133,23 @@ def conv_bn_relu(K):
     return model, _floats(33, (7, 6, 3))
 
 
+def pooled_activations(K):
+    # Activations the deployment plan moves past the max pooling after them (eternal.fusion):
+    # tanh before a 'same' pooling on odd sizes, sigmoid before a stride-1 pooling; not moved:
+    # a relu whose output two layers read, and a softmax (it mixes the channels).
+    x = K.Input(shape=(9, 7, 2), name="x")
+    a = K.layers.MaxPooling2D(2, padding="same", name="pool1")(
+        K.layers.Conv2D(4, 3, padding="same", activation="tanh", name="conv_tanh")(x))
+    b = K.layers.MaxPooling2D(2, strides=1, name="pool2")(
+        K.layers.Conv2D(3, 2, activation="sigmoid", name="conv_sigmoid")(a))
+    c = K.layers.Conv2D(3, 3, padding="same", activation="relu", name="conv_twice_read")(a)
+    d = K.layers.MaxPooling2D(2, name="pool3")(K.layers.Conv2D(3, 2, activation="softmax", name="conv_softmax")(a))
+    parts = [K.layers.Flatten(name="flat_b")(b), K.layers.Flatten(name="flat_c")(K.layers.MaxPooling2D(2, name="pool_c")(c)),
+             K.layers.GlobalAveragePooling2D(name="gap_c")(c), K.layers.Flatten(name="flat_d")(d)]
+    out = K.layers.Dense(3, name="head")(K.layers.Concatenate(name="join")(parts))
+    return seeded_weights(K.Model(x, out, name="pooled_activations"), 35, 0.3), _floats(35, (9, 7, 2))
+
+
 CASES = {
     "conv_bn_relu": conv_bn_relu,
     "conv2d_same": conv2d_same,
@@ -147,6 +164,7 @@ CASES = {
     "global_pooling": global_pooling,
     "zero_padding_conv": zero_padding_conv,
     "small_cnn": small_cnn,
+    "pooled_activations": pooled_activations,
 }
 
 # Keras sums in float32: outputs near 1e7 carry a few units of rounding.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {SlicedLayerBase} from "./SlicedLayerBase.sol";
+import {Activations} from "../../lib/Activations.sol";
 
 /// @title Pooling2DBase
 /// @notice What MaxPooling2D, AveragePooling2D and MaxPooling1D share: windows of
@@ -25,15 +26,24 @@ abstract contract Pooling2DBase is SlicedLayerBase {
         uint256 outWidth;
     }
 
+    /// @dev Bytes of a pooling config (13 words) before its deferred activation, if any.
+    uint256 internal constant POOLING_CONFIG_BYTES = 13 * 32;
+
     /// @dev Output (outHeight, outWidth, channels), flattened, fixed point 2^-F: the output
-    ///      positions the range covers, each over the channels of it in the range.
+    ///      positions the range covers, each over the channels of it in the range. A config one
+    ///      word longer carries a deferred activation (`Activations` code): the activation of the
+    ///      layer before, which the deployment plan moves past a max pooling that is its only
+    ///      reader (`python/eternal/fusion.py`). It is applied to the pooled values: for an
+    ///      activation that never decreases, max then activation gives the same integers as
+    ///      activation then max, on a quarter of the values for 2x2 windows.
     function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
-        Config memory c = abi.decode(_config(), (Config));
+        bytes memory raw = _config();
+        Config memory c = abi.decode(raw, (Config));
         _expectInputs(xs, 1);
         _expectSize(xs, 0, c.height * c.width * c.channels);
         size = c.outHeight * c.outWidth * c.channels;
@@ -41,6 +51,15 @@ abstract contract Pooling2DBase is SlicedLayerBase {
         if (from < to) _needRows(xs, from / c.channels / c.outWidth, (to - 1) / c.channels / c.outWidth + 1, c);
         output = _allocate(to - from);
         _poolRange(_at(xs, 0, 0), _dataAt(output), from, to, c);
+        if (raw.length >= POOLING_CONFIG_BYTES + 32) Activations.activate(output, _deferred(raw), c.fracBits, 1);
+    }
+
+    /// @dev The config's word after the pooling's own: the deferred activation's code.
+    function _deferred(bytes memory raw) private pure returns (uint256 kind) {
+        // Equivalent to `abi.decode(raw[POOLING_CONFIG_BYTES:], (uint256))`.
+        assembly ("memory-safe") {
+            kind := mload(add(raw, add(0x20, POOLING_CONFIG_BYTES)))
+        }
     }
 
     /// @dev `_need` of the input rows under output rows `[oy0, oy1)`, whole rows.
