@@ -10,4 +10,9 @@ contract MaxPooling2DLayer is Pooling2DBase {
     function _pool(uint256 cells, uint256 cellsEnd, uint256 out, uint256 count) internal pure override {
         PoolKernels.maxInto(cells, cellsEnd, out, count);
     }
+
+    function _poolRun(uint256 p, uint256 out, uint256 n, Config memory c) internal pure override returns (bool) {
+        PoolKernels.maxRun(p, out, n, c.channels, c.strideX * c.channels * 32, c.width * c.channels * 32, c.poolHeight, c.poolWidth);
+        return true;
+    }
 }

@@ -54,6 +54,71 @@ library PoolKernels {
         }
     }
 
+    /// @notice Max pooling of `n` output positions along a row whose windows lie inside the input,
+    ///         all `channels` of each: `out[i C + ch] = max over r < poolHeight, k < poolWidth of
+    ///         x[p + i posStep + r rowStep + k C 32 + 32 ch]` (calldata byte offsets). The same values
+    ///         as `maxInto` over the cells `_cells` lists, without listing them: one assembly loop
+    ///         per position and channel, a 2x2 window unrolled.
+    /// @param p         Calldata offset of the first position's first cell, channel 0.
+    /// @param out       Memory address of the first output.
+    /// @param n         How many positions.
+    /// @param channels  C, values per cell.
+    /// @param posStep   Bytes from one position's first cell to the next's (strideX C 32).
+    /// @param rowStep   Bytes from one input row to the next (W C 32).
+    /// @param poolHeight Window rows (at least 1).
+    /// @param poolWidth  Window columns (at least 1).
+    function maxRun(
+        uint256 p,
+        uint256 out,
+        uint256 n,
+        uint256 channels,
+        uint256 posStep,
+        uint256 rowStep,
+        uint256 poolHeight,
+        uint256 poolWidth
+    ) internal pure {
+        assembly ("memory-safe") {
+            let width := shl(5, channels)
+            let end := add(out, mul(n, width))
+            switch and(eq(poolHeight, 2), eq(poolWidth, 2))
+            case 1 {
+                for {} lt(out, end) { p := add(p, posStep) } {
+                    let last := add(p, width)
+                    for { let q := p } lt(q, last) { q := add(q, 0x20) } {
+                        let m := calldataload(q)
+                        let v := calldataload(add(q, width))
+                        if sgt(v, m) { m := v }
+                        let below := add(q, rowStep)
+                        v := calldataload(below)
+                        if sgt(v, m) { m := v }
+                        v := calldataload(add(below, width))
+                        if sgt(v, m) { m := v }
+                        mstore(out, m)
+                        out := add(out, 0x20)
+                    }
+                }
+            }
+            default {
+                let rowsEnd := mul(poolHeight, rowStep)
+                let colsEnd := mul(poolWidth, width)
+                for {} lt(out, end) { p := add(p, posStep) } {
+                    let last := add(p, width)
+                    for { let q := p } lt(q, last) { q := add(q, 0x20) } {
+                        let m := calldataload(q)
+                        for { let r := q } lt(r, add(q, rowsEnd)) { r := add(r, rowStep) } {
+                            for { let k := r } lt(k, add(r, colsEnd)) { k := add(k, width) } {
+                                let v := calldataload(k)
+                                if sgt(v, m) { m := v }
+                            }
+                        }
+                        mstore(out, m)
+                        out := add(out, 0x20)
+                    }
+                }
+            }
+        }
+    }
+
     /// @notice `out[ch] = SpatialMath.divRoundHalfUp(sum over the n cells of x_cell[ch], n)` for
     ///         ch < count: the mean, nearest with ties up (`floor((2 sum + n) / 2n)`). Reverts as
     ///         the checked arithmetic would: `Panic(0x11)` on an int256 overflow, `Panic(0x12)`

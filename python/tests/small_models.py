@@ -32,7 +32,7 @@ def small_cnn(seed: int):
 def lenet(seed: int):
     """EternalAI's Fashion-MNIST LeNet: Input(28, 28, 1) -> Conv2D(6, 5x5, same, tanh) -> MaxPooling2D ->
     Conv2D(16, 5x5, same, tanh) -> MaxPooling2D -> Flatten -> Dense(70, tanh) -> Dense(10, softmax); 58,232
-    parameters, seeded random weights. Its predict is over Hardhat's 16,777,216 call cap."""
+    parameters, seeded random weights."""
     import keras
 
     keras.utils.set_random_seed(seed)

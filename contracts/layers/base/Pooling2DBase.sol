@@ -79,19 +79,64 @@ abstract contract Pooling2DBase is SlicedLayerBase {
     /// @param count    How many channels.
     function _pool(uint256 cells, uint256 cellsEnd, uint256 out, uint256 count) internal pure virtual;
 
-    /// @dev Output elements [from, to) into memory `out`, position by position (each over its
-    ///      channels inside the range).
+    /// @notice `_poolRun(p, out, n, c)` pools `n` whole output positions along a row whose windows
+    ///         lie inside the input (see `PoolKernels.maxRun`): `p` is the calldata offset of the
+    ///         first position's first cell (channel 0), `out` the memory address of the first
+    ///         output. Returns false, pooling nothing, when the layer has no such kernel (this
+    ///         default): then `_pool` takes every position.
+    function _poolRun(uint256, uint256, uint256, Config memory) internal pure virtual returns (bool) {
+        return false;
+    }
+
+    /// @dev Output elements [from, to) into memory `out`: runs of whole positions whose windows
+    ///      lie inside the input by `_poolRun`, any other position by `_pool` (over its channels
+    ///      inside the range).
     function _poolRange(uint256 xBase, uint256 out, uint256 from, uint256 to, Config memory c) private pure {
         uint256 cells = _scratch(c.poolHeight * c.poolWidth);
         unchecked {
             // Positions, channels and byte offsets are below the input's or output's size.
             for (uint256 at = from; at < to;) {
+                uint256 n = _insideRun(at, to, c);
+                if (n != 0 && _poolRun(xBase + _firstCell(at / c.channels, c), out, n, c)) {
+                    out += n * c.channels * 32;
+                    at += n * c.channels;
+                    continue;
+                }
                 uint256 c0 = at % c.channels; // the position's first channel in the range
                 uint256 count = c.channels - c0 < to - at ? c.channels - c0 : to - at;
                 _pool(cells, _cells(at / c.channels, c, xBase + c0 * 32, cells), out, count);
                 out += count * 32;
                 at += count;
             }
+        }
+    }
+
+    /// @dev How many whole positions from element `at` on (0 unless `at` starts one), before `to`
+    ///      and in the same output row, have windows inside the input.
+    function _insideRun(uint256 at, uint256 to, Config memory c) private pure returns (uint256 n) {
+        unchecked {
+            // Geometry values are small: no product overflows.
+            if (at % c.channels != 0) return 0;
+            uint256 pos = at / c.channels;
+            (uint256 oy, uint256 ox) = (pos / c.outWidth, pos % c.outWidth);
+            if (oy * c.strideY < c.padTop || oy * c.strideY - c.padTop + c.poolHeight > c.height) return 0;
+            if (ox * c.strideX < c.padLeft) return 0;
+            // Output columns whose window ends inside: ox * strideX - padLeft + poolWidth <= width.
+            uint256 inside = c.width + c.padLeft < c.poolWidth ? 0 : (c.width + c.padLeft - c.poolWidth) / c.strideX + 1;
+            uint256 last = inside < c.outWidth ? inside : c.outWidth; // one past the last such column
+            n = last > ox ? last - ox : 0;
+            uint256 whole = (to - at) / c.channels;
+            if (whole < n) n = whole;
+        }
+    }
+
+    /// @dev Byte offset, from the input's first value, of the first cell of position `pos`'s window,
+    ///      which lies inside the input (`_insideRun`).
+    function _firstCell(uint256 pos, Config memory c) private pure returns (uint256) {
+        unchecked {
+            uint256 y = (pos / c.outWidth) * c.strideY - c.padTop;
+            uint256 x = (pos % c.outWidth) * c.strideX - c.padLeft;
+            return (y * c.width + x) * c.channels * 32;
         }
     }
 
