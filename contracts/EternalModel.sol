@@ -302,7 +302,7 @@ contract EternalModel is IEternalModel, Ownable {
         int256[][] memory layerInputs = _sliceInputs(walk, layer, ids, tensors);
         int256[] memory part;
         gasUsed = gasleft();
-        (part, size) = ILayer(walk.layers[layer]).forwardSlice(layerInputs, walk.pages, start, end);
+        (part, size) = _forwardLayer(walk.layers[layer], layerInputs, walk.pages, start, end, true);
         gasUsed -= gasleft();
         if (start >= end || end > size) revert BadSlice(layer, start, end, size);
         slice = PackedTensor.pack(part);
@@ -503,13 +503,87 @@ contract EternalModel is IEternalModel, Ownable {
             if (layer == address(0)) continue;
             int256[][] memory layerInputs = _inputsOf(walk, values, stop);
             uint256 before = gasleft();
-            values[stop] = ILayer(layer).forward(layerInputs, walk.pages);
+            (values[stop],) = _forwardLayer(layer, layerInputs, walk.pages, 0, 0, false);
             if (run.gasUsed.length != 0) run.gasUsed[stop - run.from] = before - gasleft();
             // Compacting costs ~1.5k gas a layer; it pays only once memory is large enough for
             // its quadratic cost to matter.
             if (_freeMemory() - run.arena > COMPACT_ABOVE) {
                 run.firstLive = _compact(values, walk.lastUse, stop, run.arena, run.firstLive);
             }
+        }
+    }
+
+    /// @dev `ILayer(layer).forward(inputs, pageList)` (`sliced` false) or
+    ///      `(output, size) = ILayer(layer).forwardSlice(inputs, pageList, start, end)` (`sliced`
+    ///      true; `forward` leaves `size` 0), encoded and decoded by hand: each array is one `mcopy`
+    ///      into the calldata (Solidity's encoder copies value by value), and the answer is copied
+    ///      over the calldata, which is dead by then, and read in place (Solidity copies it a
+    ///      second time to decode it). A layer call passes its whole input and output through
+    ///      memory, whose cost is quadratic: this keeps one copy of each, not three. The layer's
+    ///      revert is passed on as it is; an answer too short for what it says, or a layer without
+    ///      code (an empty answer), reverts without data, as Solidity's decoder does.
+    function _forwardLayer(
+        address layer,
+        int256[][] memory inputs,
+        address[] memory pageList,
+        uint256 start,
+        uint256 end,
+        bool sliced
+    ) private view returns (int256[] memory output, uint256 size) {
+        (uint256 at, uint256 tail) = _encodeForward(inputs, pageList, start, end, sliced);
+        assembly ("memory-safe") {
+            let ok := staticcall(gas(), layer, add(at, 28), sub(tail, add(at, 28)), 0, 0)
+            returndatacopy(at, 0, returndatasize())
+            if iszero(ok) { revert(at, returndatasize()) }
+            // The answer: the output's offset [, size], then the output.
+            if lt(returndatasize(), add(shl(5, add(1, sliced)), 0x20)) { revert(0, 0) }
+            let offset := mload(at)
+            if sliced { size := mload(add(at, 0x20)) }
+            if gt(offset, sub(returndatasize(), 0x20)) { revert(0, 0) }
+            output := add(at, offset)
+            if gt(mload(output), shr(5, sub(returndatasize(), add(offset, 0x20)))) { revert(0, 0) }
+            mstore(0x40, add(at, and(add(returndatasize(), 31), not(31))))
+        }
+    }
+
+    /// @dev The calldata of `_forwardLayer`'s call, from `at + 28` to `tail`, at the free memory
+    ///      pointer (not moved: the answer goes there after the call).
+    function _encodeForward(
+        int256[][] memory inputs,
+        address[] memory pageList,
+        uint256 start,
+        uint256 end,
+        bool sliced
+    ) private pure returns (uint256 at, uint256 tail) {
+        bytes4 selector = sliced ? ILayer.forwardSlice.selector : ILayer.forward.selector;
+        uint256 head = sliced ? 0x80 : 0x40; // (inputs, pages) or (inputs, pages, start, end)
+        assembly ("memory-safe") {
+            // The selector in the low 4 bytes of the first word, so the arguments are word-aligned
+            // from `args = at + 32`: the head (offset of inputs, offset of pages, [start, end]),
+            // inputs (count, offsets from after the count, then each array: length and values),
+            // pages (count, addresses). A memory array is its length word then its values:
+            // exactly its ABI encoding.
+            at := mload(0x40)
+            let args := add(at, 0x20)
+            mstore(at, shr(224, selector))
+            mstore(args, head)
+            mstore(add(args, 0x40), start)
+            mstore(add(args, 0x60), end)
+            let heads := add(args, head) // the inputs' count, then their offsets
+            let n := mload(inputs)
+            mstore(heads, n)
+            tail := add(heads, add(0x20, shl(5, n))) // where the next array goes
+            for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                let array := mload(add(inputs, shl(5, add(k, 1))))
+                mstore(add(heads, shl(5, add(k, 1))), sub(tail, add(heads, 0x20)))
+                let bytesOf := shl(5, add(mload(array), 1))
+                mcopy(tail, array, bytesOf)
+                tail := add(tail, bytesOf)
+            }
+            mstore(add(args, 0x20), sub(tail, args)) // the offset of pages
+            let pageBytes := shl(5, add(mload(pageList), 1))
+            mcopy(tail, pageList, pageBytes)
+            tail := add(tail, pageBytes)
         }
     }
 
