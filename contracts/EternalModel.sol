@@ -387,7 +387,7 @@ contract EternalModel is IEternalModel, Ownable {
         returns (bytes memory data, uint256 q)
     {
         uint256 arrayBytes = 32 * (1 + n); // a uint256[n]'s tail
-        uint256 size = 4 + 0xc0 + inputsBytes + 2 * arrayBytes + 32 * (1 + pageTotal);
+        uint256 size = 4 + 0xc0 + inputsBytes + 2 * arrayBytes + 32 * (1 + pageTotal) + 32; // + the clone
         bytes4 selector = ILayer.forwardWindow.selector;
         // Equivalent to the head of `abi.encodeCall(ILayer.forwardWindow, (inputs, offsets,
         // sizes, pages, start, end))`: the tails' offsets, start, end.
@@ -449,7 +449,8 @@ contract EternalModel is IEternalModel, Ownable {
         }
     }
 
-    /// @dev Calls `layer` with `data` (a `forwardWindow` call), passing on its revert: its
+    /// @dev Calls `layer` with `data` (a `forwardWindow` call; its last word is written here), as
+    ///      a direct call of its implementation (`_implementationOf`), passing on its revert: its
     ///      output packed, the output's size, and the gas from `gasBefore` (`gasleft()` before
     ///      the call was encoded) to the answer decoded.
     function _callLayer(address layer, bytes memory data, uint256 gasBefore)
@@ -461,8 +462,11 @@ contract EternalModel is IEternalModel, Ownable {
         // Equivalent to `(part, size) = abi.decode(layer.staticcall(data), (int256[], uint256))`,
         // the layer's revert passed on as it is, the array read where the answer is copied (not
         // copied again). An answer too short for what it says is not a layer's: revert.
+        address implementation = _implementationOf(layer);
         assembly ("memory-safe") {
-            let ok := staticcall(gas(), layer, add(data, 0x20), mload(data), 0, 0)
+            // The last word, left by `_windowHead`: the clone, whose config the implementation reads.
+            mstore(add(data, mload(data)), layer)
+            let ok := staticcall(gas(), implementation, add(data, 0x20), mload(data), 0, 0)
             let answer := mload(0x40)
             returndatacopy(answer, 0, returndatasize())
             if iszero(ok) { revert(answer, returndatasize()) }
@@ -515,7 +519,8 @@ contract EternalModel is IEternalModel, Ownable {
 
     /// @dev `ILayer(layer).forward(inputs, pageList)` (`sliced` false) or
     ///      `(output, size) = ILayer(layer).forwardSlice(inputs, pageList, start, end)` (`sliced`
-    ///      true; `forward` leaves `size` 0), encoded and decoded by hand: each array is one `mcopy`
+    ///      true; `forward` leaves `size` 0), as a direct call of the clone's implementation with
+    ///      the clone appended (`_implementationOf`), encoded and decoded by hand: each array is one `mcopy`
     ///      into the calldata (Solidity's encoder copies value by value), and the answer is copied
     ///      over the calldata, which is dead by then, and read in place (Solidity copies it a
     ///      second time to decode it). A layer call passes its whole input and output through
@@ -531,8 +536,11 @@ contract EternalModel is IEternalModel, Ownable {
         bool sliced
     ) private view returns (int256[] memory output, uint256 size) {
         (uint256 at, uint256 tail) = _encodeForward(inputs, pageList, start, end, sliced);
+        address implementation = _implementationOf(layer);
         assembly ("memory-safe") {
-            let ok := staticcall(gas(), layer, add(at, 28), sub(tail, add(at, 28)), 0, 0)
+            mstore(tail, layer) // the clone, whose config the implementation reads (LayerBase._config)
+            tail := add(tail, 0x20)
+            let ok := staticcall(gas(), implementation, add(at, 28), sub(tail, add(at, 28)), 0, 0)
             returndatacopy(at, 0, returndatasize())
             if iszero(ok) { revert(at, returndatasize()) }
             // The answer: the output's offset [, size], then the output.
@@ -584,6 +592,18 @@ contract EternalModel is IEternalModel, Ownable {
             let pageBytes := shl(5, add(mload(pageList), 1))
             mcopy(tail, pageList, pageBytes)
             tail := add(tail, pageBytes)
+        }
+    }
+
+    /// @dev The implementation a layer clone delegates to: the 20 bytes at offset 10 of a Solady
+    ///      clone's code (`LibClone.clone`, which `addLayers` used). The model calls it directly,
+    ///      naming the clone in the calldata's last word (`LayerBase._config`): going through
+    ///      the clone's proxy would copy the whole calldata into memory, and the answer again.
+    function _implementationOf(address clone) private view returns (address implementation) {
+        assembly ("memory-safe") {
+            mstore(0, 0)
+            extcodecopy(clone, 12, 10, 20)
+            implementation := mload(0)
         }
     }
 

@@ -28,3 +28,7 @@ error WindowTooSmall(uint256 input, uint256 needLo, uint256 needHi, uint256 have
 /// @notice The layer computes from whole inputs only: `forwardWindow` takes whole windows
 ///         (offset 0, every value) and nothing less.
 error WindowUnsupported();
+
+/// @notice A direct call of a layer implementation (the model's, past the clone's proxy) must end
+///         with the address of a clone of that implementation, whose config it reads; `source` is not one.
+error NotAClone(address source);

@@ -7,6 +7,7 @@ import {ILayer} from "../../interfaces/ILayer.sol";
 import {WeightPages} from "../../lib/WeightPages.sol";
 import {
     BadWindow,
+    NotAClone,
     UnsupportedWeightBits,
     WindowCountMismatch,
     WindowTooSmall,
@@ -42,14 +43,57 @@ abstract contract LayerBase is ILayer {
     /// @notice Input tensor `index` has `actual` values; the layer's config says `expected`.
     error WrongInputSize(uint256 index, uint256 expected, uint256 actual);
 
-    /// @notice The layer's ABI-encoded config: the immutable args of this clone.
+    /// @dev This implementation's address, in its code: a clone delegating to it sees another
+    ///      `address(this)`.
+    address private immutable _self = address(this);
+    /// @dev The first 10 bytes of a Solady clone's runtime code, before its implementation's address.
+    uint256 private constant CLONE_PREFIX = 0x363d3d373d3d3d363d73;
+
+    /// @notice The layer's ABI-encoded config: the immutable args of its clone. Called through
+    ///         the clone (its proxy delegates here), the clone is `address(this)`. The model calls
+    ///         the implementation directly instead, with the clone's address appended to the
+    ///         calldata as one more word (`_directClone`): the proxy would copy the whole calldata
+    ///         into memory and the answer once more, quadratic in the tensor's size.
     /// @dev The deployer stores configs compressed (Solady `LibZip.cdCompress` form, ~10x
     ///      smaller, code costs 200 gas a byte; docs/CONTRACTS.md). A compressed config starts
     ///      with 0xff, a raw ABI config with 0x00 (its first word is small): both are accepted.
     /// @return config The config, ABI-encoded (decompressed if it was stored compressed).
     function _config() internal view returns (bytes memory config) {
-        config = LibClone.argsOnClone(address(this));
+        config = LibClone.argsOnClone(address(this) == _self ? _directClone() : address(this));
         if (config.length != 0 && config[0] == 0xff) config = LibZip.cdDecompress(config);
+    }
+
+    /// @dev The clone a direct call names in its calldata's last word. Reverts `NotAClone` unless
+    ///      that is a Solady clone of this implementation (its code starts with the proxy's 10
+    ///      bytes and this address).
+    function _directClone() private view returns (address clone) {
+        address self = _self;
+        uint256 word;
+        bool isClone;
+        assembly ("memory-safe") {
+            word := calldataload(sub(calldatasize(), 0x20))
+            mstore(0, 0)
+            extcodecopy(word, 2, 0, 30) // the prefix and the implementation, at the word's end
+            isClone := and(iszero(shr(160, word)), eq(mload(0), or(shl(160, CLONE_PREFIX), self)))
+        }
+        if (!isClone) revert NotAClone(address(uint160(word)));
+        clone = address(uint160(word));
+    }
+
+    /// @dev `data` (a call of this layer to itself, at the end of allocated memory), with the
+    ///      clone's address appended when this call is a direct one (see `_config`).
+    function _selfCall(bytes memory data) internal view returns (bytes memory) {
+        if (address(this) != _self) return data;
+        address clone = _directClone();
+        // Equivalent to `data = bytes.concat(data, abi.encode(clone))` in place: nothing is
+        // allocated after `data`.
+        assembly ("memory-safe") {
+            let end := add(add(data, 0x20), mload(data))
+            mstore(end, clone)
+            mstore(data, add(mload(data), 0x20))
+            mstore(0x40, and(add(end, 0x3f), not(31))) // past the clone word, word-aligned
+        }
+        return data;
     }
 
     /// @notice The config header: activation fractional bits F and weight width in bits.
@@ -175,7 +219,7 @@ abstract contract LayerBase is ILayer {
         for (uint256 k; k < xs.length; ++k) {
             if (xs[k].lo != 0 || xs[k].hi != xs[k].size) revert WindowUnsupported();
         }
-        bytes memory data = abi.encodeCall(ILayer.forwardSlice, (inputs, pages, start, end));
+        bytes memory data = _selfCall(abi.encodeCall(ILayer.forwardSlice, (inputs, pages, start, end)));
         // Equivalent to `return this.forwardSlice(inputs, pages, start, end);`, its return data
         // (the same ABI as this function's) passed on without decoding it.
         assembly ("memory-safe") {
