@@ -5,8 +5,9 @@
 //   ETERNAL_BENCH_RPC=http://127.0.0.1:8545 ETERNAL_BENCH_OUT=/tmp/layers.json \
 //     node_modules/.bin/hardhat run --network anvil bench/layer_results.js
 //
-// Every figure is the gas inside the layer's call (LayerHarness.measureCall: what a call tracer,
-// hence `predict --profile`, reports, + 100), not the calldata of a transaction. Inputs are F = 24
+// Every figure is the gas inside the layer's call as EternalModel makes it (the implementation
+// called directly, the clone named in the last word: forwardGas `direct`; LayerHarness.measureCall:
+// what a call tracer reports, + 100), not the calldata of a transaction. Inputs are F = 24
 // fixed point, uniform in [-1, 1] (MAC layers) or [-4, 4] (elementwise, bench/elementwise.js) or
 // [-8, 8] (activations). Each plain baseline is checked to compute what our layer computes (int32
 // weights) before its gas is kept.
@@ -110,7 +111,7 @@ async function macLayers(kit, plain) {
     const row = { type: c.type, shape: c.shape, macs, ours: {}, plain: null };
     for (const bits of PRECISIONS) {
       const ours = await deployOurs(kit, c, bits);
-      const { output, gas } = await forwardGas(kit, ours.layer, [ours.x], ours.pages);
+      const { output, gas } = await forwardGas(kit, ours.layer, [ours.x], ours.pages, null, true);
       row.ours[`int${bits}`] = gas;
       if (bits === 32) row.plain = await measurePlain(kit, plain, c, ours, output);
     }
@@ -126,8 +127,8 @@ async function elementwiseLayers(kit) {
     const [big, small] = SHAPES[name] || DEFAULT_SHAPES;
     const run = await deployCase(kit, name, big);
     const pixel = await deployCase(kit, name, small);
-    const { gas } = await forwardGas(kit, run.layer, run.x, run.pages);
-    const { gas: pixelGas } = await forwardGas(kit, pixel.layer, pixel.x, pixel.pages);
+    const { gas } = await forwardGas(kit, run.layer, run.x, run.pages, null, true);
+    const { gas: pixelGas } = await forwardGas(kit, pixel.layer, pixel.x, pixel.pages, null, true);
     rows.push({ layer: name, shape: big.join("x"), pixelShape: small.join("x"), gas, pixelGas,
       ins: run.spec.ins.reduce((a, b) => a + b, 0), out: run.spec.out, pooling: /Pool/.test(name) });
   }
@@ -142,7 +143,7 @@ async function activations(kit) {
   for (const [name, code] of Object.entries(codes)) {
     const layer = (await cloneLayer(kit, "ActivationLayer", LibZip.cdCompress(abi.encode(Array(4).fill("uint256"), [F, 32, code, 10])))).target;
     const gas = [];
-    for (const n of sizes) gas.push((await forwardGas(kit, layer, [randomIntsWithin(n, 8 * 2 ** F, 7)], [])).gas);
+    for (const n of sizes) gas.push((await forwardGas(kit, layer, [randomIntsWithin(n, 8 * 2 ** F, 7)], [], null, true)).gas);
     rows.push({ activation: name, perValue: (gas[1] - gas[0]) / (sizes[1] - sizes[0]), values: sizes[1], gas: gas[1] });
   }
   console.log(`activations: ${rows.map((r) => `${r.activation} ${r.perValue.toFixed(1)}`).join(", ")}`);

@@ -68,7 +68,8 @@ def class_shares(model: dict) -> list[tuple[str, int, int, int, int]]:
 
 def layer_section(layers: dict, figure: str) -> list[str]:
     lines = ["## 1. Gas per MAC by layer type, against the floor", "",
-             (f"Gas inside the layer's call (what `predict --profile` reports per layer), F = {layers['F']}, inputs "
+             (f"Gas inside the layer's call as `predict` makes it (the implementation called directly, the clone "
+             f"named in the calldata; what `predict --profile` reports per layer), F = {layers['F']}, inputs "
              "uniform in [-1, 1], linear, with bias. MACs count only the taps inside the input. "
              f"Floor: the SWAR loop's opcode floor, ~{FLOOR} gas/MAC (DESIGN.md). \"x Dense\" is over Dense "
              "256 -> 256 at the same precision. The plain baseline (`contracts/bench/`: nested loops, checked "

@@ -25,6 +25,11 @@ import {PageWriter} from "./PageWriter.sol";
 contract EternalModel is IEternalModel, Ownable {
     /// @dev `predict` compacts its memory arena once it holds more than this many bytes.
     uint256 private constant COMPACT_ABOVE = 0x8000;
+    /// @dev Dead bytes kept before a layer output (`Run.spaced`): the head of a one-input
+    ///      `forward` call, written there when the next call can be made in place (`_forwardInPlace`).
+    uint256 private constant GAP = 0xa0;
+    /// @dev "No layer".
+    uint256 private constant NONE = type(uint256).max;
     /// @dev Limits of the packed walk (ModelWalk): 16-bit layer indices, 8-bit input counts.
     uint256 private constant MAX_LAYERS = 0xfffe;
     uint256 private constant MAX_SOURCES = 0xff;
@@ -221,6 +226,7 @@ contract EternalModel is IEternalModel, Ownable {
         uint256[] gasUsed; // per layer of the range, its forward call's gas (empty: not measured)
         uint256[] slot; // per layer: 1 + the index of the tensor given for its output (0: none)
         bool[] read; // per layer: read by a layer of the range (packed calls only)
+        bool[] spaced; // per layer: its output has GAP bytes of dead memory before it (`_forwardInPlace`)
     }
 
     /// @inheritdoc IEternalModel
@@ -236,6 +242,7 @@ contract EternalModel is IEternalModel, Ownable {
         Run memory run;
         run.values = new int256[][](count);
         run.slot = new uint256[](count);
+        run.spaced = new bool[](count);
         for (uint256 k = inputs.length; k > 0; --k) {
             run.slot[walk.inputs[k - 1]] = k; // of two inputs for one layer, the first wins
         }
@@ -505,14 +512,19 @@ contract EternalModel is IEternalModel, Ownable {
             if (walk.given[stop]) return stop;
             address layer = walk.layers[stop];
             if (layer == address(0)) continue;
-            int256[][] memory layerInputs = _inputsOf(walk, values, stop);
             uint256 before = gasleft();
-            (values[stop],) = _forwardLayer(layer, layerInputs, walk.pages, 0, 0, false);
+            uint256 source = _inPlaceSource(walk, run, stop);
+            if (source != NONE) {
+                values[stop] = _forwardInPlace(layer, values[source], walk.pages);
+            } else {
+                (values[stop],) = _forwardLayer(layer, _inputsOf(walk, values, stop), walk.pages, 0, 0, false);
+            }
+            run.spaced[stop] = true;
             if (run.gasUsed.length != 0) run.gasUsed[stop - run.from] = before - gasleft();
             // Compacting costs ~1.5k gas a layer; it pays only once memory is large enough for
             // its quadratic cost to matter.
             if (_freeMemory() - run.arena > COMPACT_ABOVE) {
-                run.firstLive = _compact(values, walk.lastUse, stop, run.arena, run.firstLive);
+                run.firstLive = _compact(values, walk.lastUse, stop, run);
             }
         }
     }
@@ -536,22 +548,81 @@ contract EternalModel is IEternalModel, Ownable {
         bool sliced
     ) private view returns (int256[] memory output, uint256 size) {
         (uint256 at, uint256 tail) = _encodeForward(inputs, pageList, start, end, sliced);
+        (output, size) = _send(layer, at, tail, sliced);
+    }
+
+    /// @dev `ILayer(layer).forward([x], pageList)` as `_forwardLayer` makes it, for an input that
+    ///      no later layer reads, at the end of memory, with GAP bytes of dead memory before it
+    ///      (`_inPlaceSource`): the call's head is written into the gap and the pages after the
+    ///      values, so the calldata is `x` where it is, not a copy of it; the answer lands over it.
+    ///      The model's memory then peaks at one of the input and the output, not both plus a copy.
+    function _forwardInPlace(address layer, int256[] memory x, address[] memory pageList)
+        private
+        view
+        returns (int256[] memory output)
+    {
+        bytes4 selector = ILayer.forward.selector;
+        uint256 at;
+        uint256 tail;
+        assembly ("memory-safe") {
+            // The head `_encodeForward` writes for one input, ending where `x` starts: selector
+            // word, offset of inputs (0x40), offset of pages, 1 input, its offset (0x20).
+            at := sub(x, GAP)
+            mstore(at, shr(224, selector))
+            mstore(add(at, 0x20), 0x40)
+            mstore(add(at, 0x60), 1)
+            mstore(add(at, 0x80), 0x20)
+            tail := add(x, shl(5, add(mload(x), 1)))
+            mstore(add(at, 0x40), sub(tail, add(at, 0x20))) // the offset of pages
+            let pageBytes := shl(5, add(mload(pageList), 1))
+            mcopy(tail, pageList, pageBytes)
+            tail := add(tail, pageBytes)
+        }
+        (output,) = _send(layer, at, tail, false);
+    }
+
+    /// @dev Calls the implementation of clone `layer` with the calldata at memory `[at + 28,
+    ///      tail)` and the clone's address appended, and reads the answer in place: copied from
+    ///      `at + GAP - 32` on, so the output has GAP bytes of dead memory before it (the answer's
+    ///      offset word among them) and the free memory pointer is moved past it.
+    function _send(address layer, uint256 at, uint256 tail, bool sliced)
+        private
+        view
+        returns (int256[] memory output, uint256 size)
+    {
         address implementation = _implementationOf(layer);
         assembly ("memory-safe") {
             mstore(tail, layer) // the clone, whose config the implementation reads (LayerBase._config)
             tail := add(tail, 0x20)
             let ok := staticcall(gas(), implementation, add(at, 28), sub(tail, add(at, 28)), 0, 0)
-            returndatacopy(at, 0, returndatasize())
-            if iszero(ok) { revert(at, returndatasize()) }
+            let answer := add(at, sub(GAP, 0x20))
+            returndatacopy(answer, 0, returndatasize())
+            if iszero(ok) { revert(answer, returndatasize()) }
             // The answer: the output's offset [, size], then the output.
             if lt(returndatasize(), add(shl(5, add(1, sliced)), 0x20)) { revert(0, 0) }
-            let offset := mload(at)
-            if sliced { size := mload(add(at, 0x20)) }
+            let offset := mload(answer)
+            if sliced { size := mload(add(answer, 0x20)) }
             if gt(offset, sub(returndatasize(), 0x20)) { revert(0, 0) }
-            output := add(at, offset)
+            output := add(answer, offset)
             if gt(mload(output), shr(5, sub(returndatasize(), add(offset, 0x20)))) { revert(0, 0) }
-            mstore(0x40, add(at, and(add(returndatasize(), 31), not(31))))
+            mstore(0x40, add(answer, and(add(returndatasize(), 31), not(31))))
         }
+    }
+
+    /// @dev The one input of layer `i` if its call can be made in place (`_forwardInPlace`): read
+    ///      by layer `i` alone and last (not a model output), spaced, and the last thing in memory
+    ///      (its values end at the free memory pointer). NONE otherwise.
+    function _inPlaceSource(ModelWalk.Walk memory walk, Run memory run, uint256 i) private pure returns (uint256) {
+        uint256[] memory sources = walk.sources[i];
+        if (sources.length != 1) return NONE;
+        uint256 source = sources[0];
+        if (!run.spaced[source] || walk.lastUse[source] != i) return NONE;
+        int256[] memory x = run.values[source];
+        uint256 end;
+        assembly ("memory-safe") {
+            end := add(x, shl(5, add(mload(x), 1)))
+        }
+        return end == _freeMemory() ? source : NONE;
     }
 
     /// @dev The calldata of `_forwardLayer`'s call, from `at + 28` to `tail`, at the free memory
@@ -640,6 +711,7 @@ contract EternalModel is IEternalModel, Ownable {
         run.from = from;
         run.gasUsed = new uint256[](to - from);
         run.values = new int256[][](count);
+        run.spaced = new bool[](count);
         run.arena = _freeMemory(); // after every allocation that outlives the run: see `_compact`
         for (uint256 id; id < from; ++id) {
             if (run.read[id]) run.values[id] = PackedTensor.unpack(tensors[run.slot[id] - 1]);
@@ -715,24 +787,25 @@ contract EternalModel is IEternalModel, Ownable {
     }
 
     /// @dev After layer `step`: forgets outputs no later layer reads and moves the live ones
-    ///      (kept in index order, so in address order) down to the start of the arena, then
-    ///      frees everything above them. Equivalent to keeping `values` as is, minus the memory.
-    ///      Outputs before `firstLive` are all dead; returns the new first live index, so a
-    ///      sequential model does O(1) work per layer here, not O(layers).
-    function _compact(int256[][] memory values, uint256[] memory lastUse, uint256 step, uint256 arena, uint256 firstLive)
+    ///      (kept in index order, so in address order) down towards the start of the arena, each
+    ///      GAP bytes after the one before (then it is `spaced`; one that has less room below it
+    ///      stays where it is), then frees everything above them. Equivalent to keeping `values`
+    ///      as is, minus the memory. Outputs before `firstLive` are all dead; returns the new first
+    ///      live index, so a sequential model does O(1) work per layer here, not O(layers).
+    function _compact(int256[][] memory values, uint256[] memory lastUse, uint256 step, Run memory run)
         private
         pure
         returns (uint256 nextFirstLive)
     {
-        uint256 cursor = arena;
+        uint256 cursor = run.arena;
         nextFirstLive = step + 1;
-        for (uint256 j = firstLive; j <= step; ++j) {
+        for (uint256 j = run.firstLive; j <= step; ++j) {
             int256[] memory value = values[j];
             uint256 source;
             assembly ("memory-safe") {
                 source := value // the array's memory address
             }
-            if (source < arena) continue; // never set (identity layer), or the empty array at 0x60
+            if (source < run.arena) continue; // never set (identity layer), or the empty array at 0x60
             if (lastUse[j] <= step) {
                 int256[] memory empty; // the zero-length array at 0x60: nothing allocated
                 values[j] = empty;
@@ -740,14 +813,20 @@ contract EternalModel is IEternalModel, Ownable {
             }
             if (j < nextFirstLive) nextFirstLive = j;
             uint256 size = (value.length + 1) * 32; // length word + elements
-            if (source != cursor) {
-                assembly ("memory-safe") {
-                    // Equivalent to copying `value` to a new array at `cursor`; the regions may
-                    // overlap and `cursor < source`, which `mcopy` handles.
-                    mcopy(cursor, source, size)
-                    value := cursor
+            if (source >= cursor + GAP) {
+                cursor += GAP;
+                if (source != cursor) {
+                    assembly ("memory-safe") {
+                        // Equivalent to copying `value` to a new array at `cursor`; the regions may
+                        // overlap and `cursor < source`, which `mcopy` handles.
+                        mcopy(cursor, source, size)
+                        value := cursor
+                    }
+                    values[j] = value;
                 }
-                values[j] = value;
+                run.spaced[j] = true;
+            } else {
+                cursor = source;
             }
             cursor += size;
         }

@@ -115,13 +115,22 @@ const LAYER_CALLS = new ethers.Interface([
 /**
  * `layer.forward(inputs, pages)`, or `forwardSlice(inputs, pages, start, end)` when `slice` is
  * `[start, end]`, through LayerHarness.measureCall: {output: [BigInt], gas} with the gas spent
- * inside the layer's call (as a call tracer reports it, + 100), not the caller's copies.
+ * inside the layer's call (as a call tracer reports it, + 100), not the caller's copies. With
+ * `direct`, the call EternalModel makes: the clone's implementation, the clone's address appended
+ * (LayerBase._config), without the clone's proxy and its copies of the calldata and the answer.
  */
-async function forwardGas(kit, layer, inputs, pages, slice) {
-  const target = typeof layer === "string" ? layer : layer.target;
+async function forwardGas(kit, layer, inputs, pages, slice, direct = false) {
+  const clone = typeof layer === "string" ? layer : layer.target;
   const [name, args] = slice ? ["forwardSlice", [inputs, pages, ...slice]] : ["forward", [inputs, pages]];
-  const [result, gas] = await kit.harness.measureCall(target, LAYER_CALLS.encodeFunctionData(name, args));
+  let [target, data] = [clone, LAYER_CALLS.encodeFunctionData(name, args)];
+  if (direct) [target, data] = [implementationOf(await ethers.provider.getCode(clone)), data + ethers.zeroPadValue(clone, 32).slice(2)];
+  const [result, gas] = await kit.harness.measureCall(target, data);
   return { output: [...LAYER_CALLS.decodeFunctionResult(name, result)[0]], gas: Number(gas) };
+}
+
+/** The implementation a Solady clone (runtime code, hex) delegates to: its bytes 10..30. */
+function implementationOf(code) {
+  return ethers.getAddress("0x" + code.slice(2 + 20, 2 + 60));
 }
 
 /**

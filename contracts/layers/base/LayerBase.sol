@@ -43,9 +43,6 @@ abstract contract LayerBase is ILayer {
     /// @notice Input tensor `index` has `actual` values; the layer's config says `expected`.
     error WrongInputSize(uint256 index, uint256 expected, uint256 actual);
 
-    /// @dev This implementation's address, in its code: a clone delegating to it sees another
-    ///      `address(this)`.
-    address private immutable _self = address(this);
     /// @dev The first 10 bytes of a Solady clone's runtime code, before its implementation's address.
     uint256 private constant CLONE_PREFIX = 0x363d3d373d3d3d363d73;
 
@@ -59,22 +56,32 @@ abstract contract LayerBase is ILayer {
     ///      with 0xff, a raw ABI config with 0x00 (its first word is small): both are accepted.
     /// @return config The config, ABI-encoded (decompressed if it was stored compressed).
     function _config() internal view returns (bytes memory config) {
-        config = LibClone.argsOnClone(address(this) == _self ? _directClone() : address(this));
+        config = LibClone.argsOnClone(_isDirect() ? _directClone() : address(this));
         if (config.length != 0 && config[0] == 0xff) config = LibZip.cdDecompress(config);
+    }
+
+    /// @dev Whether this call came straight to the implementation, not through a clone's proxy
+    ///      (whose code, `address(this)`'s then, starts with the clone prefix). No immutable holds
+    ///      the implementation's address: the deployer recognises implementations by their code.
+    function _isDirect() private view returns (bool direct) {
+        assembly ("memory-safe") {
+            mstore(0, 0)
+            extcodecopy(address(), 22, 0, 10) // the code's first 10 bytes, at the word's end
+            direct := iszero(eq(mload(0), CLONE_PREFIX))
+        }
     }
 
     /// @dev The clone a direct call names in its calldata's last word. Reverts `NotAClone` unless
     ///      that is a Solady clone of this implementation (its code starts with the proxy's 10
     ///      bytes and this address).
     function _directClone() private view returns (address clone) {
-        address self = _self;
         uint256 word;
         bool isClone;
         assembly ("memory-safe") {
             word := calldataload(sub(calldatasize(), 0x20))
             mstore(0, 0)
             extcodecopy(word, 2, 0, 30) // the prefix and the implementation, at the word's end
-            isClone := and(iszero(shr(160, word)), eq(mload(0), or(shl(160, CLONE_PREFIX), self)))
+            isClone := and(iszero(shr(160, word)), eq(mload(0), or(shl(160, CLONE_PREFIX), address())))
         }
         if (!isClone) revert NotAClone(address(uint160(word)));
         clone = address(uint160(word));
@@ -83,7 +90,7 @@ abstract contract LayerBase is ILayer {
     /// @dev `data` (a call of this layer to itself, at the end of allocated memory), with the
     ///      clone's address appended when this call is a direct one (see `_config`).
     function _selfCall(bytes memory data) internal view returns (bytes memory) {
-        if (address(this) != _self) return data;
+        if (!_isDirect()) return data;
         address clone = _directClone();
         // Equivalent to `data = bytes.concat(data, abi.encode(clone))` in place: nothing is
         // allocated after `data`.
