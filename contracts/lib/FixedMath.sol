@@ -61,7 +61,7 @@ function gte(Fixed a, Fixed b) pure returns (bool) {
 ///      with 32 fractional bits, y = k 2^32 + f; 2^(f 2^-32) 2^252 ~= P(f), a degree-6 integer
 ///      polynomial by Horner's rule, exact (`mapInPlace`); e^x ~= P(f) 2^(k-252), floored to Q64 or
 ///      rounded half up to 2^-frac. Relative error <= 2^-28.6 (+ 2^-64 in Q64); sigmoid, tanh and
-///      softmax round once more (half up), so they are within 2^-(frac+1) + 2^-30 of the real
+///      softmax round once more (half up), so they are within 2^-(frac+1) + 2^-29 of the real
 ///      function, and sigmoid and tanh never decrease as x grows.
 library FixedMath {
     /// @dev 1.0 in Q64.
@@ -142,7 +142,7 @@ library FixedMath {
     }
 
     /// @notice The logistic function 1 / (1 + e^-x): q = divRound(2^(64+frac), 2^64 + expQ64(-|x|)) for
-    ///         x >= 0, 2^frac - q below; within 2^-(frac+1) + 2^-30 of the real value, and never
+    ///         x >= 0, 2^frac - q below; within 2^-(frac+1) + 2^-29 of the real value, and never
     ///         smaller for a larger x (expQ64 does not decrease with its argument, see `mapInPlace`).
     /// @param x    Fixed point 2^-frac.
     /// @param frac The frac bits of `x` and of the result, at most 64.
@@ -152,7 +152,7 @@ library FixedMath {
     }
 
     /// @notice tanh(x) = 2 / (1 + e^-2|x|) - 1 with the sign of x: divRound(2^(65+frac), 2^64 + e) -
-    ///         2^frac, e = expQ64(-2 min(|x|, 128)); within 2^-(frac+1) + 2^-30 of the real value,
+    ///         2^frac, e = expQ64(-2 min(|x|, 128)); within 2^-(frac+1) + 2^-29 of the real value,
     ///         and never smaller for a larger x.
     /// @param x    Fixed point 2^-frac.
     /// @param frac The frac bits of `x` and of the result, at most 64.

@@ -14,12 +14,12 @@ exponential of ``x <= 0`` (``exp`` also takes ``0 < x <= EXP_LIMIT``):
 4. ``e^x ~= P(f) 2^(k - S)``: on the Q64 scale floored (``P >> (S - 64 - k)``), on the
    activation scale rounded half up (``rescale(P, S - k, frac)``).
 
-Error: ``P`` is within a relative ``2^-28.7`` of ``2^(f 2^-32)`` and ``y`` within ``2^-32``
+Error: ``P`` is within a relative ``2^-28.75`` of ``2^(f 2^-32)`` and ``y`` within ``2^-32``
 of ``x log2(e)``, so ``exp_q64`` is within a relative ``2^-28.6`` of ``e^x`` plus ``2^-64``.
 ``sigmoid`` (whose slope in ``e`` is at most 1/4), ``tanh`` (1/2) and ``softmax`` (1/2) are then
-within ``2^-30`` of the real function before their one rounding (half up), so within
-``2^-(frac+1) + 2^-30`` after it: ``2^-24.9`` at ``frac = 24``, below ``2^-20`` for every
-``frac >= 20`` (bench/gas_activations.js and python/tests/test_activations_exact.py measure it).
+within ``2^-29.6`` of the real function before their one rounding (half up), so within
+``2^-(frac+1) + 2^-29`` after it: ``2^-24.9`` at ``frac = 24``, below ``2^-20`` for every
+``frac >= 20`` (bench/gas_activations.js and python/tests/test_activation_properties.py measure it).
 
 Monotone: ``y`` does not decrease with ``x``; ``P`` increases with ``f`` (positive
 coefficients); where ``k`` steps up, ``P(2^32 - 1) 2^(k-S) <= 2^(S+1) 2^(k-S) = P(0) 2^(k+1-S)``;
