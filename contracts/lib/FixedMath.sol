@@ -73,7 +73,7 @@ library FixedMath {
     /// @dev 2^(f 2^-32) 2^252 ~= P(f) = sum c_i f^i for 0 <= f < 2^32, c_i on the scale
     ///      2^(252 - 32 i) (bench/fit_exp2.py): c_0 = 2^252 (e^0 = 1 exactly), every c_i > 0 (P
     ///      increases with f) and P(2^32 - 1) <= 2^253 (e does not step down where k steps up);
-    ///      within a relative 2^-28.7 of 2^(f 2^-32). c_0 is the `shl(252, 1)` in `mapInPlace`.
+    ///      within a relative 2^-28.75 of 2^(f 2^-32). c_0 is the `shl(252, 1)` in the loops.
     uint256 internal constant EXP2_C1 = 0xb172157b759d945b115cdbd6e84d5752de15c8af4d0d3ac098f62f3;
     uint256 internal constant EXP2_C2 = 0x3d7fae6f1965c0347750e8a073ce216773c08e499c60e6d;
     uint256 internal constant EXP2_C3 = 0xe34359d3eb1e8eb565088ab4004eb0af2b3853;
@@ -169,7 +169,8 @@ library FixedMath {
     /// @notice Replaces every word of memory `[at, end)`, a fixed-point value 2^-frac, by its
     ///         `exp` (`kind` = `MAP_EXP`) or `expQ64` (`MAP_EXP_Q64`), bit for bit with
     ///         `python/eternal/activations.py`. Reverts `ExpOverflow` for `MAP_EXP` above +128.
-    /// @dev For -128 <= z <= 128 (2^-frac scale): y = sar(frac + 32, z * LOG2E_Q64) (|z LOG2E_Q64| <
+    /// @dev Equivalent to `x = exp(x, frac)`, resp. `exp_q64(x, frac)`, of `eternal.activations` for
+    ///      each word. For -128 <= z <= 128 (2^-frac scale): y = sar(frac + 32, z * LOG2E_Q64) (|z LOG2E_Q64| <
     ///      2^138), k = sar(32, y) (-185..184), f = y & (2^32 - 1), and P(f) by Horner's rule,
     ///      exactly (each partial sum below 2^(252 - 32 i + 1), so no product reaches 2^256).
     /// @param at   Memory address of the first value (an array's data).
@@ -206,7 +207,8 @@ library FixedMath {
                 }
             }
             default {
-                // MAP_EXP_Q64: 2^64 for x >= 0; else P >> (188 - k), floored (0 from k < -68 on).
+                // MAP_EXP_Q64: 2^64 for x >= 0; else P >> (188 - k), floored (188 = 252 - 64: P 2^(k-252)
+                // in Q64; 0 from k < -68 on).
                 for {} lt(at, end) { at := add(at, 0x20) } {
                     let x := mload(at)
                     let e := ONE_Q64
@@ -228,7 +230,8 @@ library FixedMath {
     ///         `sigmoid` (`kind` = `MAP_SIGMOID`) or `tanh` (`MAP_TANH`), bit for bit with
     ///         `python/eternal/activations.py`. One loop for a whole tensor (bench/gas_activations.js
     ///         measures it in a layer).
-    /// @dev e = expQ64(-c min(|x|, 128)) as in `expInPlace` (c = 1, or 2 for tanh, in `log2e`), then
+    /// @dev Equivalent to `x = sigmoid(x, frac)`, resp. `tanh(x, frac)`, of `eternal.activations` for
+    ///      each word: e = expQ64(-c min(|x|, 128)) as in `expInPlace` (c = 1, or 2 for tanh, in `log2e`), then
     ///      q = divRound(a, 2^64 + e) = (2a + b) / 2b (below 2^132), w = q - u, and for x < 0, v - w:
     ///      sigmoid a = 2^(64+F), u = 0, v = 2^F; tanh a = 2^(65+F), u = v = 2^F. Monotone: y does
     ///      not decrease as -|x| grows, P increases with f (every c_i > 0), and where k steps up by
@@ -247,7 +250,7 @@ library FixedMath {
             let twiceA := shl(add(frac, 65), 1)
             let u := 0
             let v := shl(frac, 1)
-            let one := shl(252, 1) // c_0, kept on the stack
+            let one := shl(252, 1) // c_0, kept on the stack (cheaper than re-making it per value)
             if eq(kind, MAP_TANH) {
                 log2e := LOG2E_Q64_TWICE
                 twiceA := shl(1, twiceA)
@@ -263,7 +266,7 @@ library FixedMath {
                 let f := and(0xffffffff, y)
                 let p := add(mul(add(mul(add(mul(EXP2_C6, f), EXP2_C5), f), EXP2_C4), f), EXP2_C3)
                 p := add(mul(add(mul(add(mul(p, f), EXP2_C2), f), EXP2_C1), f), one)
-                let b := add(ONE_Q64, shr(sub(188, sar(32, y)), p))
+                let b := add(ONE_Q64, shr(sub(188, sar(32, y)), p)) // 188 = 252 - 64: P 2^(k-252) in Q64
                 let w := sub(div(add(twiceA, b), shl(1, b)), u)
                 if iszero(t) { w := sub(v, w) }
                 mstore(at, w)
@@ -274,7 +277,8 @@ library FixedMath {
     /// @notice Softmax over each run of `width` bytes (`axis` words) of memory `[at, end)`, in
     ///         place: `divRound(e_i << frac, sum e_j)` with `e_i = expQ64(x_i - max)`, bit for bit
     ///         with `python/eternal/activations.py` `softmax`. `width` must divide `end - at`.
-    /// @dev Three passes over a run (by fours after axis mod 4 single steps; the second by twos
+    /// @dev Equivalent to `run = softmax(run, frac)` of `eternal.activations` for each run.
+    ///      Three passes over a run (by fours after axis mod 4 single steps; the second by twos
     ///      after axis mod 2): the peak; e_i (as in `MAP_EXP_Q64`, of x_i - peak, which is
     ///      <= 0: one below int256's range wraps to a positive word and, like any d < -128, is
     ///      taken as -128, whose e is 0) and their total (>= 2^64: the peak's e is 2^64; at most
@@ -285,7 +289,9 @@ library FixedMath {
     /// @param width Bytes of one run: 32 times the last axis, not 0.
     function softmaxInPlace(uint256 at, uint256 end, uint256 frac, uint256 width) internal pure {
         assembly ("memory-safe") {
-            let shift := add(frac, 32)
+            // e_i as in `expInPlace`'s MAP_EXP_Q64 (188 = 252 - 64: P 2^(k-252) in Q64); e_i << frac
+            // is below 2^129 and total below 2^(64 + 32) for any run that fits in memory.
+            let shift := add(frac, 32) // y = x log2(e) with 32 fractional bits
             let limit := shl(frac, EXP_LIMIT)
             let low := sub(0, limit)
             let lead := and(width, 0x60) // (axis mod 4) words, then groups of four
