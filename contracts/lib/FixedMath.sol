@@ -170,9 +170,9 @@ library FixedMath {
     ///         `exp` (`kind` = `MAP_EXP`) or `expQ64` (`MAP_EXP_Q64`), bit for bit with
     ///         `python/eternal/activations.py`. Reverts `ExpOverflow` for `MAP_EXP` above +128.
     /// @dev Equivalent to `x = exp(x, frac)`, resp. `exp_q64(x, frac)`, of `eternal.activations` for
-    ///      each word. For -128 <= z <= 128 (2^-frac scale): y = sar(frac + 32, z * LOG2E_Q64) (|z LOG2E_Q64| <
-    ///      2^138), k = sar(32, y) (-185..184), f = y & (2^32 - 1), and P(f) by Horner's rule,
-    ///      exactly (each partial sum below 2^(252 - 32 i + 1), so no product reaches 2^256).
+    ///      each word. For -128 <= z <= 128 (2^-frac scale): y = sar(frac + 32, z * LOG2E_Q64)
+    ///      (|z LOG2E_Q64| < 2^138), k = sar(32, y) (-185..184), f = y & (2^32 - 1), and P(f) by
+    ///      Horner's rule, exactly (each partial sum below 2^(252 - 32 i + 1): no product reaches 2^256).
     /// @param at   Memory address of the first value (an array's data).
     /// @param end  One past the last value's address.
     /// @param frac F, at most 64 (not checked: the callers check it once).
@@ -231,13 +231,14 @@ library FixedMath {
     ///         `python/eternal/activations.py`. One loop for a whole tensor (bench/gas_activations.js
     ///         measures it in a layer).
     /// @dev Equivalent to `x = sigmoid(x, frac)`, resp. `tanh(x, frac)`, of `eternal.activations` for
-    ///      each word: e = expQ64(-c min(|x|, 128)) as in `expInPlace` (c = 1, or 2 for tanh, in `log2e`), then
-    ///      q = divRound(a, 2^64 + e) = (2a + b) / 2b (below 2^132), w = q - u, and for x < 0, v - w:
-    ///      sigmoid a = 2^(64+F), u = 0, v = 2^F; tanh a = 2^(65+F), u = v = 2^F. Monotone: y does
-    ///      not decrease as -|x| grows, P increases with f (every c_i > 0), and where k steps up by
-    ///      one, P(2^32 - 1) <= 2^253 = 2 P(0); floors keep order; so e, then q, never decrease as
-    ///      |x| grows, and w = q - u for x >= 0, v - w for x < 0 never decreases as x grows
-    ///      (x = 0: e = 2^64, q = a / 2^65 exactly, so both sides give 2^(F-1), or 0 for tanh).
+    ///      each word: e = expQ64(-c min(|x|, 128)) as in `expInPlace` (c = 1, or 2 for tanh, in
+    ///      `log2e`); q = divRound(a, 2^64 + e) = (2a + b) / 2b (below 2^132); w = q - u, and for
+    ///      x < 0, v - w. Sigmoid: a = 2^(64+F), u = 0, v = 2^F; tanh: a = 2^(65+F), u = v = 2^F.
+    ///      Monotone: y never increases as |x| grows; P increases with f (every c_i > 0); where k
+    ///      steps down by one, P(2^32 - 1) <= 2^253 = 2 P(0); floors keep order. So e never
+    ///      increases and q never decreases as |x| grows, and w (x >= 0) or v - w (x < 0) never
+    ///      decreases as x grows (x = 0: e = 2^64, q = a / 2^65 exactly: 2^(F-1), or 0 for tanh,
+    ///      from both sides).
     /// @param at   Memory address of the first value (an array's data).
     /// @param end  One past the last value's address.
     /// @param frac F, at most 64 (not checked: the callers check it once).

@@ -12,6 +12,7 @@ reproduces bit for bit (test/lib/FixedMath.test.js):
 from __future__ import annotations
 
 from decimal import Decimal, getcontext
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from eternal import activations as act
 
 getcontext().prec = 50
 FRACS = (0, 8, 16, 20, 24, 32, 64)
-ACTIVATION_ERROR = Decimal(2) ** Decimal("-29")  # before the one rounding (docs/FORMAT.md)
+ACTIVATION_ERROR = Decimal(2) ** -29  # before the one rounding (docs/FORMAT.md)
 WINDOW = 40  # consecutive integers checked on each side of a step
 
 
@@ -53,14 +54,14 @@ def test_monotone_around_every_step(name, frac):
     f = getattr(act, name)
     for run in neighbourhoods(frac, twice=name == "tanh"):
         values = [f(x, frac) for x in run]
-        assert all(a <= b for a, b in zip(values, values[1:])), (name, frac, run[0])
+        assert all(a <= b for a, b in pairwise(values)), (name, frac, run[0])
 
 
 @pytest.mark.parametrize("frac", FRACS)
 def test_exp_q64_monotone_around_every_step(frac):
     for run in neighbourhoods(frac, twice=False):
         values = [act.exp_q64(x, frac) for x in run if x <= 0]
-        assert all(a <= b for a, b in zip(values, values[1:])), (frac, run[0])
+        assert all(a <= b for a, b in pairwise(values)), (frac, run[0])
 
 
 @settings(max_examples=300, deadline=None)
