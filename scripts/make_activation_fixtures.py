@@ -29,6 +29,12 @@ def edge_inputs(frac: int) -> list[int]:
     limit = act.EXP_LIMIT << frac
     values = {0, 1, -1, 2, -2, one, -one, one // 2, -(one // 2), 3 * one, -3 * one, limit, -limit,
               limit - 1, -limit + 1, -limit - 1, 20 * one, -20 * one, 50 * one, -50 * one}
+    # Where the range reduction's integer part k steps (x log2(e), or 2x log2(e) for tanh, crosses
+    # -k): the last x before each step and the first after, both signs.
+    for k in (1, 2, 23, 64):
+        for log2e in (act.LOG2E_Q64, 2 * act.LOG2E_Q64):
+            step = k * (1 << (frac + 64)) // log2e
+            values.update({step, step + 1, -step, -step - 1})
     rng = np.random.default_rng(frac)
     values.update(int(v) for v in np.rint(rng.normal(0, 4, 40) * one))
     values.update(int(v) for v in np.rint(rng.uniform(-130, 130, 10) * one))
@@ -57,6 +63,13 @@ def build() -> dict:
         y = act.apply_activation(name, np.array(vector, dtype=object).reshape(-1, 5), frac).ravel()
         cases.append({"fn": "activate", "name": name, "kind": code, "frac": frac, "axis": 5,
                       "x": [str(v) for v in vector], "y": [str(int(v)) for v in y]})
+    # Softmax rows of 3 at the int256 extremes (x - max below int256's range wraps on chain), and
+    # of odd and even lengths (the chain's passes go by fours and twos).
+    extremes = [INT256_MIN, INT256_MAX, 0, INT256_MIN + 1, -1, INT256_MAX - 1]
+    for axis, row in ((3, extremes), (7, vector[:21]), (1, vector[:4])):
+        y = act.apply_activation("softmax", np.array(row, dtype=object).reshape(-1, axis), frac).ravel()
+        cases.append({"fn": "activate", "name": "softmax", "kind": act.CODES["softmax"], "frac": frac,
+                      "axis": axis, "x": [str(v) for v in row], "y": [str(int(v)) for v in y]})
     for slope in (0.3, 0.01, -0.5, 1.5):
         q, qf = act.quantise_multiplier(slope)
         y = [act.leaky_relu(v, frac, (q, qf)) for v in vector]

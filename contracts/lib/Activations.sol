@@ -84,38 +84,7 @@ library Activations {
         assembly ("memory-safe") {
             first := add(x, 0x20)
         }
-        uint256 stop = first + x.length * 32;
-        uint256 width = axis * 32;
-        for (uint256 at = first; at < stop; at += width) {
-            uint256 end = at + width;
-            // Equivalent to: peak = max(x[i] for the run); x[i] -= peak for each. x[i] <= peak, so
-            // the difference is <= 0; one below int256's range wraps to a positive word, and is
-            // taken as -2^255 instead (its exponential is 0 either way).
-            assembly ("memory-safe") {
-                let peak := mload(at)
-                for { let p := add(at, 0x20) } lt(p, end) { p := add(p, 0x20) } {
-                    let v := mload(p)
-                    if sgt(v, peak) { peak := v }
-                }
-                for { let p := at } lt(p, end) { p := add(p, 0x20) } {
-                    let d := sub(mload(p), peak)
-                    if sgt(d, 0) { d := shl(255, 1) }
-                    mstore(p, d)
-                }
-            }
-            // Each e_i <= 2^64, so it fits int256 while it waits for the total.
-            FixedMath.mapInPlace(at, end, frac, FixedMath.MAP_EXP_Q64);
-            // Equivalent to: total = sum e_j (>= 2^64: the peak's e is 2^64; at most axis * 2^64);
-            // x[i] = divRound(e_i << frac, total) = ((e_i << frac) * 2 + total) / (2 * total).
-            assembly ("memory-safe") {
-                let total := 0
-                for { let p := at } lt(p, end) { p := add(p, 0x20) } { total := add(total, mload(p)) }
-                let twice := shl(1, total)
-                for { let p := at } lt(p, end) { p := add(p, 0x20) } {
-                    mstore(p, div(add(shl(add(frac, 1), mload(p)), total), twice))
-                }
-            }
-        }
+        FixedMath.softmaxInPlace(first, first + x.length * 32, frac, axis * 32);
     }
 
     /// @dev `FixedMath.mapInPlace` over all of `x`, after checking `frac`.

@@ -57,30 +57,34 @@ function gte(Fixed a, Fixed b) pure returns (bool) {
 /// @title FixedMath
 /// @notice Rescaling (the format's one rounding rule: round half up), constant multipliers and
 ///         the exponential family used by activations.
-/// @dev The exponential works in Q64 (64 fractional bits), see `python/eternal/activations.py`:
-///      y = x * log2(e) (Q64, half up); y = k + f; 2^f = P(f), a degree-7 polynomial by Horner's
-///      rule, each product floored (`mapInPlace`); e^x = P(f) * 2^(k-64). Relative error of the Q64
-///      value <= 2^-34; sigmoid, tanh and softmax round once more (half up), so they are within
-///      2^-(frac+1) + 2^-34 of the real function (at most one unit at F = 24).
+/// @dev The exponential, as `python/eternal/activations.py` (docs/FORMAT.md): y = floor(x log2(e))
+///      with 32 fractional bits, y = k 2^32 + f; 2^(f 2^-32) 2^252 ~= P(f), a degree-6 integer
+///      polynomial by Horner's rule, exact (`mapInPlace`); e^x ~= P(f) 2^(k-252), floored to Q64 or
+///      rounded half up to 2^-frac. Relative error <= 2^-28.6 (+ 2^-64 in Q64); sigmoid, tanh and
+///      softmax round once more (half up), so they are within 2^-(frac+1) + 2^-29 of the real
+///      function, and sigmoid and tanh never decrease as x grows.
 library FixedMath {
     /// @dev 1.0 in Q64.
     uint256 internal constant ONE_Q64 = 1 << 64;
     /// @dev round(log2(e) * 2^64).
     int256 internal constant LOG2E_Q64 = 26613026195688644983;
-    /// @dev 2^f ~= sum c_i f^i on [0, 1), Q64 (bench/fit_exp2.py): c_0 = 1, and the sum of all is
-    ///      2 exactly, so 2^64 <= P(f) < 2^65; within a relative 2^-34 of 2^f.
-    uint256 internal constant EXP2_C1 = 12786308720413074432;
-    uint256 internal constant EXP2_C2 = 4431394889710049280;
-    uint256 internal constant EXP2_C3 = 1023887897173531296;
-    uint256 internal constant EXP2_C4 = 177349020003411232;
-    uint256 internal constant EXP2_C5 = 24759127435325437;
-    uint256 internal constant EXP2_C6 = 2647679909694340;
-    uint256 internal constant EXP2_C7 = 396739064465599;
+    /// @dev 2 * LOG2E_Q64: tanh's exponent, e^-2|x| = 2^(-|x| * 2 log2(e)).
+    int256 internal constant LOG2E_Q64_TWICE = 53226052391377289966;
+    /// @dev 2^(f 2^-32) 2^252 ~= P(f) = sum c_i f^i for 0 <= f < 2^32, c_i on the scale
+    ///      2^(252 - 32 i) (bench/fit_exp2.py): c_0 = 2^252 (e^0 = 1 exactly), every c_i > 0 (P
+    ///      increases with f) and P(2^32 - 1) <= 2^253 (e does not step down where k steps up);
+    ///      within a relative 2^-28.75 of 2^(f 2^-32). c_0 is the `shl(252, 1)` in the loops.
+    uint256 internal constant EXP2_C1 = 0xb172157b759d945b115cdbd6e84d5752de15c8af4d0d3ac098f62f3;
+    uint256 internal constant EXP2_C2 = 0x3d7fae6f1965c0347750e8a073ce216773c08e499c60e6d;
+    uint256 internal constant EXP2_C3 = 0xe34359d3eb1e8eb565088ab4004eb0af2b3853;
+    uint256 internal constant EXP2_C4 = 0x27a42f49c161dc87828ee442dbf4d6;
+    uint256 internal constant EXP2_C5 = 0x518857f550473d336c317;
+    uint256 internal constant EXP2_C6 = 0xe3b2ba0e45d8;
     /// @dev |x| bound (real) of exp: below -128 it is 0, above +128 it overflows.
     int256 internal constant EXP_LIMIT = 128;
     /// @dev Largest activation scale the exponential supports (e^128 * 2^64 < 2^255).
     uint256 internal constant MAX_FRAC = 64;
-    /// @dev What `mapInPlace` computes: `exp`, `expQ64`, `sigmoid`, `tanh`.
+    /// @dev What `expInPlace` (`exp`, `expQ64`) and `mapInPlace` (`sigmoid`, `tanh`) compute.
     uint256 internal constant MAP_EXP = 0;
     uint256 internal constant MAP_EXP_Q64 = 1;
     uint256 internal constant MAP_SIGMOID = 2;
@@ -127,17 +131,19 @@ library FixedMath {
     /// @param frac fractional bits of `x` and of the result, at most 64.
     function exp(Fixed x, uint256 frac) internal pure returns (Fixed) {
         if (frac > MAX_FRAC) revert FracBitsUnsupported(frac);
-        return Fixed.wrap(_one(Fixed.unwrap(x), frac, MAP_EXP));
+        return Fixed.wrap(_oneExp(Fixed.unwrap(x), frac, MAP_EXP));
     }
 
     /// @notice e^x in Q64 for x <= 0, so the result is in [0, 2^64]; 0 below -128.
     /// @param x fixed point, 2^-frac scale, not positive (a positive x is treated as 0).
     /// @param frac fractional bits of `x`, at most 64 (not checked: the callers check it once).
     function expQ64(Fixed x, uint256 frac) internal pure returns (uint256) {
-        return uint256(_one(Fixed.unwrap(x), frac, MAP_EXP_Q64));
+        return uint256(_oneExp(Fixed.unwrap(x), frac, MAP_EXP_Q64));
     }
 
-    /// @notice The logistic function 1 / (1 + e^-x), within 2^-(frac+1) + 2^-34 of the real value.
+    /// @notice The logistic function 1 / (1 + e^-x): q = divRound(2^(64+frac), 2^64 + expQ64(-|x|)) for
+    ///         x >= 0, 2^frac - q below; within 2^-(frac+1) + 2^-29 of the real value, and never
+    ///         smaller for a larger x (expQ64 does not decrease with its argument, see `mapInPlace`).
     /// @param x    Fixed point 2^-frac.
     /// @param frac The frac bits of `x` and of the result, at most 64.
     function sigmoid(Fixed x, uint256 frac) internal pure returns (Fixed) {
@@ -145,8 +151,9 @@ library FixedMath {
         return Fixed.wrap(_one(Fixed.unwrap(x), frac, MAP_SIGMOID));
     }
 
-    /// @notice tanh(x) = (1 - e^-2|x|) / (1 + e^-2|x|) with the sign of x; within
-    ///         2^-(frac+1) + 2^-34 of the real value.
+    /// @notice tanh(x) = 2 / (1 + e^-2|x|) - 1 with the sign of x: divRound(2^(65+frac), 2^64 + e) -
+    ///         2^frac, e = expQ64(-2 min(|x|, 128)); within 2^-(frac+1) + 2^-29 of the real value,
+    ///         and never smaller for a larger x.
     /// @param x    Fixed point 2^-frac.
     /// @param frac The frac bits of `x` and of the result, at most 64.
     function tanh(Fixed x, uint256 frac) internal pure returns (Fixed) {
@@ -155,49 +162,30 @@ library FixedMath {
     }
 
     // solhint-disable function-max-lines
-    // One assembly kernel kept whole: a loop per kind around one polynomial; split into
-    // functions, every value would pay the jumps and stack shuffles (bench/gas_activations.js).
+    // One assembly kernel kept whole: a loop per kind around one polynomial, written out in each
+    // loop; as Yul functions, every value would pay their jumps and stack shuffles
+    // (bench/gas_activations.js).
 
-    /// @notice Replaces every word of memory `[at, end)`, a fixed-point value 2^-frac, by
-    ///         `kind` of it: `MAP_EXP` (`exp`), `MAP_EXP_Q64` (`expQ64`), `MAP_SIGMOID`
-    ///         (`sigmoid`) or `MAP_TANH` (`tanh`), bit for bit. One loop for a whole tensor,
-    ///         ~520 gas a value inside an Activation layer (bench/gas_activations.js: the loop,
-    ///         a polynomial of degree 7 and a division; the rest of the layer adds ~80).
-    /// @dev Reverts `ExpOverflow` for `MAP_EXP` of a value above +128.
+    /// @notice Replaces every word of memory `[at, end)`, a fixed-point value 2^-frac, by its
+    ///         `exp` (`kind` = `MAP_EXP`) or `expQ64` (`MAP_EXP_Q64`), bit for bit with
+    ///         `python/eternal/activations.py`. Reverts `ExpOverflow` for `MAP_EXP` above +128.
+    /// @dev Equivalent to `x = exp(x, frac)`, resp. `exp_q64(x, frac)`, of `eternal.activations` for
+    ///      each word. For -128 <= z <= 128 (2^-frac scale): y = sar(frac + 32, z * LOG2E_Q64)
+    ///      (|z LOG2E_Q64| < 2^138), k = sar(32, y) (-185..184), f = y & (2^32 - 1), and P(f) by
+    ///      Horner's rule, exactly (each partial sum below 2^(252 - 32 i + 1): no product reaches 2^256).
     /// @param at   Memory address of the first value (an array's data).
     /// @param end  One past the last value's address.
     /// @param frac F, at most 64 (not checked: the callers check it once).
-    /// @param kind MAP_EXP, MAP_EXP_Q64, MAP_SIGMOID or MAP_TANH.
-    function mapInPlace(uint256 at, uint256 end, uint256 frac, uint256 kind) internal pure {
+    /// @param kind MAP_EXP or MAP_EXP_Q64.
+    function expInPlace(uint256 at, uint256 end, uint256 frac, uint256 kind) internal pure {
         assembly ("memory-safe") {
-            // 2^(f 2^-64) in Q64 for 0 <= f < 2^64, in [2^64, 2^65): Horner's rule, each product
-            // floored: total = c_7; for i = 6 down to 0: total = c_i + (total * f >> 64) (c_0 = 2^64).
-            // total < 2^65 and f < 2^64, so no product reaches 2^129.
-            function pow2(f) -> total {
-                total := add(EXP2_C6, shr(64, mul(EXP2_C7, f)))
-                total := add(EXP2_C5, shr(64, mul(total, f)))
-                total := add(EXP2_C4, shr(64, mul(total, f)))
-                total := add(EXP2_C3, shr(64, mul(total, f)))
-                total := add(EXP2_C2, shr(64, mul(total, f)))
-                total := add(EXP2_C1, shr(64, mul(total, f)))
-                total := add(ONE_Q64, shr(64, mul(total, f)))
-            }
-            // e^z in Q64 for -128 <= z <= 0 (2^-frac scale), half up: with y = z log2(e) in Q64
-            // (rescaleInt(z * LOG2E_Q64, frac + 64, 64), half up), k = y >> 64 <= 0 and
-            // f = y - (k << 64), e = pow2(f) >> -k, half up (rescaleInt(total, 64 - k, 64)).
-            function expq64(z, fr, half) -> e {
-                let y := sar(fr, add(mul(z, LOG2E_Q64), half))
-                let d := sub(0, sar(64, y))
-                e := pow2(and(y, 0xffffffffffffffff))
-                if d { e := shr(d, add(e, shl(sub(d, 1), 1))) }
-            }
+            let shift := add(frac, 32) // y = x log2(e) with 32 fractional bits
             let limit := shl(frac, EXP_LIMIT) // 128, the exponent's bound
-            let half := 0 // half a unit of the product's extra frac bits, for rounding half up
-            if frac { half := shl(sub(frac, 1), 1) }
+            let low := sub(0, limit)
             switch kind
             case 0 {
-                // MAP_EXP: 0 below -128, ExpOverflow above +128, else rescaleInt(pow2(f), 64 - k,
-                // frac): a left shift when k + frac >= 64, else right by 64 - k - frac, half up.
+                // MAP_EXP: 0 below -128, ExpOverflow above +128, else rescaleInt(P, 252 - k, frac):
+                // right by d = 252 - frac - k >= 4, half up (P + 2^(d-1) < 2^256; 2^(d-1) is 0 past 2^255).
                 for {} lt(at, end) { at := add(at, 0x20) } {
                     let x := mload(at)
                     if sgt(x, limit) {
@@ -207,61 +195,175 @@ library FixedMath {
                         revert(0, 0x44)
                     }
                     let e := 0
-                    if iszero(slt(x, sub(0, limit))) {
-                        let y := sar(frac, add(mul(x, LOG2E_Q64), half))
-                        let k := sar(64, y)
-                        e := pow2(and(y, 0xffffffffffffffff))
-                        switch slt(add(k, frac), 64)
-                        case 0 { e := shl(sub(add(k, frac), 64), e) }
-                        default {
-                            let d := sub(64, add(k, frac))
-                            e := shr(d, add(e, shl(sub(d, 1), 1)))
-                        }
+                    if iszero(slt(x, low)) {
+                        let y := sar(shift, mul(LOG2E_Q64, x))
+                        let f := and(0xffffffff, y)
+                        let p := add(mul(add(mul(add(mul(EXP2_C6, f), EXP2_C5), f), EXP2_C4), f), EXP2_C3)
+                        p := add(mul(add(mul(add(mul(p, f), EXP2_C2), f), EXP2_C1), f), shl(252, 1))
+                        let d := sub(sub(252, frac), sar(32, y))
+                        e := shr(d, add(p, shl(sub(d, 1), 1)))
                     }
                     mstore(at, e)
                 }
             }
-            case 1 {
-                // MAP_EXP_Q64: 2^64 for x >= 0, 0 below -128.
+            default {
+                // MAP_EXP_Q64: 2^64 for x >= 0; else P >> (188 - k), floored (188 = 252 - 64: P 2^(k-252)
+                // in Q64; 0 from k < -68 on).
                 for {} lt(at, end) { at := add(at, 0x20) } {
                     let x := mload(at)
                     let e := ONE_Q64
                     if slt(x, 0) {
-                        e := 0
-                        if iszero(slt(x, sub(0, limit))) { e := expq64(x, frac, half) }
+                        if slt(x, low) { x := low }
+                        let y := sar(shift, mul(LOG2E_Q64, x))
+                        let f := and(0xffffffff, y)
+                        let p := add(mul(add(mul(add(mul(EXP2_C6, f), EXP2_C5), f), EXP2_C4), f), EXP2_C3)
+                        p := add(mul(add(mul(add(mul(p, f), EXP2_C2), f), EXP2_C1), f), shl(252, 1))
+                        e := shr(sub(188, sar(32, y)), p)
                     }
                     mstore(at, e)
                 }
             }
-            case 2 {
-                // MAP_SIGMOID: e = expQ64(-|x|); x >= 0: divRound(2^64 << frac, 2^64 + e),
-                // x < 0: divRound(e << frac, 2^64 + e); (2a + b) / 2b, operands below 2^131.
-                for {} lt(at, end) { at := add(at, 0x20) } {
-                    let x := mload(at)
-                    let z := x
-                    if sgt(x, 0) { z := sub(0, x) }
-                    let e := 0
-                    if iszero(slt(z, sub(0, limit))) { e := expq64(z, frac, half) }
-                    let a := shl(frac, e)
-                    if iszero(slt(x, 0)) { a := shl(frac, ONE_Q64) }
-                    let b := add(ONE_Q64, e)
-                    mstore(at, div(add(shl(1, a), b), shl(1, b)))
-                }
+        }
+    }
+
+    /// @notice Replaces every word of memory `[at, end)`, a fixed-point value 2^-frac, by its
+    ///         `sigmoid` (`kind` = `MAP_SIGMOID`) or `tanh` (`MAP_TANH`), bit for bit with
+    ///         `python/eternal/activations.py`. One loop for a whole tensor (bench/gas_activations.js
+    ///         measures it in a layer).
+    /// @dev Equivalent to `x = sigmoid(x, frac)`, resp. `tanh(x, frac)`, of `eternal.activations` for
+    ///      each word: e = expQ64(-c min(|x|, 128)) as in `expInPlace` (c = 1, or 2 for tanh, in
+    ///      `log2e`); q = divRound(a, 2^64 + e) = (2a + b) / 2b (below 2^132); w = q - u, and for
+    ///      x < 0, v - w. Sigmoid: a = 2^(64+F), u = 0, v = 2^F; tanh: a = 2^(65+F), u = v = 2^F.
+    ///      Monotone: y never increases as |x| grows; P increases with f (every c_i > 0); where k
+    ///      steps down by one, P(2^32 - 1) <= 2^253 = 2 P(0); floors keep order. So e never
+    ///      increases and q never decreases as |x| grows, and w (x >= 0) or v - w (x < 0) never
+    ///      decreases as x grows (x = 0: e = 2^64, q = a / 2^65 exactly: 2^(F-1), or 0 for tanh,
+    ///      from both sides).
+    /// @param at   Memory address of the first value (an array's data).
+    /// @param end  One past the last value's address.
+    /// @param frac F, at most 64 (not checked: the callers check it once).
+    /// @param kind MAP_SIGMOID or MAP_TANH.
+    function mapInPlace(uint256 at, uint256 end, uint256 frac, uint256 kind) internal pure {
+        assembly ("memory-safe") {
+            let shift := add(frac, 32) // y = x log2(e) with 32 fractional bits
+            let low := sub(0, shl(frac, EXP_LIMIT)) // -128, the exponent's bound
+            let log2e := LOG2E_Q64
+            let twiceA := shl(add(frac, 65), 1)
+            let u := 0
+            let v := shl(frac, 1)
+            let one := shl(252, 1) // c_0, kept on the stack (cheaper than re-making it per value)
+            if eq(kind, MAP_TANH) {
+                log2e := LOG2E_Q64_TWICE
+                twiceA := shl(1, twiceA)
+                u := v
+                v := 0
             }
-            default {
-                // MAP_TANH: m = min(|x|, 128 << frac) (e^-2|x| is 0 past it); e = expQ64(-2m);
-                // divRound((2^64 - e) << frac, 2^64 + e), negated for x < 0.
-                for {} lt(at, end) { at := add(at, 0x20) } {
-                    let x := mload(at)
-                    let m := x
-                    if slt(x, 0) { m := sub(0, x) }
-                    if gt(m, limit) { m := limit }
-                    let e := 0
-                    if iszero(gt(m, shr(1, limit))) { e := expq64(sub(0, shl(1, m)), frac, half) }
-                    let b := add(ONE_Q64, e)
-                    let t := div(add(shl(1, shl(frac, sub(ONE_Q64, e))), b), shl(1, b))
-                    if slt(x, 0) { t := sub(0, t) }
-                    mstore(at, t)
+            for {} lt(at, end) { at := add(at, 0x20) } {
+                let x := mload(at)
+                let t := not(sar(255, x)) // 0 if x < 0, else all ones
+                let z := sub(xor(x, t), t) // -|x|
+                if slt(z, low) { z := low }
+                let y := sar(shift, mul(log2e, z))
+                let f := and(0xffffffff, y)
+                let p := add(mul(add(mul(add(mul(EXP2_C6, f), EXP2_C5), f), EXP2_C4), f), EXP2_C3)
+                p := add(mul(add(mul(add(mul(p, f), EXP2_C2), f), EXP2_C1), f), one)
+                let b := add(ONE_Q64, shr(sub(188, sar(32, y)), p)) // 188 = 252 - 64: P 2^(k-252) in Q64
+                let w := sub(div(add(twiceA, b), shl(1, b)), u)
+                if iszero(t) { w := sub(v, w) }
+                mstore(at, w)
+            }
+        }
+    }
+
+    /// @notice Softmax over each run of `width` bytes (`axis` words) of memory `[at, end)`, in
+    ///         place: `divRound(e_i << frac, sum e_j)` with `e_i = expQ64(x_i - max)`, bit for bit
+    ///         with `python/eternal/activations.py` `softmax`. `width` must divide `end - at`.
+    /// @dev Equivalent to `run = softmax(run, frac)` of `eternal.activations` for each run.
+    ///      Three passes over a run (by fours after axis mod 4 single steps; the second by twos
+    ///      after axis mod 2): the peak; e_i (as in `MAP_EXP_Q64`, of x_i - peak, which is
+    ///      <= 0: one below int256's range wraps to a positive word and, like any d < -128, is
+    ///      taken as -128, whose e is 0) and their total (>= 2^64: the peak's e is 2^64; at most
+    ///      width / 32 * 2^64); then the divisions ((e_i << frac) * 2 + total) / (2 * total).
+    /// @param at    Memory address of the first value (an array's data), fixed point 2^-frac.
+    /// @param end   One past the last value's address.
+    /// @param frac  F, at most 64 (not checked: the callers check it once).
+    /// @param width Bytes of one run: 32 times the last axis, not 0.
+    function softmaxInPlace(uint256 at, uint256 end, uint256 frac, uint256 width) internal pure {
+        assembly ("memory-safe") {
+            // e_i as in `expInPlace`'s MAP_EXP_Q64 (188 = 252 - 64: P 2^(k-252) in Q64); e_i << frac
+            // is below 2^129 and total below 2^(64 + 32) for any run that fits in memory.
+            let shift := add(frac, 32) // y = x log2(e) with 32 fractional bits
+            let limit := shl(frac, EXP_LIMIT)
+            let low := sub(0, limit)
+            let lead := and(width, 0x60) // (axis mod 4) words, then groups of four
+            let up := add(frac, 1)
+            let one := shl(252, 1) // c_0, kept on the stack
+            for {} lt(at, end) { at := add(at, width) } {
+                let runEnd := add(at, width)
+                let split := add(at, lead)
+                let peak := mload(at)
+                for { let p := add(at, 0x20) } lt(p, split) { p := add(p, 0x20) } {
+                    let v := mload(p)
+                    if sgt(v, peak) { peak := v }
+                }
+                for { let p := split } lt(p, runEnd) { p := add(p, 0x80) } {
+                    let v := mload(p)
+                    if sgt(v, peak) { peak := v }
+                    v := mload(add(p, 0x20))
+                    if sgt(v, peak) { peak := v }
+                    v := mload(add(p, 0x40))
+                    if sgt(v, peak) { peak := v }
+                    v := mload(add(p, 0x60))
+                    if sgt(v, peak) { peak := v }
+                }
+                let total := 0
+                let ep := at
+                if and(width, 0x20) {
+                    let z := sub(mload(ep), peak)
+                    if gt(sub(z, low), limit) { z := low } // outside [-128, 0]: below -128
+                    let y := sar(shift, mul(LOG2E_Q64, z))
+                    let f := and(0xffffffff, y)
+                    let e := add(mul(add(mul(add(mul(EXP2_C6, f), EXP2_C5), f), EXP2_C4), f), EXP2_C3)
+                    e := add(mul(add(mul(add(mul(e, f), EXP2_C2), f), EXP2_C1), f), one)
+                    e := shr(sub(188, sar(32, y)), e)
+                    total := add(total, e)
+                    mstore(ep, e)
+                    ep := add(ep, 0x20)
+                }
+                for {} lt(ep, runEnd) { ep := add(ep, 0x40) } {
+                    {
+                        let z := sub(mload(ep), peak)
+                        if gt(sub(z, low), limit) { z := low } // outside [-128, 0]: below -128
+                        let y := sar(shift, mul(LOG2E_Q64, z))
+                        let f := and(0xffffffff, y)
+                        let e := add(mul(add(mul(add(mul(EXP2_C6, f), EXP2_C5), f), EXP2_C4), f), EXP2_C3)
+                        e := add(mul(add(mul(add(mul(e, f), EXP2_C2), f), EXP2_C1), f), one)
+                        e := shr(sub(188, sar(32, y)), e)
+                        total := add(total, e)
+                        mstore(ep, e)
+                    }
+                    let z := sub(mload(add(ep, 0x20)), peak)
+                    if gt(sub(z, low), limit) { z := low } // outside [-128, 0]: below -128
+                    let y := sar(shift, mul(LOG2E_Q64, z))
+                    let f := and(0xffffffff, y)
+                    let e := add(mul(add(mul(add(mul(EXP2_C6, f), EXP2_C5), f), EXP2_C4), f), EXP2_C3)
+                    e := add(mul(add(mul(add(mul(e, f), EXP2_C2), f), EXP2_C1), f), one)
+                    e := shr(sub(188, sar(32, y)), e)
+                    total := add(total, e)
+                    mstore(add(ep, 0x20), e)
+                }
+                let twice := shl(1, total)
+                for { let p := at } lt(p, split) { p := add(p, 0x20) } {
+                    mstore(p, div(add(shl(up, mload(p)), total), twice))
+                }
+                for { let p := split } lt(p, runEnd) { p := add(p, 0x80) } {
+                    mstore(p, div(add(shl(up, mload(p)), total), twice))
+                    let q := add(p, 0x20)
+                    mstore(q, div(add(shl(up, mload(q)), total), twice))
+                    q := add(p, 0x40)
+                    mstore(q, div(add(shl(up, mload(q)), total), twice))
+                    q := add(p, 0x60)
+                    mstore(q, div(add(shl(up, mload(q)), total), twice))
                 }
             }
         }
@@ -275,6 +377,17 @@ library FixedMath {
             mstore(0, x)
         }
         mapInPlace(0, 0x20, frac, kind);
+        assembly ("memory-safe") {
+            y := mload(0)
+        }
+    }
+
+    /// @dev `expInPlace` of one value, in the scratch word at 0.
+    function _oneExp(int256 x, uint256 frac, uint256 kind) private pure returns (int256 y) {
+        assembly ("memory-safe") {
+            mstore(0, x)
+        }
+        expInPlace(0, 0x20, frac, kind);
         assembly ("memory-safe") {
             y := mload(0)
         }

@@ -3,21 +3,32 @@
 
 Every function takes and returns Python ints with ``frac`` fractional bits (the graph's
 ``activation_frac_bits``, at most :data:`MAX_FRAC`). The non-linear ones share one
-exponential, computed in Q64 (64 fractional bits) and rounded once at the end:
+exponential of ``x <= 0`` (``exp`` also takes ``0 < x <= EXP_LIMIT``):
 
-1. ``y = x * log2(e)`` with ``log2(e)`` in Q64 (:data:`LOG2E_Q64`), rounded half up to Q64;
-2. ``y = k + f`` with ``k = floor(y)`` and ``0 <= f < 1``;
-3. ``2^f`` by the polynomial :data:`EXP2_Q64` of degree 7 in Q64, by Horner's rule with each
-   product floored (``p = c_7; p = c_i + floor(p * f / 2^64)``); ``P(0) = 1`` and ``P(1) = 2``
-   exactly, so ``2^64 <= P < 2^65`` (bench/fit_exp2.py derives it);
-4. ``e^x = P * 2^(k-64)``, rescaled (round half up) to the wanted scale.
+1. ``y = floor(x * LOG2E_Q64 / 2^(frac + 32))``: ``x log2(e)`` with 32 fractional bits;
+2. ``y = k 2^32 + f`` with ``k = floor(y / 2^32)`` and ``0 <= f < 2^32``;
+3. ``2^(f 2^-32) 2^S ~= P(f) = sum c_i f^i`` (:data:`EXP2_COEFFICIENTS`, degree 6, ``c_i`` on
+   the scale ``2^(S - 32 i)``, ``S`` = :data:`EXP2_SCALE_BITS`), by Horner's rule on integers
+   (``p = c_6; p = p f + c_i``): exact, nothing rounded; ``c_0 = 2^S``, every ``c_i > 0`` and
+   ``P(2^32 - 1) <= 2^(S+1)`` (bench/fit_exp2.py derives and checks them);
+4. ``e^x ~= P(f) 2^(k - S)``: on the Q64 scale floored (``P >> (S - 64 - k)``), on the
+   activation scale rounded half up (``rescale(P, S - k, frac)``).
 
-Error bound: the Q64 exponential is within a relative ``2^-34`` of ``e^x`` (4.7e-11,
-bench/fit_exp2.py); ``exp`` then adds at most half a unit (``2^-(frac+1)``) of rounding.
-``sigmoid``, ``tanh`` and ``softmax`` divide Q64 values and round half up once, so each
-result is within ``2^-(frac+1) + 2^-34`` of the real function (at most one unit at the
-default ``frac = 24``). Inputs below ``-EXP_LIMIT`` (real) make
-``exp`` exactly 0; ``exp`` of inputs above ``+EXP_LIMIT`` is an error (overflow).
+Error: ``P`` is within a relative ``2^-28.75`` of ``2^(f 2^-32)`` and ``y`` within ``2^-32``
+of ``x log2(e)``, so ``exp_q64`` is within a relative ``2^-28.6`` of ``e^x`` plus ``2^-64``.
+``sigmoid`` (whose slope in ``e`` is at most 1/4), ``tanh`` (1/2) and ``softmax`` (1/2) are then
+within ``2^-29.6`` of the real function before their one rounding (half up), so within
+``2^-(frac+1) + 2^-29`` after it: ``2^-24.9`` at ``frac = 24``, below ``2^-20`` for every
+``frac >= 20`` (bench/gas_activations.js and python/tests/test_activation_properties.py measure it).
+
+Monotone: ``y`` does not decrease with ``x``; ``P`` increases with ``f`` (positive
+coefficients); where ``k`` steps up, ``P(2^32 - 1) 2^(k-S) <= 2^(S+1) 2^(k-S) = P(0) 2^(k+1-S)``;
+floors and half-up roundings keep order. So ``exp_q64`` does not decrease with ``x``, and
+``sigmoid`` and ``tanh``, which divide by ``2^64 + e`` with the sign of ``x`` applied last, do not
+decrease either (max-pooling commutes with them).
+
+Inputs below ``-EXP_LIMIT`` (real) make the exponential 0; ``exp`` of inputs above
+``+EXP_LIMIT`` is an error (overflow).
 
 Divisions round half up: ``div_round(a, b) = floor((2a + b) / 2b)`` for ``a >= 0, b > 0``.
 Multiplications by a constant (leaky slope, scale) use a multiplier ``(q, q_frac)``
@@ -33,10 +44,19 @@ from eternal.fixedpoint import quantise_weights, rescale
 
 ONE_Q64 = 1 << 64
 LOG2E_Q64 = 26613026195688644983  # round(log2(e) * 2^64)
-# 2^f for 0 <= f < 1 in Q64: c_0..c_7 of a degree-7 polynomial, P(0) = 1 and P(1) = 2 exactly,
-# within a relative 2^-34 (bench/fit_exp2.py derives and checks it; FixedMath.sol EXP2_C*).
-EXP2_Q64 = (18446744073709551616, 12786308720413074432, 4431394889710049280, 1023887897173531296,
-            177349020003411232, 24759127435325437, 2647679909694340, 396739064465599)
+EXP2_SCALE_BITS = 252  # S: P(0) = 2^252 and P < 2^253, so exp's last shift S - frac - k is >= 4
+EXP2_F_BITS = 32  # fractional bits of the exponent y
+# 2^(f 2^-32) 2^252 for 0 <= f < 2^32: c_0..c_6, c_i on the scale 2^(252 - 32 i); within a
+# relative 2^-28.7 (bench/fit_exp2.py derives and checks them; FixedMath.sol EXP2_C*).
+EXP2_COEFFICIENTS = (
+    1 << 252,
+    0xb172157b759d945b115cdbd6e84d5752de15c8af4d0d3ac098f62f3,
+    0x3d7fae6f1965c0347750e8a073ce216773c08e499c60e6d,
+    0xe34359d3eb1e8eb565088ab4004eb0af2b3853,
+    0x27a42f49c161dc87828ee442dbf4d6,
+    0x518857f550473d336c317,
+    0xe3b2ba0e45d8,
+)
 EXP_LIMIT = 128  # |x| bound (real) of exp: below -128 it is 0, above +128 it overflows
 MAX_FRAC = 64  # largest activation_frac_bits the exponential supports without overflow
 MULTIPLIER_BITS = 32  # width of constant multipliers (slopes, scales)
@@ -67,29 +87,29 @@ def div_round(a: int, b: int) -> int:
     return (2 * a + b) // (2 * b)
 
 
-def exp2_q64(f: int) -> int:
-    """``2^(f 2^-64)`` in Q64 for ``0 <= f < 2^64``: :data:`EXP2_Q64` by Horner's rule."""
-    p = EXP2_Q64[-1]
-    for c in reversed(EXP2_Q64[:-1]):
-        p = c + ((p * f) >> 64)
+def exp2_scaled(f: int) -> int:
+    """``P(f) ~= 2^(f 2^-32) 2^252`` for ``0 <= f < 2^32``: :data:`EXP2_COEFFICIENTS` by Horner's rule."""
+    p = EXP2_COEFFICIENTS[-1]
+    for c in reversed(EXP2_COEFFICIENTS[:-1]):
+        p = p * f + c
     return p
 
 
 def _exp_parts(x: int, frac: int) -> tuple[int, int]:
-    """``(m, k)`` with ``e^(x 2^-frac) ~= m * 2^(k-64)`` and ``2^64 <= m < 2^65``."""
-    y = rescale(x * LOG2E_Q64, frac + 64, 64)
-    k = y >> 64
-    return exp2_q64(y - (k << 64)), k
+    """``(P, k)`` with ``e^(x 2^-frac) ~= P 2^(k - S)`` and ``2^S <= P < 2^(S+1)``."""
+    y = (x * LOG2E_Q64) >> (frac + EXP2_F_BITS)
+    k = y >> EXP2_F_BITS
+    return exp2_scaled(y - (k << EXP2_F_BITS)), k
 
 
 def exp_q64(x: int, frac: int) -> int:
-    """``e^x`` in Q64 for ``x <= 0`` (so the result is in ``[0, 2^64]``); ``x > 0`` counts as 0."""
+    """``e^x`` in Q64 (floored) for ``x <= 0``, so in ``[0, 2^64]``; ``x > 0`` counts as 0."""
     if x >= 0:
         return ONE_Q64
     if x < -(EXP_LIMIT << frac):
         return 0
     total, k = _exp_parts(x, frac)
-    return rescale(total, 64 - k, 64)
+    return total >> (EXP2_SCALE_BITS - 64 - k)
 
 
 def exp(x: int, frac: int) -> int:
@@ -100,26 +120,23 @@ def exp(x: int, frac: int) -> int:
     if x > EXP_LIMIT << frac:
         raise ActivationError(f"exp overflows: input {x} * 2^-{frac} is above {EXP_LIMIT}")
     total, k = _exp_parts(x, frac)
-    return rescale(total, 64 - k, frac)
+    return rescale(total, EXP2_SCALE_BITS - k, frac)
 
 
 def sigmoid(x: int, frac: int) -> int:
-    """``1 / (1 + e^-x)``, within one unit of the real value."""
+    """``1 / (1 + e^-x)``: ``q = div_round(2^(64+frac), 2^64 + exp_q64(-|x|))``, ``q`` for
+    ``x >= 0`` and ``2^frac - q`` below (so ``sigmoid(-x) = 2^frac - sigmoid(x)``)."""
     _check_frac(frac)
-    if x >= 0:
-        e = exp_q64(-x, frac)
-        return div_round(ONE_Q64 << frac, ONE_Q64 + e)
-    e = exp_q64(x, frac)
-    return div_round(e << frac, ONE_Q64 + e)
+    q = div_round(ONE_Q64 << frac, ONE_Q64 + exp_q64(-abs(x), frac))
+    return q if x >= 0 else (1 << frac) - q
 
 
 def tanh(x: int, frac: int) -> int:
-    """``tanh(x)``, odd by construction, within one unit of the real value."""
+    """``tanh(|x|) = 2 / (1 + e^-2|x|) - 1``, rounded once (half up), with the sign of ``x``."""
     _check_frac(frac)
     # |x| is capped at the exp limit (where e^-2|x| is 0 anyway) so the chain never overflows.
-    magnitude = min(abs(x), EXP_LIMIT << frac)
-    e = exp_q64(-2 * magnitude, frac)
-    t = div_round((ONE_Q64 - e) << frac, ONE_Q64 + e)
+    e = exp_q64(-2 * min(abs(x), EXP_LIMIT << frac), frac)
+    t = div_round(ONE_Q64 << (frac + 1), ONE_Q64 + e) - (1 << frac)
     return -t if x < 0 else t
 
 

@@ -15,7 +15,7 @@ const big = (values) => values.map((v) => BigInt(v));
 
 describe("Activations (bit-exact with Python)", function () {
   for (const c of fixture.cases.filter((c) => c.fn === "activate")) {
-    it(`activate ${c.name} (code ${c.kind}) on 5 rows of 5`, async function () {
+    it(`activate ${c.name} (code ${c.kind}) on ${c.x.length / c.axis} rows of ${c.axis}`, async function () {
       const { harness } = await loadFixture(deployHarness);
       expect(await harness.activate(big(c.x), c.kind, c.frac, c.axis)).to.deep.equal(big(c.y));
     });
