@@ -84,7 +84,11 @@ def stage_profile(run, topology) -> dict:
 def _from_trace(trace: dict, graph: dict, addresses: list[str], layers: list[dict], inputs) -> int:
     if trace.get("error"):
         raise TransactionFailed(f"predict reverted in the trace: {trace.get('revertReason') or trace['error']}")
-    forwards = [c for c in trace.get("calls", []) if c["to"].lower() in {a.lower() for a in addresses if int(a, 16)}]
+    clones = {a.lower() for a in addresses if int(a, 16)}
+    # A layer's call goes to its clone (models deployed before 2026-12-01), or straight to the
+    # clone's implementation with the clone's address as the calldata's last word.
+    forwards = [c for c in trace.get("calls", [])
+                if c["to"].lower() in clones or "0x" + c.get("input", "")[-40:].lower() in clones]
     run = [n for n, address in enumerate(addresses) if int(address, 16) and n not in graph["inputs"]]
     if len(forwards) != len(run):
         raise TransactionFailed(f"the trace of predict holds {len(forwards)} layer calls, the model has {len(run)} layers")

@@ -97,5 +97,12 @@ describe("DepthwiseConv2DLayer", function () {
     x[0] = limit + 1n;
     await expect(layer.forward([x], pages)).to.be.revertedWithCustomError(layer, "ActivationsTooLarge").withArgs(limit + 1n, limit);
     await expect(layer.forward([x.slice(1)], pages)).to.be.revertedWithCustomError(layer, "WrongInputSize").withArgs(0, size, size - 1);
+    // At the limit, with a value whose bits the limit lacks: the OR of the magnitudes passes the
+    // limit, the largest does not, and the exact check lets it through.
+    let v = 1n;
+    while ((limit | v) === limit) v <<= 1n;
+    x[0] = limit;
+    x[1] = -v;
+    await expect(layer.forward([x], pages)).to.not.be.reverted;
   });
 });
