@@ -50,7 +50,8 @@ async function main() {
     { H: 16, W: 16, C: 8, K: 3, filters: 8, stride: 1, padding: "same" },
     { H: 8, W: 8, C: 32, K: 3, filters: 32, stride: 1, padding: "same" },
     { H: 16, W: 16, C: 8, K: 3, filters: 4, stride: 1, padding: "same" },
-    { H: 24, W: 24, C: 16, K: 1, filters: 48, stride: 1, padding: "same" }, // pointwise
+    { H: 24, W: 24, C: 16, K: 1, filters: 48, stride: 1, padding: "same" }, // pointwise (anvil: over 16M gas)
+    { H: 16, W: 16, C: 16, K: 1, filters: 48, stride: 1, padding: "same" }, // pointwise, smaller
     { H: 28, W: 28, C: 1, K: 5, filters: 6, stride: 1, padding: "same" }, // LeNet conv1
     { H: 14, W: 14, C: 6, K: 5, filters: 16, stride: 1, padding: "same" }, // LeNet conv2
     { H: 8, W: 8, C: 1, K: 3, filters: 8, stride: 1, padding: "same" }, // digits CNN conv1

@@ -238,14 +238,19 @@ contract Conv2DLayer is SpatialBase {
     }
 
     /// @dev Whether the tap-major path (`_rowsByTaps`) is the cheaper for this geometry: short
-    ///      runs of input rows (few channels times kernel columns), where the position-major
-    ///      path's cost per position outweighs its MACs (bench/gas_conv.js).
+    ///      runs of input rows (C KW) and output rows wide enough to spread the cost of each
+    ///      (row, tap) over. Measured with bench/gas_conv.js (int32, gas/MAC, tap-major vs
+    ///      position-major): 28x28x1 -> 6 5x5 47.3 vs 54.4; 8x8x1 -> 8 3x3 106 vs 110; 16x16x8 ->
+    ///      4 3x3 34.1 vs 41.5, -> 16 22.1 vs 22.4; 16x16x16 -> 48 1x1 50.8 vs 59.2; but 14x14x6
+    ///      -> 16 5x5 (C KW = 30) 19.4 vs 17.5, and 3x3x8 -> 16 3x3 valid (one column) 118 vs 98.
     function _tapMajor(Config memory c) private pure returns (bool) {
-        return c.channels * c.kernelWidth <= TAP_MAJOR_MAX_RUN;
+        return c.channels * c.kernelWidth <= TAP_MAJOR_MAX_RUN && c.outWidth >= TAP_MAJOR_MIN_COLUMNS;
     }
 
-    /// @dev The longest run of input rows (C KW) for which `_tapMajor` picks the tap-major path.
-    uint256 private constant TAP_MAJOR_MAX_RUN = 1000;
+    /// @dev The longest run of input rows (C KW) and the fewest output columns for which
+    ///      `_tapMajor` picks the tap-major path.
+    uint256 private constant TAP_MAJOR_MAX_RUN = 24;
+    uint256 private constant TAP_MAJOR_MIN_COLUMNS = 4;
 
     /// @dev The memory address of `b`'s first byte.
     function _memoryOf(bytes memory b) private pure returns (uint256 data) {
