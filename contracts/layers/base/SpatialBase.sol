@@ -469,44 +469,44 @@ abstract contract SpatialBase is SlicedLayerBase {
                 }
             }
             // One tap, any G.
-            function single(x, step, a, end, w, bytes) {
-                switch bytes
+            function single(x, step, a, end, w, size) {
+                switch size
                 case 0x20 { one(x, step, a, end, w) }
                 case 0x40 { two(x, step, a, end, w) }
-                default { any(x, step, a, end, w, bytes) }
+                default { any(x, step, a, end, w, size) }
             }
-            // Any G (`bytes` = 32 G), one tap.
-            function any(x, step, a, end, w, bytes) {
-                for {} lt(a, end) { a := add(a, bytes) } {
+            // Any G (`size` = 32 G bytes a position), one tap.
+            function any(x, step, a, end, w, size) {
+                for {} lt(a, end) { a := add(a, size) } {
                     let v := calldataload(x)
                     x := add(x, step)
-                    for { let g := 0 } lt(g, bytes) { g := add(g, 0x20) } {
+                    for { let g := 0 } lt(g, size) { g := add(g, 0x20) } {
                         let b := add(a, g)
                         mstore(b, add(mload(b), mul(v, mload(add(w, g)))))
                     }
                 }
             }
             // One kernel row's run: taps at calldata [x, xEnd), their G words from w on.
-            function taps(x, xEnd, w, a, end, step, bytes) {
+            function taps(x, xEnd, w, a, end, step, size) {
                 for { let last := sub(xEnd, 0x20) } lt(x, last) {
                     x := add(x, 0x40)
-                    w := add(w, shl(1, bytes))
+                    w := add(w, shl(1, size))
                 } {
-                    switch bytes
+                    switch size
                     case 0x20 { onePair(x, step, a, end, w) }
                     case 0x40 { twoPair(x, step, a, end, w) }
                     default {
-                        any(x, step, a, end, w, bytes)
-                        any(add(x, 0x20), step, a, end, add(w, bytes), bytes)
+                        any(x, step, a, end, w, size)
+                        any(add(x, 0x20), step, a, end, add(w, size), size)
                     }
                 }
-                if lt(x, xEnd) { single(x, step, a, end, w, bytes) } // an odd last tap
+                if lt(x, xEnd) { single(x, step, a, end, w, size) } // an odd last tap
             }
-            let bytes := shl(5, mload(add(s, 0x40))) // 32 G (s.groups)
-            let end := add(ap, mul(count, bytes))
+            let size := shl(5, mload(add(s, 0x40))) // 32 G (s.groups)
+            let end := add(ap, mul(count, size))
             for {} rows { rows := sub(rows, 1) } {
                 // run.length (32 taps) at 0x80, run.columnStep at 0x200.
-                taps(xp, add(xp, mload(add(run, 0x80))), wp, ap, end, mload(add(run, 0x200)), bytes)
+                taps(xp, add(xp, mload(add(run, 0x80))), wp, ap, end, mload(add(run, 0x200)), size)
                 xp := add(xp, mload(add(run, 0x100))) // run.inputStep
                 wp := add(wp, mload(add(run, 0x120))) // run.weightStep
             }
