@@ -362,18 +362,15 @@ contract Conv2DLayer is SpatialBase {
         private
         pure
     {
-        uint256 groupBytes = s.groups * 32;
         uint256 acc = run.accBase;
         unchecked {
             // Positions below outHeight * outWidth, pass < passes <= 8: nothing overflows; the
             // output address is `_newRun`'s (mod 2^256), inside the output.
-            for (uint256 ox = ox0; ox < ox1; ++ox) {
-                uint256 outputRow = run.outputBase + (rowStart + ox) * c.filters * 32;
-                for (uint256 pass = 0; pass < s.passes; ++pass) {
-                    _scatter(acc + pass * 128, outputRow, run.firstFilter, s, pass);
-                }
-                acc += groupBytes;
+            uint256 out = run.outputBase + ((rowStart + ox0) * c.filters + run.firstFilter) * 32;
+            for (uint256 pass = 0; pass < s.passes; ++pass) {
+                _scatter(acc + pass * 128, out, s, pass, ox1 - ox0, c.filters * 32);
             }
+            acc += (ox1 - ox0) * s.groups * 32;
         }
         uint256 start = run.accBase;
         assembly ("memory-safe") {

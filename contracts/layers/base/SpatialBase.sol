@@ -386,7 +386,10 @@ abstract contract SpatialBase is SlicedLayerBase {
         assembly ("memory-safe") {
             acc := run // run.a0 .. run.a3
         }
-        _scatter(acc, run.outputRow, run.firstFilter, s, pass);
+        unchecked {
+            // The block's first output of the position: inside the output.
+            _scatter(acc, run.outputRow + run.firstFilter * 32, s, pass, 1, 0);
+        }
     }
 
     /// @notice Tap-major SWAR: adds `rows` kernel rows' runs of taps (`run.length / 32`
@@ -515,34 +518,45 @@ abstract contract SpatialBase is SlicedLayerBase {
 
     // solhint-enable function-max-lines
 
-    /// @notice Writes a pass's exact sums from its accumulators to a position's outputs.
-    /// @param acc         Memory address of the pass's first accumulator (up to 4 words: groups
-    ///                    4 pass .. 4 pass + 3), filled by `_accumulate` or the tap-major path.
-    /// @param outputRow   Memory address of the position's first output value.
-    /// @param firstFilter The block's first filter.
-    /// @param s           The plan, fitted to the block.
-    /// @param pass        Which pass: groups 4 pass .. 4 pass + 3.
-    function _scatter(uint256 acc, uint256 outputRow, uint256 firstFilter, Swar memory s, uint256 pass) internal pure {
-        // Equivalent to: for accumulator t (group g = 4 pass + t) and slot k while m = g + k G < n:
-        // output[position][first + n - 1 - m] = slot k of acc[t] (lane m of w', see `_expand`).
+    /// @notice Writes a pass's exact sums from the accumulators of `positions` positions to
+    ///         their outputs.
+    /// @param acc       Memory address of the first position's pass's first accumulator (up to
+    ///                  4 words: groups 4 pass .. 4 pass + 3; the next position's are 32 G bytes
+    ///                  further), filled by `_accumulate` or `_accumulateTaps`.
+    /// @param out       Memory address of the first position's output of the block's first filter.
+    /// @param s         The plan, fitted to the block.
+    /// @param pass      Which pass: groups 4 pass .. 4 pass + 3.
+    /// @param positions Positions (consecutive in the output).
+    /// @param outStep   Output bytes from one position to the next (filters 32).
+    function _scatter(uint256 acc, uint256 out, Swar memory s, uint256 pass, uint256 positions, uint256 outStep)
+        internal
+        pure
+    {
+        // Equivalent to: for each position, accumulator t (group g = 4 pass + t) and slot k while
+        // m = g + k G < n: output[position][first + n - 1 - m] = slot k of acc[t] (lane m of w',
+        // see `_expand`).
         assembly ("memory-safe") {
             let slot := mload(s) // s.slotBits
             let signByte := sub(shr(3, slot), 1) // signextend's byte index of a slot's sign bit
-            let groups := mload(add(s, 0x40)) // s.groups
-            let stride := shl(5, groups) // output bytes from lane m to lane m + G
-            // &output[position][first] - 32: lane m < n is at low + 32 (n - m) > low.
-            let low := sub(add(outputRow, shl(5, firstFilter)), 0x20)
-            let top := add(low, shl(5, mload(add(s, 0x20)))) // lane 0: low + 32 n (s.lanes = n)
-            let accumulators := sub(groups, shl(2, pass)) // groups in this pass: min(G - 4 pass, 4)
+            let stride := shl(5, mload(add(s, 0x40))) // 32 G (s.groups): output bytes from lane m to m + G
+            let lanes := shl(5, mload(add(s, 0x20))) // 32 n (s.lanes = n)
+            let accumulators := sub(mload(add(s, 0x40)), shl(2, pass)) // groups in this pass: min(G - 4 pass, 4)
             if gt(accumulators, 4) { accumulators := 4 }
-            for { let t := 0 } lt(t, accumulators) { t := add(t, 1) } {
-                let a := mload(add(acc, shl(5, t)))
-                // Signed compare: stepping past lane n - 1 may wrap o below 0 (if low < stride).
-                for { let o := sub(top, shl(5, add(shl(2, pass), t))) } sgt(o, low) { o := sub(o, stride) } {
-                    let v := signextend(signByte, a)
-                    a := sar(slot, sub(a, v)) // drop the slot: exact, it was the lowest
-                    mstore(o, v)
+            for {} positions { positions := sub(positions, 1) } {
+                // out - 32: lane m < n is at low + 32 (n - m) > low; lane 4 pass at `top`.
+                let low := sub(out, 0x20)
+                let top := sub(add(low, lanes), shl(7, pass))
+                for { let t := 0 } lt(t, accumulators) { t := add(t, 1) } {
+                    let a := mload(add(acc, shl(5, t)))
+                    // Signed compare: stepping past lane n - 1 may wrap o below 0 (if low < stride).
+                    for { let o := sub(top, shl(5, t)) } sgt(o, low) { o := sub(o, stride) } {
+                        let v := signextend(signByte, a)
+                        a := sar(slot, sub(a, v)) // drop the slot: exact, it was the lowest
+                        mstore(o, v)
+                    }
                 }
+                acc := add(acc, stride)
+                out := add(out, outStep)
             }
         }
     }
