@@ -413,13 +413,20 @@ abstract contract SpatialBase is SlicedLayerBase {
         // accumulator per pair.
         assembly ("memory-safe") {
             // Kernels over positions [a, end) (32 G bytes each), input x (`step` bytes a
-            // position), weights from memory w (G words a tap). One group, two taps:
+            // position), weights from memory w (G words a tap). One group, two taps, two
+            // positions a round:
             function onePair(x, step, a, end, w) {
                 let w0 := mload(w)
                 let w1 := mload(add(w, 0x20))
-                for {} lt(a, end) { a := add(a, 0x20) } {
+                for { let last := sub(end, 0x20) } lt(a, last) { a := add(a, 0x40) } {
                     mstore(a, add(mload(a), add(mul(calldataload(x), w0), mul(calldataload(add(x, 0x20)), w1))))
                     x := add(x, step)
+                    let b := add(a, 0x20)
+                    mstore(b, add(mload(b), add(mul(calldataload(x), w0), mul(calldataload(add(x, 0x20)), w1))))
+                    x := add(x, step)
+                }
+                if lt(a, end) {
+                    mstore(a, add(mload(a), add(mul(calldataload(x), w0), mul(calldataload(add(x, 0x20)), w1))))
                 }
             }
             // Two groups, two taps (tap 0's words w0, w1; tap 1's w2, w3); two positions a round.
@@ -451,21 +458,35 @@ abstract contract SpatialBase is SlicedLayerBase {
                     mstore(b, add(mload(b), add(mul(v, w1), mul(u, w3))))
                 }
             }
-            // One group, one tap.
+            // One group, one tap; two positions a round.
             function one(x, step, a, end, w) {
                 let w0 := mload(w)
-                for {} lt(a, end) { a := add(a, 0x20) } {
+                for { let last := sub(end, 0x20) } lt(a, last) { a := add(a, 0x40) } {
                     mstore(a, add(mload(a), mul(calldataload(x), w0)))
-                    x := add(x, step)
+                    let b := add(a, 0x20)
+                    mstore(b, add(mload(b), mul(calldataload(add(x, step)), w0)))
+                    x := add(x, shl(1, step))
                 }
+                if lt(a, end) { mstore(a, add(mload(a), mul(calldataload(x), w0))) }
             }
-            // Two groups, one tap.
+            // Two groups, one tap; two positions a round.
             function two(x, step, a, end, w) {
                 let w0 := mload(w)
                 let w1 := mload(add(w, 0x20))
-                for {} lt(a, end) { a := add(a, 0x40) } {
+                for { let last := sub(end, 0x40) } lt(a, last) { a := add(a, 0x80) } {
                     let v := calldataload(x)
-                    x := add(x, step)
+                    let u := calldataload(add(x, step))
+                    mstore(a, add(mload(a), mul(v, w0)))
+                    let b := add(a, 0x20)
+                    mstore(b, add(mload(b), mul(v, w1)))
+                    b := add(a, 0x40)
+                    mstore(b, add(mload(b), mul(u, w0)))
+                    b := add(a, 0x60)
+                    mstore(b, add(mload(b), mul(u, w1)))
+                    x := add(x, shl(1, step))
+                }
+                if lt(a, end) {
+                    let v := calldataload(x)
                     mstore(a, add(mload(a), mul(v, w0)))
                     let b := add(a, 0x20)
                     mstore(b, add(mload(b), mul(v, w1)))
