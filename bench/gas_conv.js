@@ -1,5 +1,7 @@
-// Gas per multiply-accumulate of Conv2DLayer.forward (16x16x8 input, 8/16/24 filters 3x3,
-// 'same' or 'valid'; 8x8x32 input, 32 filters; linear, with bias) beside DenseLayer.forward
+// Gas per multiply-accumulate of Conv2DLayer.forward (16x16x8 input, 4/8/16/24 filters 3x3,
+// 'same' or 'valid'; 8x8x32 input, 32 filters; pointwise 1x1 16 -> 48 channels; the LeNet
+// convolutions 28x28x1 -> 6 and 14x14x6 -> 16, 5x5 'same', and the digits CNN's 8x8x1 -> 8 and
+// 3x3x8 -> 16, 3x3; linear, with bias) beside DenseLayer.forward
 // (256x256), at int32/int16/int8 weights, measured inside the call (LayerHarness.measure) on
 // the in-process Hardhat network.
 // Run: node_modules/.bin/hardhat run bench/gas_conv.js

@@ -14,7 +14,11 @@ import {KernelSizeMismatch, UnsupportedWeightBits} from "../lib/LayerErrors.sol"
 ///      block's padding lanes are dropped: `SpatialBase._fit`, `_expand`); for every
 ///      output position the rows under the window form up to KH contiguous runs (of the input
 ///      and of the block alike), summed by the SWAR loop of `SpatialBase._accumulate`. Padded
-///      cells are skipped, not multiplied by zero.
+///      cells are skipped, not multiplied by zero. Where runs are short (few channels times
+///      kernel columns: `_tapMajor`) and the block takes 1 or 2 groups, the block goes tap-major
+///      instead (`_rowsByTaps`): an output row at a time, each tap is added to every position
+///      of the row whose window holds it, into accumulators in memory, then the row's sums are
+///      scattered at once. Both add the same terms mod 2^256: the same exact sums.
 contract Conv2DLayer is SpatialBase {
     /// @notice The layer config (`abi_config` in python/eternal/layers/conv2d.py).
     struct Config {
