@@ -243,10 +243,12 @@ contract Conv2DLayer is SpatialBase {
 
     /// @dev Whether the tap-major path (`_rowsByTaps`) is the cheaper for this geometry: short
     ///      runs of input rows (C KW) and output rows wide enough to spread the cost of each
-    ///      (row, tap) over. Measured with bench/gas_conv.js (int32, gas/MAC, tap-major vs
-    ///      position-major): 28x28x1 -> 6 5x5 47.3 vs 54.4; 8x8x1 -> 8 3x3 106 vs 110; 16x16x8 ->
-    ///      4 3x3 34.1 vs 41.5, -> 16 22.1 vs 22.4; 16x16x16 -> 48 1x1 50.8 vs 59.2; but 14x14x6
-    ///      -> 16 5x5 (C KW = 30) 19.4 vs 17.5, and 3x3x8 -> 16 3x3 valid (one column) 118 vs 98.
+    ///      (row, tap) over; `_fitBlock` then takes it for blocks of 1 or 2 groups. Measured with
+    ///      bench/gas_conv.js (gas/MAC, int32, tap-major vs position-major): 28x28x1 -> 6 5x5
+    ///      44.4 vs 54.3; 8x8x1 -> 8 3x3 100 vs 109; 16x16x8 -> 4 3x3 30.7 vs 41.4, -> 16 21.5 vs
+    ///      22.3; 24x24x16 -> 48 1x1 58.4 vs 70.0; but 14x14x6 -> 16 5x5 (C KW = 30) 19.1 vs 17.5,
+    ///      3x3x8 -> 16 3x3 valid (one column) 118 vs 98, and blocks of 4 groups (16x16x8 -> 16
+    ///      3x3 int8) 24.9 vs 19.3.
     function _tapMajor(Config memory c) private pure returns (bool) {
         return c.channels * c.kernelWidth <= TAP_MAJOR_MAX_RUN && c.outWidth >= TAP_MAJOR_MIN_COLUMNS;
     }
