@@ -1,8 +1,11 @@
-// Gas per multiply-accumulate of Conv2DLayer.forward (16x16x8 input, 8/16/24 filters 3x3,
-// 'same' or 'valid'; 8x8x32 input, 32 filters; linear, with bias) beside DenseLayer.forward
+// Gas per multiply-accumulate of Conv2DLayer.forward (16x16x8 input, 4/8/16/24 filters 3x3,
+// 'same' or 'valid'; 8x8x32 input, 32 filters; pointwise 1x1 16 -> 48 channels; the LeNet
+// convolutions 28x28x1 -> 6 and 14x14x6 -> 16, 5x5 'same', and the digits CNN's 8x8x1 -> 8 and
+// 3x3x8 -> 16, 3x3; linear, with bias) beside DenseLayer.forward
 // (256x256), at int32/int16/int8 weights, measured inside the call (LayerHarness.measure) on
 // the in-process Hardhat network.
 // Run: node_modules/.bin/hardhat run bench/gas_conv.js
+// (CONV_FILTER=regex on "HxWxC->filters" keeps some shapes, CONV_BITS=32,8 some widths.)
 //
 // Inputs are F = 24 fixed point, uniform in [-1, 1]. A 'same' 3x3 conv over 16x16 computes
 // 16 * 16 * filters outputs of up to 72 taps; MACs count only the taps inside the image (the
@@ -48,8 +51,16 @@ async function main() {
     { H: 16, W: 16, C: 8, K: 3, filters: 24, stride: 1, padding: "same" },
     { H: 16, W: 16, C: 8, K: 3, filters: 8, stride: 1, padding: "same" },
     { H: 8, W: 8, C: 32, K: 3, filters: 32, stride: 1, padding: "same" },
-  ];
-  for (const bits of [32, 16, 8]) {
+    { H: 16, W: 16, C: 8, K: 3, filters: 4, stride: 1, padding: "same" },
+    { H: 24, W: 24, C: 16, K: 1, filters: 48, stride: 1, padding: "same" }, // pointwise (anvil: over 16M gas)
+    { H: 16, W: 16, C: 16, K: 1, filters: 48, stride: 1, padding: "same" }, // pointwise, smaller
+    { H: 28, W: 28, C: 1, K: 5, filters: 6, stride: 1, padding: "same" }, // LeNet conv1
+    { H: 14, W: 14, C: 6, K: 5, filters: 16, stride: 1, padding: "same" }, // LeNet conv2
+    { H: 8, W: 8, C: 1, K: 3, filters: 8, stride: 1, padding: "same" }, // digits CNN conv1
+    { H: 3, W: 3, C: 8, K: 3, filters: 16, stride: 1, padding: "valid" }, // digits CNN conv2
+  ].filter((shape) => !process.env.CONV_FILTER || `${shape.H}x${shape.W}x${shape.C}->${shape.filters}`.match(process.env.CONV_FILTER));
+  const precisions = (process.env.CONV_BITS || "32,16,8").split(",").map(Number);
+  for (const bits of precisions) {
     const convRows = [];
     for (const shape of CONVS) {
       const { H, W, C, K, filters, stride, padding } = shape;

@@ -14,7 +14,11 @@ import {KernelSizeMismatch, UnsupportedWeightBits} from "../lib/LayerErrors.sol"
 ///      block's padding lanes are dropped: `SpatialBase._fit`, `_expand`); for every
 ///      output position the rows under the window form up to KH contiguous runs (of the input
 ///      and of the block alike), summed by the SWAR loop of `SpatialBase._accumulate`. Padded
-///      cells are skipped, not multiplied by zero.
+///      cells are skipped, not multiplied by zero. Where runs are short (few channels times
+///      kernel columns: `_tapMajor`) and the block takes 1 or 2 groups, the block goes tap-major
+///      instead (`_rowsByTaps`): an output row at a time, each tap is added to every position
+///      of the row whose window holds it, into accumulators in memory, then the row's sums are
+///      scattered at once. Both add the same terms mod 2^256: the same exact sums.
 contract Conv2DLayer is SpatialBase {
     /// @notice The layer config (`abi_config` in python/eternal/layers/conv2d.py).
     struct Config {
@@ -116,10 +120,11 @@ contract Conv2DLayer is SpatialBase {
         uint256 rows = _kernelRows(c);
         uint256 perWord = 256 / c.weightBits;
         Swar memory s = _swar(c.weightBits, x.readFrom, x.readTo, rows);
-        _fit(s, _min(perWord, c.filters)); // the first block has the most groups
+        _fit(s, _min(perWord, c.filters), true); // the first block has the most groups
         bytes memory raw = new bytes(rows * 32);
         Run memory run = _newRun(c, x, output, new bytes(rows * 32 * s.groups), first);
         run.endPosition = last;
+        if (_tapMajor(c)) run.accBase = _memoryOf(new bytes(c.outWidth * s.groups * 32));
         for (uint256 k = 0; k * perWord < c.filters; ++k) {
             _block(c, pages, s, run, raw, k);
         }
@@ -146,11 +151,9 @@ contract Conv2DLayer is SpatialBase {
         assembly ("memory-safe") {
             rawData := add(raw, 0x20)
         }
-        uint256 perWord = 256 / c.weightBits;
-        run.firstFilter = k * perWord;
-        _fit(s, _min(perWord, c.filters - run.firstFilter));
-        run.weightStep = c.kernelWidth * run.rowBytes * s.groups;
+        bool byTaps = _fitBlock(c, s, run, k);
         _expand(rawData, run.weightBase, rows, s, c.weightBits);
+        if (byTaps) return _rowsByTaps(c, s, run);
         uint256 width = c.outWidth;
         uint256 end = run.endPosition;
         unchecked {
@@ -159,6 +162,19 @@ contract Conv2DLayer is SpatialBase {
                 _position(c, s, run, p / width, p % width);
             }
         }
+    }
+
+    /// @dev Fits the plan to block `k` (`_fit`) and sets the run's per-block constants; whether
+    ///      the block goes tap-major: when `_tapMajor` allocated the accumulators and the block
+    ///      takes 1 or 2 groups (then not rounded to even).
+    function _fitBlock(Config memory c, Swar memory s, Run memory run, uint256 k) private pure returns (bool byTaps) {
+        uint256 perWord = 256 / c.weightBits;
+        run.firstFilter = k * perWord;
+        uint256 lanes = _min(perWord, c.filters - run.firstFilter);
+        _fit(s, lanes, run.accBase == 0);
+        byTaps = run.accBase != 0 && s.groups <= 2;
+        if (!byTaps) _fit(s, lanes, true);
+        run.weightStep = c.kernelWidth * run.rowBytes * s.groups;
     }
 
     /// @dev The per-call constants of the SWAR kernel (see `SpatialBase.Run`; `_block` sets the
@@ -170,6 +186,7 @@ contract Conv2DLayer is SpatialBase {
     {
         run.rowBytes = c.channels * 32;
         run.inputStep = c.width * run.rowBytes;
+        run.columnStep = c.strideX * run.rowBytes;
         uint256 weightBase;
         uint256 outputBase;
         uint256 skipped = first * c.filters * 32; // bytes of the positions before `first`
@@ -221,6 +238,151 @@ contract Conv2DLayer is SpatialBase {
             run.length = (dx1 - dx0) * run.rowBytes;
             xStart = run.inputBase + (xStart + uint256(ix + int256(dx0))) * run.rowBytes;
             wStart = run.weightBase + (wStart + dx0) * run.rowBytes * s.groups;
+        }
+    }
+
+    /// @dev Whether the tap-major path (`_rowsByTaps`) is the cheaper for this geometry: short
+    ///      runs of input rows (C KW) and output rows wide enough to spread the cost of each
+    ///      (row, tap) over; `_fitBlock` then takes it for blocks of 1 or 2 groups. Measured with
+    ///      bench/gas_conv.js (gas/MAC, int32, tap-major vs position-major): 28x28x1 -> 6 5x5
+    ///      44.4 vs 54.3; 8x8x1 -> 8 3x3 100 vs 109; 16x16x8 -> 4 3x3 30.7 vs 41.4, -> 16 21.5 vs
+    ///      22.3; 24x24x16 -> 48 1x1 58.4 vs 70.0; but 14x14x6 -> 16 5x5 (C KW = 30) 19.1 vs 17.5,
+    ///      3x3x8 -> 16 3x3 valid (one column) 118 vs 98, and blocks of 4 groups (16x16x8 -> 16
+    ///      3x3 int8) 24.9 vs 19.3.
+    function _tapMajor(Config memory c) private pure returns (bool) {
+        return c.channels * c.kernelWidth <= TAP_MAJOR_MAX_RUN && c.outWidth >= TAP_MAJOR_MIN_COLUMNS;
+    }
+
+    /// @dev The longest run of input rows (C KW) and the fewest output columns for which
+    ///      `_tapMajor` picks the tap-major path.
+    uint256 private constant TAP_MAJOR_MAX_RUN = 24;
+    uint256 private constant TAP_MAJOR_MIN_COLUMNS = 4;
+
+    /// @dev The memory address of `b`'s first byte.
+    function _memoryOf(bytes memory b) private pure returns (uint256 data) {
+        assembly ("memory-safe") {
+            data := add(b, 0x20)
+        }
+    }
+
+    /// @dev Tap-major: the block's sums at positions `[run.firstPosition, run.endPosition)`, an
+    ///      output row (or the part of it in the range) at a time.
+    function _rowsByTaps(Config memory c, Swar memory s, Run memory run) private pure {
+        uint256 width = c.outWidth;
+        uint256 end = run.endPosition;
+        unchecked {
+            // Positions are below outHeight * outWidth, which fits memory: no counter overflows.
+            for (uint256 p = run.firstPosition; p < end;) {
+                uint256 oy = p / width;
+                uint256 rowEnd = _min((oy + 1) * width, end);
+                _rowByTaps(c, s, run, oy, p - oy * width, rowEnd - oy * width);
+                p = rowEnd;
+            }
+        }
+    }
+
+    /// @dev Output row `oy`, columns `[ox0, ox1)`: for every tap (dy, dx, c) inside the input,
+    ///      adds `x * expanded` to the accumulators (`run.accBase`, G words a position) of the
+    ///      columns whose window holds it (`_columns`), then writes their sums (`_scatterRow`).
+    function _rowByTaps(Config memory c, Swar memory s, Run memory run, uint256 oy, uint256 ox0, uint256 ox1)
+        private
+        pure
+    {
+        TapRow memory r = _tapRow(c, run, oy, ox0);
+        // Interior columns [inLo, inHi): every kernel column inside the input, so a kernel row's
+        // KW C taps are one run (`_accumulateTaps` takes them in pairs); none: [ox1, ox1).
+        (uint256 inLo,) = _columns(c, 0, ox0, ox1);
+        (, uint256 inHi) = _columns(c, c.kernelWidth - 1, ox0, ox1);
+        if (inLo >= inHi) (inLo, inHi) = (ox1, ox1);
+        run.length = c.kernelWidth * run.rowBytes;
+        _tapSpan(c, s, run, r, 0, inLo, inHi);
+        // The edge columns, a kernel column (C taps) at a time: those of [lo, hi) left and right
+        // of the interior.
+        run.length = run.rowBytes;
+        for (uint256 dx = 0; dx < c.kernelWidth; ++dx) {
+            (uint256 lo, uint256 hi) = _columns(c, dx, ox0, ox1);
+            _tapSpan(c, s, run, r, dx, lo, _min(hi, inLo));
+            _tapSpan(c, s, run, r, dx, lo > inHi ? lo : inHi, hi);
+        }
+        _scatterRow(c, s, run, oy * c.outWidth, ox0, ox1);
+    }
+
+    /// @notice Output row `oy`'s kernel rows inside the input, `[dy0, dy1)`, for `_tapRows`.
+    struct TapRow {
+        uint256 xRow; // calldata offset of input row iy + dy0's column 0
+        uint256 wRow; // memory address of tap (dy0, 0)'s first expanded word
+        uint256 rows; // dy1 - dy0
+        uint256 ox0; // the row's first output column computed (its accumulators start at run.accBase)
+    }
+
+    /// @dev The `TapRow` of output row `oy` from column `ox0` on.
+    function _tapRow(Config memory c, Run memory run, uint256 oy, uint256 ox0) private pure returns (TapRow memory r) {
+        (uint256 dy0, uint256 dy1, int256 iy) = _clip(oy * c.strideY, c.padTop, c.kernelHeight, c.height);
+        unchecked {
+            // Geometry values are small (the tensors fit in memory), so the int256 cast is
+            // exact; row iy + dy0 >= 0 is inside the input (or rows = 0).
+            r.xRow = run.inputBase + uint256(iy + int256(dy0)) * run.inputStep;
+            r.wRow = run.weightBase + dy0 * run.weightStep;
+            r.rows = dy1 - dy0;
+        }
+        r.ox0 = ox0;
+    }
+
+    /// @dev Adds the row's taps from kernel column `dx` on (`run.length / 32` of them a kernel
+    ///      row) to the accumulators of output columns `[lo, hi)` (nothing if empty), whose
+    ///      windows hold them inside the input.
+    function _tapSpan(Config memory c, Swar memory s, Run memory run, TapRow memory r, uint256 dx, uint256 lo, uint256 hi)
+        private
+        pure
+    {
+        if (lo >= hi) return;
+        uint256 xp;
+        uint256 wp;
+        unchecked {
+            // Small geometry values; the rows and columns [lo, hi) are inside the input, so every
+            // pointer stays inside the input and the expanded block. Input column of output
+            // column lo at tap dx: lo sx + dx - padLeft >= 0.
+            xp = r.xRow + (lo * c.strideX + dx - c.padLeft) * run.rowBytes;
+            wp = r.wRow + dx * run.rowBytes * s.groups;
+            hi -= lo; // positions
+            lo = run.accBase + (lo - r.ox0) * s.groups * 32; // their first accumulator
+        }
+        _accumulateTaps(run, s, xp, wp, lo, hi, r.rows);
+    }
+
+    /// @dev The output columns `[lo, hi)` within `[ox0, ox1)` whose window's column `dx` is inside
+    ///      the input: `0 <= ox sx - padLeft + dx < width`.
+    function _columns(Config memory c, uint256 dx, uint256 ox0, uint256 ox1) private pure returns (uint256 lo, uint256 hi) {
+        unchecked {
+            // Small geometry values: no sum overflows; each difference is taken only when positive.
+            lo = c.padLeft > dx ? (c.padLeft - dx + c.strideX - 1) / c.strideX : 0; // ceil((padLeft - dx) / sx)
+            hi = c.width + c.padLeft > dx ? (c.width + c.padLeft - dx - 1) / c.strideX + 1 : 0;
+        }
+        lo = lo > ox0 ? lo : ox0;
+        hi = _min(hi, ox1);
+    }
+
+    /// @dev Writes the sums of output row positions `rowStart + [ox0, ox1)` from their
+    ///      accumulators to the output (`_scatter`, pass by pass), then zeroes the accumulators.
+    function _scatterRow(Config memory c, Swar memory s, Run memory run, uint256 rowStart, uint256 ox0, uint256 ox1)
+        private
+        pure
+    {
+        uint256 acc = run.accBase;
+        unchecked {
+            // Positions below outHeight * outWidth, pass < passes <= 8: nothing overflows; the
+            // output address is `_newRun`'s (mod 2^256), inside the output.
+            uint256 out = run.outputBase + ((rowStart + ox0) * c.filters + run.firstFilter) * 32;
+            for (uint256 pass = 0; pass < s.passes; ++pass) {
+                _scatter(acc + pass * 128, out, s, pass, ox1 - ox0, c.filters * 32);
+            }
+            acc += (ox1 - ox0) * s.groups * 32;
+        }
+        uint256 start = run.accBase;
+        assembly ("memory-safe") {
+            // Equivalent to zeroing the accumulators used: a copy from past the calldata's end
+            // reads zeros.
+            calldatacopy(start, calldatasize(), sub(acc, start))
         }
     }
 }

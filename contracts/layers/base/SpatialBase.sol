@@ -26,7 +26,7 @@ abstract contract SpatialBase is SlicedLayerBase {
     struct Swar {
         uint256 slotBits; // S: 64, 128 or 256, for the whole layer (`_swar`)
         uint256 lanes; // n: the block's filters, its words' top n lanes (`_fit`)
-        uint256 groups; // G: expanded words per weight word, even (`_fit`)
+        uint256 groups; // G: expanded words per weight word, even for `_accumulate` (`_fit`)
         uint256 passes; // ceil(G / 4) passes of (up to) 4 accumulators (`_fit`)
     }
 
@@ -56,6 +56,8 @@ abstract contract SpatialBase is SlicedLayerBase {
         uint256 firstFilter; // 0x180: the block's first filter
         uint256 firstPosition; // 0x1a0: the first output position computed (oy * outWidth + ox)
         uint256 endPosition; // 0x1c0: one past the last
+        uint256 accBase; // 0x1e0: tap-major path: one output row's accumulators (G words a position); 0: none
+        uint256 columnStep; // 0x200: input bytes from one output column's window to the next's (strideX C 32)
     }
 
     /// @notice An activation of magnitude `maxAbs` could overflow an exact int256 sum over the
@@ -190,23 +192,25 @@ abstract contract SpatialBase is SlicedLayerBase {
     }
 
     /// @notice Sets the groups of a block of `lanes` filters: as few expanded words as hold its
-    ///         lanes at 256/S slots a word, rounded up to even (the kernel runs passes of 4
-    ///         groups, the last one of 2 when G is not a multiple of 4: see `_accumulate`).
+    ///         lanes at 256/S slots a word, rounded up to even for the position-major kernel
+    ///         (it runs passes of 4 groups, the last one of 2 when G is not a multiple of 4: see
+    ///         `_accumulate`); the tap-major kernel (`_accumulateTaps`) takes any G.
     /// @dev At most S/L groups (the `_expand` buffer's size): S/L is even, and
     ///      `lanes` <= E = S/L * 256/S.
     /// @param s     The plan from `_swar`; `lanes`, `groups` and `passes` are set here.
     /// @param lanes Filters in the block.
-    function _fit(Swar memory s, uint256 lanes) internal pure {
+    /// @param even  Round G up to even (`_accumulate`'s passes).
+    function _fit(Swar memory s, uint256 lanes, bool even) internal pure {
         uint256 slots = 256 / s.slotBits; // slots per expanded word
         uint256 groups = (lanes + slots - 1) / slots;
-        groups += groups % 2;
+        if (even) groups += groups % 2;
         s.lanes = lanes;
         s.groups = groups;
         s.passes = (groups + 3) / 4;
     }
 
     // solhint-disable function-max-lines
-    // Two assembly kernels (`_expand`, `_accumulate`), each kept whole: split into functions,
+    // Three assembly kernels (`_expand`, `_accumulate`, `_accumulateTaps`), each kept whole: split into functions,
     // their inner loops would pay jumps and stack shuffles on every step (gas per
     // bench/gas_conv.js).
 
@@ -378,36 +382,202 @@ abstract contract SpatialBase is SlicedLayerBase {
                 default { dot2(xStart, wStart, n, step, run, count) }
             }
         }
-        _scatter(run, s, pass);
+        uint256 acc;
+        assembly ("memory-safe") {
+            acc := run // run.a0 .. run.a3
+        }
+        unchecked {
+            // The block's first output of the position: inside the output.
+            _scatter(acc, run.outputRow + run.firstFilter * 32, s, pass, 1, 0);
+        }
+    }
+
+    /// @notice Tap-major SWAR: adds `rows` kernel rows' runs of taps (`run.length / 32`
+    ///         consecutive taps each, in the input and in the block alike) to `count` output
+    ///         positions along an output row, every group: `acc[k][g] += x[tap at k] * expanded[tap][g]`.
+    /// @param run   Geometry: `length` (32 taps), `inputStep`, `weightStep`, `columnStep`.
+    /// @param s     The plan, fitted to the block (G = s.groups).
+    /// @param xp    calldata offset of the first tap's input value at position 0.
+    /// @param wp    memory address of the first tap's expanded words (G a tap).
+    /// @param ap    memory address of position 0's first accumulator (G words a position).
+    /// @param count Positions.
+    /// @param rows  Kernel rows (the next row's taps are `run.inputStep`, `run.weightStep` further).
+    function _accumulateTaps(Run memory run, Swar memory s, uint256 xp, uint256 wp, uint256 ap, uint256 count, uint256 rows)
+        internal
+        pure
+    {
+        // Equivalent to: for row y < rows, tap t < length / 32, position k < count, group g < G:
+        // acc[ap + 32 (k G + g)] += calldata[xp + y inputStep + 32 t + k columnStep]
+        //                          * mem[wp + y weightStep + 32 (t G + g)]   (mod 2^256).
+        // Two taps at a time (their values 32 bytes apart): one read-modify-write of each
+        // accumulator per pair.
+        assembly ("memory-safe") {
+            // Kernels over positions [a, end) (32 G bytes each), input x (`step` bytes a
+            // position), weights from memory w (G words a tap). One group, two taps, two
+            // positions a round:
+            function onePair(x, step, a, end, w) {
+                let w0 := mload(w)
+                let w1 := mload(add(w, 0x20))
+                for { let last := sub(end, 0x20) } lt(a, last) { a := add(a, 0x40) } {
+                    mstore(a, add(mload(a), add(mul(calldataload(x), w0), mul(calldataload(add(x, 0x20)), w1))))
+                    x := add(x, step)
+                    let b := add(a, 0x20)
+                    mstore(b, add(mload(b), add(mul(calldataload(x), w0), mul(calldataload(add(x, 0x20)), w1))))
+                    x := add(x, step)
+                }
+                if lt(a, end) {
+                    mstore(a, add(mload(a), add(mul(calldataload(x), w0), mul(calldataload(add(x, 0x20)), w1))))
+                }
+            }
+            // Two groups, two taps (tap 0's words w0, w1; tap 1's w2, w3); two positions a round.
+            function twoPair(x, step, a, end, w) {
+                let w0 := mload(w)
+                let w1 := mload(add(w, 0x20))
+                let w2 := mload(add(w, 0x40))
+                let w3 := mload(add(w, 0x60))
+                for { let last := sub(end, 0x40) } lt(a, last) { a := add(a, 0x80) } {
+                    let v := calldataload(x)
+                    let u := calldataload(add(x, 0x20))
+                    mstore(a, add(mload(a), add(mul(v, w0), mul(u, w2))))
+                    let b := add(a, 0x20)
+                    mstore(b, add(mload(b), add(mul(v, w1), mul(u, w3))))
+                    x := add(x, step)
+                    v := calldataload(x)
+                    u := calldataload(add(x, 0x20))
+                    b := add(a, 0x40)
+                    mstore(b, add(mload(b), add(mul(v, w0), mul(u, w2))))
+                    b := add(a, 0x60)
+                    mstore(b, add(mload(b), add(mul(v, w1), mul(u, w3))))
+                    x := add(x, step)
+                }
+                if lt(a, end) {
+                    let v := calldataload(x)
+                    let u := calldataload(add(x, 0x20))
+                    mstore(a, add(mload(a), add(mul(v, w0), mul(u, w2))))
+                    let b := add(a, 0x20)
+                    mstore(b, add(mload(b), add(mul(v, w1), mul(u, w3))))
+                }
+            }
+            // One group, one tap; two positions a round.
+            function one(x, step, a, end, w) {
+                let w0 := mload(w)
+                for { let last := sub(end, 0x20) } lt(a, last) { a := add(a, 0x40) } {
+                    mstore(a, add(mload(a), mul(calldataload(x), w0)))
+                    let b := add(a, 0x20)
+                    mstore(b, add(mload(b), mul(calldataload(add(x, step)), w0)))
+                    x := add(x, shl(1, step))
+                }
+                if lt(a, end) { mstore(a, add(mload(a), mul(calldataload(x), w0))) }
+            }
+            // Two groups, one tap; two positions a round.
+            function two(x, step, a, end, w) {
+                let w0 := mload(w)
+                let w1 := mload(add(w, 0x20))
+                for { let last := sub(end, 0x40) } lt(a, last) { a := add(a, 0x80) } {
+                    let v := calldataload(x)
+                    let u := calldataload(add(x, step))
+                    mstore(a, add(mload(a), mul(v, w0)))
+                    let b := add(a, 0x20)
+                    mstore(b, add(mload(b), mul(v, w1)))
+                    b := add(a, 0x40)
+                    mstore(b, add(mload(b), mul(u, w0)))
+                    b := add(a, 0x60)
+                    mstore(b, add(mload(b), mul(u, w1)))
+                    x := add(x, shl(1, step))
+                }
+                if lt(a, end) {
+                    let v := calldataload(x)
+                    mstore(a, add(mload(a), mul(v, w0)))
+                    let b := add(a, 0x20)
+                    mstore(b, add(mload(b), mul(v, w1)))
+                }
+            }
+            // One tap, any G.
+            function single(x, step, a, end, w, size) {
+                switch size
+                case 0x20 { one(x, step, a, end, w) }
+                case 0x40 { two(x, step, a, end, w) }
+                default { any(x, step, a, end, w, size) }
+            }
+            // Any G (`size` = 32 G bytes a position), one tap.
+            function any(x, step, a, end, w, size) {
+                for {} lt(a, end) { a := add(a, size) } {
+                    let v := calldataload(x)
+                    x := add(x, step)
+                    for { let g := 0 } lt(g, size) { g := add(g, 0x20) } {
+                        let b := add(a, g)
+                        mstore(b, add(mload(b), mul(v, mload(add(w, g)))))
+                    }
+                }
+            }
+            // One kernel row's run: taps at calldata [x, xEnd), their G words from w on.
+            function taps(x, xEnd, w, a, end, step, size) {
+                for { let last := sub(xEnd, 0x20) } lt(x, last) {
+                    x := add(x, 0x40)
+                    w := add(w, shl(1, size))
+                } {
+                    switch size
+                    case 0x20 { onePair(x, step, a, end, w) }
+                    case 0x40 { twoPair(x, step, a, end, w) }
+                    default {
+                        any(x, step, a, end, w, size)
+                        any(add(x, 0x20), step, a, end, add(w, size), size)
+                    }
+                }
+                if lt(x, xEnd) { single(x, step, a, end, w, size) } // an odd last tap
+            }
+            let size := shl(5, mload(add(s, 0x40))) // 32 G (s.groups)
+            let end := add(ap, mul(count, size))
+            for {} rows { rows := sub(rows, 1) } {
+                // run.length (32 taps) at 0x80, run.columnStep at 0x200.
+                taps(xp, add(xp, mload(add(run, 0x80))), wp, ap, end, mload(add(run, 0x200)), size)
+                xp := add(xp, mload(add(run, 0x100))) // run.inputStep
+                wp := add(wp, mload(add(run, 0x120))) // run.weightStep
+            }
+        }
     }
 
     // solhint-enable function-max-lines
 
-    /// @notice Writes the pass's exact sums from the accumulators to the position's outputs.
-    /// @param run  The position's runs, its accumulators filled by `_accumulate`.
-    /// @param s    The plan, fitted to the block.
-    /// @param pass Which pass: groups 4 pass .. 4 pass + 3.
-    function _scatter(Run memory run, Swar memory s, uint256 pass) internal pure {
-        // Equivalent to: for accumulator t (group g = 4 pass + t) and slot k while m = g + k G < n:
-        // output[position][first + n - 1 - m] = slot k of a_t (lane m of w', see `_expand`).
+    /// @notice Writes a pass's exact sums from the accumulators of `positions` positions to
+    ///         their outputs.
+    /// @param acc       Memory address of the first position's pass's first accumulator (up to
+    ///                  4 words: groups 4 pass .. 4 pass + 3; the next position's are 32 G bytes
+    ///                  further), filled by `_accumulate` or `_accumulateTaps`.
+    /// @param out       Memory address of the first position's output of the block's first filter.
+    /// @param s         The plan, fitted to the block.
+    /// @param pass      Which pass: groups 4 pass .. 4 pass + 3.
+    /// @param positions Positions (consecutive in the output).
+    /// @param outStep   Output bytes from one position to the next (filters 32).
+    function _scatter(uint256 acc, uint256 out, Swar memory s, uint256 pass, uint256 positions, uint256 outStep)
+        internal
+        pure
+    {
+        // Equivalent to: for each position, accumulator t (group g = 4 pass + t) and slot k while
+        // m = g + k G < n: output[position][first + n - 1 - m] = slot k of acc[t] (lane m of w',
+        // see `_expand`).
         assembly ("memory-safe") {
             let slot := mload(s) // s.slotBits
             let signByte := sub(shr(3, slot), 1) // signextend's byte index of a slot's sign bit
-            let groups := mload(add(s, 0x40)) // s.groups
-            let stride := shl(5, groups) // output bytes from lane m to lane m + G
-            // &output[position][first] - 32: lane m < n is at low + 32 (n - m) > low.
-            let low := sub(add(mload(add(run, 0x160)), shl(5, mload(add(run, 0x180)))), 0x20)
-            let top := add(low, shl(5, mload(add(s, 0x20)))) // lane 0: low + 32 n (s.lanes = n)
-            let accumulators := sub(groups, shl(2, pass)) // groups in this pass: min(G - 4 pass, 4)
+            let stride := shl(5, mload(add(s, 0x40))) // 32 G (s.groups): output bytes from lane m to m + G
+            let lanes := shl(5, mload(add(s, 0x20))) // 32 n (s.lanes = n)
+            let accumulators := sub(mload(add(s, 0x40)), shl(2, pass)) // groups in this pass: min(G - 4 pass, 4)
             if gt(accumulators, 4) { accumulators := 4 }
-            for { let t := 0 } lt(t, accumulators) { t := add(t, 1) } {
-                let a := mload(add(run, shl(5, t)))
-                // Signed compare: stepping past lane n - 1 may wrap o below 0 (if low < stride).
-                for { let o := sub(top, shl(5, add(shl(2, pass), t))) } sgt(o, low) { o := sub(o, stride) } {
-                    let v := signextend(signByte, a)
-                    a := sar(slot, sub(a, v)) // drop the slot: exact, it was the lowest
-                    mstore(o, v)
+            for {} positions { positions := sub(positions, 1) } {
+                // out - 32: lane m < n is at low + 32 (n - m) > low; lane 4 pass at `top`.
+                let low := sub(out, 0x20)
+                let top := sub(add(low, lanes), shl(7, pass))
+                for { let t := 0 } lt(t, accumulators) { t := add(t, 1) } {
+                    let a := mload(add(acc, shl(5, t)))
+                    // Signed compare: stepping past lane n - 1 may wrap o below 0 (if low < stride).
+                    for { let o := sub(top, shl(5, t)) } sgt(o, low) { o := sub(o, stride) } {
+                        let v := signextend(signByte, a)
+                        a := sar(slot, sub(a, v)) // drop the slot: exact, it was the lowest
+                        mstore(o, v)
+                    }
                 }
+                acc := add(acc, stride)
+                out := add(out, outStep)
             }
         }
     }
