@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {WeightPages} from "../lib/WeightPages.sol";
 import {SpatialBase} from "./base/SpatialBase.sol";
+import {Activations} from "../lib/Activations.sol";
 import {KernelSizeMismatch, UnsupportedWeightBits} from "../lib/LayerErrors.sol";
 
 /// @title Conv2DLayer
@@ -98,8 +99,11 @@ contract Conv2DLayer is SpatialBase {
         returns (int256[] memory output)
     {
         output = new int256[]((last - first) * c.filters);
-        _convolve(c, x, pages, output, first, last);
-        _finish(c, pages, output);
+        if (_convolve(c, x, pages, output, first, last)) {
+            Activations.activate(output, c.activation, c.fracBits, c.filters); // rescaled, with the bias
+        } else {
+            _finish(c, pages, output);
+        }
     }
 
     /// @dev Bias, rescale and activation over whole positions: every position's filters are
@@ -108,7 +112,9 @@ contract Conv2DLayer is SpatialBase {
         _finishSums(pages, output, c.fracBits, c.weightBits, c.kernel.fracBits, c.bias, c.filters, c.activation);
     }
 
-    /// @dev The exact sums `sum x q` of positions `[first, last)`, block by block of E filters.
+    /// @dev The sums of positions `[first, last)`, block by block of E filters: rescaled to F with
+    ///      the bias added when `folded` (`_foldBias`: the scatter does it), else the exact sums
+    ///      `sum x q`.
     function _convolve(
         Config memory c,
         Image memory x,
@@ -116,18 +122,31 @@ contract Conv2DLayer is SpatialBase {
         int256[] memory output,
         uint256 first,
         uint256 last
-    ) private view {
+    ) private view returns (bool folded) {
         uint256 rows = _kernelRows(c);
         uint256 perWord = 256 / c.weightBits;
         Swar memory s = _swar(c.weightBits, x.readFrom, x.readTo, rows);
+        uint256 table;
+        (table, folded) = _bias(c, pages, s);
         _fit(s, _min(perWord, c.filters), true); // the first block has the most groups
         bytes memory raw = new bytes(rows * 32);
         Run memory run = _newRun(c, x, output, new bytes(rows * 32 * s.groups), first);
         run.endPosition = last;
+        run.biasTable = table;
         if (_tapMajor(c)) run.accBase = _memoryOf(new bytes(c.outWidth * s.groups * 32));
         for (uint256 k = 0; k * perWord < c.filters; ++k) {
             _block(c, pages, s, run, raw, k);
         }
+    }
+
+    /// @dev The bias, folded for `_scatter` (`_foldBias`): its table, and `s.down` set.
+    function _bias(Config memory c, address[] calldata pages, Swar memory s)
+        private
+        view
+        returns (uint256 table, bool folded)
+    {
+        int256[] memory bias = _readRescaled(pages, c.bias, c.weightBits, c.filters, int256(c.fracBits), 0);
+        (table, s.down, folded) = _foldBias(bias, c.kernel.fracBits);
     }
 
     /// @dev The kernel's rows (KH KW C), after checking the weight width and the kernel's size.
@@ -170,6 +189,7 @@ contract Conv2DLayer is SpatialBase {
     function _fitBlock(Config memory c, Swar memory s, Run memory run, uint256 k) private pure returns (bool byTaps) {
         uint256 perWord = 256 / c.weightBits;
         run.firstFilter = k * perWord;
+        s.bias = run.biasTable + run.firstFilter * 32;
         uint256 lanes = _min(perWord, c.filters - run.firstFilter);
         _fit(s, lanes, run.accBase == 0);
         byTaps = run.accBase != 0 && s.groups <= 2;

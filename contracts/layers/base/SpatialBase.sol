@@ -28,6 +28,8 @@ abstract contract SpatialBase is SlicedLayerBase {
         uint256 lanes; // n: the block's filters, its words' top n lanes (`_fit`)
         uint256 groups; // G: expanded words per weight word, even for `_accumulate` (`_fit`)
         uint256 passes; // ceil(G / 4) passes of (up to) 4 accumulators (`_fit`)
+        uint256 bias; // 0x80: memory address of the block's first filter's folded bias (`_foldBias`)
+        uint256 down; // 0xa0: `_scatter` writes sar(down, sum + folded bias): 0 unless folded
     }
 
     /// @notice The input image as the convolutions read it: element i at calldata `base + 32 i`
@@ -58,6 +60,7 @@ abstract contract SpatialBase is SlicedLayerBase {
         uint256 endPosition; // 0x1c0: one past the last
         uint256 accBase; // 0x1e0: tap-major path: one output row's accumulators (G words a position); 0: none
         uint256 columnStep; // 0x200: input bytes from one output column's window to the next's (strideX C 32)
+        uint256 biasTable; // 0x220: the folded bias of filter 0 (`_foldBias`; `Swar.bias` per block)
     }
 
     /// @notice An activation of magnitude `maxAbs` could overflow an exact int256 sum over the
@@ -554,31 +557,68 @@ abstract contract SpatialBase is SlicedLayerBase {
         pure
     {
         // Equivalent to: for each position, accumulator t (group g = 4 pass + t) and slot k while
-        // m = g + k G < n: output[position][first + n - 1 - m] = slot k of acc[t] (lane m of w',
-        // see `_expand`).
+        // m = g + k G < n: output[position][first + n - 1 - m] = sar(down, slot k of acc[t] +
+        // folded[first + n - 1 - m]) (lane m of w', see `_expand`; `_foldBias`).
         assembly ("memory-safe") {
             let slot := mload(s) // s.slotBits
             let signByte := sub(shr(3, slot), 1) // signextend's byte index of a slot's sign bit
             let stride := shl(5, mload(add(s, 0x40))) // 32 G (s.groups): output bytes from lane m to m + G
-            let lanes := shl(5, mload(add(s, 0x20))) // 32 n (s.lanes = n)
             let accumulators := sub(mload(add(s, 0x40)), shl(2, pass)) // groups in this pass: min(G - 4 pass, 4)
             if gt(accumulators, 4) { accumulators := 4 }
+            let down := mload(add(s, 0xa0))
             for {} positions { positions := sub(positions, 1) } {
                 // out - 32: lane m < n is at low + 32 (n - m) > low; lane 4 pass at `top`.
                 let low := sub(out, 0x20)
-                let top := sub(add(low, lanes), shl(7, pass))
+                let top := sub(add(low, shl(5, mload(add(s, 0x20)))), shl(7, pass)) // 32 n (s.lanes = n)
+                let delta := sub(mload(add(s, 0x80)), out) // the folded bias of output o is at o + delta
                 for { let t := 0 } lt(t, accumulators) { t := add(t, 1) } {
                     let a := mload(add(acc, shl(5, t)))
                     // Signed compare: stepping past lane n - 1 may wrap o below 0 (if low < stride).
                     for { let o := sub(top, shl(5, t)) } sgt(o, low) { o := sub(o, stride) } {
                         let v := signextend(signByte, a)
                         a := sar(slot, sub(a, v)) // drop the slot: exact, it was the lowest
-                        mstore(o, v)
+                        mstore(o, sar(down, add(v, mload(add(o, delta)))))
                     }
                 }
                 acc := add(acc, stride)
                 out := add(out, outStep)
             }
+        }
+    }
+
+    /// @notice The bias folded into `_scatter`: `folded[j] = 2^(d-1) + (bias[j] << d)` with
+    ///         d = kernelFrac, so that `sar(d, sum + folded[j])` is `rescale(sum, F + d, F) +
+    ///         bias[j]` exactly (floor((S + h)/2^d) + b = floor((S + h + b 2^d)/2^d)); then the
+    ///         sums need no pass of `_rescaleAddBias`. Only for 0 <= d <= 252 and |bias| <
+    ///         2^(252 - d): |sum| < 2^254 (`_swar`) and |folded| < 2^253 keep every step inside
+    ///         int256, and no bias addition can overflow. Otherwise (`folded` false) it is zeros
+    ///         and d = 0: `_scatter` writes the exact sums, and `_finishSums` rescales them.
+    /// @param bias       One value per filter, fixed point 2^-F (`_readRescaled`; zeros: none).
+    /// @param kernelFrac The kernel's frac bits.
+    /// @return table  Memory address of the first folded value (one word per filter).
+    /// @return down   The right shift `_scatter` applies (d, or 0).
+    /// @return folded Whether the bias and the rescale are folded in.
+    function _foldBias(int256[] memory bias, int256 kernelFrac)
+        internal
+        pure
+        returns (uint256 table, uint256 down, bool folded)
+    {
+        folded = kernelFrac >= 0 && kernelFrac <= 252;
+        uint256 d = folded ? uint256(kernelFrac) : 0;
+        int256 limit = folded ? int256(1 << (252 - d)) : int256(0);
+        for (uint256 j; folded && j < bias.length; ++j) {
+            folded = bias[j] < limit && bias[j] > -limit;
+        }
+        int256[] memory values = new int256[](bias.length); // zeros when not folded
+        if (folded) {
+            int256 half = d == 0 ? int256(0) : int256(1 << (d - 1));
+            for (uint256 j; j < bias.length; ++j) {
+                values[j] = half + (bias[j] << d);
+            }
+            down = d;
+        }
+        assembly ("memory-safe") {
+            table := add(values, 0x20)
         }
     }
 
