@@ -69,6 +69,20 @@ describe("Conv2DLayer", function () {
     }
   }
 
+  // The bias and the rescale fold into the scatter (SpatialBase._foldBias) for 0 <= kernelFrac
+  // <= 252 and |bias| < 2^(252 - kernelFrac): 0, 5 and 31 fold (31: a bias near 2^221); 250 does
+  // not (the bias is too large), nor -3 (a left shift) or 253: the exact sums, then a pass.
+  for (const frac of [0, 5, 31, 250, 253, -3]) {
+    it(`kernel frac bits ${frac}: the folded or the unfolded bias gives the reference's integers`, async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      for (const shape of [SHAPES[0], { H: 7, W: 9, C: 1, KH: 3, KW: 3, filters: 5, SH: 1, SW: 1, padding: "same" }]) {
+        const { layer, pages, size, reference } = await handMade(kit, 32, shape, { frac });
+        const x = randomIntsWithin(size, 3 * 2 ** F, 5 + frac);
+        expect(await layer.forward([x], pages)).to.deep.equal(reference(x));
+      }
+    });
+  }
+
   it("packs partial blocks exactly when every sum is at a slot's limit (all weights the minimum)", async function () {
     const kit = await loadFixture(deploySpatialKit);
     for (const [bits, filters] of [[8, 3], [8, 17], [8, 40], [16, 7], [32, 5]]) {
