@@ -33,7 +33,7 @@ from eternal.layers.relu import ReLU
 FUSES_INTO = ("Conv2D", "DepthwiseConv2D")
 NO_TENSOR = (0, 0, 0)
 FUSIONS = ("epilogues", "deferred_activations")
-"""Every fusion, in the order they came (2026-11-30, 2026-12-01): a plan applies all of them;
+"""Every fusion, in the order they came (both on 2026-11-30): a plan applies all of them;
 ``verify`` also accepts a deployment planned before the later ones."""
 DEFERS_FROM = ("Conv2D", "Conv1D", "DepthwiseConv2D", "Dense")
 DEFERS_PAST = ("MaxPooling2D", "MaxPooling1D")

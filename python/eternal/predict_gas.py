@@ -85,7 +85,7 @@ def _from_trace(trace: dict, graph: dict, addresses: list[str], layers: list[dic
     if trace.get("error"):
         raise TransactionFailed(f"predict reverted in the trace: {trace.get('revertReason') or trace['error']}")
     clones = {a.lower() for a in addresses if int(a, 16)}
-    # A layer's call goes to its clone (models deployed before 2026-12-01), or straight to the
+    # A layer's call goes to its clone (models deployed before this change, 2026-11-30), or straight to the
     # clone's implementation with the clone's address as the calldata's last word.
     forwards = [c for c in trace.get("calls", [])
                 if c["to"].lower() in clones or "0x" + c.get("input", "")[-40:].lower() in clones]

@@ -1,4 +1,4 @@
-"""EternalAI's Fashion-MNIST LeNet (~17M gas a sample) predicts on a default osaka Hardhat node,
+"""EternalAI's Fashion-MNIST LeNet (~12M gas a sample) predicts on a default osaka Hardhat node,
 whose calls stop at 16,777,216 gas (and are planned to half of it), in stages; held to 1.5M
 gas a call its second convolution runs in slices; the outputs are the emulator's bit for bit. On anvil (30M
 block gas limit) it fits one call; held to 4M there, sample 0 learns the plan layer by layer

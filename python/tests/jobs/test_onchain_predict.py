@@ -177,7 +177,7 @@ def test_a_jobs_address_that_is_no_jobs_contract_is_one_line(models, tmp_path):
 
 
 def test_a_model_over_one_transaction_runs_as_a_job_of_steps_under_the_cap(anvil_node, tmp_path):
-    """Conv2D 24x24x8 -> 32 filters: its predict needs ~44M gas, its Conv2D alone ~37M."""
+    """Conv2D 24x24x8 -> 32 filters: its predict needs ~35M gas, its Conv2D alone ~27M."""
     import keras
     from eternal.deploy import ModelDeployer
     from eternal.export import ModelExporter
@@ -192,9 +192,9 @@ def test_a_model_over_one_transaction_runs_as_a_job_of_steps_under_the_cap(anvil
     out = run_json(anvil_node, address, x, tmp_path)
     assert out["outputs_fixed"] == [[expected(export, x)]]
     steps = [step for step in out["steps"][0] if step["step"].startswith(("stage:", "slice:"))]
-    assert sum(step["step"].startswith("slice:1:") for step in steps) >= 3, steps
+    assert sum(step["step"].startswith("slice:1:") for step in steps) >= 2, steps
     assert all(step["gas"] <= 15_000_000 for step in steps) and out["max_step_gas"] <= 15_000_000
-    assert sum(step["gas"] for step in steps) > 2 * TX_GAS_CAP
+    assert sum(step["gas"] for step in steps) > TX_GAS_CAP
     w3 = connect(anvil_node.url)
     sizes = [len(w3.eth.get_transaction(step["tx"])["input"]) for step in out["steps"][0]]
     assert max(sizes) <= DEFAULT_STEP_BYTES, sizes
