@@ -69,3 +69,34 @@ def fixture_export(name: str, precision: str = "int32"):
     export = ModelExporter(precision).export_model(model)
     assert export["hashes"] == fixture["hashes"], f"{name}: the committed fixture is stale"
     return export, fixture
+
+
+def gas_under_plans(node_url: str, export: dict, fixture: dict, plans: dict, journals) -> dict:
+    """Deploys ``export`` once per plan (name -> the ``fusions`` it is planned with), checks that
+    each deployment verifies and predicts the fixture's first sample as the emulator does, and
+    returns name -> that predict's gas."""
+    from unittest import mock
+
+    import numpy as np
+
+    import eternal.onchain
+    from eternal.chain import connect
+    from eternal.deploy import ModelDeployer
+    from eternal.emulate import emulate_sample
+    from eternal.predict import predict
+    from eternal.verify import check_model, read_model
+
+    w3 = connect(node_url)
+    sample = [int(v) for v in fixture["samples"][0]["inputs"][0]]
+    x = np.asarray(sample, dtype=np.float64).reshape(fixture["input_shapes"][0]) / 2 ** 24
+    want = [int(v) for v in emulate_sample(export, [sample])[0]]
+    plan = eternal.onchain.deployment_plan
+    gas = {}
+    for name, fusions in plans.items():
+        with mock.patch.object(eternal.onchain, "deployment_plan", lambda e, f=fusions: plan(e, f)):
+            address = ModelDeployer(node_url, journal_dir=str(journals / name), quiet=True).deploy_model(export).address
+        assert check_model(read_model(w3, address), export).ok, name  # verify accepts the plan it was deployed by
+        out = predict(w3, address, [x[None]])
+        assert [int(round(v * 2 ** 24)) for v in np.ravel(out["outputs"][0][0])] == want, name
+        gas[name] = out["gas"][0]
+    return gas

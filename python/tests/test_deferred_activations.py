@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from eternal.activations import CODES, apply_activation
 from eternal.fusion import FUSIONS, NEVER_DECREASING
 from eternal.onchain import decompress_config, deployment_plan
-from small_models import fixture_export
+from small_models import fixture_export, gas_under_plans
 
 ACTIVATION_WORD = 14  # Conv2D's config: header (2), geometry (12), then the activation code
 
@@ -57,28 +57,7 @@ def test_max_then_activation_is_activation_then_max(activation, frac, seed, spre
     assert list(pooled_first) == [max(row) for row in activated]
 
 
-def test_deferred_and_earlier_deployments_give_the_emulators_integers_and_verify(pooled, anvil_node, tmp_path,
-                                                                                  monkeypatch):
-    import eternal.onchain
-    from eternal.chain import connect
-    from eternal.deploy import ModelDeployer
-    from eternal.emulate import emulate_sample
-    from eternal.predict import predict
-    from eternal.verify import check_model, read_model
-
+def test_deferred_and_earlier_deployments_give_the_emulators_integers_and_verify(pooled, anvil_node, tmp_path):
     export, fixture = pooled
-    w3 = connect(anvil_node.url)
-    deferred = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "now"), quiet=True).deploy_model(export).address
-    monkeypatch.setattr(eternal.onchain, "deployment_plan", lambda e: deployment_plan(e, FUSIONS[:1]))
-    earlier = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "earlier"), quiet=True).deploy_model(export).address
-    monkeypatch.undo()
-    sample = [int(v) for v in fixture["samples"][0]["inputs"][0]]
-    x = np.asarray(sample, dtype=np.float64).reshape(fixture["input_shapes"][0]) / 2 ** 24
-    want = [int(v) for v in emulate_sample(export, [sample])[0]]
-    gas = {}
-    for name, address in (("deferred", deferred), ("earlier", earlier)):
-        assert check_model(read_model(w3, address), export).ok, name  # verify accepts either plan
-        out = predict(w3, address, [x[None]])
-        assert [int(round(v * 2 ** 24)) for v in np.ravel(out["outputs"][0][0])] == want, name
-        gas[name] = out["gas"][0]
+    gas = gas_under_plans(anvil_node.url, export, fixture, {"deferred": FUSIONS, "earlier": FUSIONS[:1]}, tmp_path)
     assert gas["deferred"] < gas["earlier"], gas

@@ -3,11 +3,11 @@ config carries, and that fused and unfused deployments give the emulator's integ
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
+from eternal.fusion import FUSIONS
 from eternal.onchain import decompress_config, deployment_plan
-from small_models import fixture_export
+from small_models import fixture_export, gas_under_plans
 
 POST_BYTES = 10 * 32  # SpatialBase.Post: two weight tensors (3 words each) and four words of ReLU
 
@@ -39,31 +39,9 @@ def test_only_a_sole_readers_batchnormalization_and_plain_relu_fuse(conv_bn_relu
         assert by_name[name] == unfused["layers"][index[name]], name
 
 
-def test_fused_and_unfused_deployments_give_the_emulators_integers_and_verify(conv_bn_relu, anvil_node, tmp_path,
-                                                                               monkeypatch):
-    import eternal.onchain
-    from eternal.chain import connect
-    from eternal.deploy import ModelDeployer
-    from eternal.emulate import emulate_sample
-    from eternal.predict import predict
-    from eternal.verify import check_model, read_model
-
+def test_fused_and_unfused_deployments_give_the_emulators_integers_and_verify(conv_bn_relu, anvil_node, tmp_path):
     export, fixture = conv_bn_relu
-    w3 = connect(anvil_node.url)
-    fused = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "fused"), quiet=True).deploy_model(export).address
-    monkeypatch.setattr(eternal.onchain, "deployment_plan", lambda e: deployment_plan(e, fusions=()))
-    unfused = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "unfused"), quiet=True).deploy_model(export).address
-    monkeypatch.undo()
-    sample = [int(v) for v in fixture["samples"][0]["inputs"][0]]
-    x = np.asarray(sample, dtype=np.float64).reshape(fixture["input_shapes"][0]) / 2 ** 24
-    want = [int(v) for v in emulate_sample(export, [sample])[0]]
-    gas = {}
-    for name, address in (("fused", fused), ("unfused", unfused)):
-        onchain = read_model(w3, address)
-        assert check_model(onchain, export).ok, name  # verify accepts the plan it was deployed by
-        out = predict(w3, address, [x[None]])
-        assert [int(round(v * 2 ** 24)) for v in np.ravel(out["outputs"][0][0])] == want, name
-        gas[name] = out["gas"][0]
+    gas = gas_under_plans(anvil_node.url, export, fixture, {"fused": FUSIONS, "unfused": ()}, tmp_path)
     assert gas["fused"] < gas["unfused"], gas
 
 
