@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -111,8 +112,6 @@ def main() -> int:
     from eternal.node import AnvilNode
 
     rows, targets, names, current, totals, shapes = [], [], [], [], [], []
-    import tempfile
-
     with AnvilNode(gas_limit=10**9) as node, tempfile.TemporaryDirectory() as journal:
         w3 = connect(node.url)
         deployer = ModelDeployer(node.url, journal_dir=journal, quiet=True)

@@ -465,26 +465,21 @@ contract EternalModel is IEternalModel, Ownable {
         view
         returns (bytes memory slice, uint256 size, uint256 gasUsed)
     {
-        int256[] memory part;
         // Equivalent to `(part, size) = abi.decode(layer.staticcall(data), (int256[], uint256))`,
         // the layer's revert passed on as it is, the array read where the answer is copied (not
-        // copied again). An answer too short for what it says is not a layer's: revert.
+        // copied again, `_answer`).
         address implementation = _implementationOf(layer);
+        uint256 answer;
         assembly ("memory-safe") {
             // The last word, left by `_windowHead`: the clone, whose config the implementation reads.
             mstore(add(data, mload(data)), layer)
             let ok := staticcall(gas(), implementation, add(data, 0x20), mload(data), 0, 0)
-            let answer := mload(0x40)
+            answer := mload(0x40)
             returndatacopy(answer, 0, returndatasize())
             if iszero(ok) { revert(answer, returndatasize()) }
-            if lt(returndatasize(), 0x60) { revert(0, 0) }
-            let at := mload(answer)
-            size := mload(add(answer, 0x20))
-            if gt(at, sub(returndatasize(), 0x20)) { revert(0, 0) }
-            part := add(answer, at)
-            if gt(mload(part), shr(5, sub(returndatasize(), add(at, 0x20)))) { revert(0, 0) }
-            mstore(0x40, add(answer, and(add(returndatasize(), 31), not(31))))
         }
+        int256[] memory part;
+        (part, size) = _answer(answer, true);
         gasUsed = gasBefore - gasleft();
         slice = PackedTensor.pack(part);
     }
@@ -524,7 +519,7 @@ contract EternalModel is IEternalModel, Ownable {
             // Compacting costs ~1.5k gas a layer; it pays only once memory is large enough for
             // its quadratic cost to matter.
             if (_freeMemory() - run.arena > COMPACT_ABOVE) {
-                run.firstLive = _compact(values, walk.lastUse, stop, run);
+                run.firstLive = _compact(walk.lastUse, stop, run);
             }
         }
     }
@@ -595,10 +590,20 @@ contract EternalModel is IEternalModel, Ownable {
             mstore(tail, layer) // the clone, whose config the implementation reads (LayerBase._config)
             tail := add(tail, 0x20)
             let ok := staticcall(gas(), implementation, add(at, 28), sub(tail, add(at, 28)), 0, 0)
-            let answer := add(at, sub(GAP, 0x20))
-            returndatacopy(answer, 0, returndatasize())
-            if iszero(ok) { revert(answer, returndatasize()) }
-            // The answer: the output's offset [, size], then the output.
+            at := add(at, sub(GAP, 0x20)) // where the answer goes
+            returndatacopy(at, 0, returndatasize())
+            if iszero(ok) { revert(at, returndatasize()) }
+        }
+        (output, size) = _answer(at, sliced);
+    }
+
+    /// @dev A layer's answer (`forward`'s, or `forwardSlice`'s and `forwardWindow`'s when
+    ///      `sliced`), copied from the last call's return data to memory `answer`, read in place:
+    ///      the output's offset [, size], then the output. The free memory pointer moves past it.
+    ///      An answer too short for what it says is not a layer's: revert without data, as
+    ///      Solidity's decoder does.
+    function _answer(uint256 answer, bool sliced) private pure returns (int256[] memory output, uint256 size) {
+        assembly ("memory-safe") {
             if lt(returndatasize(), add(shl(5, add(1, sliced)), 0x20)) { revert(0, 0) }
             let offset := mload(answer)
             if sliced { size := mload(add(answer, 0x20)) }
@@ -792,11 +797,8 @@ contract EternalModel is IEternalModel, Ownable {
     ///      stays where it is), then frees everything above them. Equivalent to keeping `values`
     ///      as is, minus the memory. Outputs before `firstLive` are all dead; returns the new first
     ///      live index, so a sequential model does O(1) work per layer here, not O(layers).
-    function _compact(int256[][] memory values, uint256[] memory lastUse, uint256 step, Run memory run)
-        private
-        pure
-        returns (uint256 nextFirstLive)
-    {
+    function _compact(uint256[] memory lastUse, uint256 step, Run memory run) private pure returns (uint256 nextFirstLive) {
+        int256[][] memory values = run.values;
         uint256 cursor = run.arena;
         nextFirstLive = step + 1;
         for (uint256 j = run.firstLive; j <= step; ++j) {

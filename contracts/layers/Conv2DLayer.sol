@@ -99,54 +99,45 @@ contract Conv2DLayer is SpatialBase {
         returns (int256[] memory output)
     {
         output = new int256[]((last - first) * c.filters);
-        if (_convolve(c, x, pages, output, first, last)) {
+        int256[] memory bias = _readRescaled(pages, c.bias, c.weightBits, c.filters, int256(c.fracBits), 0);
+        // Bias, rescale and activation over whole positions: every position's filters are all
+        // there, so the bias and a softmax over the channels line up as in the full output.
+        if (_convolve(c, x, pages, output, first, last, bias)) {
             Activations.activate(output, c.activation, c.fracBits, c.filters); // rescaled, with the bias
         } else {
-            _finish(c, pages, output);
+            _finishSums(output, c.fracBits, c.kernel.fracBits, bias, c.filters, c.activation);
         }
     }
 
-    /// @dev Bias, rescale and activation over whole positions: every position's filters are
-    ///      all there, so the bias and a softmax over the channels line up as in the full output.
-    function _finish(Config memory c, address[] calldata pages, int256[] memory output) private view {
-        _finishSums(pages, output, c.fracBits, c.weightBits, c.kernel.fracBits, c.bias, c.filters, c.activation);
-    }
-
     /// @dev The sums of positions `[first, last)`, block by block of E filters: rescaled to F with
-    ///      the bias added when `folded` (`_foldBias`: the scatter does it), else the exact sums
-    ///      `sum x q`.
+    ///      `bias` (2^-F) added when `folded` (`_foldBias`: the scatter does it), else the exact
+    ///      sums `sum x q`.
     function _convolve(
         Config memory c,
         Image memory x,
         address[] calldata pages,
         int256[] memory output,
         uint256 first,
-        uint256 last
+        uint256 last,
+        int256[] memory bias
     ) private view returns (bool folded) {
         uint256 rows = _kernelRows(c);
         uint256 perWord = 256 / c.weightBits;
         Swar memory s = _swar(c.weightBits, x.readFrom, x.readTo, rows);
-        uint256 table;
-        (table, folded) = _bias(c, pages, s);
         _fit(s, _min(perWord, c.filters), true); // the first block has the most groups
-        bytes memory raw = new bytes(rows * 32);
         Run memory run = _newRun(c, x, output, new bytes(rows * 32 * s.groups), first);
         run.endPosition = last;
-        run.biasTable = table;
+        (run.biasTable, folded) = _fold(s, bias, c.kernel.fracBits);
+        bytes memory raw = new bytes(rows * 32);
         if (_tapMajor(c)) run.accBase = _memoryOf(new bytes(c.outWidth * s.groups * 32));
         for (uint256 k = 0; k * perWord < c.filters; ++k) {
             _block(c, pages, s, run, raw, k);
         }
     }
 
-    /// @dev The bias, folded for `_scatter` (`_foldBias`): its table, and `s.down` set.
-    function _bias(Config memory c, address[] calldata pages, Swar memory s)
-        private
-        view
-        returns (uint256 table, bool folded)
-    {
-        int256[] memory bias = _readRescaled(pages, c.bias, c.weightBits, c.filters, int256(c.fracBits), 0);
-        (table, s.down, folded) = _foldBias(bias, c.kernel.fracBits);
+    /// @dev `_foldBias` of `bias`: its table, and `s.down` set for `_scatter`.
+    function _fold(Swar memory s, int256[] memory bias, int256 kernelFrac) private pure returns (uint256 table, bool folded) {
+        (table, s.down, folded) = _foldBias(bias, kernelFrac);
     }
 
     /// @dev The kernel's rows (KH KW C), after checking the weight width and the kernel's size.

@@ -93,7 +93,8 @@ contract DepthwiseConv2DLayer is SpatialBase {
     /// @dev Bias, rescale and activation, in place, over whole positions.
     function _finish(Config memory c, address[] calldata pages, int256[] memory output) private view {
         uint256 depth = c.channels * c.multiplier;
-        _finishSums(pages, output, c.fracBits, c.weightBits, c.kernel.fracBits, c.bias, depth, c.activation);
+        int256[] memory bias = _readRescaled(pages, c.bias, c.weightBits, depth, int256(c.fracBits), 0);
+        _finishSums(output, c.fracBits, c.kernel.fracBits, bias, depth, c.activation);
     }
 
     /// @dev The kernel, after checking that no sum over the input rows read can overflow.

@@ -623,29 +623,24 @@ abstract contract SpatialBase is SlicedLayerBase {
     }
 
     /// @notice Turns exact sums `sum x q` (2^-(F + kernelFrac)) into the layer's output, in place:
-    ///         `activation(rescale(sum, F + kernelFrac, F) + rescale(bias, biasFrac, F))`.
-    /// @param pages      Every weight page of the model.
+    ///         `activation(rescale(sum, F + kernelFrac, F) + bias)`.
     /// @param output     The exact sums, turned into the layer's output in place.
     /// @param frac       F.
-    /// @param weightBits Weight width in bits.
     /// @param kernelFrac The kernel's frac bits.
-    /// @param bias       The bias tensor (size 0: no bias).
+    /// @param bias       One value per channel, fixed point 2^-F (`_readRescaled`: zeros without a bias).
     /// @param channels Output channels: the bias repeats every `channels` values, softmax runs
     ///        over each run of `channels`.
     /// @param activation An `Activations` code.
     function _finishSums(
-        address[] calldata pages,
         int256[] memory output,
         uint256 frac,
-        uint256 weightBits,
         int256 kernelFrac,
-        WeightTensor memory bias,
+        int256[] memory bias,
         uint256 channels,
         uint256 activation
-    ) internal view {
+    ) internal pure {
         int256 f = int256(frac);
-        int256[] memory b = _readRescaled(pages, bias, weightBits, channels, f, 0); // zeros without a bias
-        _rescaleAddBias(output, f + kernelFrac, f, b);
+        _rescaleAddBias(output, f + kernelFrac, f, bias);
         Activations.activate(output, activation, frac, channels);
     }
 
