@@ -58,6 +58,7 @@ async function main() {
     { H: 14, W: 14, C: 6, K: 5, filters: 16, stride: 1, padding: "same" }, // LeNet conv2
     { H: 8, W: 8, C: 1, K: 3, filters: 8, stride: 1, padding: "same" }, // digits CNN conv1
     { H: 3, W: 3, C: 8, K: 3, filters: 16, stride: 1, padding: "valid" }, // digits CNN conv2
+    { H: 16, W: 16, C: 3, K: 3, filters: 16, stride: 1, padding: "same" }, // ResNet-8 stem (16x16 of its 32x32)
   ].filter((shape) => !process.env.CONV_FILTER || `${shape.H}x${shape.W}x${shape.C}->${shape.filters}`.match(process.env.CONV_FILTER));
   const precisions = (process.env.CONV_BITS || "32,16,8").split(",").map(Number);
   for (const bits of precisions) {

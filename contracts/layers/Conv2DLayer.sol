@@ -161,7 +161,7 @@ contract Conv2DLayer is SpatialBase {
         assembly ("memory-safe") {
             rawData := add(raw, 0x20)
         }
-        bool byTaps = _fitBlock(c, s, run, k);
+        bool byTaps = _fitBlock(c, s, run, k, rawData, rows);
         _expand(rawData, run.weightBase, rows, s, c.weightBits);
         if (byTaps) return _rowsByTaps(c, s, run);
         uint256 width = c.outWidth;
@@ -174,14 +174,20 @@ contract Conv2DLayer is SpatialBase {
         }
     }
 
-    /// @dev Fits the plan to block `k` (`_fit`) and sets the run's per-block constants; whether
-    ///      the block goes tap-major: when `_tapMajor` allocated the accumulators and the block
-    ///      takes 1 or 2 groups (then not rounded to even).
-    function _fitBlock(Config memory c, Swar memory s, Run memory run, uint256 k) private pure returns (bool byTaps) {
+    /// @dev Fits the plan to block `k` (its slot by its kernel, `_blockSlot`; `_fit`) and sets
+    ///      the run's per-block constants; whether the block goes tap-major: when `_tapMajor`
+    ///      allocated the accumulators and the block takes 1 or 2 groups (then not rounded to even).
+    ///      `rawData`: the block's `rows` blocked words.
+    function _fitBlock(Config memory c, Swar memory s, Run memory run, uint256 k, uint256 rawData, uint256 rows)
+        private
+        pure
+        returns (bool byTaps)
+    {
         uint256 perWord = 256 / c.weightBits;
         run.firstFilter = k * perWord;
         s.bias = run.biasTable + run.firstFilter * 32;
         uint256 lanes = _min(perWord, c.filters - run.firstFilter);
+        s.slotBits = _blockSlot(s, rawData, rows, lanes, c.weightBits);
         _fit(s, lanes, run.accBase == 0);
         byTaps = run.accBase != 0 && s.groups <= 2;
         if (!byTaps) _fit(s, lanes, true);

@@ -11,19 +11,19 @@ const F = 24;
 /**
  * A hand-made Conv2D: H x W x C input, KH x KW kernel, `filters`, strides, padding; linear.
  * Random weights with the offset-binary extremes (min, max, 0) in the first rows, or every
- * weight `fill` when given; kernel and bias at `frac` fractional bits (default L - 1; 0 makes
+ * weight `fill` when given, or `kernel` (rows x filters BigInts) when given; kernel and bias at `frac` fractional bits (default L - 1; 0 makes
  * every output the exact sum plus bias, so an error of 1 in a sum shows). Returns the layer, its
  * pages, kernel rows, input size, reference(x) and the output geometry (OH, OW, top, left).
  */
-async function handMade(kit, bits, shape, { fill, frac = bits - 1 } = {}) {
+async function handMade(kit, bits, shape, { fill, frac = bits - 1, kernel: given } = {}) {
   const { H, W, C, KH, KW, filters, SH, SW, padding } = shape;
   const rows = KH * KW * C;
   const low = -(1n << BigInt(bits - 1));
   const high = (1n << BigInt(bits - 1)) - 1n;
-  const kernel = [];
+  const kernel = given ?? [];
   const flat = randomIntsWithin(rows * filters, 2 ** (bits - 1) - 1, 17 + bits);
-  for (let r = 0; r < rows; r++) kernel.push(fill === undefined ? flat.slice(r * filters, (r + 1) * filters) : Array(filters).fill(fill));
-  if (fill === undefined) {
+  for (let r = 0; !given && r < rows; r++) kernel.push(fill === undefined ? flat.slice(r * filters, (r + 1) * filters) : Array(filters).fill(fill));
+  if (fill === undefined && !given) {
     // The extremes in rows 0, 1, 2, at filters 0, 1, 2 (fewer filters: wrapped around).
     [low, high, 0n].forEach((v, i) => { kernel[i][i % filters] = v; });
   }

@@ -98,6 +98,49 @@ describe("Conv2DLayer", function () {
     }
   });
 
+  // A block whose own kernel sums |q| far below rows * 2^(L-1) takes a narrower slot than the
+  // layer's (SpatialBase._blockSlot, _kernelNorm). One filter (first, middle or last of the layer)
+  // has the largest sum |q|, with the minimum weight -2^(L-1) in half its rows; position 0's input
+  // follows its signs, so its sum is m * sum|q| exactly. At m = limit(64) / (sum|q| + 1) the block
+  // takes 64-bit slots where the layer's bound would take 128; one past limit(64) / sum|q|, the sum
+  // no longer fits 64 bits, so a norm that undercounted any lane would give a wrong integer, and
+  // the wider slots it then takes cost more gas.
+  for (const bits of [8, 16, 32]) {
+    it(`int${bits}: a block's slot narrows by its own kernel, and stays exact at its edge`, async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      const shape = { H: 3, W: 6, C: 4, KH: 3, KW: 3, SH: 1, SW: 1, padding: "valid" }; // 1 x 4 outputs
+      const rows = shape.KH * shape.KW * shape.C;
+      const lanes = 256 / bits;
+      const low = -(1n << BigInt(bits - 1));
+      for (const filters of [1, 5, lanes + 3]) {
+        for (const target of new Set([0, filters >> 1, filters - 1])) {
+          const flat = randomIntsWithin(rows * filters, 2 ** (bits - 3), 7 + filters + target);
+          const kernel = Array.from({ length: rows }, (_, r) => flat.slice(r * filters, (r + 1) * filters));
+          kernel.forEach((row, r) => { if (r % 2 === 0) row[target] = low; });
+          kernel[1][target] = -low - 1n; // the largest weight too
+          const norm = kernel.reduce((sum, row) => sum + (row[target] < 0n ? -row[target] : row[target]), 0n);
+          const made = await handMade(kit, bits, { ...shape, filters }, { kernel, frac: 0 });
+          const limit = (1n << 63n) - 1n;
+          const edge = limit / (norm + 1n);
+          expect(edge, "the layer's bound alone takes 128-bit slots").to.be.greaterThan(slotLimit(64, bits, rows));
+          // Input (iy, ix, c) under position 0 is kernel row (iy KW + ix) C + c.
+          const input = (m) => Array.from({ length: made.size }, (_, i) => {
+            const [pixel, c] = [Math.floor(i / shape.C), i % shape.C];
+            const [iy, ix] = [Math.floor(pixel / shape.W), pixel % shape.W];
+            return ix < shape.KW && kernel[(iy * shape.KW + ix) * shape.C + c][target] < 0n ? -m : m;
+          });
+          const where = `${filters} filters, filter ${target}`;
+          for (const m of [edge, limit / norm + 1n]) {
+            expect(await made.layer.forward([input(m)], made.pages), where).to.deep.equal(made.reference(input(m)));
+          }
+          const gas = async (m) => made.layer.forward.estimateGas([input(m)], made.pages);
+          // One filter is one group at any slot width: nothing to halve.
+          if (filters > 1) expect(await gas(edge), `${where}: narrower slots cost less`).to.be.lessThan(await gas(limit / norm + 1n));
+        }
+      }
+    });
+  }
+
   // kernelFrac < 0: sums shift left (rescale F - kernelFrac -> F); kernelFrac > 254: every sum
   // rounds to 0 (and so does the bias at the same frac).
   for (const frac of [-3, 255, 300]) {

@@ -30,6 +30,8 @@ abstract contract SpatialBase is SlicedLayerBase {
         uint256 passes; // ceil(G / 4) passes of (up to) 4 accumulators (`_fit`)
         uint256 bias; // 0x80: memory address of the block's first filter's folded bias (`_foldBias`)
         uint256 down; // 0xa0: `_scatter` writes sar(down, sum + folded bias): 0 unless folded
+        uint256 maxAbs; // a bound on max|x| over the values read (`_swar`)
+        uint256 widest; // the layer's slot, for any kernel (`_swar`); a block may take less (`_blockSlot`)
     }
 
     /// @notice The input image as the convolutions read it: element i at calldata `base + 32 i`
@@ -166,32 +168,125 @@ abstract contract SpatialBase is SlicedLayerBase {
         }
     }
 
-    /// @notice Picks a SWAR slot in which every sum over `rows` rows of `x` stays exact.
+    /// @notice Picks a SWAR slot in which every sum over `rows` rows of `x` stays exact, for any
+    ///         kernel of L-bit weights.
     /// @dev A slot sums S = sum x q over at most `rows` rows with |q| <= 2^(L-1), so
-    ///      |S| <= rows * max|x| * 2^(L-1); exact while that is at most 2^(S-1) - 1. Decides on
-    ///      `_magnitudeBound` (under 2 max|x|: at worst one slot width wider than needed), and
-    ///      on the exact max|x| before refusing. Sets `s.slotBits` only: the groups depend on the
-    ///      block (`_fit`).
+    ///      |S| <= max|x| * rows * 2^(L-1) (`_slotFor`). Decides on `_magnitudeBound` when it
+    ///      gives the narrowest slot, else on the exact max|x| (the bound is under 2 max|x|, so
+    ///      it can cost a slot width), and refuses on the exact max|x|. Sets `slotBits`, `widest`
+    ///      and `maxAbs`: the groups depend on the block (`_fit`), and a block's own kernel may
+    ///      allow a narrower slot (`_blockSlot`).
     /// @param weightBits Weight width L in bits (8, 16 or 32).
     /// @param xFrom      Calldata offset of the first input value read, fixed point 2^-F.
     /// @param xTo        One past the last (the values read: the window's rows, not the whole input).
     /// @param rows       The most rows (inputs) one output sums over.
-    /// @return s The plan, with only `slotBits` set.
+    /// @return s The plan, with `slotBits`, `widest` and `maxAbs` set.
     function _swar(uint256 weightBits, uint256 xFrom, uint256 xTo, uint256 rows) internal pure returns (Swar memory s) {
         if (weightBits != 8 && weightBits != 16 && weightBits != 32) revert UnsupportedWeightBits(weightBits);
-        uint256 bound = _magnitudeBound(xFrom, xTo);
-        uint256 limit;
+        uint256 norm = (rows == 0 ? 1 : rows) << (weightBits - 1); // the largest sum |q| of any kernel
+        s.maxAbs = _magnitudeBound(xFrom, xTo);
+        s.slotBits = _slotFor(s.maxAbs, norm);
+        if (s.slotBits != 64) {
+            s.maxAbs = _maxAbs(xFrom, xTo);
+            s.slotBits = _slotFor(s.maxAbs, norm);
+            if (s.slotBits == 0) revert ActivationsTooLarge(s.maxAbs, _limit(256) / norm);
+        }
+        s.widest = s.slotBits;
+    }
+
+    /// @notice The narrowest slot S (64, 128 or 256 bits) that holds every sum `sum x q` with
+    ///         |x| <= maxAbs and sum |q| <= norm: maxAbs * norm <= `_limit(S)`.
+    /// @param maxAbs A bound on max |x|.
+    /// @param norm   A bound on sum |q| over one output's rows (not 0).
+    /// @return The slot's bits, or 0 if no slot holds the sums.
+    function _slotFor(uint256 maxAbs, uint256 norm) internal pure returns (uint256) {
         for (uint256 slot = 64; slot <= 256; slot *= 2) {
-            // 256-bit slots stop at 2^254 so that rounding `S + 2^(d-1)` cannot overflow either.
-            limit = ((slot == 256 ? 1 << 254 : 1 << (slot - 1)) - 1) / (1 << (weightBits - 1)) / (rows == 0 ? 1 : rows);
-            if (bound <= limit) {
-                s.slotBits = slot;
-                return s;
+            if (maxAbs <= _limit(slot) / norm) return slot;
+        }
+        return 0;
+    }
+
+    /// @dev The largest |sum| a slot of `slot` bits holds: 2^(S-1) - 1, and 2^254 - 1 for 256 bits,
+    ///      so that rounding `S + 2^(d-1)` (`_foldBias`) cannot overflow either.
+    function _limit(uint256 slot) private pure returns (uint256) {
+        return (slot == 256 ? 1 << 254 : 1 << (slot - 1)) - 1;
+    }
+
+    /// @notice The slot for one block: the narrowest that holds its sums by its own kernel's
+    ///         largest sum |q| (`_kernelNorm`), never wider than the layer's (`s.widest`). Real
+    ///         kernels sum far below rows * 2^(L-1), so this often halves the MULs of a block.
+    /// @dev Only computed when the layer's slot is wider than 64 bits (else nothing to gain).
+    /// @param s     The plan from `_swar`.
+    /// @param raw   Memory address of the block's first blocked word.
+    /// @param rows  Rows (blocked words) in the block.
+    /// @param lanes Filters in the block (its words' top lanes).
+    /// @param weightBits Weight width L in bits.
+    /// @return slot The block's slot bits.
+    function _blockSlot(Swar memory s, uint256 raw, uint256 rows, uint256 lanes, uint256 weightBits)
+        internal
+        pure
+        returns (uint256 slot)
+    {
+        slot = s.widest;
+        if (slot == 64) return slot;
+        // + 1: an all-zero kernel divides nothing.
+        uint256 narrow = _slotFor(s.maxAbs, _kernelNorm(raw, rows, lanes, weightBits) + 1);
+        if (narrow != 0 && narrow < slot) slot = narrow;
+    }
+
+    /// @notice The largest sum |q| over the rows of one filter of a block: max over its top
+    ///         `lanes` lanes of sum_r |lane of word r - 2^(L-1)|.
+    /// @dev SWAR: per word, u XOR 2^(L-1) in every lane is q in two's complement, whose absolute
+    ///      value (flip the negative lanes, add 1) takes no carry between lanes (|q| <= 2^(L-1)).
+    ///      Lane j's |q| adds into accumulator j % 4, in a slot of 4L bits (bit (j / 4) 4L), which
+    ///      holds rows * 2^(L-1) for any `rows` that fits memory.
+    /// @param raw   Memory address of the block's first blocked word.
+    /// @param rows  Rows (blocked words).
+    /// @param lanes Filters in the block n: the words' top n lanes.
+    /// @param weightBits Weight width L in bits (8, 16 or 32).
+    /// @return peak The largest sum |q| of one of the block's filters.
+    function _kernelNorm(uint256 raw, uint256 rows, uint256 lanes, uint256 weightBits)
+        internal
+        pure
+        returns (uint256 peak)
+    {
+        // Equivalent to: max over filters m < n of sum_r |q[r][m]|.
+        assembly ("memory-safe") {
+            function everyLane(value, width) -> r {
+                for { let at := 0 } lt(at, 256) { at := add(at, width) } { r := or(r, shl(at, value)) }
+            }
+            // Words [p, end) with their low `padding` bits dropped: |q| of lane j added into slot
+            // j / 4 of a(j % 4); `quarter` = 2^L - 1 at bits 0, 4L, 8L, ...
+            function sums(p, end, padding, bits, quarter) -> a0, a1, a2, a3 {
+                let half := everyLane(shl(sub(bits, 1), 1), bits)
+                for {} lt(p, end) { p := add(p, 0x20) } {
+                    let t := xor(shr(padding, mload(p)), half) // q per lane, two's complement
+                    let negative := shr(sub(bits, 1), and(t, half)) // 1 in each negative lane
+                    let m := add(xor(t, sub(shl(bits, negative), negative)), negative) // |q| per lane
+                    a0 := add(a0, and(m, quarter))
+                    a1 := add(a1, and(shr(bits, m), quarter))
+                    a2 := add(a2, and(shr(shl(1, bits), m), quarter))
+                    a3 := add(a3, and(shr(mul(3, bits), m), quarter))
+                }
+            }
+            let width := shl(2, weightBits) // 4L: one accumulator slot
+            let a0, a1, a2, a3 := sums(
+                raw,
+                add(raw, shl(5, rows)),
+                mul(sub(div(256, weightBits), lanes), weightBits), // (E - n) L: the lanes below the block's
+                weightBits,
+                everyLane(sub(shl(weightBits, 1), 1), width)
+            )
+            for { let j := 0 } lt(j, lanes) { j := add(j, 1) } {
+                let a := a0
+                switch and(j, 3)
+                case 1 { a := a1 }
+                case 2 { a := a2 }
+                case 3 { a := a3 }
+                let v := and(shr(mul(shr(2, j), width), a), sub(shl(width, 1), 1))
+                if gt(v, peak) { peak := v }
             }
         }
-        uint256 maxAbs = _maxAbs(xFrom, xTo);
-        if (maxAbs > limit) revert ActivationsTooLarge(maxAbs, limit);
-        s.slotBits = 256;
     }
 
     /// @notice Sets the groups of a block of `lanes` filters: as few expanded words as hold its
@@ -213,7 +308,7 @@ abstract contract SpatialBase is SlicedLayerBase {
     }
 
     // solhint-disable function-max-lines
-    // Three assembly kernels (`_expand`, `_accumulate`, `_accumulateTaps`), each kept whole: split into functions,
+    // Four assembly kernels (`_expand`, `_accumulate`, `_accumulateTaps`, `_scatter`), each kept whole: split into functions,
     // their inner loops would pay jumps and stack shuffles on every step (gas per
     // bench/gas_conv.js).
 
@@ -540,8 +635,6 @@ abstract contract SpatialBase is SlicedLayerBase {
         }
     }
 
-    // solhint-enable function-max-lines
-
     /// @notice Writes a pass's exact sums from the accumulators of `positions` positions to
     ///         their outputs.
     /// @param acc       Memory address of the first position's pass's first accumulator (up to
@@ -560,31 +653,87 @@ abstract contract SpatialBase is SlicedLayerBase {
         // m = g + k G < n: output[position][first + n - 1 - m] = sar(down, slot k of acc[t] +
         // folded[first + n - 1 - m]) (lane m of w', see `_expand`; `_foldBias`).
         assembly ("memory-safe") {
-            let slot := mload(s) // s.slotBits
-            let signByte := sub(shr(3, slot), 1) // signextend's byte index of a slot's sign bit
+            // Accumulator `a` of a word whose slots all hold real lanes (64 or 128-bit slots), to
+            // outputs o, o - stride, ...: sar(down, slot + the folded bias at output + delta).
+            // Unrolled: a loop step costs more than a slot. Each slot is sign-extended and
+            // subtracted, which leaves the next one lowest, exactly; the top slot is what the
+            // shifts leave. `plan`: the Swar (slotBits at 0x00, down at 0xa0).
+            function whole(a, o, stride, delta, plan) {
+                let down := mload(add(plan, 0xa0))
+                switch mload(plan)
+                case 64 {
+                    let v := signextend(7, a)
+                    a := sar(64, sub(a, v))
+                    mstore(o, sar(down, add(v, mload(add(o, delta)))))
+                    o := sub(o, stride)
+                    v := signextend(7, a)
+                    a := sar(64, sub(a, v))
+                    mstore(o, sar(down, add(v, mload(add(o, delta)))))
+                    o := sub(o, stride)
+                    v := signextend(7, a)
+                    a := sar(64, sub(a, v))
+                    mstore(o, sar(down, add(v, mload(add(o, delta)))))
+                    o := sub(o, stride)
+                    mstore(o, sar(down, add(a, mload(add(o, delta)))))
+                }
+                default {
+                    let v := signextend(15, a)
+                    mstore(o, sar(down, add(v, mload(add(o, delta)))))
+                    o := sub(o, stride)
+                    mstore(o, sar(down, add(sar(128, sub(a, v)), mload(add(o, delta)))))
+                }
+            }
             let stride := shl(5, mload(add(s, 0x40))) // 32 G (s.groups): output bytes from lane m to m + G
             let accumulators := sub(mload(add(s, 0x40)), shl(2, pass)) // groups in this pass: min(G - 4 pass, 4)
             if gt(accumulators, 4) { accumulators := 4 }
-            let down := mload(add(s, 0xa0))
-            for {} positions { positions := sub(positions, 1) } {
-                // out - 32: lane m < n is at low + 32 (n - m) > low; lane 4 pass at `top`.
-                let low := sub(out, 0x20)
-                let top := sub(add(low, shl(5, mload(add(s, 0x20)))), shl(7, pass)) // 32 n (s.lanes = n)
-                let delta := sub(mload(add(s, 0x80)), out) // the folded bias of output o is at o + delta
-                for { let t := 0 } lt(t, accumulators) { t := add(t, 1) } {
-                    let a := mload(add(acc, shl(5, t)))
-                    // Signed compare: stepping past lane n - 1 may wrap o below 0 (if low < stride).
-                    for { let o := sub(top, shl(5, t)) } sgt(o, low) { o := sub(o, stride) } {
-                        let v := signextend(signByte, a)
-                        a := sar(slot, sub(a, v)) // drop the slot: exact, it was the lowest
-                        mstore(o, sar(down, add(v, mload(add(o, delta)))))
+            // s.slotBits S < 256 and n = G 256/S (s.lanes, s.groups).
+            switch and(lt(mload(s), 256), eq(mul(mload(add(s, 0x20)), mload(s)), mul(mload(add(s, 0x40)), 256)))
+            case 1 {
+                // n = G 256/S: every slot of every group is a real lane (`whole`).
+                let words := shl(5, accumulators) // the pass's accumulators' bytes
+                // Lane 4 pass is at out - 32 + `span` (lane m < n at out - 32 + 32 (n - m)).
+                let span := sub(shl(5, mload(add(s, 0x20))), shl(7, pass)) // 32 n - 128 pass (s.lanes = n)
+                for {} positions { positions := sub(positions, 1) } {
+                    let delta := sub(mload(add(s, 0x80)), out) // the folded bias of output o is at o + delta
+                    let o := add(sub(out, 0x20), span) // accumulator t's first lane is at o - 32 t
+                    for {
+                        let p := acc
+                        let end := add(acc, words)
+                    } lt(p, end) { p := add(p, 0x20) } {
+                        whole(mload(p), o, stride, delta, s)
+                        o := sub(o, 0x20)
                     }
+                    acc := add(acc, stride)
+                    out := add(out, outStep)
                 }
-                acc := add(acc, stride)
-                out := add(out, outStep)
+            }
+            default {
+                let slot := mload(s) // s.slotBits
+                let signByte := sub(shr(3, slot), 1) // signextend's byte index of a slot's sign bit
+                let down := mload(add(s, 0xa0))
+                for {} positions { positions := sub(positions, 1) } {
+                    // out - 32: lane m < n is at low + 32 (n - m) > low; lane 4 pass + t at
+                    // low + 32 n - 128 pass - 32 t (s.lanes = n).
+                    let low := sub(out, 0x20)
+                    let delta := sub(mload(add(s, 0x80)), out) // the folded bias of output o is at o + delta
+                    for { let t := 0 } lt(t, accumulators) { t := add(t, 1) } {
+                        let a := mload(add(acc, shl(5, t)))
+                        let first := sub(add(low, shl(5, mload(add(s, 0x20)))), add(shl(7, pass), shl(5, t)))
+                        // Signed compare: stepping past lane n - 1 may wrap o below 0 (if low < stride).
+                        for { let o := first } sgt(o, low) { o := sub(o, stride) } {
+                            let v := signextend(signByte, a)
+                            a := sar(slot, sub(a, v)) // drop the slot: exact, it was the lowest
+                            mstore(o, sar(down, add(v, mload(add(o, delta)))))
+                        }
+                    }
+                    acc := add(acc, stride)
+                    out := add(out, outStep)
+                }
             }
         }
     }
+
+    // solhint-enable function-max-lines
 
     /// @notice The bias folded into `_scatter`: `folded[j] = 2^(d-1) + (bias[j] << d)` with
     ///         d = kernelFrac, so that `sar(d, sum + folded[j])` is `rescale(sum, F + d, F) +
