@@ -217,12 +217,52 @@ contract Conv2DLayer is SpatialBase {
         run.weightBase = weightBase;
         run.outputBase = outputBase;
         run.firstPosition = first;
+        _interior(c, run);
+    }
+
+    /// @dev Sets `run.interior` and `run.origin`: the output rows oy with 0 <= oy sy - padTop and
+    ///      oy sy - padTop + KH <= H, likewise the columns, whose windows `_position` takes without
+    ///      clipping.
+    function _interior(Config memory c, Run memory run) private pure {
+        unchecked {
+            // Small geometry values: no sum overflows; each difference is taken only when positive.
+            uint256 y0 = (c.padTop + c.strideY - 1) / c.strideY;
+            uint256 y1 = c.height + c.padTop >= c.kernelHeight ? (c.height + c.padTop - c.kernelHeight) / c.strideY + 1 : 0;
+            uint256 x0 = (c.padLeft + c.strideX - 1) / c.strideX;
+            uint256 x1 = c.width + c.padLeft >= c.kernelWidth ? (c.width + c.padLeft - c.kernelWidth) / c.strideX + 1 : 0;
+            run.interior = y0 | (y1 << 64) | (x0 << 128) | (x1 << 192);
+            // Wraps below 0 when padded; `_position` adds the window's offset back (mod 2^256).
+            run.origin = run.inputBase - (c.padTop * c.width + c.padLeft) * run.rowBytes;
+        }
     }
 
     /// @dev One output position: the window's rows inside the input form `count` runs of
     ///      `(dx1 - dx0) C` contiguous rows, in the input and in the block alike.
     function _position(Config memory c, Swar memory s, Run memory run, uint256 oy, uint256 ox) private pure {
-        (uint256 xStart, uint256 wStart, uint256 count) = _window(c, run, s, oy, ox);
+        uint256 xStart;
+        uint256 wStart;
+        uint256 count;
+        bool inside;
+        assembly ("memory-safe") {
+            // Equivalent to: y0 <= oy < y1 and x0 <= ox < x1 (run.interior at 0x240).
+            let i := mload(add(run, 0x240))
+            let m := 0xffffffffffffffff
+            inside := and(
+                and(iszero(lt(oy, and(i, m))), lt(oy, and(shr(64, i), m))),
+                and(iszero(lt(ox, and(shr(128, i), m))), lt(ox, shr(192, i)))
+            )
+        }
+        if (inside) {
+            unchecked {
+                // The whole window: KH runs of KW C rows from the block's first word.
+                xStart = run.origin + (oy * c.strideY * c.width + ox * c.strideX) * run.rowBytes;
+            }
+            wStart = run.weightBase;
+            count = c.kernelHeight;
+            run.length = c.kernelWidth * run.rowBytes;
+        } else {
+            (xStart, wStart, count) = _window(c, run, s, oy, ox);
+        }
         unchecked {
             // The position's first output: output[(oy OW + ox - first) filters] (`_newRun`), one
             // of the positions the output holds.

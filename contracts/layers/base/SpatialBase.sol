@@ -63,6 +63,9 @@ abstract contract SpatialBase is SlicedLayerBase {
         uint256 accBase; // 0x1e0: tap-major path: one output row's accumulators (G words a position); 0: none
         uint256 columnStep; // 0x200: input bytes from one output column's window to the next's (strideX C 32)
         uint256 biasTable; // 0x220: the folded bias of filter 0 (`_foldBias`; `Swar.bias` per block)
+        uint256 interior; // 0x240: output positions whose window lies inside the input: rows and columns
+        // [y0, y1) x [x0, x1), packed y0 | y1 << 64 | x0 << 128 | x1 << 192 (Conv2DLayer._interior)
+        uint256 origin; // 0x260: calldata offset of the input value under the window of output (0, 0), row 0, column 0 (mod 2^256)
     }
 
     /// @notice An activation of magnitude `maxAbs` could overflow an exact int256 sum over the
