@@ -166,10 +166,13 @@ contract Conv2DLayer is SpatialBase {
         if (byTaps) return _rowsByTaps(c, s, run);
         uint256 width = c.outWidth;
         uint256 end = run.endPosition;
+        uint256 oy = run.firstPosition / width;
+        uint256 ox = run.firstPosition % width;
         unchecked {
             // Positions are below outHeight * outWidth, which fits memory: no counter overflows.
             for (uint256 p = run.firstPosition; p < end; ++p) {
-                _position(c, s, run, p / width, p % width);
+                _position(c, s, run, oy, ox);
+                if (++ox == width) (oy, ox) = (oy + 1, 0);
             }
         }
     }
