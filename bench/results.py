@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import models  # noqa: E402  (bench/models.py, beside this file)
+import models
 
 REPO = Path(__file__).resolve().parents[1]
 HARDHAT = REPO / "node_modules" / ".bin" / "hardhat"
@@ -58,7 +58,7 @@ def layer_results(url: str, workdir: Path) -> dict:
     """Runs bench/layer_results.js against the node at ``url``; its JSON."""
     out = workdir / "layers.json"
     env = dict(os.environ, ETERNAL_BENCH_RPC=url, ETERNAL_BENCH_OUT=str(out))
-    done = subprocess.run([str(HARDHAT), "run", "--network", "anvil", "bench/layer_results.js"], cwd=REPO, env=env)
+    done = subprocess.run([str(HARDHAT), "run", "--network", "anvil", "bench/layer_results.js"], cwd=REPO, env=env, check=False)
     if done.returncode != 0:
         raise SystemExit(f"bench/layer_results.js failed (exit {done.returncode}); see its output above")
     return json.loads(out.read_text())
@@ -104,6 +104,37 @@ def baseline_type(layer) -> str:
     if kind == "DepthwiseConv2D":
         return "DepthwiseConv2D 3x3"
     return "Conv2D 1x1 (pointwise)" if tuple(layer.kernel_size) == (1, 1) else "Conv2D 3x3, 16 filters"
+
+
+PRECISION_MODELS = ["resnet8", "mobilenetv2"]
+"""The models with a gas/MAC target, also run at int16 and int8 (section 2's precision table)."""
+
+
+def run_precision(name: str, precision: str, url: str, workdir: Path) -> dict:
+    """One model at one precision: gas of one `predict` (as `run_model`), chain == emulator, and
+    whether its argmax is Keras's on the sample. Sends transactions (to the bench's own node)."""
+    from eternal.chain import connect
+    from eternal.deploy import ModelDeployer
+    from eternal.emulate import emulate
+    from eternal.export import ModelExporter
+    from eternal.fixedpoint import to_fixed
+    from eternal.predict import predict
+    from eternal.predict_gas import profile_predict
+
+    model, x = build_model(name)
+    export = ModelExporter(precision).export_model(model)
+    deployed = ModelDeployer(url, journal_dir=str(workdir / f"journal-{name}-{precision}"), quiet=True).deploy_model(export)
+    w3 = connect(url)
+    out = np.asarray(predict(w3, deployed.address, [x])["outputs"][0][0])
+    emulated = emulate(export, [x]).floats[0]
+    profile = profile_predict(w3, deployed.address, [to_fixed(x[0], export["graph"]["activation_frac_bits"])])
+    keras_out = np.asarray(model(x, training=False))
+    row = {"name": name, "precision": precision, "gas": profile["gas"], "macs": models.macs(model),
+           "exact": bool(np.array_equal(out.reshape(emulated.shape), emulated)),
+           "argmax": bool(np.argmax(out) == np.argmax(keras_out))}
+    print(f"{name} {precision}: {row['gas']:,} gas, {row['gas'] / row['macs']:.2f} gas/MAC, "
+          f"chain == emulator: {row['exact']}, argmax == Keras: {row['argmax']}", flush=True)
+    return row
 
 
 def run_model(name: str, url: str, workdir: Path) -> dict:
@@ -156,10 +187,9 @@ def main(argv=None) -> int:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    import results_report
     from eternal.errors import EternalError
     from eternal.node import compile_contracts
-
-    import results_report
 
     started = time.perf_counter()
     compile_contracts(force=True)
@@ -168,15 +198,17 @@ def main(argv=None) -> int:
         with bench_node() as node:
             layers = layer_results(node.url, workdir)
             runs = [run_model(name, node.url, workdir) for name in names]
+            precisions = [run_precision(name, precision, node.url, workdir)
+                          for name in names if name in PRECISION_MODELS for precision in ("int32", "int16", "int8")]
     except EternalError as exc:
         print(f"bench/results.py: {exc}", file=sys.stderr)
         return 1
     results = {"date": datetime.date.today().isoformat(), "node": f"{layers['client']}, --hardfork osaka, "
                f"--gas-limit {GAS_LIMIT:.0e}, --no-request-size-limit", "seconds": round(time.perf_counter() - started), "layers": layers,
-               "models": runs}
+               "models": runs, "precisions": precisions}
     results_report.write(results, Path(args.out))
     print(f"wrote {Path(args.out) / 'RESULTS.md'} ({results['seconds']} s)")
-    return 0 if all(run["exact"] for run in runs) else 1
+    return 0 if all(run["exact"] for run in runs + precisions) else 1
 
 
 if __name__ == "__main__":
