@@ -2,19 +2,29 @@
 pragma solidity ^0.8.28;
 
 import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
+import {Elementwise} from "../lib/Elementwise.sol";
 
 /// @title AddLayer
 /// @notice Keras `Add`: the elementwise sum of two or more inputs of one shape, left to right,
-///         exact: an int256 overflow reverts (`Panic(0x11)`, as checked arithmetic does).
-/// @dev Config: `abi.encode(F, bits, size)`; every input has `size` values.
+///         exact: an int256 overflow reverts (`Panic(0x11)`, as checked arithmetic does); then
+///         the fused ReLU, if the config carries one.
+/// @dev Config: `abi.encode(F, bits, size)`; every input has `size` values. Three words more,
+///      `(threshold, hasMax, maxValue)` (fixed point 2^-F), carry a ReLU without a negative slope
+///      that the deployment plan fused into the sum (python/eternal/fusion.py `merge_epilogues`:
+///      a residual block's ReLU, whose only input is this sum): `y = s > max(threshold, 0) ? s : 0`,
+///      then `min(y, maxValue)` when `hasMax`, the same integers as the ReLU layer's.
 contract AddLayer is SlicedLayerBase {
+    /// @dev Bytes of a config with a fused ReLU (three words without).
+    uint256 private constant FUSED_RELU_CONFIG_BYTES = 6 * 32;
+
     function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
         override
         returns (int256[] memory output, uint256 size)
     {
-        (,, size) = abi.decode(_config(), (uint256, uint256, uint256));
+        bytes memory raw = _config();
+        (,, size) = abi.decode(raw, (uint256, uint256, uint256));
         if (xs.length < 2) revert WrongLayerInputCount(2, xs.length);
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         for (uint256 k; k < xs.length; ++k) {
@@ -22,12 +32,83 @@ contract AddLayer is SlicedLayerBase {
             _need(xs, k, from, to);
         }
         output = _allocate(to - from);
-        uint256 dst = _dataAt(output);
-        uint256 overflow = _sum(_at(xs, 0, from), _at(xs, 1, from), dst, to - from);
+        _sumInto(xs, from, output, raw);
+    }
+
+    /// @dev `output` = the inputs' values from `from` on, summed (checked), then the fused ReLU
+    ///      of `raw` if it has one: in the same pass for a residual block's sum of two and a ReLU
+    ///      without a cap, else over the sums.
+    function _sumInto(Input[] memory xs, uint256 from, int256[] memory output, bytes memory raw) private pure {
+        uint256 overflow;
+        bool inPass;
+        if (raw.length >= FUSED_RELU_CONFIG_BYTES && xs.length == 2) {
+            (int256 above, bool hasMax,) = _fusedRelu(raw);
+            inPass = !hasMax;
+            if (inPass) overflow = _sumRelu(_at(xs, 0, from), _at(xs, 1, from), _dataAt(output), output.length, above);
+        }
+        if (!inPass) overflow = _sum(_at(xs, 0, from), _at(xs, 1, from), _dataAt(output), output.length);
         for (uint256 k = 2; k < xs.length; ++k) {
-            overflow |= _accumulate(_at(xs, k, from), dst, to - from);
+            overflow |= _accumulate(_at(xs, k, from), _dataAt(output), output.length);
         }
         if (overflow >> 255 != 0) _revertOverflow();
+        if (raw.length >= FUSED_RELU_CONFIG_BYTES && !inPass) {
+            (int256 above, bool hasMax, int256 maxValue) = _fusedRelu(raw);
+            Elementwise.reluInPlace(output, above, hasMax, maxValue);
+        }
+    }
+
+    /// @dev `out_i = relu(a_i + b_i)` for i < count, the ReLU `s > above ? s : 0`; the overflow
+    ///      word as `_sum` (of the sums before the ReLU). Unrolled by 4.
+    function _sumRelu(uint256 a, uint256 b, uint256 dst, uint256 count, int256 above)
+        private
+        pure
+        returns (uint256 overflow)
+    {
+        // Equivalent to `_sum(a, b, dst, count)`, then `Elementwise.reluInPlace(out, above, false, 0)`.
+        assembly ("memory-safe") {
+            let end := add(a, shl(5, count))
+            let gap := sub(b, a) // b_i lives at (offset of a_i) + gap
+            let delta := sub(dst, a) // out_i lives at (offset of a_i) + delta
+            let end4 := sub(end, and(shl(5, count), 0x60)) // whole groups of 4
+            for {} lt(a, end4) { a := add(a, 0x80) } {
+                let x := calldataload(a)
+                let y := calldataload(add(a, gap))
+                let r := add(x, y)
+                overflow := or(overflow, and(xor(r, x), xor(r, y)))
+                mstore(add(a, delta), mul(r, sgt(r, above)))
+                x := calldataload(add(a, 0x20))
+                y := calldataload(add(a, add(gap, 0x20)))
+                r := add(x, y)
+                overflow := or(overflow, and(xor(r, x), xor(r, y)))
+                mstore(add(a, add(delta, 0x20)), mul(r, sgt(r, above)))
+                x := calldataload(add(a, 0x40))
+                y := calldataload(add(a, add(gap, 0x40)))
+                r := add(x, y)
+                overflow := or(overflow, and(xor(r, x), xor(r, y)))
+                mstore(add(a, add(delta, 0x40)), mul(r, sgt(r, above)))
+                x := calldataload(add(a, 0x60))
+                y := calldataload(add(a, add(gap, 0x60)))
+                r := add(x, y)
+                overflow := or(overflow, and(xor(r, x), xor(r, y)))
+                mstore(add(a, add(delta, 0x60)), mul(r, sgt(r, above)))
+            }
+            for {} lt(a, end) { a := add(a, 0x20) } {
+                let x := calldataload(a)
+                let y := calldataload(add(a, gap))
+                let r := add(x, y)
+                overflow := or(overflow, and(xor(r, x), xor(r, y)))
+                mstore(add(a, delta), mul(r, sgt(r, above)))
+            }
+        }
+    }
+
+    /// @dev The fused ReLU's `(above, hasMax, maxValue)` from `raw`'s last three words: `above` =
+    ///      max(threshold, 0), the value a sum must exceed to pass.
+    function _fusedRelu(bytes memory raw) private pure returns (int256 above, bool hasMax, int256 maxValue) {
+        int256 threshold;
+        uint256 capped;
+        (,,, threshold, capped, maxValue) = abi.decode(raw, (uint256, uint256, uint256, int256, uint256, int256));
+        (above, hasMax) = (threshold > 0 ? threshold : int256(0), capped != 0);
     }
 
     /// @dev `out_i = a_i + b_i` for i < count (calldata a, b; memory out), wrapping; returns a

@@ -2,6 +2,7 @@
 
 - ``epilogues``: a BatchNormalization and a ReLU computed inside the convolution before them.
 - ``deferred_activations``: a layer's activation moved past the max pooling after it.
+- ``merge_epilogues``: a ReLU computed inside the Add before it (a residual block's).
 
 The first:
 
@@ -32,9 +33,10 @@ from eternal.layers.relu import ReLU
 
 FUSES_INTO = ("Conv2D", "DepthwiseConv2D")
 NO_TENSOR = (0, 0, 0)
-FUSIONS = ("epilogues", "deferred_activations")
-"""Every fusion, in the order they came (both on 2026-11-30): a plan applies all of them;
-``verify`` also accepts a deployment planned before the later ones."""
+FUSIONS = ("epilogues", "deferred_activations", "merge_epilogues")
+"""Every fusion, in the order they came (2026-11-30, the last on 2026-11-30 a stop later): a plan
+applies all of them; ``verify`` also accepts a deployment planned before the later ones."""
+MERGES_INTO = ("Add",)
 DEFERS_FROM = ("Conv2D", "Conv1D", "DepthwiseConv2D", "Dense")
 DEFERS_PAST = ("MaxPooling2D", "MaxPooling1D")
 NEVER_DECREASING = ("relu", "sigmoid", "tanh", "leaky_relu")
@@ -63,6 +65,32 @@ def epilogues(layers: list[dict], graph: dict) -> dict[int, tuple[bytes, list[in
                  tensor_ref(weights["offset"]) if weights else NO_TENSOR,
                  int(relu is not None), threshold, int(max_value is not None), max_value or 0]
         found[entry["index"]] = (encode_words(words), [i for i in (norm, relu) if i is not None])
+    return found
+
+
+def merge_epilogues(layers: list[dict], graph: dict) -> dict[int, tuple[bytes, list[int]]]:
+    """ReLUs fused into the Add before them: per Add index, the words to append to its config
+    (``AddLayer``: threshold, has max, max value) and the ReLU's index, as ``epilogues`` gives.
+
+    A residual block ends in Add then ReLU: run as a layer of its own, the ReLU costs a call that
+    copies the whole sum in and out (~80 gas a value) for one compare a value. When a plain ReLU
+    (``_plain_relu``) is the Add's only reader and the Add no model output, the Add applies it to
+    its sums with the ReLU layer's integer operation (``Elementwise.reluInPlace``), and the walk
+    passes the Add's output on under the ReLU's id. The ReLU itself may be a model output or read
+    by many layers: its id then names the Add's tensor, which holds its values.
+    """
+    sole_reader = _sole_readers(layers, graph)
+    frac = int(graph["activation_frac_bits"])
+    found = {}
+    for entry in layers:
+        if entry["class_name"] not in MERGES_INTO or entry["contract"] is None:
+            continue
+        relu = sole_reader(entry["index"])
+        plain = _plain_relu(graph["layers"][relu], frac) if relu is not None else None
+        if plain is None or layers[relu]["contract"] is None:
+            continue
+        threshold, max_value = plain
+        found[entry["index"]] = (encode_words([threshold, int(max_value is not None), max_value or 0]), [relu])
     return found
 
 

@@ -11,7 +11,7 @@ import json
 
 from eternal.errors import PlanError, UnsupportedLayerError
 from eternal.exportfile import export_dict, weight_stream
-from eternal.fusion import FUSIONS, deferred_activations, epilogues
+from eternal.fusion import FUSIONS, deferred_activations, epilogues, merge_epilogues
 from eternal.hashing import canonical_bytes, model_hashes
 from eternal.layers import lookup
 from eternal.weightstream import PAGE_SIZE, split_pages
@@ -20,14 +20,24 @@ from eternal.weightstream import PAGE_SIZE, split_pages
 CHUNK_SIZE = PAGE_SIZE
 
 
+def _fuse(layers: list[dict], found: dict[int, tuple[bytes, list[int]]]) -> None:
+    """Applies fusions (``epilogues``, ``merge_epilogues``): each layer's words appended to its
+    config, and the layers fused into it left without a contract (identity layers on chain)."""
+    for into, (tail, fused) in found.items():
+        layers[into]["config"] = compress_config(decompress_config(layers[into]["config"]) + tail)
+        for index in fused:
+            layers[index].update(contract=None, config=b"", fused_into=into)
+
+
 def deployment_plan(export: dict, fusions: tuple[str, ...] = FUSIONS) -> dict:
     """The EternalModel calls' arguments for an export dict.
 
     Args:
         fusions: which of :data:`eternal.fusion.FUSIONS` to apply: ``"epilogues"`` (BatchNormalization
             and ReLU layers inside the convolution before them), ``"deferred_activations"`` (an
-            activation moved past the max pooling after it); ``()``: every layer its own contract
-            and activation, as before 2026-11-30.
+            activation moved past the max pooling after it), ``"merge_epilogues"`` (a ReLU inside
+            the Add before it); ``()``: every layer its own contract and activation, as before
+            2026-11-30.
 
     Returns:
         ``{"layers": [{"name", "class_name", "contract" (str or None), "config" (bytes),
@@ -50,13 +60,13 @@ def deployment_plan(export: dict, fusions: tuple[str, ...] = FUSIONS) -> dict:
     if hashes != export["hashes"]:
         raise PlanError(f"Model '{graph['name']}': the export's hashes do not match its graph and weights")
     layers = [_layer_call(index, layer, graph) for index, layer in enumerate(graph["layers"])]
-    for conv, (post, fused) in (epilogues(layers, graph) if "epilogues" in fusions else {}).items():
-        layers[conv]["config"] = compress_config(decompress_config(layers[conv]["config"]) + post)
-        for index in fused:
-            layers[index].update(contract=None, config=b"", fused_into=conv)
+    if "epilogues" in fusions:
+        _fuse(layers, epilogues(layers, graph))
     for index, (linear, pool, tail) in (deferred_activations(layers, graph) if "deferred_activations" in fusions else {}).items():
         layers[index]["config"] = compress_config(linear)
         layers[pool]["config"] = compress_config(decompress_config(layers[pool]["config"]) + tail)
+    if "merge_epilogues" in fusions:
+        _fuse(layers, merge_epilogues(layers, graph))
     outputs = []
     for ref in graph["outputs"]:
         index, output = ref

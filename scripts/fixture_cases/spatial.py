@@ -150,6 +150,23 @@ def pooled_activations(K):
     return seeded_weights(K.Model(x, out, name="pooled_activations"), 35, 0.3), _floats(35, (9, 7, 2))
 
 
+def residual_relu(K):
+    # ReLUs the deployment plan fuses into the Add before them (eternal.fusion.merge_epilogues):
+    # a residual block's Add + ReLU (one pass), an Add + ReLU6 (the cap: a pass of its own), a
+    # three-input Add + ReLU(threshold); not fused: an Add two layers read, a ReLU with a slope.
+    x = K.Input(shape=(6, 5, 3), name="x")
+    a = K.layers.Conv2D(4, 3, padding="same", name="conv_a")(x)
+    b = K.layers.Conv2D(4, 1, name="conv_b")(x)
+    s = K.layers.ReLU(name="relu_sum")(K.layers.Add(name="sum")([a, b]))
+    t = K.layers.ReLU(max_value=6.0, name="relu6")(K.layers.Add(name="capped")([s, a]))
+    u = K.layers.ReLU(threshold=0.1, name="thresh")(K.layers.Add(name="three")([t, a, b]))
+    v = K.layers.Add(name="twice")([u, s])
+    w = K.layers.ReLU(negative_slope=0.2, name="leaky")(v)
+    y = K.layers.Add(name="last")([w, v])
+    out = K.layers.Dense(3, name="head")(K.layers.GlobalAveragePooling2D(name="gap")(y))
+    return seeded_weights(K.Model(x, out, name="residual_relu"), 37, 0.5), _floats(37, (6, 5, 3))
+
+
 CASES = {
     "conv_bn_relu": conv_bn_relu,
     "conv2d_same": conv2d_same,
@@ -165,6 +182,7 @@ CASES = {
     "zero_padding_conv": zero_padding_conv,
     "small_cnn": small_cnn,
     "pooled_activations": pooled_activations,
+    "residual_relu": residual_relu,
 }
 
 # Keras sums in float32: outputs near 1e7 carry a few units of rounding.

@@ -29,6 +29,27 @@ describe("AddLayer", function () {
     await expect(one.forward([[MAX], [1n]], [])).to.be.revertedWithPanic(0x11); // checked, never wraps
   });
 
+  // The deployment plan fuses a residual block's ReLU into the Add before it (python/eternal/
+  // fusion.py merge_epilogues): three config words more, (threshold, hasMax, maxValue).
+  it("a fused ReLU: the ReLU layer's integers of the whole sum, for thresholds above, at and below 0 and a cap", async function () {
+    const kit = await loadFixture(deployKit);
+    const n = GRID.length;
+    const a = GRID, b = [...GRID].reverse(), c = GRID.map((v, i) => (i % 2 ? ONE / 3n : -ONE));
+    const types = [...SIZE_TYPES, "int256", "uint256", "int256"];
+    for (const [threshold, hasMax, maxValue] of [[0n, 0, 0n], [ONE / 10n, 0, 0n], [-ONE, 0, 0n], [0n, 1, 6n * ONE], [ONE / 4n, 1, ONE / 2n]]) {
+      const add = await cloneLayer(kit, "AddLayer", abi.encode(types, [F, 32, n, threshold, hasMax, maxValue]));
+      const relu = (s) => {
+        const y = s > (threshold > 0n ? threshold : 0n) ? s : 0n;
+        return hasMax && y > maxValue ? maxValue : y;
+      };
+      const where = `threshold ${threshold}, max ${hasMax ? maxValue : "none"}`;
+      expect([...(await add.forward([a, b], []))], where).to.deep.equal(a.map((v, i) => relu(v + b[i])));
+      // Three inputs: the ReLU of the whole sum (a + b may be below the threshold, a + b + c not).
+      expect([...(await add.forward([a, b, c], []))], where).to.deep.equal(a.map((v, i) => relu(v + b[i] + c[i])));
+      await expectSlicesOfForward(add, [a, b, c], [], 1);
+    }
+  });
+
   it("an overflow anywhere (groups of 4, the tail, a third input, downwards) reverts", async function () {
     const kit = await loadFixture(deployKit);
     const add = await addLayer(kit, 9); // 8 in groups of 4, 1 after
