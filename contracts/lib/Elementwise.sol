@@ -33,6 +33,14 @@ library Elementwise {
         uint256 frac; // F
     }
 
+    /// @notice A ReLU without a negative slope after an affine map (`affineInPlace`):
+    ///         `y = x > above ? x : 0`, then `min(y, maxValue)` when `hasMax`, as `reluInPlace`.
+    struct Relu {
+        uint256 mode; // 0x00: 0 none, 1 a ReLU, 2 a ReLU and its cap
+        int256 above; // 0x20: the threshold, at least 0
+        int256 maxValue; // 0x40: the cap (mode 2)
+    }
+
     /// @dev One pass of `affine`'s unchecked loop over a range: calldata offsets up to `end`,
     ///      `stride` bytes apart (a channel's values), the output of the value at offset p at
     ///      memory p + delta (modulo 2^256), and the plan's shift and bound.
@@ -310,23 +318,24 @@ library Elementwise {
 
     /// @notice `affine` in place, on values in memory (a layer's own output, a fused epilogue):
     ///         `values[i] = rescale(values[i] * map.scales[c], F + map.scaleFrac, F) + map.offsets[c]`,
-    ///         `c = i % channels`, checked. The same integers as `affine` on the same values.
+    ///         `c = i % channels`, checked; then the ReLU `rectifier` (mode 0: none). The same integers as
+    ///         `affine` then `reluInPlace` on the same values, in one pass when the unchecked plan fits.
     /// @param values Whole runs of `channels` values (element 0 is channel 0), replaced by the result.
     /// @param map    The per-channel constants.
-    function affineInPlace(int256[] memory values, Affine memory map) internal pure {
+    /// @param rectifier The ReLU after it, if any.
+    function affineInPlace(int256[] memory values, Affine memory map, Relu memory rectifier) internal pure {
         int256 productFrac = int256(map.frac) + map.scaleFrac; // checked, as `affine`
         (Plan memory plan, bool fits) = _affinePlan(map);
         if (fits) {
             // The unchecked pass writes only once every value is known to be inside the plan's
             // bound: a value outside it leaves `values` untouched for the checked pass.
             fits = _magnitudeBits(values) < plan.bound + 1;
-            if (fits) _affineMemory(values, _fold(map, plan), map.scales.length, plan.down);
+            if (fits) return _affineMemory(values, _fold(map, plan), map.scales.length, plan.down, rectifier);
         }
-        if (!fits) {
-            for (uint256 i; i < values.length; ++i) {
-                values[i] = _affineOne(values[i], i % map.scales.length, map, productFrac);
-            }
+        for (uint256 i; i < values.length; ++i) {
+            values[i] = _affineOne(values[i], i % map.scales.length, map, productFrac);
         }
+        if (rectifier.mode != 0) reluInPlace(values, rectifier.above, rectifier.mode == 2, rectifier.maxValue);
     }
 
     /// @dev The plan of `affine`'s unchecked loop for `map`, and whether it may run at all:
@@ -342,18 +351,41 @@ library Elementwise {
     }
 
     /// @dev `values[i] = sar(down, values[i] * mult_c + add_c)` with `(mult_c, add_c)` the pair
-    ///      at `table + 64 c` (`_fold`), `c = i % channels`: every value inside the plan's bound.
-    function _affineMemory(int256[] memory values, uint256 table, uint256 channels, uint256 down) private pure {
-        // Equivalent to: for c < channels: for i = c, c + channels, ...: v = (v * mult_c + add_c) >> down.
+    ///      at `table + 64 c` (`_fold`), `c = i % channels`: every value inside the plan's bound;
+    ///      then the ReLU `rectifier` on it in the same pass.
+    function _affineMemory(int256[] memory values, uint256 table, uint256 channels, uint256 down, Relu memory rectifier)
+        private
+        pure
+    {
+        // Equivalent to: for c < channels: for i = c, c + channels, ...: v = (v * mult_c + add_c) >> down,
+        // then (mode 1, 2) v = v > above ? v : 0, then (mode 2) v = min(v, maxValue).
         assembly ("memory-safe") {
             let first := add(values, 0x20)
             let end := add(first, shl(5, mload(values)))
             let stride := shl(5, channels)
+            let mode := mload(rectifier)
+            let above := mload(add(rectifier, 0x20))
             for { let c := 0 } lt(c, channels) { c := add(c, 1) } {
                 let mult := mload(add(table, shl(6, c)))
                 let addend := mload(add(table, add(shl(6, c), 0x20)))
-                for { let p := add(first, shl(5, c)) } lt(p, end) { p := add(p, stride) } {
-                    mstore(p, sar(down, add(mul(mload(p), mult), addend)))
+                let p := add(first, shl(5, c))
+                switch mode
+                case 0 {
+                    for {} lt(p, end) { p := add(p, stride) } { mstore(p, sar(down, add(mul(mload(p), mult), addend))) }
+                }
+                case 1 {
+                    for {} lt(p, end) { p := add(p, stride) } {
+                        let y := sar(down, add(mul(mload(p), mult), addend))
+                        mstore(p, mul(y, sgt(y, above)))
+                    }
+                }
+                default {
+                    let cap := mload(add(rectifier, 0x40))
+                    for {} lt(p, end) { p := add(p, stride) } {
+                        let y := sar(down, add(mul(mload(p), mult), addend))
+                        y := mul(y, sgt(y, above))
+                        mstore(p, xor(y, mul(xor(y, cap), sgt(y, cap))))
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 // Hand-made Conv2D layers and their BigInt reference, shared by test/layers/Conv2DLayer.test.js
 // and test/layers/Conv2DTapMajor.test.js.
 const { CONV_TYPES, geometry } = require("./spatial");
+const TENSOR = "tuple(uint256,uint256,int256)";
 const { abi, cloneLayer, writeStream } = require("./layerHarness");
 const { blockedKernel, plainTensor } = require("./weightStream");
 const { rescale } = require("./reference");
@@ -11,11 +12,13 @@ const F = 24;
 /**
  * A hand-made Conv2D: H x W x C input, KH x KW kernel, `filters`, strides, padding; linear.
  * Random weights with the offset-binary extremes (min, max, 0) in the first rows, or every
- * weight `fill` when given, or `kernel` (rows x filters BigInts) when given; kernel and bias at `frac` fractional bits (default L - 1; 0 makes
+ * weight `fill` when given, or `kernel` (rows x filters BigInts) when given; `post` appends a
+ * fused BatchNormalization and ReLU (SpatialBase.Post: { scale, scaleFrac, offset, offsetFrac,
+ * relu, threshold, hasMax, maxValue }, per-filter BigInts) and applies it in the reference; kernel and bias at `frac` fractional bits (default L - 1; 0 makes
  * every output the exact sum plus bias, so an error of 1 in a sum shows). Returns the layer, its
  * pages, kernel rows, input size, reference(x) and the output geometry (OH, OW, top, left).
  */
-async function handMade(kit, bits, shape, { fill, frac = bits - 1, kernel: given } = {}) {
+async function handMade(kit, bits, shape, { fill, frac = bits - 1, kernel: given, post } = {}) {
   const { H, W, C, KH, KW, filters, SH, SW, padding } = shape;
   const rows = KH * KW * C;
   const low = -(1n << BigInt(bits - 1));
@@ -33,11 +36,32 @@ async function handMade(kit, bits, shape, { fill, frac = bits - 1, kernel: given
   const kernelSize = (kernelBytes.length - 2) / 2;
   const [OH, top] = geometry(H, KH, SH, padding);
   const [OW, left] = geometry(W, KW, SW, padding);
-  const layer = await cloneLayer(kit, "Conv2DLayer", abi.encode(CONV_TYPES, [
+  let config = abi.encode(CONV_TYPES, [
     F, bits, H, W, C, KH, KW, filters, SH, SW, top, left, OH, OW, 0,
     [0, kernelSize, frac], [kernelSize, (biasBytes.length - 2) / 2, frac],
-  ]));
-  const pages = await writeStream(kit, kernelBytes + biasBytes.slice(2));
+  ]);
+  let stream = kernelBytes + biasBytes.slice(2);
+  if (post) {
+    const [scaleBytes, offsetBytes] = [plainTensor(post.scale, bits), plainTensor(post.offset, bits)];
+    const at = (stream.length - 2) / 2;
+    const scaleSize = (scaleBytes.length - 2) / 2;
+    config += abi.encode([TENSOR, TENSOR, "uint256", "int256", "uint256", "int256"], [
+      [at, scaleSize, post.scaleFrac], [at + scaleSize, (offsetBytes.length - 2) / 2, post.offsetFrac],
+      post.relu, post.threshold, post.hasMax, post.maxValue,
+    ]).slice(2);
+    stream += scaleBytes.slice(2) + offsetBytes.slice(2);
+  }
+  const layer = await cloneLayer(kit, "Conv2DLayer", config);
+  const pages = await writeStream(kit, stream);
+  const epilogue = (v, f) => {
+    if (!post) return v;
+    let y = rescale(v * post.scale[f], F + post.scaleFrac, F) + rescale(post.offset[f], post.offsetFrac, F);
+    if (post.relu) {
+      y = y > (post.threshold > 0n ? post.threshold : 0n) ? y : 0n;
+      if (post.hasMax && y > post.maxValue) y = post.maxValue;
+    }
+    return y;
+  };
   const reference = (x) => {
     const out = [];
     for (let oy = 0; oy < OH; oy++) {
@@ -52,7 +76,7 @@ async function handMade(kit, bits, shape, { fill, frac = bits - 1, kernel: given
               for (let c = 0; c < C; c++) sum += x[(iy * W + ix) * C + c] * kernel[(dy * KW + dx) * C + c][f];
             }
           }
-          out.push(rescale(sum, F + frac, F) + rescale(bias[f], frac, F));
+          out.push(epilogue(rescale(sum, F + frac, F) + rescale(bias[f], frac, F), f));
         }
       }
     }

@@ -141,6 +141,35 @@ describe("Conv2DLayer", function () {
     });
   }
 
+  // A fused BatchNormalization and ReLU (SpatialBase.Post, eternal.fusion.epilogues): the affine
+  // map and the ReLU in one pass when the unchecked plan fits (Elementwise._affineMemory, modes
+  // none / ReLU / ReLU and cap), and the checked map then the ReLU past its bound.
+  it("a fused BatchNormalization and ReLU: the layers' integers, in one pass and past its bound", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    const filters = 5;
+    const scale = [3n, -7n, 1n << 20n, -(1n << 19n), 0n].map((v) => v * 1000n);
+    const offset = [1n << 30n, -(1n << 31n), 5n, -(1n << 28n), 1n << 29n];
+    const relus = [
+      { relu: 0n, threshold: 0n, hasMax: 0n, maxValue: 0n },
+      { relu: 1n, threshold: 0n, hasMax: 0n, maxValue: 0n },
+      { relu: 1n, threshold: 1n << 22n, hasMax: 0n, maxValue: 0n },
+      { relu: 1n, threshold: -(1n << 24n), hasMax: 1n, maxValue: 6n << 24n },
+    ];
+    const where = (relu) => JSON.stringify(relu, (k, v) => (typeof v === "bigint" ? `${v}` : v));
+    for (const relu of relus) {
+      // Real-sized constants: the one-pass plan.
+      const post = { scale, scaleFrac: 20, offset, offsetFrac: 28, ...relu };
+      const made = await handMade(kit, 32, { ...SHAPES[0], filters }, { post });
+      const x = randomIntsWithin(made.size, 3 * 2 ** F, 41);
+      expect(await made.layer.forward([x], made.pages), where(relu)).to.deep.equal(made.reference(x));
+      // Sums near 2^253 (kernel frac 0, inputs of +-2^218): past the plan's bound, the checked map.
+      const small = { scale: [3n, -7n, 5n, -2n, 1n], scaleFrac: 2, offset, offsetFrac: 28, ...relu };
+      const big = await handMade(kit, 32, { ...SHAPES[0], filters }, { post: small, frac: 0 });
+      const huge = Array.from({ length: big.size }, (_, i) => (i % 3 === 1 ? -1n : 1n) << 218n);
+      expect(await big.layer.forward([huge], big.pages), `${where(relu)}, checked`).to.deep.equal(big.reference(huge));
+    }
+  });
+
   // kernelFrac < 0: sums shift left (rescale F - kernelFrac -> F); kernelFrac > 254: every sum
   // rounds to 0 (and so does the bias at the same frac).
   for (const frac of [-3, 255, 300]) {
