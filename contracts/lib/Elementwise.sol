@@ -437,10 +437,19 @@ library Elementwise {
     ///      the values' magnitudes OR-ed together, `v ^ (v >> 255)` (|v| - 1 for a negative v).
     function _magnitudeBits(int256[] memory values) private pure returns (uint256 bits) {
         uint256 seen;
-        // Equivalent to: for each v: seen |= v < 0 ? ~v : v.
+        // Equivalent to: for each v: seen |= v < 0 ? ~v : v; four values a round.
         assembly ("memory-safe") {
-            let end := add(values, shl(5, add(mload(values), 1)))
-            for { let at := add(values, 0x20) } lt(at, end) { at := add(at, 0x20) } {
+            let at := add(values, 0x20)
+            let end := add(at, shl(5, mload(values)))
+            for { let end4 := sub(end, and(shl(5, mload(values)), 0x60)) } lt(at, end4) { at := add(at, 0x80) } {
+                let v := mload(at)
+                let u := mload(add(at, 0x20))
+                let w := mload(add(at, 0x40))
+                let z := mload(add(at, 0x60))
+                v := or(xor(v, sar(255, v)), xor(u, sar(255, u)))
+                seen := or(seen, or(v, or(xor(w, sar(255, w)), xor(z, sar(255, z)))))
+            }
+            for {} lt(at, end) { at := add(at, 0x20) } {
                 let v := mload(at)
                 seen := or(seen, xor(v, sar(255, v)))
             }

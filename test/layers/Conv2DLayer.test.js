@@ -170,6 +170,22 @@ describe("Conv2DLayer", function () {
     }
   });
 
+  // The one-pass plan runs only when every output is inside its bound (Elementwise._magnitudeBits,
+  // four values a round, then the tail): one output past it anywhere, whose product would wrap
+  // in the unchecked loop, takes the checked map, which reverts as BatchNormalization does.
+  it("a fused BatchNormalization: one output past the plan's bound, at any index, is checked", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    const shape = { H: 1, W: 9, C: 1, KH: 1, KW: 1, filters: 1, SH: 1, SW: 1, padding: "valid" };
+    const post = { scale: [1n << 20n], scaleFrac: 20, offset: [0n], offsetFrac: 0, relu: 1n, threshold: 0n, hasMax: 0n, maxValue: 0n };
+    const made = await handMade(kit, 32, shape, { post, frac: 0, fill: 1n << 30n });
+    const x = randomIntsWithin(9, 2 ** F, 43);
+    expect(await made.layer.forward([x], made.pages)).to.deep.equal(made.reference(x));
+    for (let at = 0; at < 9; at++) {
+      const one = x.map((v, i) => (i === at ? 1n << 210n : v)); // its output x 2^20 passes 2^255
+      await expect(made.layer.forward([one], made.pages), `output ${at}`).to.be.revertedWithPanic(0x11);
+    }
+  });
+
   // kernelFrac < 0: sums shift left (rescale F - kernelFrac -> F); kernelFrac > 254: every sum
   // rounds to 0 (and so does the bias at the same frac).
   for (const frac of [-3, 255, 300]) {
