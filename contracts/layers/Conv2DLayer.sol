@@ -122,16 +122,92 @@ contract Conv2DLayer is SpatialBase {
         int256[] memory bias
     ) private view returns (bool folded) {
         uint256 rows = _kernelRows(c);
-        uint256 perWord = 256 / c.weightBits;
         Swar memory s = _swar(c.weightBits, x.readFrom, x.readTo, rows);
-        _fit(s, _min(perWord, c.filters), true); // the first block has the most groups
-        Run memory run = _newRun(c, x, output, new bytes(rows * 32 * s.groups), first);
+        _fit(s, _min(256 / c.weightBits, c.filters), true); // the first block has the most groups
+        Run memory run = _newRun(c, x, output, first);
+        run.weightBase = _memoryOf(_expanded(c, s, rows));
         run.endPosition = last;
         (run.biasTable, folded) = _fold(s, bias, c.kernel.fracBits);
-        bytes memory raw = new bytes(rows * 32);
         if (_tapMajor(c)) run.accBase = _memoryOf(new bytes(c.outWidth * s.groups * 32));
-        for (uint256 k = 0; k * perWord < c.filters; ++k) {
-            _block(c, pages, s, run, raw, k);
+        _blocks(c, pages, s, run, rows);
+    }
+
+    /// @dev The buffer of a block's expanded words: `rows` of G (the first block's, the most),
+    ///      or of 4 for `_pair`.
+    function _expanded(Config memory c, Swar memory s, uint256 rows) private pure returns (bytes memory) {
+        return new bytes(rows * 32 * (_paired(c) && s.groups < 4 ? 4 : s.groups));
+    }
+
+    /// @dev Whether `_blocks` runs full int32 blocks in pairs (position-major only).
+    function _paired(Config memory c) private pure returns (bool) {
+        return c.weightBits == 32 && !_tapMajor(c) && c.filters >= 16;
+    }
+
+    /// @dev Every block of E filters (`rows` words each), by pairs of full blocks when `_paired`.
+    function _blocks(Config memory c, address[] calldata pages, Swar memory s, Run memory run, uint256 rows) private view {
+        uint256 perWord = 256 / c.weightBits;
+        bool pairs = _paired(c);
+        Buffers memory b = Buffers(new bytes(rows * 32), "", "");
+        if (pairs) (b.other, b.halves) = (new bytes(rows * 32), new bytes(rows * 128));
+        for (uint256 k = 0; k * perWord < c.filters;) {
+            if (pairs && (k + 2) * perWord <= c.filters) {
+                _pair(c, pages, s, run, b, k);
+                k += 2;
+            } else {
+                _block(c, pages, s, run, b.raw, k);
+                ++k;
+            }
+        }
+    }
+
+    /// @dev The weight buffers of `_convolve`: one block's blocked words, and for `_pair` the
+    ///      second block's and both blocks' expansions before they are interleaved.
+    struct Buffers {
+        bytes raw;
+        bytes other;
+        bytes halves;
+    }
+
+    /// @dev Blocks `k` and `k + 1` (int32: 8 filters each, 2 groups of 64-bit slots): when both
+    ///      take 64-bit slots, one position-major pass of 4 groups over both (`Swar.pair`), which
+    ///      reads each input value once for 16 filters (`_accumulate`'s 4-group loop, cheaper a
+    ///      MAC than two 2-group ones); else each block as `_block`.
+    function _pair(Config memory c, address[] calldata pages, Swar memory s, Run memory run, Buffers memory b, uint256 k)
+        private
+        view
+    {
+        uint256 rows = b.raw.length / 32;
+        WeightPages.readInto(pages, c.kernel.offset + k * b.raw.length, b.raw);
+        WeightPages.readInto(pages, c.kernel.offset + (k + 1) * b.raw.length, b.other);
+        (uint256 first, uint256 second) = (_memoryOf(b.raw), _memoryOf(b.other));
+        if (_blockSlot(s, first, rows, 8, 32) != 64 || _blockSlot(s, second, rows, 8, 32) != 64) {
+            _runBlock(c, s, run, first, rows, k);
+            return _runBlock(c, s, run, second, rows, k + 1);
+        }
+        s.slotBits = 64;
+        _fit(s, 8, true); // 2 groups a block
+        uint256 halves = _memoryOf(b.halves);
+        _expand(first, halves, rows, s, 32);
+        _expand(second, halves + rows * 64, rows, s, 32);
+        _interleave(run.weightBase, halves, halves + rows * 64, rows);
+        run.firstFilter = k * 8;
+        s.bias = run.biasTable + run.firstFilter * 32;
+        (s.groups, s.lanes, s.passes, s.pair) = (4, 16, 1, 256);
+        run.weightStep = c.kernelWidth * run.rowBytes * 4;
+        _scan(c, s, run);
+        s.pair = 0;
+    }
+
+    /// @dev Row r of `dst` (4 words) = row r of `a` (2 words), then row r of `b` (2 words).
+    function _interleave(uint256 dst, uint256 a, uint256 b, uint256 rows) private pure {
+        // Equivalent to: for r < rows: dst[4r .. 4r + 1] = a[2r .. 2r + 1]; dst[4r + 2 .. 4r + 3] = b[2r .. 2r + 1].
+        assembly ("memory-safe") {
+            for { let end := add(dst, shl(7, rows)) } lt(dst, end) { dst := add(dst, 0x80) } {
+                mcopy(dst, a, 0x40)
+                mcopy(add(dst, 0x40), b, 0x40)
+                a := add(a, 0x40)
+                b := add(b, 0x40)
+            }
         }
     }
 
@@ -150,20 +226,29 @@ contract Conv2DLayer is SpatialBase {
     }
 
     /// @dev Block `k`: up to E filters, `rows` words, streamed into the reused buffer `raw`,
-    ///      expanded, then multiplied at every output position the run covers.
+    ///      then `_runBlock`.
     function _block(Config memory c, address[] calldata pages, Swar memory s, Run memory run, bytes memory raw, uint256 k)
         private
         view
     {
-        uint256 rows = raw.length / 32;
         WeightPages.readInto(pages, c.kernel.offset + k * raw.length, raw);
-        uint256 rawData;
-        assembly ("memory-safe") {
-            rawData := add(raw, 0x20)
-        }
+        _runBlock(c, s, run, _memoryOf(raw), raw.length / 32, k);
+    }
+
+    /// @dev Block `k` from its `rows` blocked words at `rawData`: expanded, then multiplied at
+    ///      every output position the run covers.
+    function _runBlock(Config memory c, Swar memory s, Run memory run, uint256 rawData, uint256 rows, uint256 k)
+        private
+        pure
+    {
         bool byTaps = _fitBlock(c, s, run, k, rawData, rows);
         _expand(rawData, run.weightBase, rows, s, c.weightBits);
         if (byTaps) return _rowsByTaps(c, s, run);
+        _scan(c, s, run);
+    }
+
+    /// @dev Every output position of the run, position-major (`_position`).
+    function _scan(Config memory c, Swar memory s, Run memory run) private pure {
         uint256 width = c.outWidth;
         uint256 end = run.endPosition;
         uint256 oy = run.firstPosition / width;
@@ -198,8 +283,8 @@ contract Conv2DLayer is SpatialBase {
     }
 
     /// @dev The per-call constants of the SWAR kernel (see `SpatialBase.Run`; `_block` sets the
-    ///      per-block ones). `output` holds the positions from `first` on.
-    function _newRun(Config memory c, Image memory x, int256[] memory output, bytes memory expanded, uint256 first)
+    ///      per-block ones) but `weightBase`. `output` holds the positions from `first` on.
+    function _newRun(Config memory c, Image memory x, int256[] memory output, uint256 first)
         private
         pure
         returns (Run memory run)
@@ -207,17 +292,14 @@ contract Conv2DLayer is SpatialBase {
         run.rowBytes = c.channels * 32;
         run.inputStep = c.width * run.rowBytes;
         run.columnStep = c.strideX * run.rowBytes;
-        uint256 weightBase;
         uint256 outputBase;
         uint256 skipped = first * c.filters * 32; // bytes of the positions before `first`
         assembly ("memory-safe") {
-            weightBase := add(expanded, 0x20)
             // Where output position 0 would be: `first` positions (filters words each) before
             // output[0]. It may wrap below zero; `_position` adds them back (mod 2^256).
             outputBase := sub(add(output, 0x20), skipped)
         }
         run.inputBase = x.base;
-        run.weightBase = weightBase;
         run.outputBase = outputBase;
         run.firstPosition = first;
         _interior(c, run);

@@ -69,6 +69,46 @@ describe("Conv2DLayer", function () {
     }
   }
 
+  // int32 position-major layers of 16 filters or more run full blocks in pairs, one pass of 4
+  // groups over 16 filters (Conv2DLayer._pair, SpatialBase._scatterPair), when both blocks take
+  // 64-bit slots; else each block on its own. Against the BigInt reference at every slot width,
+  // with a last block that is partial (17, 40) or single and full (24), windows clipped or not.
+  const PAIRED = [
+    SHAPES[1],
+    { H: 5, W: 6, C: 9, KH: 3, KW: 3, SH: 1, SW: 1, padding: "same" }, // C KW = 27: position-major
+    { H: 6, W: 5, C: 9, KH: 3, KW: 2, SH: 2, SW: 2, padding: "same" },
+  ];
+  for (const shape of PAIRED) {
+    it(`int32, ${shape.H}x${shape.W}x${shape.C} ${shape.KH}x${shape.KW} ${shape.padding}: pairs of blocks equal the reference at every slot width`, async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      for (const filters of [16, 17, 24, 40]) {
+        const { layer, pages, rows, size, reference } = await handMade(kit, 32, { ...shape, filters }, { frac: 0 });
+        const alternate = (m) => Array.from({ length: size }, (_, i) => (i % 3 === 1 ? -m : m));
+        for (const x of [randomIntsWithin(size, 3 * 2 ** F, 19 + filters), alternate(slotLimit(64, 32, rows)),
+          alternate(slotLimit(64, 32, rows) + 1n), alternate(slotLimit(128, 32, rows) + 1n)]) {
+          expect(await layer.forward([x], pages), `${filters} filters`).to.deep.equal(reference(x));
+        }
+      }
+    });
+  }
+
+  it("int32: a pair whose blocks take different slots runs each block on its own, exactly", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    const shape = { ...PAIRED[1], filters: 16 };
+    const rows = shape.KH * shape.KW * shape.C;
+    // Filters 0-7 (the first block) at the minimum weight: the layer's bound; 8-15 small.
+    const low = -(1n << 31n);
+    const small = randomIntsWithin(rows * 8, 2 ** 20, 23);
+    const kernel = Array.from({ length: rows }, (_, r) => [...Array(8).fill(low), ...small.slice(r * 8, r * 8 + 8)]);
+    const made = await handMade(kit, 32, shape, { kernel, frac: 0 });
+    // Past the 64-bit limit of the first block (its sums at rows x the input), within that of
+    // the second; then at the limit, and small: both blocks in 64-bit slots, paired.
+    for (const m of [slotLimit(64, 32, rows) + 5n, slotLimit(64, 32, rows), 1n << 20n]) {
+      const x = Array(made.size).fill(m);
+      expect(await made.layer.forward([x], made.pages), `${m}`).to.deep.equal(made.reference(x));
+    }
+  });
+
   // The bias and the rescale fold into the scatter (SpatialBase._foldBias) for 0 <= kernelFrac
   // <= 252 and |bias| < 2^(252 - kernelFrac): 0, 5 and 31 fold (31: a bias near 2^221); 250 does
   // not (the bias is too large), nor -3 (a left shift) or 253: the exact sums, then a pass.

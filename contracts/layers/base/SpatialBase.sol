@@ -32,6 +32,8 @@ abstract contract SpatialBase is SlicedLayerBase {
         uint256 down; // 0xa0: `_scatter` writes sar(down, sum + folded bias): 0 unless folded
         uint256 maxAbs; // a bound on max|x| over the values read (`_swar`)
         uint256 widest; // the layer's slot, for any kernel (`_swar`); a block may take less (`_blockSlot`)
+        uint256 pair; // two blocks in one pass (Conv2DLayer: groups 0-1 the first's, 2-3 the second's):
+        // bytes from the first block's outputs and folded biases to the second's (32 E); 0: one block
     }
 
     /// @notice The input image as the convolutions read it: element i at calldata `base + 32 i`
@@ -491,8 +493,24 @@ abstract contract SpatialBase is SlicedLayerBase {
         }
         unchecked {
             // The block's first output of the position: inside the output.
-            _scatter(acc, run.outputRow + run.firstFilter * 32, s, pass, 1, 0);
+            if (s.pair == 0) _scatter(acc, run.outputRow + run.firstFilter * 32, s, pass, 1, 0);
+            else _scatterPair(acc, run.outputRow + run.firstFilter * 32, s);
         }
+    }
+
+    /// @dev `_scatter` of a pass over two blocks (`s.pair`, 4 groups, 2 a block): each block's
+    ///      two accumulators under its own plan (2 groups, half the lanes), the second's outputs
+    ///      and folded biases `s.pair` bytes on.
+    function _scatterPair(uint256 acc, uint256 out, Swar memory s) private pure {
+        uint256 step = s.pair;
+        (s.groups, s.lanes) = (2, s.lanes / 2);
+        _scatter(acc, out, s, 0, 1, 0);
+        s.bias += step;
+        unchecked {
+            // The second block's accumulators (2 words on) and outputs: inside the run and the output.
+            _scatter(acc + 64, out + step, s, 0, 1, 0);
+        }
+        (s.groups, s.lanes, s.bias) = (4, s.lanes * 2, s.bias - step);
     }
 
     /// @notice Tap-major SWAR: adds `rows` kernel rows' runs of taps (`run.length / 32`
