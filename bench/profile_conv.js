@@ -3,12 +3,12 @@
 // source map to a file:line of the layer implementation (the clone's DELEGATECALL target). Run:
 //   SHAPE=16x16x3-16-3 BITS=32 node_modules/.bin/hardhat run bench/profile_conv.js
 // Env: SHAPE (HxWxC-filters-K, 'same', stride 1), BITS (8/16/32), AMP (input amplitude), TOP (rows printed).
-const { ethers, network, artifacts } = require("hardhat");
+const { ethers } = require("hardhat");
 const { CONV_TYPES, geometry } = require("../test/helpers/spatial");
 const { abi, deployLayerKit, cloneLayer, writeStream } = require("../test/helpers/layerHarness");
 const { blockedKernel, plainTensor } = require("../test/helpers/weightStream");
 const { randomIntsWithin } = require("../test/helpers/random");
-const { instructionIndex, sourceMap } = require("./sourcemap");
+const { gasBySourceLine } = require("./sourcemap");
 
 const [H, W, C, filters, K] = (process.env.SHAPE || "16x16x3-16-3").split(/[x-]/).map(Number);
 const BITS = Number(process.env.BITS || 32);
@@ -31,34 +31,10 @@ async function main() {
   const pages = await writeStream(kit, ethers.concat([kernel, bias]));
   const x = randomIntsWithin(H * W * C, AMP * 2 ** F, 5);
   const [, gas] = await harness.measure(layer, [x], pages);
-  const [signer] = await ethers.getSigners();
-  const tx = await signer.sendTransaction({
-    to: await harness.getAddress(), data: harness.interface.encodeFunctionData("measure", [layer, [x], pages]), gasLimit: 15_000_000,
+  const label = (path, line) => (path ? `${path.split("/").pop()}:${line}` : "(no source: compiler-generated)");
+  const { byLine, total: inLayer } = await gasBySourceLine({
+    harness, layer, inputs: [x], pages, contract: "contracts/layers/Conv2DLayer.sol:Conv2DLayer", label,
   });
-  const trace = await network.provider.send("debug_traceTransaction", [tx.hash, { disableStorage: true, disableMemory: true, disableStack: true }]);
-  const build = await artifacts.getBuildInfo("contracts/layers/Conv2DLayer.sol:Conv2DLayer");
-  const compiled = build.output.contracts["contracts/layers/Conv2DLayer.sol"].Conv2DLayer.evm.deployedBytecode;
-  const index = instructionIndex(Buffer.from(compiled.object, "hex"));
-  const map = sourceMap(compiled.sourceMap);
-  const files = {};
-  for (const [name, source] of Object.entries(build.output.sources)) files[source.id] = name;
-  const where = (file, offset) => {
-    const name = files[file];
-    if (!name) return "(no source: compiler-generated)";
-    const line = build.input.sources[name].content.slice(0, offset).split("\n").length;
-    return `${name.split("/").pop()}:${line}`;
-  };
-  let depth = 0;
-  for (const step of trace.structLogs) depth = Math.max(depth, step.depth);
-  const byLine = new Map();
-  let inLayer = 0;
-  for (const step of trace.structLogs) {
-    if (step.depth !== depth) continue;
-    const entry = map[index.get(step.pc)];
-    const key = entry ? where(entry[2], entry[0]) : "(unknown pc)";
-    byLine.set(key, (byLine.get(key) || 0) + step.gasCost);
-    inLayer += step.gasCost;
-  }
   const macs = OH * OW * filters * K * K * C; // with the padding taps: an upper bound on the MACs
   console.log(`Conv2D ${H}x${W}x${C} -> ${filters} ${K}x${K} same, int${BITS}, inputs in [-${AMP}, ${AMP}]: ` +
     `forward ${gas} gas, ${inLayer} inside the implementation`);
