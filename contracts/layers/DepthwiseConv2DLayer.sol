@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {SpatialBase} from "./base/SpatialBase.sol";
+import {Activations} from "../lib/Activations.sol";
 
 /// @title DepthwiseConv2DLayer
 /// @notice Keras DepthwiseConv2D (channels last, no dilation): output channel `c * M + m` is
@@ -85,16 +86,60 @@ contract DepthwiseConv2DLayer is SpatialBase {
         returns (int256[] memory output)
     {
         int256[] memory kernel = _kernel(c, x, pages);
-        output = new int256[]((last - first) * c.channels * c.multiplier);
+        int256[] memory bias = _readRescaled(pages, c.bias, c.weightBits, c.channels * c.multiplier, int256(c.fracBits), 0);
+        Fold memory f;
+        (f.table, f.down, f.folded) = _foldBias(bias, c.kernel.fracBits);
+        // Folded (`_foldBias`): every sum starts at its channel's 2^(d-1) + (bias << d), and
+        // `sar(d, sum)` is then the rescaled sum plus the bias, with no pass of `_rescaleAddBias`.
+        output = f.folded
+            ? _tiled(f.table, c.channels * c.multiplier, last - first)
+            : new int256[]((last - first) * c.channels * c.multiplier);
         _convolve(c, x, kernel, output, first, last);
-        _finish(c, pages, output);
+        _finish(c, output, bias, f);
     }
 
-    /// @dev Bias, rescale and activation, in place, over whole positions.
-    function _finish(Config memory c, address[] calldata pages, int256[] memory output) private view {
+    /// @dev The bias folded into the sums' start (`SpatialBase._foldBias`).
+    struct Fold {
+        uint256 table; // memory address of channel 0's folded bias
+        uint256 down; // the right shift d
+        bool folded;
+    }
+
+    /// @dev Bias, rescale and activation, in place, over whole positions: the shift of the folded
+    ///      sums, or the exact sums rescaled and the bias added (`_finishSums`).
+    function _finish(Config memory c, int256[] memory output, int256[] memory bias, Fold memory f) private pure {
         uint256 depth = c.channels * c.multiplier;
-        int256[] memory bias = _readRescaled(pages, c.bias, c.weightBits, depth, int256(c.fracBits), 0);
-        _finishSums(output, c.fracBits, c.kernel.fracBits, bias, depth, c.activation);
+        if (!f.folded) return _finishSums(output, c.fracBits, c.kernel.fracBits, bias, depth, c.activation);
+        _shiftDown(output, f.down);
+        Activations.activate(output, c.activation, c.fracBits, depth);
+    }
+
+    /// @dev `positions` runs of the `depth` words at memory `table`, in a new array.
+    function _tiled(uint256 table, uint256 depth, uint256 positions) private pure returns (int256[] memory values) {
+        values = new int256[](positions * depth);
+        // Equivalent to: values[p depth + j] = table[j] for every position p and j < depth.
+        assembly ("memory-safe") {
+            let size := shl(5, depth)
+            let p := add(values, 0x20)
+            for { let end := add(p, mul(size, positions)) } lt(p, end) { p := add(p, size) } { mcopy(p, table, size) }
+        }
+    }
+
+    /// @dev `values[i] = sar(down, values[i])`, in place, four values a round.
+    function _shiftDown(int256[] memory values, uint256 down) private pure {
+        if (down == 0) return;
+        // Equivalent to: for each i: values[i] >>= down (arithmetic).
+        assembly ("memory-safe") {
+            let p := add(values, 0x20)
+            let end := add(p, shl(5, mload(values)))
+            for { let end4 := sub(end, and(shl(5, mload(values)), 0x60)) } lt(p, end4) { p := add(p, 0x80) } {
+                mstore(p, sar(down, mload(p)))
+                mstore(add(p, 0x20), sar(down, mload(add(p, 0x20))))
+                mstore(add(p, 0x40), sar(down, mload(add(p, 0x40))))
+                mstore(add(p, 0x60), sar(down, mload(add(p, 0x60))))
+            }
+            for {} lt(p, end) { p := add(p, 0x20) } { mstore(p, sar(down, mload(p))) }
+        }
     }
 
     /// @dev The kernel, after checking that no sum over the input rows read can overflow.

@@ -9,7 +9,7 @@ const { plainTensor } = require("../helpers/weightStream");
 const { rescale } = require("../helpers/reference");
 const { randomIntsWithin } = require("../helpers/random");
 
-async function handMade(kit, bits, [H, W, C, K, M, S] = [5, 4, 2, 3, 2, 2]) {
+async function handMade(kit, bits, [H, W, C, K, M, S] = [5, 4, 2, 3, 2, 2], frac = bits - 1) {
   // Default: 5x4x2 input, 3x3 kernel, multiplier 2, stride 2, 'same'; F = 8; weights frac bits - 1.
   const [OH, top] = geometry(H, K, S, "same");
   const [OW, left] = geometry(W, K, S, "same");
@@ -19,7 +19,6 @@ async function handMade(kit, bits, [H, W, C, K, M, S] = [5, 4, 2, 3, 2, 2]) {
   const kernelBytes = plainTensor(kernel, bits);
   const biasBytes = plainTensor(bias, bits);
   const kernelSize = (kernelBytes.length - 2) / 2;
-  const frac = bits - 1;
   const layer = await cloneLayer(kit, "DepthwiseConv2DLayer", abi.encode(CONV_TYPES, [
     8, bits, H, W, C, K, K, M, S, S, top, left, OH, OW, 0, [0, kernelSize, frac], [kernelSize, (biasBytes.length - 2) / 2, frac],
   ]));
@@ -56,6 +55,25 @@ describe("DepthwiseConv2DLayer", function () {
       const { layer, pages, size, reference, limit } = await handMade(kit, bits);
       for (const x of [Array(size).fill(0n), randomIntsWithin(size, 1000, 4), Array.from({ length: size }, (_, i) => (i % 2 ? limit : -limit))]) {
         expect(await layer.forward([x], pages)).to.deep.equal(reference(x));
+      }
+    });
+  }
+
+  // The bias and the rescale fold into the sums' start (SpatialBase._foldBias: each output
+  // begins at 2^(d-1) + (bias << d), then one shift) for 0 <= kernelFrac <= 252 and |bias| <
+  // 2^(252 - kernelFrac): 0, 5 and 31 fold; 250 does not (the bias is too large), nor 253 or -3:
+  // the exact sums, then `_finishSums`. Multiplier 2 (taps one by one) and multiplier 1 with
+  // whole 3x3 windows (summed on the stack) and clipped ones.
+  for (const frac of [0, 5, 31, 250, 253, -3]) {
+    it(`kernel frac bits ${frac}: the folded or the unfolded bias gives the reference's integers`, async function () {
+      const kit = await loadFixture(deploySpatialKit);
+      for (const shape of [[5, 4, 2, 3, 2, 2], [6, 7, 3, 3, 1, 1]]) {
+        const { layer, pages, size, reference, limit } = await handMade(kit, 32, shape, frac);
+        const inputs = [randomIntsWithin(size, 3 * 256, 7 + size)];
+        if (frac >= 0 && frac <= 31) inputs.push(Array.from({ length: size }, (_, i) => (i % 2 ? limit : -limit)));
+        for (const x of inputs) {
+          expect(await layer.forward([x], pages), `${shape}`).to.deep.equal(reference(x));
+        }
       }
     });
   }
