@@ -330,7 +330,10 @@ abstract contract SpatialBase is SlicedLayerBase {
         // Equivalent to: for row r, group g, slot k: with w' = raw[r] >> (E - n) L (the padding
         // lanes dropped), expanded[r G + g] holds (lane g + k G of w') - 2^(L-1) at bit k S
         // (mod 2^256). Lanes past the block's n read zero bits (q = -2^(L-1)): their slots are
-        // never read, and |q| <= 2^(L-1) keeps their sums in range, so the other slots stay exact.
+        // never read. They are the top slots of their group (lane g + k G grows with k), and a
+        // slot sum that leaves its slot (a slot narrowed by `_blockSlot` bounds the real lanes
+        // only) carries only upwards: `_scatter` takes the lowest slot first, exactly, so the
+        // real slots below stay exact.
         assembly ("memory-safe") {
             // `value` at the bottom of every `width`-bit slot.
             function everySlot(value, width) -> r {
