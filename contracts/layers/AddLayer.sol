@@ -39,22 +39,16 @@ contract AddLayer is SlicedLayerBase {
     ///      of `raw` if it has one: in the same pass for a residual block's sum of two and a ReLU
     ///      without a cap, else over the sums.
     function _sumInto(Input[] memory xs, uint256 from, int256[] memory output, bytes memory raw) private pure {
-        uint256 overflow;
-        bool inPass;
-        if (raw.length >= FUSED_RELU_CONFIG_BYTES && xs.length == 2) {
-            (int256 above, bool hasMax,) = _fusedRelu(raw);
-            inPass = !hasMax;
-            if (inPass) overflow = _sumRelu(_at(xs, 0, from), _at(xs, 1, from), _dataAt(output), output.length, above);
-        }
-        if (!inPass) overflow = _sum(_at(xs, 0, from), _at(xs, 1, from), _dataAt(output), output.length);
+        Elementwise.Relu memory relu = _fusedRelu(raw);
+        bool inPass = relu.mode == 1 && xs.length == 2;
+        uint256 overflow = inPass
+            ? _sumRelu(_at(xs, 0, from), _at(xs, 1, from), _dataAt(output), output.length, relu.above)
+            : _sum(_at(xs, 0, from), _at(xs, 1, from), _dataAt(output), output.length);
         for (uint256 k = 2; k < xs.length; ++k) {
             overflow |= _accumulate(_at(xs, k, from), _dataAt(output), output.length);
         }
         if (overflow >> 255 != 0) _revertOverflow();
-        if (raw.length >= FUSED_RELU_CONFIG_BYTES && !inPass) {
-            (int256 above, bool hasMax, int256 maxValue) = _fusedRelu(raw);
-            Elementwise.reluInPlace(output, above, hasMax, maxValue);
-        }
+        if (!inPass) Elementwise.reluInPlace(output, relu);
     }
 
     /// @dev `out_i = relu(a_i + b_i)` for i < count, the ReLU `s > above ? s : 0`; the overflow
@@ -64,7 +58,7 @@ contract AddLayer is SlicedLayerBase {
         pure
         returns (uint256 overflow)
     {
-        // Equivalent to `_sum(a, b, dst, count)`, then `Elementwise.reluInPlace(out, above, false, 0)`.
+        // Equivalent to `_sum(a, b, dst, count)`, then `Elementwise.reluInPlace` of mode 1 at `above`.
         assembly ("memory-safe") {
             let end := add(a, shl(5, count))
             let gap := sub(b, a) // b_i lives at (offset of a_i) + gap
@@ -102,13 +96,13 @@ contract AddLayer is SlicedLayerBase {
         }
     }
 
-    /// @dev The fused ReLU's `(above, hasMax, maxValue)` from `raw`'s last three words: `above` =
-    ///      max(threshold, 0), the value a sum must exceed to pass.
-    function _fusedRelu(bytes memory raw) private pure returns (int256 above, bool hasMax, int256 maxValue) {
-        int256 threshold;
-        uint256 capped;
-        (,,, threshold, capped, maxValue) = abi.decode(raw, (uint256, uint256, uint256, int256, uint256, int256));
-        (above, hasMax) = (threshold > 0 ? threshold : int256(0), capped != 0);
+    /// @dev The fused ReLU of `raw`, its last three words (`Elementwise.rectifier`); none in a
+    ///      config of three words.
+    function _fusedRelu(bytes memory raw) private pure returns (Elementwise.Relu memory) {
+        if (raw.length < FUSED_RELU_CONFIG_BYTES) return Elementwise.Relu(0, 0, 0);
+        (,,, int256 threshold, uint256 capped, int256 maxValue) =
+            abi.decode(raw, (uint256, uint256, uint256, int256, uint256, int256));
+        return Elementwise.rectifier(true, threshold, capped != 0, maxValue);
     }
 
     /// @dev `out_i = a_i + b_i` for i < count (calldata a, b; memory out), wrapping; returns a

@@ -33,12 +33,24 @@ library Elementwise {
         uint256 frac; // F
     }
 
-    /// @notice A ReLU without a negative slope after an affine map (`affineInPlace`):
-    ///         `y = x > above ? x : 0`, then `min(y, maxValue)` when `hasMax`, as `reluInPlace`.
+    /// @notice A ReLU without a negative slope, fused after another layer's arithmetic
+    ///         (`reluInPlace`, `affineInPlace`): `y = x > above ? x : 0`, then `min(y, maxValue)`
+    ///         in mode 2. Built from a ReLU layer's constants by `rectifier`.
     struct Relu {
         uint256 mode; // 0x00: 0 none, 1 a ReLU, 2 a ReLU and its cap
         int256 above; // 0x20: the threshold, at least 0
         int256 maxValue; // 0x40: the cap (mode 2)
+    }
+
+    /// @notice The `Relu` of a ReLU layer's constants (no negative slope): `above` = max(threshold,
+    ///         0), as `relu` takes it; mode 0 when `on` is false.
+    /// @param on        Whether there is a ReLU.
+    /// @param threshold Its threshold, fixed point 2^-F (any sign).
+    /// @param hasMax    Whether it caps its output.
+    /// @param maxValue  The cap, fixed point 2^-F.
+    /// @return r The ReLU, or none.
+    function rectifier(bool on, int256 threshold, bool hasMax, int256 maxValue) internal pure returns (Relu memory r) {
+        if (on) r = Relu(hasMax ? 2 : 1, threshold > 0 ? threshold : int256(0), maxValue);
     }
 
     /// @dev One pass of `affine`'s unchecked loop over a range: calldata offsets up to `end`,
@@ -318,24 +330,24 @@ library Elementwise {
 
     /// @notice `affine` in place, on values in memory (a layer's own output, a fused epilogue):
     ///         `values[i] = rescale(values[i] * map.scales[c], F + map.scaleFrac, F) + map.offsets[c]`,
-    ///         `c = i % channels`, checked; then the ReLU `rectifier` (mode 0: none). The same integers as
+    ///         `c = i % channels`, checked; then the ReLU `fused` (mode 0: none). The same integers as
     ///         `affine` then `reluInPlace` on the same values, in one pass when the unchecked plan fits.
     /// @param values Whole runs of `channels` values (element 0 is channel 0), replaced by the result.
     /// @param map    The per-channel constants.
-    /// @param rectifier The ReLU after it, if any.
-    function affineInPlace(int256[] memory values, Affine memory map, Relu memory rectifier) internal pure {
+    /// @param fused  The ReLU after it (mode 0: none).
+    function affineInPlace(int256[] memory values, Affine memory map, Relu memory fused) internal pure {
         int256 productFrac = int256(map.frac) + map.scaleFrac; // checked, as `affine`
         (Plan memory plan, bool fits) = _affinePlan(map);
         if (fits) {
             // The unchecked pass writes only once every value is known to be inside the plan's
             // bound: a value outside it leaves `values` untouched for the checked pass.
             fits = _magnitudeBits(values) < plan.bound + 1;
-            if (fits) return _affineMemory(values, _fold(map, plan), map.scales.length, plan.down, rectifier);
+            if (fits) return _affineMemory(values, _fold(map, plan), map.scales.length, plan.down, fused);
         }
         for (uint256 i; i < values.length; ++i) {
             values[i] = _affineOne(values[i], i % map.scales.length, map, productFrac);
         }
-        if (rectifier.mode != 0) reluInPlace(values, rectifier.above, rectifier.mode == 2, rectifier.maxValue);
+        reluInPlace(values, fused);
     }
 
     /// @dev The plan of `affine`'s unchecked loop for `map`, and whether it may run at all:
@@ -352,8 +364,8 @@ library Elementwise {
 
     /// @dev `values[i] = sar(down, values[i] * mult_c + add_c)` with `(mult_c, add_c)` the pair
     ///      at `table + 64 c` (`_fold`), `c = i % channels`: every value inside the plan's bound;
-    ///      then the ReLU `rectifier` on it in the same pass.
-    function _affineMemory(int256[] memory values, uint256 table, uint256 channels, uint256 down, Relu memory rectifier)
+    ///      then the ReLU `fused` on it in the same pass.
+    function _affineMemory(int256[] memory values, uint256 table, uint256 channels, uint256 down, Relu memory fused)
         private
         pure
     {
@@ -363,8 +375,8 @@ library Elementwise {
             let first := add(values, 0x20)
             let end := add(first, shl(5, mload(values)))
             let stride := shl(5, channels)
-            let mode := mload(rectifier)
-            let above := mload(add(rectifier, 0x20))
+            let mode := mload(fused)
+            let above := mload(add(fused, 0x20))
             for { let c := 0 } lt(c, channels) { c := add(c, 1) } {
                 let mult := mload(add(table, shl(6, c)))
                 let addend := mload(add(table, add(shl(6, c), 0x20)))
@@ -380,7 +392,7 @@ library Elementwise {
                     }
                 }
                 default {
-                    let cap := mload(add(rectifier, 0x40))
+                    let cap := mload(add(fused, 0x40))
                     for {} lt(p, end) { p := add(p, stride) } {
                         let y := sar(down, add(mul(mload(p), mult), addend))
                         y := mul(y, sgt(y, above))
@@ -392,12 +404,13 @@ library Elementwise {
     }
 
     /// @notice `relu` in place, on values in memory: `y = x > above ? x : 0`, then
-    ///         `min(y, maxValue)` when `hasMax`. The same integers as `relu`.
+    ///         `min(y, maxValue)` in mode 2; nothing in mode 0. The same integers as `relu`.
     /// @param values Replaced by the result.
-    /// @param above  The threshold, at least 0.
-    /// @param hasMax Whether the result is capped.
-    /// @param maxValue The cap.
-    function reluInPlace(int256[] memory values, int256 above, bool hasMax, int256 maxValue) internal pure {
+    /// @param r      The ReLU (`rectifier`).
+    function reluInPlace(int256[] memory values, Relu memory r) internal pure {
+        if (r.mode == 0) return;
+        (int256 above, int256 maxValue) = (r.above, r.maxValue);
+        bool hasMax = r.mode == 2;
         // Equivalent to `relu(values, values)`; the cap as `y ^ ((y ^ max) * (y > max))`.
         assembly ("memory-safe") {
             let p := add(values, 0x20)

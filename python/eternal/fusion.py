@@ -34,8 +34,8 @@ from eternal.layers.relu import ReLU
 FUSES_INTO = ("Conv2D", "DepthwiseConv2D")
 NO_TENSOR = (0, 0, 0)
 FUSIONS = ("epilogues", "deferred_activations", "merge_epilogues")
-"""Every fusion, in the order they came (2026-11-30, the last on 2026-11-30 a stop later): a plan
-applies all of them; ``verify`` also accepts a deployment planned before the later ones."""
+"""Every fusion, in the order they came (issue 12's stops, 2026-11-30 on): a plan applies all of
+them; ``verify`` also accepts a deployment planned before the later ones."""
 MERGES_INTO = ("Add",)
 DEFERS_FROM = ("Conv2D", "Conv1D", "DepthwiseConv2D", "Dense")
 DEFERS_PAST = ("MaxPooling2D", "MaxPooling1D")
@@ -75,7 +75,8 @@ def merge_epilogues(layers: list[dict], graph: dict) -> dict[int, tuple[bytes, l
     A residual block ends in Add then ReLU: run as a layer of its own, the ReLU costs a call that
     copies the whole sum in and out (~80 gas a value) for one compare a value. When a plain ReLU
     (``_plain_relu``) is the Add's only reader and the Add no model output, the Add applies it to
-    its sums with the ReLU layer's integer operation (``Elementwise.reluInPlace``), and the walk
+    its sums with the ReLU layer's integer operation (in its summing pass for two inputs and no
+    cap, else ``Elementwise.reluInPlace``), and the walk
     passes the Add's output on under the ReLU's id. The ReLU itself may be a model output or read
     by many layers: its id then names the Add's tensor, which holds its values.
     """

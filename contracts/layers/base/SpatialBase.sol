@@ -862,18 +862,15 @@ abstract contract SpatialBase is SlicedLayerBase {
             mstore(tail, sub(mload(config), SPATIAL_CONFIG_BYTES))
         }
         Post memory post = abi.decode(tail, (Post));
-        Elementwise.Relu memory relu;
-        if (post.relu != 0) {
-            relu = Elementwise.Relu(post.hasMax != 0 ? 2 : 1, post.threshold > 0 ? post.threshold : int256(0), post.maxValue);
-        }
+        Elementwise.Relu memory relu = Elementwise.rectifier(post.relu != 0, post.threshold, post.hasMax != 0, post.maxValue);
         if (post.scale.size != 0) {
             Elementwise.Affine memory map;
             map.scales = _readPlain(pages, post.scale, bits, channels);
             map.offsets = _readRescaled(pages, post.offset, bits, channels, int256(frac), 0);
             (map.scaleFrac, map.frac) = (post.scale.fracBits, frac);
             Elementwise.affineInPlace(output, map, relu); // and the ReLU, in the same pass
-        } else if (relu.mode != 0) {
-            Elementwise.reluInPlace(output, relu.above, relu.mode == 2, relu.maxValue);
+        } else {
+            Elementwise.reluInPlace(output, relu);
         }
     }
 
