@@ -110,9 +110,10 @@ PRECISION_MODELS = ["resnet8", "mobilenetv2"]
 """The models with a gas/MAC target, also run at int16 and int8 (section 2's precision table)."""
 
 
-def run_precision(name: str, precision: str, url: str, workdir: Path) -> dict:
-    """One model at one precision: gas of one `predict` (as `run_model`), chain == emulator, and
-    whether its argmax is Keras's on the sample. Sends transactions (to the bench's own node)."""
+def deployed_run(name: str, precision: str, url: str, workdir: Path) -> dict:
+    """Exports one model at one precision, deploys it and runs the sample: the model, the chain's
+    `predict`, whether it equals the emulator bit for bit and its argmax Keras's, and the profile
+    of one `predict`. Sends transactions (to the bench's own node)."""
     from eternal.chain import connect
     from eternal.deploy import ModelDeployer
     from eternal.emulate import emulate
@@ -125,39 +126,37 @@ def run_precision(name: str, precision: str, url: str, workdir: Path) -> dict:
     export = ModelExporter(precision).export_model(model)
     deployed = ModelDeployer(url, journal_dir=str(workdir / f"journal-{name}-{precision}"), quiet=True).deploy_model(export)
     w3 = connect(url)
-    out = np.asarray(predict(w3, deployed.address, [x])["outputs"][0][0])
+    chain = predict(w3, deployed.address, [x])
+    out = np.asarray(chain["outputs"][0][0])
     emulated = emulate(export, [x]).floats[0]
     profile = profile_predict(w3, deployed.address, [to_fixed(x[0], export["graph"]["activation_frac_bits"])])
-    keras_out = np.asarray(model(x, training=False))
-    row = {"name": name, "precision": precision, "gas": profile["gas"], "macs": models.macs(model),
-           "exact": bool(np.array_equal(out.reshape(emulated.shape), emulated)),
-           "argmax": bool(np.argmax(out) == np.argmax(keras_out))}
+    return {"model": model, "chain": chain, "profile": profile,
+            "exact": bool(np.array_equal(out.reshape(emulated.shape), emulated)),
+            "argmax": bool(np.argmax(out) == np.argmax(np.asarray(model(x, training=False))))}
+
+
+def precision_row(name: str, precision: str, run: dict) -> dict:
+    """A row of the precision table from a run (`deployed_run`, or `run_model`'s at int32)."""
+    row = {"name": name, "precision": precision, "gas": run["gas"], "macs": run["macs"], "exact": run["exact"],
+           "argmax": run["argmax"]}
     print(f"{name} {precision}: {row['gas']:,} gas, {row['gas'] / row['macs']:.2f} gas/MAC, "
           f"chain == emulator: {row['exact']}, argmax == Keras: {row['argmax']}", flush=True)
     return row
 
 
-def run_model(name: str, url: str, workdir: Path) -> dict:
-    """Exports, deploys and profiles one model on the node; its figures, layer by layer.
-    Sends transactions (to the bench's own node)."""
-    from eternal.chain import connect
-    from eternal.deploy import ModelDeployer
-    from eternal.emulate import emulate
-    from eternal.export import ModelExporter
-    from eternal.fixedpoint import to_fixed
-    from eternal.predict import predict
-    from eternal.predict_gas import profile_predict
+def run_precision(name: str, precision: str, url: str, workdir: Path) -> dict:
+    """One model at one precision: gas of one `predict` (as `run_model`), chain == emulator, and
+    whether its argmax is Keras's on the sample. Sends transactions (to the bench's own node)."""
+    run = deployed_run(name, precision, url, workdir)
+    return precision_row(name, precision, dict(run, gas=run["profile"]["gas"], macs=models.macs(run["model"])))
 
+
+def run_model(name: str, url: str, workdir: Path) -> dict:
+    """Exports, deploys and profiles one model on the node (int32); its figures, layer by layer.
+    Sends transactions (to the bench's own node)."""
     started = time.perf_counter()
-    model, x = build_model(name)
-    export = ModelExporter("int32").export_model(model)
-    frac = export["graph"]["activation_frac_bits"]
-    deployed = ModelDeployer(url, journal_dir=str(workdir / f"journal-{name}"), quiet=True).deploy_model(export)
-    w3 = connect(url)
-    chain = predict(w3, deployed.address, [x])
-    emulated = emulate(export, [x]).floats[0]
-    exact = bool(np.array_equal(np.asarray(chain["outputs"][0][0]).reshape(emulated.shape), emulated))
-    profile = profile_predict(w3, deployed.address, [to_fixed(x[0], frac)])
+    run = deployed_run(name, "int32", url, workdir)
+    model, chain, profile, exact = run["model"], run["chain"], run["profile"], run["exact"]
     keras_layers = {layer.name: layer for layer in model.layers}
     layers = []
     for entry in profile["layers"]:
@@ -171,7 +170,8 @@ def run_model(name: str, url: str, workdir: Path) -> dict:
     print(f"{name}: {profile['gas']:,} gas, {models.macs(model):,} MACs, chain == emulator: {exact} "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
     return {"name": name, "params": int(model.count_params()), "macs": models.macs(model), "gas": profile["gas"],
-            "call_gas": chain["gas"][0], "model_gas": profile["model_gas"], "exact": exact, "layers": layers}
+            "call_gas": chain["gas"][0], "model_gas": profile["model_gas"], "exact": exact, "argmax": run["argmax"],
+            "layers": layers}
 
 
 def main(argv=None) -> int:
@@ -198,8 +198,9 @@ def main(argv=None) -> int:
         with bench_node() as node:
             layers = layer_results(node.url, workdir)
             runs = [run_model(name, node.url, workdir) for name in names]
-            precisions = [run_precision(name, precision, node.url, workdir)
-                          for name in names if name in PRECISION_MODELS for precision in ("int32", "int16", "int8")]
+            precisions = [row for run in runs if run["name"] in PRECISION_MODELS
+                          for row in [precision_row(run["name"], "int32", run)]
+                          + [run_precision(run["name"], precision, node.url, workdir) for precision in ("int16", "int8")]]
     except EternalError as exc:
         print(f"bench/results.py: {exc}", file=sys.stderr)
         return 1
