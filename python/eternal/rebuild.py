@@ -66,6 +66,8 @@ def build_keras_model(graph: dict, stream: bytes):
                 keras_layer.set_weights(wanted)
             except ValueError as exc:
                 raise RebuildError(f"Layer '{layer['name']}' ({layer['class_name']}): weights do not fit: {exc}") from None
+            if hasattr(keras_layer, "finalize_state"):
+                keras_layer.finalize_state()  # e.g. Normalization computes from its weights only after this
     outputs = [tensors[ref[0]] for ref in graph["outputs"]]
     ordered_inputs = [tensors[i] for i in graph["inputs"]]
     return keras.Model(ordered_inputs if len(ordered_inputs) > 1 else ordered_inputs[0],

@@ -59,6 +59,13 @@ CASES = {
     "Reshape": lambda K: _seq(K, (6,), K.layers.Reshape((-1, 2), name="r")),
     "Rescaling": lambda K: _seq(K, (4,), K.layers.Rescaling(1 / 255.0, offset=-0.5, name="s")),
     "BatchNormalization": lambda K: _seq(K, (3, 3, 4), K.layers.BatchNormalization(name="bn")),
+    "Normalization": lambda K: _seq(
+        K,
+        (3, 3, 4),
+        K.layers.Normalization(name="adapted"),
+        K.layers.Normalization(mean=[0.5, -1.0, 0.0, 2.0], variance=[4.0, 0.25, 1.0, 0.0], invert=True, name="inverted"),
+        K.layers.Normalization(mean=0.5, variance=2.0, name="scalar"),
+    ),
     "Dropout": lambda K: _seq(K, (4,), K.layers.Dropout(0.3, name="drop"), K.layers.Dense(2, name="d")),
     "Activation": lambda K: _seq(
         K,
@@ -98,3 +105,6 @@ def set_seeded_weights(models, seed: int = 0) -> None:
         values.append(array)
     for model in models:
         model.set_weights(values)
+        for layer in model.layers:
+            if type(layer).__name__ == "Normalization":
+                layer.finalize_state()  # an adapted layer computes with its weights only after this

@@ -1,8 +1,11 @@
 """eternal.layers: the per-layer hooks outside the emulator (identity, ids, folding, rebuilding)."""
 
+import re
+
 import numpy as np
 import pytest
 
+from eternal.errors import UnsupportedLayerError
 from eternal.layers import REGISTRY, lookup, model_input_id_count
 
 
@@ -56,6 +59,50 @@ def test_batch_normalization_rebuilds_as_scale_and_offset():
     np.testing.assert_allclose((x - mean) / np.sqrt(variance + config["epsilon"]) * gamma + beta, x * scale + offset)
 
 
+@pytest.mark.parametrize("invert", [False, True])
+def test_normalization_folds_adapted_and_given_statistics(invert):
+    layer_type = lookup("Normalization", "norm")
+    config = layer_type.normalise({"axis": [-1], "mean": None, "variance": None}, [[2, 3]])
+    assert config == {"channels": 3}
+    mean, variance = np.array([0.5, -1.0, 2.0]), np.array([4.0, 0.0, 0.25])  # 0: the deviation's floor, 1e-7
+    deviation = np.array([2.0, 1e-7, 0.5])
+    adapted = layer_type.weights(config, [mean, variance, np.asarray(7)], {"invert": invert})
+    given = layer_type.weights(config, [], {"invert": invert, "mean": mean.tolist(), "variance": variance.tolist()})
+    x = np.array([1.5, -3.0, 0.25])
+    want = mean + x * deviation if invert else (x - mean) / deviation
+    for scale, offset in (adapted, given):
+        np.testing.assert_allclose(x * scale.values + offset.values, want)
+    # Rebuilt (invert=True, mean=offset, variance=scale^2): the folded map again.
+    rebuilt_mean, rebuilt_variance, _ = layer_type.keras_weights([adapted[0].values, adapted[1].values])
+    np.testing.assert_allclose(rebuilt_mean + x * np.maximum(np.sqrt(rebuilt_variance), 1e-7), want)
+
+
+def test_normalization_broadcasts_a_scalar_mean_and_variance():
+    layer_type = lookup("Normalization", "norm")
+    config = layer_type.normalise({"axis": -1, "mean": 1.0, "variance": 4.0}, [[5, 2]])
+    scale, offset = layer_type.weights(config, [], {"mean": 1.0, "variance": 4.0})
+    np.testing.assert_allclose(scale.values, [0.5, 0.5])
+    np.testing.assert_allclose(offset.values, [-0.5, -0.5])
+
+
+@pytest.mark.parametrize("raw, shape, message", [
+    ({"axis": [1]}, [4, 3], "`axis=[1]` is not supported"),
+    ({"axis": [-2, -1]}, [4, 3], "`axis=[-2, -1]` is not supported"),
+    ({"axis": -1, "mean": [1.0, 2.0], "variance": 1.0}, [4, 3], "`mean='2 values'` is not supported. Supported: 1 or 3"),
+])
+def test_normalization_refuses_what_it_cannot_fold(raw, shape, message):
+    with pytest.raises(UnsupportedLayerError, match=re.escape(message)):
+        lookup("Normalization", "norm").normalise(raw, [shape])
+
+
+def test_normalization_refuses_a_negative_variance_and_missing_statistics():
+    layer_type = lookup("Normalization", "norm")
+    with pytest.raises(UnsupportedLayerError, match="variance"):
+        layer_type.weights({"channels": 2}, [], {"mean": [0.0, 0.0], "variance": [1.0, -1.0]})
+    with pytest.raises(UnsupportedLayerError, match="adapted layer, or mean and variance given"):
+        layer_type.weights({"channels": 2}, [], {"mean": None, "variance": None})
+
+
 @pytest.mark.parametrize("class_name, config, keras_config", [
     ("Dense", {"units": 3, "activation": "relu", "use_bias": True}, {"units": 3, "activation": "relu", "use_bias": True}),
     ("Concatenate", {"axis": 0}, {"axis": 1}),
@@ -63,6 +110,7 @@ def test_batch_normalization_rebuilds_as_scale_and_offset():
     ("ZeroPadding2D", {"padding": [[1, 0], [2, 3]]}, {"padding": ((1, 0), (2, 3))}),
     ("Dropout", {}, {"rate": 0.0}),
     ("BatchNormalization", {}, {"epsilon": 1e-3}),
+    ("Normalization", {"channels": 4}, {"axis": -1, "invert": True}),
 ])
 def test_keras_config_turns_the_canonical_config_into_keras_arguments(class_name, config, keras_config):
     before = {key: value for key, value in config.items()}

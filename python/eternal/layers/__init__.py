@@ -38,6 +38,7 @@ from eternal.layers import (  # noqa: F401,E402
     max_pooling1d,
     max_pooling2d,
     multiply,
+    normalization,
     relu,
     rescaling,
     reshape,

@@ -1,0 +1,28 @@
+"""Fixture cases of the normalization layers (see ``fixture_cases.__init__``)."""
+
+import numpy as np
+
+from fixture_cases import floats, seeded_weights
+
+
+def normalization_layers(K):
+    # Normalization folded to BatchNormalization's scale + offset: adapted (mean, variance and
+    # count as weights), given per channel with invert=True, given as scalars (broadcast to the
+    # channels), and given per channel after a pointwise Conv2D.
+    x = K.Input(shape=(5, 4, 3), name="x")
+    a = K.layers.Normalization(name="adapted")(x)
+    b = K.layers.Conv2D(4, 3, padding="same", name="conv")(a)
+    c = K.layers.Normalization(mean=[0.5, -0.25, 1.0, 0.0], variance=[4.0, 0.25, 1.0, 2.0], invert=True, name="inverted")(b)
+    d = K.layers.Normalization(mean=0.1, variance=2.25, name="scalar")(b)
+    e = K.layers.Normalization(mean=[0.0, 0.0, 0.0, 0.0], variance=[0.04, 0.25, 1.0, 9.0], name="tiny")(
+        K.layers.Conv2D(4, 1, name="pw")(c))
+    out = K.layers.Dense(3, name="head")(K.layers.GlobalAveragePooling2D(name="gap")(K.layers.Add(name="sum")([d, e])))
+    model = seeded_weights(K.Model(x, out, name="normalization_layers"), 41, 0.5)
+    rng = np.random.default_rng(42)
+    adapted = model.get_layer("adapted")
+    adapted.set_weights([rng.normal(0, 0.5, 3).astype("float32"), rng.uniform(0.2, 3.0, 3).astype("float32"), np.asarray(10)])
+    adapted.finalize_state()  # what adapt() and loading a file do: the layer computes with its weights
+    return model, floats(41, (5, 4, 3))
+
+
+CASES = {"normalization_layers": normalization_layers}
