@@ -66,6 +66,15 @@ CASES = {
         K.layers.Normalization(mean=[0.5, -1.0, 0.0, 2.0], variance=[4.0, 0.25, 1.0, 0.0], invert=True, name="inverted"),
         K.layers.Normalization(mean=0.5, variance=2.0, name="scalar"),
     ),
+    "LayerNormalization": lambda K: _seq(
+        K,
+        (3, 5),
+        K.layers.LayerNormalization(name="ln"),
+        K.layers.LayerNormalization(epsilon=0.01, center=False, name="ln_no_beta"),
+        K.layers.LayerNormalization(center=False, scale=False, name="ln_bare"),
+    ),
+    "LayerNormalization_rms": lambda K: _seq(K, (2, 4), K.layers.LayerNormalization(rms_scaling=True, name="ln_rms")),
+    "RMSNormalization": lambda K: _seq(K, (2, 4), K.layers.RMSNormalization(epsilon=1e-4, name="rms")),
     "Dropout": lambda K: _seq(K, (4,), K.layers.Dropout(0.3, name="drop"), K.layers.Dense(2, name="d")),
     "Activation": lambda K: _seq(
         K,
@@ -89,6 +98,9 @@ CASES = {
         name="outer",
     ),
 }
+
+KERAS3_ONLY = {"LayerNormalization_rms", "RMSNormalization"}
+"""Cases whose layers or options tf_keras does not have: built in Keras 3 alone."""
 
 
 def set_seeded_weights(models, seed: int = 0) -> None:

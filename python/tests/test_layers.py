@@ -116,3 +116,47 @@ def test_keras_config_turns_the_canonical_config_into_keras_arguments(class_name
     before = {key: value for key, value in config.items()}
     assert lookup(class_name, "x").keras_config(config) == keras_config
     assert config == before  # the graph's config is left as it is
+
+
+def test_layer_normalization_takes_inputs_in_its_range_only():
+    from eternal.layers.base import QTensor
+    from eternal.layers.layer_normalization import NormalizationInputTooLargeError
+
+    layer_type = lookup("LayerNormalization", "ln")
+    config = layer_type.normalise({"axis": -1, "epsilon": 1e-3}, [[3]])
+    ones, zeros = QTensor(np.ones(3, dtype=np.int64), 0), QTensor(np.zeros(3, dtype=np.int64), 0)
+    edge = 1 << 80
+    out = layer_type.forward(config, [np.array([edge - 1, -edge, 5], dtype=object)], [ones, zeros], 24)
+    assert out[0] > 0 > out[1]
+    for bad in (edge, -edge - 1):
+        with pytest.raises(NormalizationInputTooLargeError, match=r"outside \[-2\^80, 2\^80\)"):
+            layer_type.forward(config, [np.array([0, bad, 1], dtype=object)], [ones, zeros], 24)
+
+
+def test_layer_normalization_matches_the_real_function_within_its_stated_error():
+    from eternal.layers.layer_normalization import normalise_row
+
+    rng = np.random.default_rng(5)
+    frac = 24
+    for mode, centered_numerator in ((3, True), (2, False), (0, False)):
+        for _ in range(50):
+            x = rng.uniform(-4, 4, int(rng.integers(2, 40)))
+            q = [int(v) for v in np.rint(x * 2**frac)]
+            real = np.array(q, dtype=np.float64) / 2**frac
+            stat = real - real.mean() if mode & 2 else real
+            numerator = real - real.mean() if centered_numerator else real
+            want = numerator / np.sqrt(np.mean(stat**2) + 1e-3)
+            got = np.array(normalise_row(q, mode, round(1e-3 * 2 ** (2 * frac)), frac), dtype=np.float64) / 2**frac
+            assert np.max(np.abs(got - want)) <= 2.0 ** -(frac + 1) + np.max(np.abs(want)) * 2.0**-(frac + 15) + 1e-12
+
+
+def test_layer_normalization_refuses_what_it_cannot_run():
+    layer_type = lookup("LayerNormalization", "ln")
+    with pytest.raises(UnsupportedLayerError, match=re.escape("`axis=[1, 2]` is not supported")):
+        layer_type.normalise({"axis": [1, 2]}, [[3, 4]])
+    with pytest.raises(UnsupportedLayerError, match="`epsilon=0.0` is not supported"):
+        layer_type.normalise({"axis": -1, "epsilon": 0.0}, [[4]])
+    layer = {"config": {"epsilon": 1e-3, "rms_scaling": False, "channels": 2},
+             "weights": [{"offset": 0, "size": 2, "frac_bits": -70}, {"offset": 2, "size": 2, "frac_bits": 3}]}
+    with pytest.raises(UnsupportedLayerError, match="gamma or beta is out of range"):
+        layer_type.abi_config(layer, [[2]], {"activation_frac_bits": 24, "precision": "int8"})

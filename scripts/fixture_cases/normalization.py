@@ -25,4 +25,19 @@ def normalization_layers(K):
     return model, floats(41, (5, 4, 3))
 
 
-CASES = {"normalization_layers": normalization_layers}
+def layer_normalization(K):
+    # LayerNormalization over the last axis of a sequence and of an image, without beta, without
+    # either, with rms_scaling, and RMSNormalization; a residual Add as in a transformer block.
+    x = K.Input(shape=(4, 6), name="x")
+    a = K.layers.LayerNormalization(name="ln")(K.layers.Dense(6, name="proj")(x))
+    b = K.layers.LayerNormalization(epsilon=0.01, center=False, name="ln_no_beta")(K.layers.Add(name="residual")([a, x]))
+    c = K.layers.LayerNormalization(center=False, scale=False, name="ln_bare")(K.layers.Dense(5, activation="relu", name="ff")(b))
+    d = K.layers.RMSNormalization(epsilon=1e-4, name="rms")(c)
+    e = K.layers.LayerNormalization(rms_scaling=True, name="ln_rms")(K.layers.Dense(3, name="head")(d))
+    img = K.layers.LayerNormalization(name="ln_image")(K.layers.Reshape((2, 2, 4), name="as_image")(K.layers.Dense(4, name="pre")(x)))
+    out = K.layers.Concatenate(name="join")([K.layers.Flatten(name="flat_e")(e), K.layers.Flatten(name="flat_img")(img)])
+    model = seeded_weights(K.Model(x, out, name="layer_normalization"), 43, 0.7)
+    return model, floats(43, (4, 6), -2.0, 2.0)
+
+
+CASES = {"normalization_layers": normalization_layers, "layer_normalization": layer_normalization}

@@ -33,6 +33,7 @@ from eternal.layers import (  # noqa: F401,E402
     global_pooling2d,
     gru,
     input_layer,
+    layer_normalization,
     leaky_relu,
     lstm,
     max_pooling1d,

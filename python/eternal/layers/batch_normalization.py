@@ -8,11 +8,18 @@ variance=1-epsilon (epsilon = ``KERAS_EPSILON``, as the graph keeps none).
 import numpy as np
 
 from eternal.fixedpoint import rescale_array
-from eternal.layers.base import LayerType, Tensor, register
+from eternal.layers.base import LayerType, QTensor, Tensor, register
 from eternal.layers.abi import encode_words, header, tensor_ref
 
 # The epsilon of a rebuilt layer: Keras' default (the export folds the model's own epsilon in).
 KERAS_EPSILON = 1e-3
+
+
+def affine(x: np.ndarray, scale: QTensor, offset: QTensor, frac: int) -> np.ndarray:
+    """``rescale(x * scale_c, F + scale_frac, F) + rescale(offset_c, offset_frac, F)`` per channel
+    (the last axis), as ``Elementwise.affine`` computes it."""
+    product = rescale_array(x * scale.values.astype(object), frac + scale.frac_bits, frac)
+    return product + rescale_array(offset.values.astype(object), offset.frac_bits, frac)
 
 
 @register
@@ -44,11 +51,7 @@ class BatchNormalization(LayerType):
         return [Tensor("scale", scale), Tensor("offset", offset)]
 
     def forward(self, config, inputs, weights, frac):
-        """``rescale(x * scale_c, F + scale_frac, F) + rescale(offset_c, offset_frac, F)`` per channel."""
-        scale, offset = weights
-        x = np.asarray(inputs[0], dtype=object)
-        product = rescale_array(x * scale.values.astype(object), frac + scale.frac_bits, frac)
-        return product + rescale_array(offset.values.astype(object), offset.frac_bits, frac)
+        return affine(np.asarray(inputs[0], dtype=object), *weights, frac)
 
     def keras_config(self, config):
         return {"epsilon": KERAS_EPSILON}
