@@ -44,6 +44,7 @@ contract DepthwiseConv2DLayer is SpatialBase {
     function _slice(Input[] memory xs, address[] calldata pages, uint256 start, uint256 end)
         internal
         view
+        virtual
         override
         returns (int256[] memory output, uint256 size)
     {
@@ -59,7 +60,7 @@ contract DepthwiseConv2DLayer is SpatialBase {
 
     /// @dev The image as positions `[first, last)` read it: the input rows under them (`_need`ed).
     function _image(Input[] memory xs, Config memory c, uint256 first, uint256 last)
-        private
+        internal
         pure
         returns (Image memory x)
     {
@@ -69,7 +70,7 @@ contract DepthwiseConv2DLayer is SpatialBase {
     }
 
     /// @dev The config, after the input checks every entry point makes.
-    function _checkedConfig(Input[] memory xs) private view returns (Config memory c, bytes memory raw) {
+    function _checkedConfig(Input[] memory xs) internal view returns (Config memory c, bytes memory raw) {
         raw = _config();
         c = abi.decode(raw, (Config));
         _expectInputs(xs, 1);
@@ -81,7 +82,7 @@ contract DepthwiseConv2DLayer is SpatialBase {
     ///      Whole positions, so the bias and a softmax over the channels line up as in the full
     ///      output.
     function _positions(Config memory c, Image memory x, address[] calldata pages, uint256 first, uint256 last)
-        private
+        internal
         view
         returns (int256[] memory output)
     {

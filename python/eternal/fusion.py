@@ -1,6 +1,7 @@
 """Fusions of the deployment plan: layers computed inside a neighbour, with the same integers.
 
-- ``epilogues``: a BatchNormalization and a ReLU computed inside the convolution before them.
+- ``epilogues``: a BatchNormalization and a ReLU computed inside the convolution before them
+  (Conv2D, DepthwiseConv2D, SeparableConv2D).
 - ``deferred_activations``: a layer's activation moved past the max pooling after it.
 - ``merge_epilogues``: a ReLU computed inside the Add before it (a residual block's).
 
@@ -31,7 +32,7 @@ from eternal.layers import lookup
 from eternal.layers.abi import activation_code, encode_words, tensor_ref
 from eternal.layers.relu import ReLU
 
-FUSES_INTO = ("Conv2D", "DepthwiseConv2D")
+FUSES_INTO = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D")
 NO_TENSOR = (0, 0, 0)
 FUSIONS = ("epilogues", "deferred_activations", "merge_epilogues")
 """Every fusion, in the order they came (issue 12's stops, 2026-11-30 on): a plan applies all of

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from eternal.errors import UnsupportedLayerError
+from eternal.errors import ModelInputError, UnsupportedLayerError
 from eternal.layers import REGISTRY, lookup, model_input_id_count
 
 
@@ -120,7 +120,6 @@ def test_keras_config_turns_the_canonical_config_into_keras_arguments(class_name
 
 def test_layer_normalization_takes_inputs_in_its_range_only():
     from eternal.layers.base import QTensor
-    from eternal.layers.layer_normalization import NormalizationInputTooLargeError
 
     layer_type = lookup("LayerNormalization", "ln")
     config = layer_type.normalise({"axis": -1, "epsilon": 1e-3}, [[3]])
@@ -129,7 +128,7 @@ def test_layer_normalization_takes_inputs_in_its_range_only():
     out = layer_type.forward(config, [np.array([edge - 1, -edge, 5], dtype=object)], [ones, zeros], 24)
     assert out[0] > 0 > out[1]
     for bad in (edge, -edge - 1):
-        with pytest.raises(NormalizationInputTooLargeError, match=r"outside \[-2\^80, 2\^80\)"):
+        with pytest.raises(ModelInputError, match=r"outside \[-2\^80, 2\^80\)"):
             layer_type.forward(config, [np.array([0, bad, 1], dtype=object)], [ones, zeros], 24)
 
 
@@ -160,3 +159,20 @@ def test_layer_normalization_refuses_what_it_cannot_run():
              "weights": [{"offset": 0, "size": 2, "frac_bits": -70}, {"offset": 2, "size": 2, "frac_bits": 3}]}
     with pytest.raises(UnsupportedLayerError, match="gamma or beta is out of range"):
         layer_type.abi_config(layer, [[2]], {"activation_frac_bits": 24, "precision": "int8"})
+
+
+def test_separable_conv2d_takes_depthwise_outputs_in_its_range_only():
+    from eternal.layers.base import QTensor
+
+    layer_type = lookup("SeparableConv2D", "sep")
+    raw = {"filters": 2, "kernel_size": [1, 1], "strides": [1, 1], "padding": "valid", "depth_multiplier": 1,
+           "activation": "linear", "use_bias": False, "data_format": "channels_last", "dilation_rate": [1, 1]}
+    config = layer_type.normalise(raw, [[1, 2, 1]])
+    # A 1x1 depthwise kernel of 1 (frac 0): the depthwise outputs are the inputs.
+    weights = [QTensor(np.ones((1, 1, 1, 1), dtype=np.int64), 0), QTensor(np.array([[1], [-1]], dtype=np.int64), 0)]
+    edge = 1 << 160
+    x = np.array([[[edge - 1], [-edge]]], dtype=object)
+    assert layer_type.forward(config, [x], weights, 24).tolist() == [[[edge - 1, 1 - edge], [-edge, edge]]]
+    for bad in (edge, -edge - 1):
+        with pytest.raises(ModelInputError, match=r"outside \[-2\^160, 2\^160\)"):
+            layer_type.forward(config, [np.array([[[0], [bad]]], dtype=object)], weights, 24)

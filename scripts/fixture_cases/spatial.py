@@ -167,6 +167,23 @@ def residual_relu(K):
     return seeded_weights(K.Model(x, out, name="residual_relu"), 37, 0.5), _floats(37, (6, 5, 3))
 
 
+def separable(K):
+    # SeparableConv2D: 'same' with a depth multiplier and relu; strided 'valid' without bias; 70
+    # filters (two blocks of the contract's 64) with tanh.
+    # The BatchNormalization and ReLU after the second run inside it (eternal.fusion's epilogues).
+    x = K.Input(shape=(7, 6, 3), name="x")
+    a = K.layers.SeparableConv2D(5, 3, padding="same", depth_multiplier=2, activation="relu", name="sep_same")(x)
+    b = K.layers.SeparableConv2D(4, (2, 3), strides=2, use_bias=False, name="sep_valid")(a)
+    b = K.layers.ReLU(max_value=6.0, name="relu6")(K.layers.BatchNormalization(name="bn")(b))
+    c = K.layers.SeparableConv2D(70, 2, padding="same", activation="tanh", name="sep_wide")(b)
+    out = K.layers.Dense(3, name="head")(K.layers.GlobalAveragePooling2D(name="gap")(c))
+    model = seeded_weights(K.Model(x, out, name="separable"), 39, 0.5)
+    rng = np.random.default_rng(40)
+    gamma, beta, mean, variance = rng.uniform(0.5, 1.5, 4), rng.normal(0, 0.3, 4), rng.normal(0, 0.5, 4), rng.uniform(0.2, 2.0, 4)
+    model.get_layer("bn").set_weights([w.astype("float32") for w in (gamma, beta, mean, variance)])
+    return model, _floats(39, (7, 6, 3))
+
+
 CASES = {
     "conv_bn_relu": conv_bn_relu,
     "conv2d_same": conv2d_same,
@@ -183,6 +200,7 @@ CASES = {
     "small_cnn": small_cnn,
     "pooled_activations": pooled_activations,
     "residual_relu": residual_relu,
+    "separable": separable,
 }
 
 # Keras sums in float32: outputs near 1e7 carry a few units of rounding.

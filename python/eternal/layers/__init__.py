@@ -43,6 +43,7 @@ from eternal.layers import (  # noqa: F401,E402
     relu,
     rescaling,
     reshape,
+    separable_conv2d,
     simple_rnn,
     softmax,
     zero_padding2d,

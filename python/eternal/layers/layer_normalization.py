@@ -37,9 +37,6 @@ MAX_WIDTH = 1 << 16  # the longest last axis (n^2 and the sums stay far below 2^
 SUBTRACT_MEAN, CENTERED_VARIANCE = 1, 2  # the config's mode bits
 
 
-class NormalizationInputTooLargeError(ModelInputError):
-    """A normalised row holds a value outside [-2^80, 2^80) (fixed point)."""
-
 
 def round_div(a: int, b: int) -> int:
     """``a / b`` rounded half up, for any ``a`` and ``b > 0``."""
@@ -81,7 +78,7 @@ class _RowNormalization(LayerType):
     def forward(self, config, inputs, weights, frac):
         x = np.asarray(inputs[0], dtype=object)
         if any(int(v) >> INPUT_BITS not in (0, -1) for v in x.flat):
-            raise NormalizationInputTooLargeError(f"{self.where}: an input is outside [-2^{INPUT_BITS}, 2^{INPUT_BITS}) (fixed point)")
+            raise ModelInputError(f"{self.where}: an input is outside [-2^{INPUT_BITS}, 2^{INPUT_BITS}) (fixed point)")
         eps, mode = self._epsilon(config, frac), self._mode(config)
         rows = x.reshape(-1, x.shape[-1]) if x.size else x.reshape(0, 1)
         out = np.array([normalise_row([int(v) for v in row], mode, eps, frac) for row in rows], dtype=object)
