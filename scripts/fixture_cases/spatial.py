@@ -184,6 +184,15 @@ def separable(K):
     return model, _floats(39, (7, 6, 3))
 
 
+def separable_1d(K):
+    # DepthwiseConv1D and SeparableConv1D: the 2D contracts with height 1.
+    x = K.Input(shape=(9, 3), name="x")
+    a = K.layers.DepthwiseConv1D(3, depth_multiplier=2, padding="same", activation="relu", name="dw1d")(x)
+    b = K.layers.SeparableConv1D(4, 3, strides=2, activation="tanh", name="sep1d")(a)
+    out = K.layers.Dense(2, name="head")(K.layers.Flatten(name="flat")(b))
+    return seeded_weights(K.Model(x, out, name="separable_1d"), 41, 0.5), _floats(41, (9, 3))
+
+
 CASES = {
     "conv_bn_relu": conv_bn_relu,
     "conv2d_same": conv2d_same,
@@ -201,6 +210,7 @@ CASES = {
     "pooled_activations": pooled_activations,
     "residual_relu": residual_relu,
     "separable": separable,
+    "separable_1d": separable_1d,
 }
 
 # Keras sums in float32: outputs near 1e7 carry a few units of rounding.

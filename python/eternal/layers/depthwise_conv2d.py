@@ -1,17 +1,23 @@
-"""DepthwiseConv2D (channels last, no dilation): output channel ``c * depth_multiplier + m``."""
+"""DepthwiseConv2D and DepthwiseConv1D (channels last, no dilation): output channel
+``c * depth_multiplier + m``.
+
+DepthwiseConv1D is DepthwiseConv2D with height 1 (the same contract): its kernel ``(k, C, M)`` is
+stored exactly as a ``(1, k, C, M)`` DepthwiseConv2D kernel would be.
+"""
 
 import numpy as np
 
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, ints, register
 from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
-from eternal.layers.spatial import apply_activation, as_2d, pad_zeros, row_window, window_geometry
+from eternal.layers.spatial import apply_activation, as_2d, pad_zeros, pair, row_window, window_geometry
 
 
 @register
 class DepthwiseConv2D(LayerType):
     class_name = "DepthwiseConv2D"
     contract = "DepthwiseConv2DLayer"
+    one_d = False  # DepthwiseConv1D: height 1
 
     def normalise(self, raw, input_shapes):
         self.channels_last(raw)
@@ -34,8 +40,8 @@ class DepthwiseConv2D(LayerType):
 
     def geometry(self, config: dict, input_shape) -> dict:
         height, width, channels = as_2d(list(input_shape))
-        kh, kw = config["kernel_size"]
-        sh, sw = config["strides"]
+        kh, kw = pair(config["kernel_size"], self.one_d)
+        sh, sw = pair(config["strides"], self.one_d)
         oh, top = window_geometry(height, kh, sh, config["padding"])
         ow, left = window_geometry(width, kw, sw, config["padding"])
         return {"h": height, "w": width, "c": channels, "kh": kh, "kw": kw, "sh": sh, "sw": sw,
@@ -51,8 +57,8 @@ class DepthwiseConv2D(LayerType):
         multiplier = config["depth_multiplier"]
         bottom = max((g["oh"] - 1) * g["sh"] + g["kh"] - g["h"] - g["top"], 0)
         right = max((g["ow"] - 1) * g["sw"] + g["kw"] - g["w"] - g["left"], 0)
-        padded = pad_zeros(inputs[0], g["top"], bottom, g["left"], right)
-        kernel = weights[0].values.astype(object)  # (kh, kw, C, multiplier)
+        padded = pad_zeros(inputs[0].reshape(g["h"], g["w"], g["c"]), g["top"], bottom, g["left"], right)
+        kernel = weights[0].values.astype(object).reshape(g["kh"], g["kw"], g["c"], multiplier)
         total = np.empty((g["oh"], g["ow"], g["c"], multiplier), dtype=object)
         for i in range(g["oh"]):
             for j in range(g["ow"]):
@@ -62,7 +68,8 @@ class DepthwiseConv2D(LayerType):
         out = rescale_array(total.reshape(g["oh"], g["ow"], -1), frac + weights[0].frac_bits, frac)
         if config["use_bias"]:
             out = out + rescale_array(weights[1].values.astype(object), weights[1].frac_bits, frac)
-        return apply_activation(config["activation"], out, frac)
+        out = apply_activation(config["activation"], out, frac)
+        return out.reshape(g["ow"], -1) if self.one_d else out
 
     def abi_config(self, layer, input_shapes, graph):
         """``header, H, W, C, KH, KW, multiplier, SH, SW, padTop, padLeft, OH, OW, activation, kernel, bias``."""
@@ -74,3 +81,9 @@ class DepthwiseConv2D(LayerType):
             g["top"], g["left"], g["oh"], g["ow"], activation_code(config["activation"]),
             tensor_ref(tensors["depthwise_kernel"]), tensor_ref(tensors.get("bias")),
         ])
+
+
+@register
+class DepthwiseConv1D(DepthwiseConv2D):
+    class_name = "DepthwiseConv1D"
+    one_d = True

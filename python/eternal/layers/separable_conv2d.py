@@ -1,5 +1,6 @@
-"""SeparableConv2D (channels last, no dilation): a DepthwiseConv2D without bias or activation,
-then a pointwise (1x1) convolution with the layer's bias and activation.
+"""SeparableConv2D and SeparableConv1D (channels last, no dilation): a DepthwiseConv2D (1D) without
+bias or activation, then a pointwise (1x1) convolution with the layer's bias and activation.
+SeparableConv1D is SeparableConv2D with height 1 (the same contract and weight bytes).
 
 Each stage rounds as its own layer does: the depthwise sums are rescaled to F (as
 ``DepthwiseConv2D``), then ``rescale(sum_c d_c * p[c, f], F + p_frac, F) + rescale(bias_f, b_frac,
@@ -19,7 +20,7 @@ from eternal.errors import ModelInputError
 from eternal.fixedpoint import rescale_array
 from eternal.layers.abi import activation_code, encode_words, tensor_ref
 from eternal.layers.base import LayerType, QTensor, Tensor, register
-from eternal.layers.depthwise_conv2d import DepthwiseConv2D
+from eternal.layers.depthwise_conv2d import DepthwiseConv1D, DepthwiseConv2D
 from eternal.layers.spatial import apply_activation, row_window
 
 DEPTHWISE_BITS = 160  # every depthwise output must be in [-2^160, 2^160) (fixed point)
@@ -30,10 +31,12 @@ DEPTHWISE_BITS = 160  # every depthwise output must be in [-2^160, 2^160) (fixed
 class SeparableConv2D(LayerType):
     class_name = "SeparableConv2D"
     contract = "SeparableConv2DLayer"
+    one_d = False  # SeparableConv1D: height 1
 
     def _depthwise(self, config: dict) -> tuple[DepthwiseConv2D, dict]:
         """The depthwise stage as a DepthwiseConv2D layer type and its config (no bias, linear)."""
-        return DepthwiseConv2D(self.name), dict(config, use_bias=False, activation="linear")
+        depthwise = (DepthwiseConv1D if self.one_d else DepthwiseConv2D)(self.name)
+        return depthwise, dict(config, use_bias=False, activation="linear")
 
     def normalise(self, raw, input_shapes):
         config = DepthwiseConv2D.normalise(self, raw, input_shapes)
@@ -49,8 +52,9 @@ class SeparableConv2D(LayerType):
         return tensors
 
     def keras_weights(self, arrays):
-        """The pointwise kernel back to Keras' ``(1, 1, C M, filters)``."""
-        return [arrays[0], arrays[1].T.reshape(1, 1, *arrays[1].T.shape), *arrays[2:]]
+        """The pointwise kernel back to Keras' ``(1, 1, C M, filters)`` (1D: ``(1, C M, filters)``)."""
+        ones = (1,) if self.one_d else (1, 1)
+        return [arrays[0], arrays[1].T.reshape(*ones, *arrays[1].T.shape), *arrays[2:]]
 
     def input_windows(self, config, input_shapes, start, end):
         """The input rows under the output rows of ``[start, end)``."""
@@ -83,3 +87,9 @@ class SeparableConv2D(LayerType):
             config["filters"], activation_code(config["activation"]),
             tensor_ref(tensors["pointwise_kernel"]), tensor_ref(tensors.get("bias")),
         ])
+
+
+@register
+class SeparableConv1D(SeparableConv2D):
+    class_name = "SeparableConv1D"
+    one_d = True
