@@ -176,3 +176,21 @@ def test_separable_conv2d_takes_depthwise_outputs_in_its_range_only():
     for bad in (edge, -edge - 1):
         with pytest.raises(ModelInputError, match=r"outside \[-2\^160, 2\^160\)"):
             layer_type.forward(config, [np.array([[[0], [bad]]], dtype=object)], weights, 24)
+
+
+def test_conv2d_transpose_takes_inputs_in_its_range_only():
+    from eternal.layers.base import QTensor
+
+    layer_type = lookup("Conv2DTranspose", "up")
+    raw = {"filters": 1, "kernel_size": [1, 1], "strides": [2, 2], "padding": "valid", "activation": "linear",
+           "use_bias": False, "data_format": "channels_last", "dilation_rate": [1, 1], "output_padding": None}
+    config = layer_type.normalise(raw, [[1, 2, 1]])
+    kernel = [QTensor(np.ones((1, 1, 1, 1), dtype=np.int64), 0)]
+    edge = 1 << 160
+    out = layer_type.forward(config, [np.array([[[edge - 1], [-edge]]], dtype=object)], kernel, 24)
+    assert out.reshape(-1).tolist() == [edge - 1, 0, -edge, 0, 0, 0, 0, 0]  # stride 2: every other pixel is a gap
+    for bad in (edge, -edge - 1):
+        with pytest.raises(ModelInputError, match=r"outside \[-2\^160, 2\^160\)"):
+            layer_type.forward(config, [np.array([[[0], [bad]]], dtype=object)], kernel, 24)
+    with pytest.raises(UnsupportedLayerError, match="output_padding"):
+        layer_type.normalise({**raw, "output_padding": [1, 1]}, [[1, 2, 1]])

@@ -193,6 +193,20 @@ def separable_1d(K):
     return seeded_weights(K.Model(x, out, name="separable_1d"), 41, 0.5), _floats(41, (9, 3))
 
 
+def transpose(K):
+    # Conv2DTranspose: 'same' stride 2 with relu, 'valid' with a kernel past its stride (overlaps),
+    # 'valid' with a kernel below its stride (gaps: outputs with no tap), no bias; Conv1DTranspose.
+    x = K.Input(shape=(3, 4, 2), name="x")
+    a = K.layers.Conv2DTranspose(3, 3, strides=2, padding="same", activation="relu", name="up_same")(x)
+    b = K.layers.Conv2DTranspose(2, (4, 3), strides=(2, 1), name="up_valid")(a)
+    c = K.layers.Conv2DTranspose(2, 2, strides=3, use_bias=False, name="up_gaps")(x)
+    d = K.layers.Conv1DTranspose(3, 3, strides=2, padding="same", activation="tanh", name="up_1d")(
+        K.layers.Reshape((12, 2), name="as_sequence")(x))
+    parts = [K.layers.GlobalAveragePooling2D(name="gap_b")(b), K.layers.Flatten(name="flat_c")(c), K.layers.Flatten(name="flat_d")(d)]
+    out = K.layers.Dense(3, name="head")(K.layers.Concatenate(name="join")(parts))
+    return seeded_weights(K.Model(x, out, name="transpose"), 43, 0.5), _floats(43, (3, 4, 2))
+
+
 CASES = {
     "conv_bn_relu": conv_bn_relu,
     "conv2d_same": conv2d_same,
@@ -211,6 +225,7 @@ CASES = {
     "residual_relu": residual_relu,
     "separable": separable,
     "separable_1d": separable_1d,
+    "transpose": transpose,
 }
 
 # Keras sums in float32: outputs near 1e7 carry a few units of rounding.

@@ -25,6 +25,7 @@ from eternal.layers import (  # noqa: F401,E402
     concatenate,
     conv1d,
     conv2d,
+    conv2d_transpose,
     depthwise_conv2d,
     dense,
     dropout,
