@@ -34,7 +34,42 @@ def _two_inputs(K, merge):
     return K.Model([a, b], merge(K)([left, right]), name="merge")
 
 
+def _noops(K, names, shape=(6, 6, 3)):
+    """Every inference no-op of ``names`` in a row (a Dense after them), each with a non-zero rate or factor."""
+    inputs = K.Input(shape=shape, name="x")
+    out = inputs
+    for name in names:
+        args = NOOP_ARGUMENTS.get(name, {})
+        out = getattr(K.layers, name)(**args, name=name.lower())(out)
+    return K.Model(inputs, K.layers.Dense(2, name="d")(out), name="noops")
+
+
+NOOP_ARGUMENTS = {
+    "SpatialDropout2D": {"rate": 0.4}, "GaussianDropout": {"rate": 0.3}, "AlphaDropout": {"rate": 0.2},
+    "GaussianNoise": {"stddev": 0.5}, "ActivityRegularization": {"l1": 0.01, "l2": 0.02},
+    "RandomBrightness": {"factor": 0.3}, "RandomContrast": {"factor": 0.4}, "RandomFlip": {"mode": "vertical"},
+    "RandomRotation": {"factor": 0.2}, "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2},
+    "RandomZoom": {"height_factor": 0.3}, "RandomColorDegeneration": {"factor": 0.5}, "RandomHue": {"factor": 0.5},
+    "RandomPosterization": {"factor": 4}, "RandomSaturation": {"factor": 0.5}, "RandomSharpness": {"factor": 0.5},
+}
+# No-ops in both Keras versions, and those only Keras 3 has.
+SHARED_NOOPS = ("SpatialDropout2D", "GaussianDropout", "AlphaDropout", "GaussianNoise", "ActivityRegularization",
+                "Identity", "RandomBrightness", "RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation",
+                "RandomZoom")
+KERAS3_NOOPS = ("RandomColorDegeneration", "RandomColorJitter", "RandomElasticTransform", "RandomErasing",
+                "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective",
+                "RandomPosterization", "RandomSaturation", "RandomSharpness", "RandomShear", "AugMix", "CutMix",
+                "MixUp", "RandAugment")
+# Cases only Keras 3 can build (tf_keras has no such layer class).
+KERAS3_ONLY = {"NoOps_keras3"}
+
 CASES = {
+    "NoOps": lambda K: _noops(K, SHARED_NOOPS),
+    "NoOps_1d_3d": lambda K: _seq(
+        K, (5, 3), K.layers.SpatialDropout1D(0.3, name="s1"), K.layers.Reshape((5, 3, 1, 1), name="r"),
+        K.layers.SpatialDropout3D(0.3, name="s3"), K.layers.Dense(2, name="d"),
+    ),
+    "NoOps_keras3": lambda K: _noops(K, KERAS3_NOOPS),
     "Dense": lambda K: _seq(K, (6,), K.layers.Dense(5, activation="relu", name="d")),
     "Dense_nobias_sigmoid": lambda K: _seq(K, (6,), K.layers.Dense(3, use_bias=False, activation="sigmoid", name="d")),
     "Dense_tanh_softmax": lambda K: _seq(

@@ -4,11 +4,13 @@ import numpy as np
 import pytest
 
 from eternal.layers import REGISTRY, lookup, model_input_id_count
+from eternal.layers.inference_noops import NO_OPS
 
 
-def test_identity_layers_are_the_contractless_reshapes():
+def test_identity_layers_are_the_contractless_reshapes_and_inference_noops():
     identities = {name for name, cls in REGISTRY.items() if cls.identity}
-    assert identities == {"InputLayer", "Flatten", "Reshape", "Dropout"}
+    assert identities == {"InputLayer", "Flatten", "Reshape", *NO_OPS}
+    assert {"Dropout", "GaussianNoise", "RandomFlip", "Identity"} <= set(NO_OPS)
     assert all(REGISTRY[name].contract is None for name in identities)
 
 
@@ -62,6 +64,9 @@ def test_batch_normalization_rebuilds_as_scale_and_offset():
     ("Reshape", {"target_shape": [2, 3]}, {"target_shape": (2, 3)}),
     ("ZeroPadding2D", {"padding": [[1, 0], [2, 3]]}, {"padding": ((1, 0), (2, 3))}),
     ("Dropout", {}, {"rate": 0.0}),
+    ("GaussianNoise", {}, {"stddev": 0.0}),
+    ("RandomTranslation", {}, {"height_factor": 0.0, "width_factor": 0.0}),
+    ("Identity", {}, {}),
     ("BatchNormalization", {}, {"epsilon": 1e-3}),
 ])
 def test_keras_config_turns_the_canonical_config_into_keras_arguments(class_name, config, keras_config):
