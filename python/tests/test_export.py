@@ -104,6 +104,15 @@ def test_lambda_is_rejected_with_the_supported_list():
     assert "Layer 'double' (Lambda) is not supported" in message and "Supported: " in message and "Dense" in message
 
 
+@pytest.mark.parametrize("class_name, args", [("RandomCrop", (4, 4)), ("AutoContrast", ()), ("Solarization", ()),
+                                              ("Equalization", ())])
+def test_image_layers_that_are_not_the_identity_at_inference_are_refused(class_name, args):
+    layers = [getattr(keras.layers, class_name)(*args, name="img"), keras.layers.Dense(2, name="d")]
+    model = keras.Sequential([keras.Input(shape=(6, 6, 3)), *layers])
+    with pytest.raises(UnsupportedLayerError, match=f"Layer 'img' \\({class_name}\\) is not supported. Supported: "):
+        ModelExporter().export_model(model)
+
+
 @pytest.mark.parametrize(
     "layer, expected",
     [
