@@ -73,3 +73,21 @@ def test_keras_config_turns_the_canonical_config_into_keras_arguments(class_name
     before = {key: value for key, value in config.items()}
     assert lookup(class_name, "x").keras_config(config) == keras_config
     assert config == before  # the graph's config is left as it is
+
+
+def test_merges_are_exact_and_average_rounds_to_nearest_ties_up():
+    a = np.array([-4, -3, -2, -1, 0, 1, 2, 3, 4, 1 << 200], dtype=object)
+    zero = np.zeros(10, dtype=object)
+    forward = lambda name, *xs: list(lookup(name, "m").forward({}, list(xs), [], 24))  # noqa: E731
+    assert forward("Average", a, zero) == [-2, -1, -1, 0, 0, 1, 1, 2, 2, 1 << 199]
+    assert forward("Average", a, zero, zero) == [-1, -1, -1, 0, 0, 0, 1, 1, 1, ((1 << 201) + 3) // 6]
+    assert forward("Subtract", zero, a) == [-v for v in a]
+    assert forward("Maximum", a, zero, -a) == [abs(v) for v in a]
+    assert forward("Minimum", a, zero, -a) == [-abs(v) for v in a]
+
+
+def test_subtract_takes_exactly_two_inputs():
+    from eternal.errors import UnsupportedLayerError
+
+    with pytest.raises(UnsupportedLayerError, match=r"Layer 's' \(Subtract\): takes exactly 2 inputs, got 3"):
+        lookup("Subtract", "s").normalise({}, [[2], [2], [2]])

@@ -1,4 +1,5 @@
-"""Fixture cases for the inference no-ops (python/eternal/layers/inference_noops.py).
+"""Fixture cases for the inference no-ops (python/eternal/layers/inference_noops.py) and the
+merges of python/eternal/layers/merges.py (Subtract, Average, Maximum, Minimum).
 
 ``CASES = {name: build(K) -> (model, inputs)}``; weights come from a seeded generator so
 Keras 2 and Keras 3 build the same model.
@@ -6,7 +7,7 @@ Keras 2 and Keras 3 build the same model.
 
 from __future__ import annotations
 
-from fixture_cases import floats as _floats, sequential as _sequential
+from fixture_cases import floats as _floats, seeded_weights as _set_weights, sequential as _sequential
 
 
 def inference_noops(K):
@@ -22,6 +23,22 @@ def inference_noops(K):
     return _sequential(K, (5, 5, 2), layers, "inference_noops", 40), _floats(40, (5, 5, 2))
 
 
+def merge_ops(K):
+    # Each merge of two and of three branches; Average of 3 divides (not a shift) and rounds.
+    x = K.Input(shape=(6,), name="x")
+    a = K.layers.Dense(8, activation="tanh", name="a")(x)
+    b = K.layers.Dense(8, name="b")(x)
+    c = K.layers.Dense(8, activation="relu", name="c")(x)
+    merged = [K.layers.Subtract(name="sub")([a, b]),
+              K.layers.Average(name="avg2")([a, b]), K.layers.Average(name="avg3")([a, b, c]),
+              K.layers.Maximum(name="max2")([a, b]), K.layers.Maximum(name="max3")([a, b, c]),
+              K.layers.Minimum(name="min2")([b, c]), K.layers.Minimum(name="min3")([a, b, c])]
+    joined = K.layers.Concatenate(name="cat")(merged)
+    out = K.layers.Dense(4, name="out")(joined)
+    return _set_weights(K.Model(x, [out, joined], name="merge_ops"), 41), _floats(41, (6,))
+
+
 CASES = {
     "inference_noops": inference_noops,
+    "merge_ops": merge_ops,
 }

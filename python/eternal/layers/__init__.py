@@ -37,6 +37,7 @@ from eternal.layers import (  # noqa: F401,E402
     lstm,
     max_pooling1d,
     max_pooling2d,
+    merges,
     multiply,
     relu,
     rescaling,
