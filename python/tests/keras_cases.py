@@ -102,6 +102,8 @@ CASES = {
     ),
     "ReLU": lambda K: _seq(K, (4,), K.layers.ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5, name="relu")),
     "LeakyReLU": lambda K: _seq(K, (4,), _leaky(K, 0.3, "leaky")),
+    "PReLU": lambda K: _seq(K, (3, 4, 2), K.layers.PReLU(shared_axes=[2, 1], name="prelu")),
+    "PReLU_per_value": lambda K: _seq(K, (5,), K.layers.PReLU(name="prelu")),
     "Softmax": lambda K: _seq(K, (5,), K.layers.Softmax(name="sm")),
     "Add": lambda K: _two_inputs(K, lambda K: K.layers.Add(name="merged")),
     "Multiply": lambda K: _two_inputs(K, lambda K: K.layers.Multiply(name="merged")),

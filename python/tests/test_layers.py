@@ -91,3 +91,18 @@ def test_subtract_takes_exactly_two_inputs():
 
     with pytest.raises(UnsupportedLayerError, match=r"Layer 's' \(Subtract\): takes exactly 2 inputs, got 3"):
         lookup("Subtract", "s").normalise({}, [[2], [2], [2]])
+
+
+@pytest.mark.parametrize("shared, accepted", [(None, True), ([1], True), ([1, 2], True), ([2, 1, 3], True), ([2], False),
+                                              ([1, 3], False), ([4], False)])
+def test_prelu_takes_leading_shared_axes_only(shared, accepted):
+    from eternal.errors import UnsupportedLayerError
+
+    prelu = lookup("PReLU", "p")
+    if accepted:
+        assert prelu.normalise({"shared_axes": shared}, [[3, 4, 2]]) == {"shared_axes": sorted(shared or [])}
+    else:
+        with pytest.raises(UnsupportedLayerError, match=r"Layer 'p' \(PReLU\): `shared_axes=.*` is not supported"):
+            prelu.normalise({"shared_axes": shared}, [[3, 4, 2]])
+    # An axis of length 1 may be shared anywhere: the alphas' order is the same.
+    assert prelu.normalise({"shared_axes": [2]}, [[3, 1, 2]]) == {"shared_axes": [2]}

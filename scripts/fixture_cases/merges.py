@@ -1,7 +1,15 @@
 """Fixture cases for the inference no-ops (python/eternal/layers/inference_noops.py) and the
-merges of python/eternal/layers/merges.py (Subtract, Average, Maximum, Minimum).
+merges of python/eternal/layers/merges.py (Subtract, Average, Maximum, Minimum), and PReLU.
 
-``CASES = {name: build(K) -> (model, inputs)}``; weights come from a seeded generator so
+``def prelu(K):
+    # Alphas per channel after a convolution, per value after a Dense, one for all after another.
+    layers = [K.layers.Conv2D(3, 3, padding="same", name="conv"), K.layers.PReLU(shared_axes=[1, 2], name="prelu_channels"),
+              K.layers.Flatten(name="flat"), K.layers.Dense(6, name="dense"), K.layers.PReLU(name="prelu_values"),
+              K.layers.Dense(3, name="dense2"), K.layers.PReLU(shared_axes=[1], name="prelu_shared")]
+    return _sequential(K, (4, 4, 2), layers, "prelu", 42), _floats(42, (4, 4, 2))
+
+
+CASES = {name: build(K) -> (model, inputs)}``; weights come from a seeded generator so
 Keras 2 and Keras 3 build the same model.
 """
 
@@ -38,7 +46,16 @@ def merge_ops(K):
     return _set_weights(K.Model(x, [out, joined], name="merge_ops"), 41), _floats(41, (6,))
 
 
+def prelu(K):
+    # Alphas per channel after a convolution, per value after a Dense, one for all after another.
+    layers = [K.layers.Conv2D(3, 3, padding="same", name="conv"), K.layers.PReLU(shared_axes=[1, 2], name="prelu_channels"),
+              K.layers.Flatten(name="flat"), K.layers.Dense(6, name="dense"), K.layers.PReLU(name="prelu_values"),
+              K.layers.Dense(3, name="dense2"), K.layers.PReLU(shared_axes=[1], name="prelu_shared")]
+    return _sequential(K, (4, 4, 2), layers, "prelu", 42), _floats(42, (4, 4, 2))
+
+
 CASES = {
     "inference_noops": inference_noops,
     "merge_ops": merge_ops,
+    "prelu": prelu,
 }

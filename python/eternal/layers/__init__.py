@@ -39,6 +39,7 @@ from eternal.layers import (  # noqa: F401,E402
     max_pooling2d,
     merges,
     multiply,
+    prelu,
     relu,
     rescaling,
     reshape,
