@@ -108,6 +108,16 @@ CASES = {
     "Add": lambda K: _two_inputs(K, lambda K: K.layers.Add(name="merged")),
     "Multiply": lambda K: _two_inputs(K, lambda K: K.layers.Multiply(name="merged")),
     "Concatenate": lambda K: _two_inputs(K, lambda K: K.layers.Concatenate(name="merged")),
+    "Multiply_broadcast": lambda K: K.Model(
+        (x := K.Input(shape=(3, 3, 4), name="x")),
+        K.layers.Multiply(name="scale")([x, K.layers.Dense(4, name="s")(K.layers.GlobalAveragePooling2D(keepdims=True, name="g")(x))]),
+        name="se",
+    ),
+    "Add_broadcast": lambda K: K.Model(
+        (x := K.Input(shape=(2, 4), name="x")),
+        K.layers.Add(name="add")([K.layers.Dense(4, name="row")(K.layers.Flatten(name="f")(x)), x]),
+        name="add_rows",
+    ),
     "Subtract": lambda K: _two_inputs(K, lambda K: K.layers.Subtract(name="merged")),
     "Average": lambda K: _two_inputs(K, lambda K: K.layers.Average(name="merged")),
     "Maximum": lambda K: _two_inputs(K, lambda K: K.layers.Maximum(name="merged")),

@@ -106,3 +106,17 @@ def test_prelu_takes_leading_shared_axes_only(shared, accepted):
             prelu.normalise({"shared_axes": shared}, [[3, 4, 2]])
     # An axis of length 1 may be shared anywhere: the alphas' order is the same.
     assert prelu.normalise({"shared_axes": [2]}, [[3, 1, 2]]) == {"shared_axes": [2]}
+
+
+def test_merges_broadcast_along_leading_axes_only_on_merge_layer():
+    from eternal.errors import UnsupportedLayerError
+
+    multiply = lookup("Multiply", "m")
+    assert multiply.normalise({}, [[4, 4, 3], [1, 1, 3]]) == {} == multiply.normalise({}, [[3], [2, 4, 3]])
+    assert multiply.contract_for([[4, 4, 3], [4, 4, 3]]) == "MultiplyLayer"
+    assert multiply.contract_for([[4, 4, 3], [1, 1, 3]]) == "MergeLayer"
+    assert multiply.input_windows({}, [[4, 4, 3], [1, 1, 3], [4, 3]], 5, 9) == [(5, 9), (0, 3), (0, 12)]
+    with pytest.raises(UnsupportedLayerError, match=r"Layer 'm' \(Multiply\): inputs of shapes .* are not supported"):
+        multiply.normalise({}, [[4, 4, 3], [4, 1, 3]])  # a broadcast in the middle: not value i % n
+    x, s = np.arange(-6, 6, dtype=object).reshape(2, 2, 3), np.array([[[1, -2, 3]]], dtype=object)
+    assert (lookup("Add", "a").forward({}, [s, x], [], 0) == x + s).all()

@@ -1,15 +1,8 @@
 """Fixture cases for the inference no-ops (python/eternal/layers/inference_noops.py) and the
-merges of python/eternal/layers/merges.py (Subtract, Average, Maximum, Minimum), and PReLU.
+merges of python/eternal/layers/merges.py (Subtract, Average, Maximum, Minimum) with and without
+broadcasting (Add and Multiply too), and PReLU.
 
-``def prelu(K):
-    # Alphas per channel after a convolution, per value after a Dense, one for all after another.
-    layers = [K.layers.Conv2D(3, 3, padding="same", name="conv"), K.layers.PReLU(shared_axes=[1, 2], name="prelu_channels"),
-              K.layers.Flatten(name="flat"), K.layers.Dense(6, name="dense"), K.layers.PReLU(name="prelu_values"),
-              K.layers.Dense(3, name="dense2"), K.layers.PReLU(shared_axes=[1], name="prelu_shared")]
-    return _sequential(K, (4, 4, 2), layers, "prelu", 42), _floats(42, (4, 4, 2))
-
-
-CASES = {name: build(K) -> (model, inputs)}``; weights come from a seeded generator so
+``CASES = {name: build(K) -> (model, inputs)}``; weights come from a seeded generator so
 Keras 2 and Keras 3 build the same model.
 """
 
@@ -46,6 +39,24 @@ def merge_ops(K):
     return _set_weights(K.Model(x, [out, joined], name="merge_ops"), 41), _floats(41, (6,))
 
 
+def squeeze_excite(K):
+    # A squeeze-and-excite block: (H, W, C) times the (1, 1, C) sigmoid scale; then broadcasts of a
+    # (C,) tensor (another rank) and of a first input smaller than the output.
+    x = K.Input(shape=(4, 4, 3), name="x")
+    f = K.layers.Conv2D(6, 3, padding="same", activation="relu", name="conv")(x)
+    squeezed = K.layers.GlobalAveragePooling2D(keepdims=True, name="squeeze")(f)
+    s = K.layers.Dense(6, activation="sigmoid", name="excite")(K.layers.Dense(3, activation="relu", name="reduce")(squeezed))
+    flat = K.layers.Dense(6, name="flat_scale")(K.layers.GlobalAveragePooling2D(name="pool")(f))
+    scaled = K.layers.Multiply(name="scale")([f, s])
+    shifted = K.layers.Add(name="shift")([scaled, flat])
+    mixed = [K.layers.Maximum(name="max")([s, shifted, f]), K.layers.Subtract(name="sub")([flat, scaled]),
+             K.layers.Average(name="avg")([shifted, s, s]), K.layers.Minimum(name="min")([shifted, flat]),
+             K.layers.Multiply(name="mul_first_small")([s, f])]
+    joined = K.layers.Concatenate(name="cat")(mixed)
+    out = K.layers.Dense(4, name="out")(K.layers.GlobalAveragePooling2D(name="gap")(joined))
+    return _set_weights(K.Model(x, [out, joined], name="squeeze_excite"), 43, 0.3), _floats(43, (4, 4, 3))
+
+
 def prelu(K):
     # Alphas per channel after a convolution, per value after a Dense, one for all after another.
     layers = [K.layers.Conv2D(3, 3, padding="same", name="conv"), K.layers.PReLU(shared_axes=[1, 2], name="prelu_channels"),
@@ -58,4 +69,5 @@ CASES = {
     "inference_noops": inference_noops,
     "merge_ops": merge_ops,
     "prelu": prelu,
+    "squeeze_excite": squeeze_excite,
 }
