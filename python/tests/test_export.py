@@ -77,6 +77,18 @@ def test_graph_shape_and_hash_definition():
     }
 
 
+@pytest.mark.parametrize("case", ["NoOps", "NoOps_1d_3d", "NoOps_keras3"])
+def test_inference_noops_are_the_identity_and_match_keras(case):
+    from eternal.emulate import compare_with_keras
+
+    model = both(case)[0]
+    export = ModelExporter("int32").export_model(model)
+    noops = [layer for layer in export["graph"]["layers"] if layer["class_name"] not in ("InputLayer", "Dense", "Reshape")]
+    assert len(noops) >= 2 and all(layer["config"] == {} and not layer["weights"] for layer in noops)
+    x = np.random.default_rng(1).uniform(-2, 2, (3, *model.inputs[0].shape[1:])).astype("float32")
+    assert compare_with_keras(export, model, [x])["max_abs_diff"] <= 1e-4
+
+
 def test_nested_models_are_flattened():
     export = ModelExporter().export_model(both("Nested")[0])
     names = [layer["name"] for layer in export["graph"]["layers"]]
