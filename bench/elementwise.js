@@ -45,6 +45,16 @@ const CASES = {
   "Multiply (2 inputs)": (H, W, C) => ({
     contract: "MultiplyLayer", types: [U, U, U], values: [F, 32, H * W * C], ins: [H * W * C, H * W * C], out: H * W * C,
   }),
+  ...Object.fromEntries([["Subtract", 0, 2], ["Average", 1, 2], ["Average", 1, 3], ["Maximum", 2, 2], ["Minimum", 3, 2]].map(
+    ([merge, op, n]) => [`${merge} (${n} inputs)`, (H, W, C) => ({
+      contract: "MergeLayer", types: [U, U, U, U, "uint256[]"], values: [F, 32, H * W * C, op, Array(n).fill(H * W * C)],
+      ins: Array(n).fill(H * W * C), out: H * W * C,
+    })])),
+  // A squeeze-and-excite scale: (H, W, C) times (1, 1, C), and a broadcast Add.
+  ...Object.fromEntries([["Multiply", 5], ["Add", 4]].map(([merge, op]) => [`${merge} (H,W,C) x (1,1,C)`, (H, W, C) => ({
+    contract: "MergeLayer", types: [U, U, U, U, "uint256[]"], values: [F, 32, H * W * C, op, [H * W * C, C]],
+    ins: [H * W * C, C], out: H * W * C,
+  })])),
   "Concatenate (C/2 + C/2)": (H, W, C) => ({
     contract: "ConcatenateLayer", types: [U, U, U, "uint256[]"], values: [F, 32, H * W, [C / 2, C / 2]],
     ins: [H * W * C / 2, H * W * C / 2], out: H * W * C,

@@ -85,7 +85,7 @@ def merge_epilogues(layers: list[dict], graph: dict) -> dict[int, tuple[bytes, l
     frac = int(graph["activation_frac_bits"])
     found = {}
     for entry in layers:
-        if entry["class_name"] not in MERGES_INTO or entry["contract"] is None:
+        if entry["class_name"] not in MERGES_INTO or entry["contract"] != "AddLayer":  # not a broadcasting Add
             continue
         relu = sole_reader(entry["index"])
         plain = _plain_relu(graph["layers"][relu], frac) if relu is not None else None

@@ -97,12 +97,13 @@ def _layer_call(index: int, layer: dict, graph: dict) -> dict:
         if ref[1] != 0:
             raise PlanError(f"{layer_type.where}: inbound {ref} is not output 0 of a layer")
     inbound = [int(ref[0]) for ref in layer["inbound"]]
-    if layer_type.contract is None:
+    input_shapes = [graph["layers"][i]["output_shape"] for i in inbound]
+    contract = layer_type.contract_for(input_shapes)
+    if contract is None:
         if not layer_type.identity:
             raise UnsupportedLayerError(f"{layer_type.where}: has no on-chain implementation yet")
         config = b""
     else:
-        input_shapes = [graph["layers"][i]["output_shape"] for i in inbound]
         config = layer_type.abi_config(layer, input_shapes, graph)
         if not isinstance(config, (bytes, bytearray)):
             raise PlanError(f"{layer_type.where}: abi_config returned {type(config).__name__}, expected bytes")
@@ -110,7 +111,7 @@ def _layer_call(index: int, layer: dict, graph: dict) -> dict:
     return {
         "name": layer["name"],
         "class_name": layer["class_name"],
-        "contract": layer_type.contract,
+        "contract": contract,
         "config": bytes(config),
         "inbound": inbound,
         "index": index,

@@ -34,7 +34,42 @@ def _two_inputs(K, merge):
     return K.Model([a, b], merge(K)([left, right]), name="merge")
 
 
+def _noops(K, names, shape=(6, 6, 3)):
+    """Every inference no-op of ``names`` in a row (a Dense after them), each with a non-zero rate or factor."""
+    inputs = K.Input(shape=shape, name="x")
+    out = inputs
+    for name in names:
+        args = NOOP_ARGUMENTS.get(name, {})
+        out = getattr(K.layers, name)(**args, name=name.lower())(out)
+    return K.Model(inputs, K.layers.Dense(2, name="d")(out), name="noops")
+
+
+NOOP_ARGUMENTS = {
+    "SpatialDropout2D": {"rate": 0.4}, "GaussianDropout": {"rate": 0.3}, "AlphaDropout": {"rate": 0.2},
+    "GaussianNoise": {"stddev": 0.5}, "ActivityRegularization": {"l1": 0.01, "l2": 0.02},
+    "RandomBrightness": {"factor": 0.3}, "RandomContrast": {"factor": 0.4}, "RandomFlip": {"mode": "vertical"},
+    "RandomRotation": {"factor": 0.2}, "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2},
+    "RandomZoom": {"height_factor": 0.3}, "RandomColorDegeneration": {"factor": 0.5}, "RandomHue": {"factor": 0.5},
+    "RandomPosterization": {"factor": 4}, "RandomSaturation": {"factor": 0.5}, "RandomSharpness": {"factor": 0.5},
+}
+# No-ops in both Keras versions, and those only Keras 3 has.
+SHARED_NOOPS = ("SpatialDropout2D", "GaussianDropout", "AlphaDropout", "GaussianNoise", "ActivityRegularization",
+                "Identity", "RandomBrightness", "RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation",
+                "RandomZoom")
+KERAS3_NOOPS = ("RandomColorDegeneration", "RandomColorJitter", "RandomElasticTransform", "RandomErasing",
+                "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective",
+                "RandomPosterization", "RandomSaturation", "RandomSharpness", "RandomShear", "AugMix", "CutMix",
+                "MixUp", "RandAugment")
+# Cases only Keras 3 can build (tf_keras has no such layer class).
+KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization"}
+
 CASES = {
+    "NoOps": lambda K: _noops(K, SHARED_NOOPS),
+    "NoOps_1d_3d": lambda K: _seq(
+        K, (5, 3), K.layers.SpatialDropout1D(0.3, name="s1"), K.layers.Reshape((5, 3, 1, 1), name="r"),
+        K.layers.SpatialDropout3D(0.3, name="s3"), K.layers.Dense(2, name="d"),
+    ),
+    "NoOps_keras3": lambda K: _noops(K, KERAS3_NOOPS),
     "Dense": lambda K: _seq(K, (6,), K.layers.Dense(5, activation="relu", name="d")),
     "Dense_nobias_sigmoid": lambda K: _seq(K, (6,), K.layers.Dense(3, use_bias=False, activation="sigmoid", name="d")),
     "Dense_tanh_softmax": lambda K: _seq(
@@ -90,10 +125,26 @@ CASES = {
     ),
     "ReLU": lambda K: _seq(K, (4,), K.layers.ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5, name="relu")),
     "LeakyReLU": lambda K: _seq(K, (4,), _leaky(K, 0.3, "leaky")),
+    "PReLU": lambda K: _seq(K, (3, 4, 2), K.layers.PReLU(shared_axes=[2, 1], name="prelu")),
+    "PReLU_per_value": lambda K: _seq(K, (5,), K.layers.PReLU(name="prelu")),
     "Softmax": lambda K: _seq(K, (5,), K.layers.Softmax(name="sm")),
     "Add": lambda K: _two_inputs(K, lambda K: K.layers.Add(name="merged")),
     "Multiply": lambda K: _two_inputs(K, lambda K: K.layers.Multiply(name="merged")),
     "Concatenate": lambda K: _two_inputs(K, lambda K: K.layers.Concatenate(name="merged")),
+    "Multiply_broadcast": lambda K: K.Model(
+        (x := K.Input(shape=(3, 3, 4), name="x")),
+        K.layers.Multiply(name="scale")([x, K.layers.Dense(4, name="s")(K.layers.GlobalAveragePooling2D(keepdims=True, name="g")(x))]),
+        name="se",
+    ),
+    "Add_broadcast": lambda K: K.Model(
+        (x := K.Input(shape=(2, 4), name="x")),
+        K.layers.Add(name="add")([K.layers.Dense(4, name="row")(K.layers.Flatten(name="f")(x)), x]),
+        name="add_rows",
+    ),
+    "Subtract": lambda K: _two_inputs(K, lambda K: K.layers.Subtract(name="merged")),
+    "Average": lambda K: _two_inputs(K, lambda K: K.layers.Average(name="merged")),
+    "Maximum": lambda K: _two_inputs(K, lambda K: K.layers.Maximum(name="merged")),
+    "Minimum": lambda K: _two_inputs(K, lambda K: K.layers.Minimum(name="merged")),
     "Embedding": lambda K: _seq(K, (5,), K.layers.Embedding(10, 4, name="emb"), K.layers.Flatten(name="f")),
     "SimpleRNN": lambda K: _seq(K, (4, 3), K.layers.SimpleRNN(5, return_sequences=True, name="rnn")),
     "LSTM": lambda K: _seq(K, (4, 3), K.layers.LSTM(5, go_backwards=True, name="lstm")),
@@ -105,10 +156,6 @@ CASES = {
         name="outer",
     ),
 }
-
-KERAS3_ONLY = {"LayerNormalization_rms", "RMSNormalization"}
-"""Cases whose layers or options tf_keras does not have: built in Keras 3 alone."""
-
 
 def set_seeded_weights(models, seed: int = 0) -> None:
     """Gives every model the same random weights (variances kept positive)."""

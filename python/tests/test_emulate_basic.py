@@ -117,12 +117,13 @@ def test_activation_fixture_is_current():
 # --- the emulator on Dense and the simple layers ------------------------------------------------
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from fixture_cases import basic  # noqa: E402
+from fixture_cases import basic, merges  # noqa: E402
 
 from eternal.emulate import EmulationError, Emulator, compare_with_keras, emulate_sample  # noqa: E402
 from eternal.fixedpoint import quantise_activations  # noqa: E402
 
-CASES = sorted(basic.CASES)
+BUILDERS = {**basic.CASES, **merges.CASES}
+CASES = sorted(BUILDERS)
 # Absolute tolerance to Keras' float outputs, per weight precision (int32 as in the issue).
 KERAS_TOLERANCE = {"int32": 1e-4, "int16": 1e-2, "int8": 0.15}
 
@@ -148,7 +149,7 @@ def build_case(K, name):
     random.seed(1234)
     np.random.seed(1234)
     K.utils.set_random_seed(1234)
-    return basic.CASES[name](K)
+    return BUILDERS[name](K)
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -30,7 +30,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def both(case: str):
-    """The case built in Keras 3 and Keras 2 (unless it is Keras 3 only) with identical weights."""
+    """The case built in Keras 3 and Keras 2 with identical weights (Keras 3 alone for a case
+    tf_keras cannot build)."""
     models = [CASES[case](keras)] + ([] if case in KERAS3_ONLY else [CASES[case](tf_keras)])
     set_seeded_weights(models)
     return models
@@ -76,6 +77,18 @@ def test_graph_shape_and_hash_definition():
     }
 
 
+@pytest.mark.parametrize("case", ["NoOps", "NoOps_1d_3d", "NoOps_keras3"])
+def test_inference_noops_are_the_identity_and_match_keras(case):
+    from eternal.emulate import compare_with_keras
+
+    model = both(case)[0]
+    export = ModelExporter("int32").export_model(model)
+    noops = [layer for layer in export["graph"]["layers"] if layer["class_name"] not in ("InputLayer", "Dense", "Reshape")]
+    assert len(noops) >= 2 and all(layer["config"] == {} and not layer["weights"] for layer in noops)
+    x = np.random.default_rng(1).uniform(-2, 2, (3, *model.inputs[0].shape[1:])).astype("float32")
+    assert compare_with_keras(export, model, [x])["max_abs_diff"] <= 1e-4
+
+
 def test_nested_models_are_flattened():
     export = ModelExporter().export_model(both("Nested")[0])
     names = [layer["name"] for layer in export["graph"]["layers"]]
@@ -101,6 +114,15 @@ def test_lambda_is_rejected_with_the_supported_list():
         ModelExporter().export_model(model)
     message = str(info.value)
     assert "Layer 'double' (Lambda) is not supported" in message and "Supported: " in message and "Dense" in message
+
+
+@pytest.mark.parametrize("class_name, args", [("RandomCrop", (4, 4)), ("AutoContrast", ()), ("Solarization", ()),
+                                              ("Equalization", ())])
+def test_image_layers_that_are_not_the_identity_at_inference_are_refused(class_name, args):
+    layers = [getattr(keras.layers, class_name)(*args, name="img"), keras.layers.Dense(2, name="d")]
+    model = keras.Sequential([keras.Input(shape=(6, 6, 3)), *layers])
+    with pytest.raises(UnsupportedLayerError, match=f"Layer 'img' \\({class_name}\\) is not supported. Supported: "):
+        ModelExporter().export_model(model)
 
 
 @pytest.mark.parametrize(

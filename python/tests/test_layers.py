@@ -7,11 +7,13 @@ import pytest
 
 from eternal.errors import ModelInputError, UnsupportedLayerError
 from eternal.layers import REGISTRY, lookup, model_input_id_count
+from eternal.layers.inference_noops import NO_OPS
 
 
-def test_identity_layers_are_the_contractless_reshapes():
+def test_identity_layers_are_the_contractless_reshapes_and_inference_noops():
     identities = {name for name, cls in REGISTRY.items() if cls.identity}
-    assert identities == {"InputLayer", "Flatten", "Reshape", "Dropout"}
+    assert identities == {"InputLayer", "Flatten", "Reshape", *NO_OPS}
+    assert {"Dropout", "GaussianNoise", "RandomFlip", "Identity"} <= set(NO_OPS)
     assert all(REGISTRY[name].contract is None for name in identities)
 
 
@@ -109,6 +111,9 @@ def test_normalization_refuses_a_negative_variance_and_missing_statistics():
     ("Reshape", {"target_shape": [2, 3]}, {"target_shape": (2, 3)}),
     ("ZeroPadding2D", {"padding": [[1, 0], [2, 3]]}, {"padding": ((1, 0), (2, 3))}),
     ("Dropout", {}, {"rate": 0.0}),
+    ("GaussianNoise", {}, {"stddev": 0.0}),
+    ("RandomTranslation", {}, {"height_factor": 0.0, "width_factor": 0.0}),
+    ("Identity", {}, {}),
     ("BatchNormalization", {}, {"epsilon": 1e-3}),
     ("Normalization", {"channels": 4}, {"axis": -1, "invert": True}),
 ])
@@ -194,3 +199,50 @@ def test_conv2d_transpose_takes_inputs_in_its_range_only():
             layer_type.forward(config, [np.array([[[0], [bad]]], dtype=object)], kernel, 24)
     with pytest.raises(UnsupportedLayerError, match="output_padding"):
         layer_type.normalise({**raw, "output_padding": [1, 1]}, [[1, 2, 1]])
+
+
+def test_merges_are_exact_and_average_rounds_to_nearest_ties_up():
+    a = np.array([-4, -3, -2, -1, 0, 1, 2, 3, 4, 1 << 200], dtype=object)
+    zero = np.zeros(10, dtype=object)
+    forward = lambda name, *xs: list(lookup(name, "m").forward({}, list(xs), [], 24))  # noqa: E731
+    assert forward("Average", a, zero) == [-2, -1, -1, 0, 0, 1, 1, 2, 2, 1 << 199]
+    assert forward("Average", a, zero, zero) == [-1, -1, -1, 0, 0, 0, 1, 1, 1, ((1 << 201) + 3) // 6]
+    assert forward("Subtract", zero, a) == [-v for v in a]
+    assert forward("Maximum", a, zero, -a) == [abs(v) for v in a]
+    assert forward("Minimum", a, zero, -a) == [-abs(v) for v in a]
+
+
+def test_subtract_takes_exactly_two_inputs():
+    from eternal.errors import UnsupportedLayerError
+
+    with pytest.raises(UnsupportedLayerError, match=r"Layer 's' \(Subtract\): takes exactly 2 inputs, got 3"):
+        lookup("Subtract", "s").normalise({}, [[2], [2], [2]])
+
+
+@pytest.mark.parametrize("shared, accepted", [(None, True), ([1], True), ([1, 2], True), ([2, 1, 3], True), ([2], False),
+                                              ([1, 3], False), ([4], False)])
+def test_prelu_takes_leading_shared_axes_only(shared, accepted):
+    from eternal.errors import UnsupportedLayerError
+
+    prelu = lookup("PReLU", "p")
+    if accepted:
+        assert prelu.normalise({"shared_axes": shared}, [[3, 4, 2]]) == {"shared_axes": sorted(shared or [])}
+    else:
+        with pytest.raises(UnsupportedLayerError, match=r"Layer 'p' \(PReLU\): `shared_axes=.*` is not supported"):
+            prelu.normalise({"shared_axes": shared}, [[3, 4, 2]])
+    # An axis of length 1 may be shared anywhere: the alphas' order is the same.
+    assert prelu.normalise({"shared_axes": [2]}, [[3, 1, 2]]) == {"shared_axes": [2]}
+
+
+def test_merges_broadcast_along_leading_axes_only_on_merge_layer():
+    from eternal.errors import UnsupportedLayerError
+
+    multiply = lookup("Multiply", "m")
+    assert multiply.normalise({}, [[4, 4, 3], [1, 1, 3]]) == {} == multiply.normalise({}, [[3], [2, 4, 3]])
+    assert multiply.contract_for([[4, 4, 3], [4, 4, 3]]) == "MultiplyLayer"
+    assert multiply.contract_for([[4, 4, 3], [1, 1, 3]]) == "MergeLayer"
+    assert multiply.input_windows({}, [[4, 4, 3], [1, 1, 3], [4, 3]], 5, 9) == [(5, 9), (0, 3), (0, 12)]
+    with pytest.raises(UnsupportedLayerError, match=r"Layer 'm' \(Multiply\): inputs of shapes .* are not supported"):
+        multiply.normalise({}, [[4, 4, 3], [4, 1, 3]])  # a broadcast in the middle: not value i % n
+    x, s = np.arange(-6, 6, dtype=object).reshape(2, 2, 3), np.array([[[1, -2, 3]]], dtype=object)
+    assert (lookup("Add", "a").forward({}, [s, x], [], 0) == x + s).all()

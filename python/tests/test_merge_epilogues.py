@@ -47,3 +47,18 @@ def test_deployments_with_and_before_the_fusion_give_the_emulators_integers_and_
     export, fixture = residual_relu
     gas = gas_under_plans(anvil_node.url, export, fixture, {"merged": FUSIONS, "before": FUSIONS[:2]}, tmp_path)
     assert gas["merged"] < gas["before"], gas
+
+
+def test_a_broadcasting_add_keeps_its_relu():
+    """A broadcast Add runs on MergeLayer, which has no fused ReLU: the ReLU after it stays a layer."""
+    import keras
+
+    from eternal.export import ModelExporter
+
+    x = keras.Input((2, 2, 3), name="x")
+    bias = keras.layers.Dense(3, name="bias")(keras.layers.GlobalAveragePooling2D(keepdims=True, name="g")(x))
+    out = keras.layers.ReLU(name="relu")(keras.layers.Add(name="sum")([x, bias]))
+    plan = deployment_plan(ModelExporter().export_model(keras.Model(x, out)))
+    by_name = {layer["name"]: layer for layer in plan["layers"]}
+    assert by_name["sum"]["contract"] == "MergeLayer" and by_name["relu"]["contract"] == "ReLULayer"
+    assert not any("fused_into" in layer for layer in plan["layers"])

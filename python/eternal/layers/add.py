@@ -8,6 +8,7 @@ from eternal.layers.merge_base import Elementwise
 class Add(Elementwise):
     class_name = "Add"
     contract = "AddLayer"
+    op = 4
 
     def forward(self, config, inputs, weights, frac):
         total = inputs[0].astype(object)

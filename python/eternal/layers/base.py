@@ -89,6 +89,11 @@ class LayerType:
         """The ABI-encoded config the layer contract is cloned with (see docs/CONTRACTS.md)."""
         raise NotImplementedError(f"{self.where}: no on-chain config encoding yet")
 
+    def contract_for(self, input_shapes: list[list[int]]) -> str | None:
+        """The contract that runs the layer on inputs of these shapes (``contract`` unless a
+        layer picks another for some shapes, e.g. a merge that broadcasts)."""
+        return self.contract
+
     def input_windows(self, config: dict, input_shapes: list[list[int]], start: int, end: int) -> list[tuple[int, int]] | None:
         """What output elements ``[start, end)`` (flat, C order, ``start < end``) read of each
         input on chain: elements ``[lo, hi)`` of its flat values, one pair per input. These

@@ -9,6 +9,7 @@ from eternal.layers.merge_base import Elementwise
 class Multiply(Elementwise):
     class_name = "Multiply"
     contract = "MultiplyLayer"
+    op = 5
 
     def forward(self, config, inputs, weights, frac):
         """Left to right, each product rescaled from 2F to F: ``rescale(rescale(a*b)*c)``."""
