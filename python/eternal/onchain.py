@@ -98,7 +98,7 @@ def _layer_call(index: int, layer: dict, graph: dict) -> dict:
             raise PlanError(f"{layer_type.where}: inbound {ref} is not output 0 of a layer")
     inbound = [int(ref[0]) for ref in layer["inbound"]]
     input_shapes = [graph["layers"][i]["output_shape"] for i in inbound]
-    contract = layer_type.contract_for(input_shapes)
+    contract = layer_type.contract_for(input_shapes, layer["config"])
     if contract is None:
         if not layer_type.identity:
             raise UnsupportedLayerError(f"{layer_type.where}: has no on-chain implementation yet")

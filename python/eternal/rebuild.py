@@ -29,6 +29,12 @@ def layer_arrays(layer: dict, stream: bytes, bits: int) -> list[np.ndarray]:
 def _make_layer(keras, layer: dict, layer_type):
     """The Keras layer object for one graph layer (not yet called)."""
     name, class_name = layer["name"].replace("/", "__"), layer["class_name"]
+    make = getattr(layer_type, "make_keras_layer", None)  # a wrapper builds its inner layer too
+    if make is not None:
+        try:
+            return make(keras, layer["config"], name)
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise RebuildError(f"Layer '{layer['name']}' ({class_name}): cannot rebuild from config {layer['config']}: {exc}") from None
     config = layer_type.keras_config(layer["config"])
     cls = getattr(keras.layers, class_name, None)
     if cls is None:
@@ -61,7 +67,7 @@ def build_keras_model(graph: dict, stream: bytes):
         tensors[index] = keras_layer(sources if len(sources) > 1 else sources[0])
         arrays = layer_arrays(layer, stream, bits)
         if arrays or keras_layer.weights:
-            wanted = layer_type.keras_weights(arrays)
+            wanted = layer_type.keras_weights_of(layer["config"], arrays)
             try:
                 keras_layer.set_weights(wanted)
             except ValueError as exc:

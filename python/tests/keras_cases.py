@@ -90,6 +90,15 @@ CASES = {
     "SeparableConv1D": lambda K: _seq(K, (7, 2), K.layers.SeparableConv1D(3, 2, use_bias=False, activation="sigmoid", name="sep")),
     "Conv2DTranspose": lambda K: _seq(K, (3, 4, 2), K.layers.Conv2DTranspose(3, 3, strides=2, padding="same", activation="relu", name="up")),
     "Conv1DTranspose": lambda K: _seq(K, (5, 2), K.layers.Conv1DTranspose(3, 4, strides=2, name="up")),
+    "TimeDistributed": lambda K: _seq(
+        K, (4, 3), K.layers.TimeDistributed(K.layers.Dense(5, activation="tanh"), name="td_dense"),
+        K.layers.TimeDistributed(K.layers.Dropout(0.5), name="td_drop"),
+        K.layers.TimeDistributed(K.layers.BatchNormalization(), name="td_bn"),
+    ),
+    "Bidirectional": lambda K: _seq(
+        K, (4, 3), K.layers.Bidirectional(K.layers.LSTM(3, return_sequences=True), name="bi_concat"),
+        K.layers.Bidirectional(K.layers.GRU(2), merge_mode="ave", name="bi_ave"),
+    ),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),
     "AveragePooling2D": lambda K: _seq(K, (5, 5, 2), K.layers.AveragePooling2D(2, padding="same", name="p")),

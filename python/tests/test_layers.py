@@ -11,8 +11,8 @@ from eternal.layers.inference_noops import NO_OPS
 
 
 def test_identity_layers_are_the_contractless_reshapes_and_inference_noops():
-    identities = {name for name, cls in REGISTRY.items() if cls.identity}
-    assert identities == {"InputLayer", "Flatten", "Reshape", *NO_OPS}
+    identities = {name for name, cls in REGISTRY.items() if cls.identity} - {"TimeDistributed"}
+    assert identities == {"InputLayer", "Flatten", "Reshape", *NO_OPS}  # TimeDistributed: around one of these
     assert {"Dropout", "GaussianNoise", "RandomFlip", "Identity"} <= set(NO_OPS)
     assert all(REGISTRY[name].contract is None for name in identities)
 
@@ -246,3 +246,26 @@ def test_merges_broadcast_along_leading_axes_only_on_merge_layer():
         multiply.normalise({}, [[4, 4, 3], [4, 1, 3]])  # a broadcast in the middle: not value i % n
     x, s = np.arange(-6, 6, dtype=object).reshape(2, 2, 3), np.array([[[1, -2, 3]]], dtype=object)
     assert (lookup("Add", "a").forward({}, [s, x], [], 0) == x + s).all()
+
+
+def test_wrappers_refuse_what_they_cannot_run():
+    td = lookup("TimeDistributed", "td")
+    with pytest.raises(UnsupportedLayerError, match="`layer='Conv2D'` is not supported"):
+        td.normalise({"layer": {"class_name": "Conv2D", "config": {}}}, [[3, 4, 4, 2]])
+    bi = lookup("Bidirectional", "bi")
+    lstm = {"units": 2, "use_bias": True, "activation": "tanh", "recurrent_activation": "sigmoid"}
+    with pytest.raises(UnsupportedLayerError, match="`merge_mode=None` is not supported"):
+        bi.normalise({"layer": {"class_name": "LSTM", "config": lstm}, "merge_mode": None}, [[3, 2]])
+    with pytest.raises(UnsupportedLayerError, match="`layer='Dense'` is not supported"):
+        bi.normalise({"layer": {"class_name": "Dense", "config": {}}}, [[3, 2]])
+    other = {"class_name": "LSTM", "config": {**lstm, "units": 3, "go_backwards": True}}
+    with pytest.raises(UnsupportedLayerError, match="backward_layer"):
+        bi.normalise({"layer": {"class_name": "LSTM", "config": lstm}, "backward_layer": other}, [[3, 2]])
+
+
+def test_a_time_distributed_identity_runs_no_contract():
+    td = lookup("TimeDistributed", "td")
+    config = td.normalise({"layer": {"class_name": "Dropout", "config": {"rate": 0.5}}}, [[3, 2]])
+    assert td.contract_for([[3, 2]], config) is None and td.identity
+    dense = td.normalise({"layer": {"class_name": "Dense", "config": {"units": 4, "activation": "relu", "use_bias": True}}}, [[3, 2]])
+    assert td.contract_for([[3, 2]], dense) == "DenseLayer"

@@ -93,6 +93,39 @@ def embedding_gru_rnn_dense(K):
     return _model(K, (5,), layers, "emb_gru_rnn_dense", 9), _ids(9, 5, 12)
 
 
+def sequence_tagger(K):
+    # A Bidirectional-LSTM + TimeDistributed tagger (issue 13): a tag distribution per token.
+    layers = [
+        K.layers.Embedding(16, 6, name="emb"),
+        K.layers.Bidirectional(K.layers.LSTM(5, return_sequences=True), name="bi_lstm"),
+        K.layers.TimeDistributed(K.layers.Dense(4, activation="softmax"), name="tags"),
+    ]
+    return _model(K, (7,), layers, "sequence_tagger", 10), _ids(10, 7, 16)
+
+
+def bidirectional_merges(K):
+    # The other merge modes: sum (GRU, sequences), mul (SimpleRNN, sequences), ave (LSTM,
+    # last state); a TimeDistributed BatchNormalization between them.
+    x = K.Input(shape=(5, 3), name="x")
+    a = K.layers.Bidirectional(K.layers.GRU(4, return_sequences=True), merge_mode="sum", name="bi_sum")(x)
+    a = K.layers.TimeDistributed(K.layers.BatchNormalization(), name="td_bn")(a)
+    b = K.layers.Bidirectional(K.layers.SimpleRNN(4, return_sequences=True), merge_mode="mul", name="bi_mul")(a)
+    c = K.layers.Bidirectional(K.layers.LSTM(3), merge_mode="ave", name="bi_ave")(b)
+    model = _model_of(K, x, c, "bidirectional_merges", 11)
+    return model, _floats(11, (5, 3))
+
+
+def _model_of(K, x, out, name, seed):
+    from fixture_cases import seeded_weights
+
+    model = seeded_weights(K.Model(x, out, name=name), seed, 0.6)
+    for layer in model.layers:
+        if isinstance(layer, K.layers.TimeDistributed):  # a BatchNormalization's variance stays positive
+            gamma, beta, mean, variance = layer.get_weights()
+            layer.set_weights([gamma, beta, mean, np.abs(variance) + 0.5])
+    return model
+
+
 CASES = {
     "simple_rnn": simple_rnn,
     "simple_rnn_seq_backwards_relu": simple_rnn_sequences_backwards,
@@ -105,4 +138,6 @@ CASES = {
     "embedding": embedding,
     "embedding_lstm_dense": embedding_lstm_dense,
     "embedding_gru_simple_rnn_dense": embedding_gru_rnn_dense,
+    "sequence_tagger": sequence_tagger,
+    "bidirectional_merges": bidirectional_merges,
 }

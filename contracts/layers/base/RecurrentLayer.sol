@@ -51,35 +51,123 @@ abstract contract RecurrentLayer is LayerBase {
     /// @notice Activation code `kind` cannot run inside a recurrent cell (softmax or unknown).
     error UnsupportedRecurrentActivation(uint256 kind);
 
-    /// @notice Runs the layer over the whole sequence. See `ILayer.forward`.
+    /// @notice A Keras Bidirectional wrapper's tail after the config: the backward layer's
+    ///         tensors (it walks the other way) and how the two outputs merge.
+    struct Backward {
+        WeightTensor kernel;
+        WeightTensor recurrentKernel;
+        WeightTensor bias;
+        uint256 mergeMode; // MERGE_CONCAT, MERGE_SUM, MERGE_MUL or MERGE_AVE
+    }
+
+    uint256 private constant CONFIG_BYTES = 18 * 32;
+    uint256 internal constant MERGE_CONCAT = 0;
+    uint256 internal constant MERGE_SUM = 1;
+    uint256 internal constant MERGE_MUL = 2;
+    uint256 internal constant MERGE_AVE = 3;
+
+    /// @notice The merge mode code of a Bidirectional config is not one of the four.
+    error UnsupportedMergeMode(uint256 mode);
+
+    /// @notice Runs the layer over the whole sequence. See `ILayer.forward`. A config with a
+    ///         `Backward` tail (Keras Bidirectional) runs it a second time the other way with the
+    ///         backward tensors, turns that output back into time order (Keras' reversal) and merges:
+    ///         per step `[forward, backward]` (concat), `f + b`, `rescale(f * b, 2F, F)` or
+    ///         `floor((2(f + b) + 2) / 4)` (the mean rounded half up, as Average).
     /// @param inputs One tensor (timesteps, inputDim), flattened, fixed point 2^-F.
     /// @param pages  Every weight page of the model, in order (SSTORE2 data contracts).
-    /// @return output (timesteps, units) with `returnSequences`, else the last (units); 2^-F.
+    /// @return output (timesteps, units) with `returnSequences`, else the last (units); 2^-F. A
+    ///         concat has `2 units` per step.
     function forward(int256[][] calldata inputs, address[] calldata pages)
         external
         view
         returns (int256[] memory output)
     {
         _expectInputs(inputs, 1);
-        Config memory c = abi.decode(_config(), (Config));
+        bytes memory raw = _config();
+        Config memory c = abi.decode(raw, (Config));
         int256[] calldata x = inputs[0];
         if (c.inputDim == 0 || x.length % c.inputDim != 0) revert SequenceLengthMismatch(x.length, c.inputDim);
         uint256 steps = x.length / c.inputDim;
+        uint256 at;
+        assembly ("memory-safe") {
+            at := x.offset
+        }
+        output = _run(c, at, steps, pages);
+        if (raw.length <= CONFIG_BYTES) return output;
+        Backward memory back = _backward(raw);
+        (c.kernel, c.recurrentKernel, c.bias, c.goBackwards) = (back.kernel, back.recurrentKernel, back.bias, !c.goBackwards);
+        output = _merge(output, _run(c, at, steps, pages), back.mergeMode, c);
+    }
+
+    /// @dev The `Backward` tail of a Bidirectional config. Clobbers `raw`'s last config word.
+    function _backward(bytes memory raw) private pure returns (Backward memory back) {
+        bytes memory tail;
+        uint256 base = CONFIG_BYTES;
+        assembly ("memory-safe") {
+            // Equivalent to `tail = raw[CONFIG_BYTES:]` in place.
+            tail := add(raw, base)
+            mstore(tail, sub(mload(raw), base))
+        }
+        back = abi.decode(tail, (Backward));
+        if (back.mergeMode > MERGE_AVE) revert UnsupportedMergeMode(back.mergeMode);
+    }
+
+    /// @dev The two directions' outputs merged, the backward one read in time order (its step i is
+    ///      time `steps - 1 - i`).
+    function _merge(int256[] memory fwd, int256[] memory bwd, uint256 mode, Config memory c)
+        private
+        pure
+        returns (int256[] memory output)
+    {
+        uint256 units = c.units;
+        uint256 steps = fwd.length / units;
+        uint256 width = mode == MERGE_CONCAT ? 2 * units : units;
+        output = new int256[](steps * width);
+        for (uint256 t; t < steps; ++t) {
+            uint256 b = (steps - 1 - t) * units;
+            for (uint256 j; j < units; ++j) {
+                (int256 f, int256 v) = (fwd[t * units + j], bwd[b + j]);
+                if (mode == MERGE_CONCAT) {
+                    (output[t * width + j], output[t * width + units + j]) = (f, v);
+                } else if (mode == MERGE_SUM) {
+                    output[t * units + j] = f + v;
+                } else if (mode == MERGE_MUL) {
+                    output[t * units + j] = FixedMath.rescaleInt(f * v, int256(2 * c.fracBits), int256(c.fracBits));
+                } else {
+                    output[t * units + j] = _floorDiv(2 * (f + v) + 2, 4);
+                }
+            }
+        }
+    }
+
+    /// @dev floor(a / b) for b > 0.
+    function _floorDiv(int256 a, int256 b) private pure returns (int256 q) {
+        q = a / b;
+        if (a % b != 0 && a < 0) --q;
+    }
+
+    /// @dev One direction over the whole sequence of `steps` steps at calldata offset `x`, as
+    ///      `forward` returns it.
+    function _run(Config memory c, uint256 x, uint256 steps, address[] calldata pages)
+        private
+        view
+        returns (int256[] memory output)
+    {
         State memory s = _load(c, pages);
         output = new int256[](c.returnSequences ? steps * c.units : c.units);
-        uint256 rowBytes = c.inputDim * 32;
-        uint256 stateBytes = c.units * 32;
         for (uint256 i; i < steps; ++i) {
             uint256 t = c.goBackwards ? steps - 1 - i : i;
             int256[] memory input = s.input;
+            uint256 rowBytes = c.inputDim * 32;
             // Equivalent to `input[j] = x[t * inputDim + j]` for every j.
             assembly ("memory-safe") {
-                calldatacopy(add(input, 0x20), add(x.offset, mul(t, rowBytes)), rowBytes)
+                calldatacopy(add(input, 0x20), add(x, mul(t, rowBytes)), rowBytes)
             }
             BlockedMatVec.mulInto(s.kernel, s.input, s.zx, c.fracBits);
             BlockedMatVec.mulInto(s.recurrent, s.h, s.zh, c.fracBits);
             _step(c, s);
-            if (c.returnSequences) _copy(s.h, output, i * stateBytes);
+            if (c.returnSequences) _copy(s.h, output, i * c.units * 32);
         }
         if (!c.returnSequences) _copy(s.h, output, 0);
     }

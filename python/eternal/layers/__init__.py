@@ -22,6 +22,7 @@ from eternal.layers import (  # noqa: F401,E402
     add,
     average_pooling2d,
     batch_normalization,
+    bidirectional,
     concatenate,
     conv1d,
     conv2d,
@@ -49,6 +50,7 @@ from eternal.layers import (  # noqa: F401,E402
     separable_conv2d,
     simple_rnn,
     softmax,
+    time_distributed,
     zero_padding2d,
 )
 

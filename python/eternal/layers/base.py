@@ -89,9 +89,10 @@ class LayerType:
         """The ABI-encoded config the layer contract is cloned with (see docs/CONTRACTS.md)."""
         raise NotImplementedError(f"{self.where}: no on-chain config encoding yet")
 
-    def contract_for(self, input_shapes: list[list[int]]) -> str | None:
+    def contract_for(self, input_shapes: list[list[int]], config: dict | None = None) -> str | None:
         """The contract that runs the layer on inputs of these shapes (``contract`` unless a
-        layer picks another for some shapes, e.g. a merge that broadcasts)."""
+        layer picks another for some shapes, e.g. a merge that broadcasts, or for its canonical
+        ``config``, e.g. a wrapper runs its inner layer's)."""
         return self.contract
 
     def input_windows(self, config: dict, input_shapes: list[list[int]], start: int, end: int) -> list[tuple[int, int]] | None:
@@ -113,6 +114,10 @@ class LayerType:
     def keras_weights(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         """The Keras ``set_weights`` list from the layer's stored tensors (float, storage order)."""
         return arrays
+
+    def keras_weights_of(self, config: dict, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """``keras_weights`` for a layer with this canonical config (a wrapper's depend on its inner layer)."""
+        return self.keras_weights(arrays)
 
     # Shared checks -----------------------------------------------------------------
 

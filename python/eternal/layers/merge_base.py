@@ -52,7 +52,7 @@ class Elementwise(LayerType):
     def _sizes(input_shapes) -> list[int]:
         return [math.prod(int(d) for d in shape) for shape in input_shapes]
 
-    def contract_for(self, input_shapes):
+    def contract_for(self, input_shapes, config=None):
         """Its own contract for inputs of one size, ``MergeLayer`` when one broadcasts."""
         sizes = self._sizes(input_shapes)
         return self.contract if len(set(sizes)) == 1 else MERGE_CONTRACT
