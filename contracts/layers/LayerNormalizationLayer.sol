@@ -13,8 +13,10 @@ import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
 ///         `y_i = roundDiv(u_i << (F + G), s)` (half up), then
 ///         `rescale(y_i * gamma_c, F + gammaFrac, F) + rescale(beta_c, betaFrac, F)`, as
 ///         BatchNormalization computes it (`Elementwise.affine`), in the same pass.
-/// @dev Config: `abi.encode(F, bits, width, mode, eps, gamma, beta)`: `width` = n (at most
-///      2^16), `eps` on 2F fractional bits (at least 1), `gamma` and `beta` plain tensors of `width`
+/// @dev Config: `abi.encode(F, bits, width, mode, eps, groups, gamma, beta)`: `width` = n (at most
+///      2^16); `groups` 0 for rows of the last axis, else GroupNormalization's: then a set is group
+///      g's channels `[g w, (g + 1) w)` of every position (w = width / groups, n = positions w, at
+///      most 2^16), and each value takes its channel's gamma and beta; `eps` on 2F fractional bits (at least 1), `gamma` and `beta` plain tensors of `width`
 ///      values (an absent `beta`, size 0, reads as zeros). Every input value must be in
 ///      [-2^80, 2^80) (fixed point), F at most 64, gammaFrac in [-64, 128] and betaFrac at least
 ///      -64: then
@@ -34,6 +36,9 @@ contract LayerNormalizationLayer is SlicedLayerBase {
 
     /// @notice The input's `length` values are not whole rows of `width`, or `width` is out of range.
     error RowMismatch(uint256 length, uint256 width);
+    /// @notice GroupNormalization's `groups` do not divide the `width` channels, or a group holds
+    ///         more than 2^16 of the `length` values.
+    error GroupMismatch(uint256 length, uint256 width, uint256 groups);
     /// @notice An input value is outside [-2^80, 2^80) (fixed point).
     error NormalizationInputTooLarge();
     /// @notice The config's F, epsilon, or gamma's or beta's frac bits are out of the contract's range.
@@ -51,6 +56,7 @@ contract LayerNormalizationLayer is SlicedLayerBase {
         uint256 eps;
         uint256 table; // memory address of the pairs, 64 bytes each
         uint256 down;
+        uint256 groups; // 0: rows of the last axis; else GroupNormalization's groups of channels
     }
 
     function _slice(Input[] memory xs, address[] calldata pages, uint256 start, uint256 end)
@@ -64,33 +70,33 @@ contract LayerNormalizationLayer is SlicedLayerBase {
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         uint256 width = rows.width;
         (uint256 low, uint256 high) = (from - from % width, to + (width - to % width) % width);
-        _need(xs, 0, low, high);
-        output = _allocate(high - low);
-        uint256 src = _at(xs, 0, low);
-        // Equivalent to `output[i - low] = x[i]` for i in [low, high).
-        assembly ("memory-safe") {
-            calldatacopy(add(output, 0x20), src, shl(5, sub(high, low)))
-        }
-        for (uint256 row; row < high - low; row += width) {
-            _normaliseRow(output, row, rows);
+        if (rows.groups != 0) (low, high) = (0, size); // a group's statistic reads every position
+        output = _copied(xs, low, high);
+        if (rows.groups != 0) {
+            _normaliseGroups(output, rows);
+        } else {
+            for (uint256 row; row < high - low; row += width) {
+                _normaliseSet(_addressOf(output, row), width, rows, rows.table, width);
+            }
         }
         output = _trim(output, from - low, to - low);
     }
 
     /// @dev The config, checked against the input, with gamma and beta read from the pages.
     function _constants(Input[] memory xs, address[] calldata pages) private view returns (Rows memory rows) {
-        (uint256 frac, uint256 bits, uint256 width, uint256 mode, uint256 eps, WeightTensor memory gamma,
-            WeightTensor memory beta) = abi.decode(
-            _config(), (uint256, uint256, uint256, uint256, uint256, WeightTensor, WeightTensor)
+        (uint256 frac, uint256 bits, uint256 width, uint256 mode, uint256 eps, uint256 groups,
+            WeightTensor memory gamma, WeightTensor memory beta) = abi.decode(
+            _config(), (uint256, uint256, uint256, uint256, uint256, uint256, WeightTensor, WeightTensor)
         );
         _expectInputs(xs, 1);
         uint256 length = xs[0].size;
         if (width == 0 || width > MAX_WIDTH || length % width != 0) revert RowMismatch(length, width);
+        if (groups != 0 && (width % groups != 0 || (length / groups) > MAX_WIDTH)) revert GroupMismatch(length, width, groups);
         if (frac > MAX_FRAC || eps == 0 || eps >> 128 != 0 || gamma.fracBits < MIN_FRAC
             || gamma.fracBits > MAX_GAMMA_FRAC || beta.fracBits < MIN_FRAC) {
             revert NormalizationConfigUnsupported(frac, eps, gamma.fracBits, beta.fracBits);
         }
-        rows = Rows(frac, width, mode, eps, 0, gamma.fracBits > 0 ? uint256(gamma.fracBits) : 0);
+        rows = Rows(frac, width, mode, eps, 0, gamma.fracBits > 0 ? uint256(gamma.fracBits) : 0, groups);
         int256[] memory betas = _readRescaled(pages, beta, bits, width, int256(frac), 0);
         rows.table = _pairs(_readPlain(pages, gamma, bits, width), betas, gamma.fracBits, rows.down);
     }
@@ -116,21 +122,63 @@ contract LayerNormalizationLayer is SlicedLayerBase {
         }
     }
 
-    /// @dev Replaces the row of `rows.width` values at index `row` of `values` by its outputs, as the
-    ///      contract's notice says.
-    function _normaliseRow(int256[] memory values, uint256 row, Rows memory rows) private pure {
-        uint256 at;
+    /// @dev Elements `[low, high)` of the input, in a new array.
+    function _copied(Input[] memory xs, uint256 low, uint256 high) private pure returns (int256[] memory output) {
+        _need(xs, 0, low, high);
+        output = _allocate(high - low);
+        uint256 src = _at(xs, 0, low);
+        // Equivalent to `output[i - low] = x[i]` for i in [low, high).
         assembly ("memory-safe") {
-            at := add(add(values, 0x20), shl(5, row))
+            calldatacopy(add(output, 0x20), src, shl(5, sub(high, low)))
         }
-        uint256 n = rows.width;
+    }
+
+    /// @dev The memory address of `values[i]`.
+    function _addressOf(int256[] memory values, uint256 i) private pure returns (uint256 at) {
+        assembly ("memory-safe") {
+            at := add(add(values, 0x20), shl(5, i))
+        }
+    }
+
+    /// @dev GroupNormalization over the whole tensor, in place: group g holds channels
+    ///      `[g w, (g + 1) w)` of every position (w = width / groups), gathered position by position
+    ///      into one set, normalised, and put back.
+    function _normaliseGroups(int256[] memory values, Rows memory rows) private pure {
+        uint256 w = rows.width / rows.groups;
+        uint256 positions = values.length / rows.width;
+        int256[] memory set = new int256[](positions * w);
+        (uint256 setAt, uint256 rowBytes, uint256 groupBytes) = (_addressOf(set, 0), rows.width * 32, w * 32);
+        for (uint256 g; g < rows.groups; ++g) {
+            uint256 at = _addressOf(values, g * w);
+            // Equivalent to `set[p w + j] = values[p width + g w + j]` for every p and j < w.
+            assembly ("memory-safe") {
+                for { let p := 0 } lt(p, positions) { p := add(p, 1) } {
+                    mcopy(add(setAt, mul(p, groupBytes)), add(at, mul(p, rowBytes)), groupBytes)
+                }
+            }
+            _normaliseSet(setAt, positions * w, rows, rows.table + g * w * 64, w);
+            // Equivalent to the gather's inverse.
+            assembly ("memory-safe") {
+                for { let p := 0 } lt(p, positions) { p := add(p, 1) } {
+                    mcopy(add(at, mul(p, rowBytes)), add(setAt, mul(p, groupBytes)), groupBytes)
+                }
+            }
+        }
+    }
+
+    /// @dev Replaces the `n` values at memory `at` (one set: a row, or a gathered group) by their
+    ///      outputs, as the contract's notice says; value k takes the pair `first + (k % wrap)`.
+    function _normaliseSet(uint256 at, uint256 n, Rows memory rows, uint256 first, uint256 wrap) private pure {
+        Pairs memory pairs = Pairs(first, first + wrap * 64);
         (int256 total, uint256 squares) = _moments(at, n);
+        _finishSet(at, n, rows.mode & SUBTRACT_MEAN != 0 ? total : int256(0), _root(n, total, squares, rows), rows, pairs);
+    }
+
+    /// @dev `s = floor(sqrt(D << 2G))`, `D = divRound(sum(v_i^2), n) + n^2 eps` (exact, see @dev).
+    function _root(uint256 n, int256 total, uint256 squares, Rows memory rows) private pure returns (uint256) {
         bool centered = rows.mode & CENTERED_VARIANCE != 0;
-        // D = divRound(sum(v_i^2), n) + n^2 eps (exact, see @dev); s = floor(sqrt(D << 2G)).
         uint256 spread = centered ? n * squares - uint256(total * total) : n * squares;
-        uint256 s = FixedPointMathLib.sqrt((spread + n * n * rows.eps) << (2 * EXTRA_BITS));
-        int256 shift = rows.mode & SUBTRACT_MEAN != 0 ? total : int256(0);
-        _finishRow(at, n, shift, rows.frac + EXTRA_BITS, s, rows);
+        return FixedPointMathLib.sqrt((spread + n * n * rows.eps) << (2 * EXTRA_BITS));
     }
 
     /// @dev `S` and `sum(x_i^2)` of the `n` values at `at`, after checking that each is in
@@ -150,11 +198,21 @@ contract LayerNormalizationLayer is SlicedLayerBase {
         if (seen >> INPUT_BITS != 0) revert NormalizationInputTooLarge();
     }
 
-    /// @dev In place: `q = roundDiv((n x_i - shift) << up, s)`, i.e. floor((2a + s) / 2s), the
+    /// @dev The pairs a set walks: from `first`, back to it at `end`.
+    struct Pairs {
+        uint256 first;
+        uint256 end;
+    }
+
+    /// @dev In place: `q = roundDiv((n x_i - shift) << (F + G), s)`, i.e. floor((2a + s) / 2s), the
     ///      quotient rounded half up for either sign of `a` (s > 0: epsilon is at least 1); then
-    ///      `(q * pair_i.0 + pair_i.1) >> down` (`Rows`).
-    function _finishRow(uint256 at, uint256 n, int256 shift, uint256 up, uint256 s, Rows memory rows) private pure {
-        (uint256 pair, uint256 down) = (rows.table, rows.down);
+    ///      `(q * pair.0 + pair.1) >> down` (`Rows`), the pairs taken in turn from `pairs.first`.
+    function _finishSet(uint256 at, uint256 n, int256 shift, uint256 s, Rows memory rows, Pairs memory pairs)
+        private
+        pure
+    {
+        (uint256 up, uint256 down) = (rows.frac + EXTRA_BITS, rows.down);
+        (uint256 pair, uint256 first, uint256 last) = (pairs.first, pairs.first, pairs.end);
         assembly ("memory-safe") {
             let twice := shl(1, s)
             for { let end := add(at, shl(5, n)) } lt(at, end) { at := add(at, 0x20) } {
@@ -164,6 +222,7 @@ contract LayerNormalizationLayer is SlicedLayerBase {
                 if and(slt(t, 0), iszero(iszero(smod(t, twice)))) { q := sub(q, 1) }
                 mstore(at, sar(down, add(mul(q, mload(pair)), mload(add(pair, 0x20)))))
                 pair := add(pair, 0x40)
+                if eq(pair, last) { pair := first }
             }
         }
     }

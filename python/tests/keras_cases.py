@@ -99,6 +99,9 @@ CASES = {
         K, (4, 3), K.layers.Bidirectional(K.layers.LSTM(3, return_sequences=True), name="bi_concat"),
         K.layers.Bidirectional(K.layers.GRU(2), merge_mode="ave", name="bi_ave"),
     ),
+    "GroupNormalization": lambda K: _seq(
+        K, (3, 2, 4), K.layers.GroupNormalization(groups=2, name="gn"), K.layers.GroupNormalization(groups=-1, center=False, name="inst"),
+    ),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),
     "AveragePooling2D": lambda K: _seq(K, (5, 5, 2), K.layers.AveragePooling2D(2, padding="same", name="p")),

@@ -40,4 +40,18 @@ def layer_normalization(K):
     return model, floats(43, (4, 6), -2.0, 2.0)
 
 
-CASES = {"normalization_layers": normalization_layers, "layer_normalization": layer_normalization}
+def group_normalization(K):
+    # GroupNormalization of an image in 2 groups, in 6 (instance normalization, groups=-1), and of a
+    # sequence in 1 group (the whole tensor one set), with and without center and scale.
+    x = K.Input(shape=(4, 3, 6), name="x")
+    a = K.layers.GroupNormalization(groups=2, name="gn2")(K.layers.Conv2D(6, 3, padding="same", name="conv")(x))
+    b = K.layers.GroupNormalization(groups=-1, epsilon=0.01, center=False, name="instance")(a)
+    c = K.layers.GroupNormalization(groups=1, scale=False, name="gn1")(K.layers.Reshape((12, 6), name="seq")(b))
+    d = K.layers.Add(name="sum")([b, K.layers.Reshape((4, 3, 6), name="image")(c)])
+    out = K.layers.Dense(3, name="head")(K.layers.GlobalAveragePooling2D(name="gap")(d))
+    model = seeded_weights(K.Model(x, out, name="group_normalization"), 45, 0.6)
+    return model, floats(45, (4, 3, 6))
+
+
+CASES = {"normalization_layers": normalization_layers, "layer_normalization": layer_normalization,
+         "group_normalization": group_normalization}

@@ -11,7 +11,7 @@ const { rescale, floorDiv } = require("../helpers/reference");
 const { randomIntsWithin } = require("../helpers/random");
 const { F } = require("../helpers/edgeGrid");
 
-const TYPES = ["uint256", "uint256", "uint256", "uint256", "uint256", TENSOR, TENSOR];
+const TYPES = ["uint256", "uint256", "uint256", "uint256", "uint256", "uint256", TENSOR, TENSOR];
 const G = 16n;
 const [SUBTRACT_MEAN, CENTERED_VARIANCE] = [1, 2];
 
@@ -44,19 +44,28 @@ function normaliseRow(x, mode, eps) {
 }
 
 /** A layer of `width` values a row, `gamma` (frac `gammaFrac`) and `beta` (frac `betaFrac`; [] for none), 16-bit. */
-async function rowNorm(kit, width, mode, eps, gamma, gammaFrac, beta, betaFrac) {
+async function rowNorm(kit, width, mode, eps, gamma, gammaFrac, beta, betaFrac, groups = 0) {
   const [a, b] = [plainTensor(gamma, 16), beta.length ? plainTensor(beta, 16) : "0x"];
   const pages = await writeStream(kit, ethers.concat([a, b]));
   const size = (hex) => ethers.dataLength(hex);
   const layer = await cloneLayer(kit, "LayerNormalizationLayer", abi.encode(TYPES,
-    [F, 16, width, mode, eps, [0, size(a), gammaFrac], [size(a), size(b), betaFrac]]));
+    [F, 16, width, mode, eps, groups, [0, size(a), gammaFrac], [size(a), size(b), betaFrac]]));
+  const finish = (y, c) => rescale(y * BigInt(gamma[c]), Number(F) + gammaFrac, Number(F)) +
+    (beta.length ? rescale(BigInt(beta[c]), betaFrac, Number(F)) : 0n);
   const reference = (x) => {
     const out = [];
+    if (groups) { // each group's channels of every position, gathered position by position
+      const w = width / groups;
+      const normalised = [...x];
+      for (let g = 0; g < groups; g++) {
+        const at = [];
+        for (let p = 0; p < x.length / width; p++) for (let j = 0; j < w; j++) at.push(p * width + g * w + j);
+        normaliseRow(at.map((i) => x[i]), mode, eps).forEach((y, k) => { normalised[at[k]] = y; });
+      }
+      return normalised.map((y, i) => finish(y, i % width));
+    }
     for (let r = 0; r < x.length; r += width) {
-      normaliseRow(x.slice(r, r + width), mode, eps).forEach((y, c) => {
-        out.push(rescale(y * BigInt(gamma[c]), Number(F) + gammaFrac, Number(F)) +
-          (beta.length ? rescale(BigInt(beta[c]), betaFrac, Number(F)) : 0n));
-      });
+      normaliseRow(x.slice(r, r + width), mode, eps).forEach((y, c) => out.push(finish(y, c)));
     }
     return out;
   };
@@ -106,6 +115,18 @@ describe("LayerNormalizationLayer", function () {
     const zero = await rowNorm(kit, 3, 3, 0n, [1, 1, 1], 0, [0, 0, 0], 0);
     await expect(zero.layer.forward([[1n, 2n, 3n]], zero.pages))
       .to.be.revertedWithCustomError(zero.layer, "NormalizationConfigUnsupported").withArgs(F, 0, 0, 0);
+    const odd = await rowNorm(kit, 6, 3, eps, [1, 1, 1, 1, 1, 1], 0, [0, 0, 0, 0, 0, 0], 0, 4);
+    await expect(odd.layer.forward([Array(12).fill(1n)], odd.pages))
+      .to.be.revertedWithCustomError(odd.layer, "GroupMismatch").withArgs(12, 6, 4);
+  });
+
+  it("GroupNormalization: groups of channels over every position; its slices are forward's", async function () {
+    const kit = await loadFixture(deployKit);
+    for (const groups of [1, 2, 3, 6]) {
+      const { layer, pages, reference } = await rowNorm(kit, 6, 3, eps, [3, -7, 1, 4, 2, 9], 3, [-100, 0, 127, 5, -1, 64], 7, groups);
+      const x = randomIntsWithin(6 * 5, 4 * 2 ** 24, 63 + groups);
+      expect(await expectSlicesOfForward(layer, [x], pages, 6, { quick: true }), `groups ${groups}`).to.deep.equal(reference(x));
+    }
   });
 
   it("forwardSlice is forward's slice, cut mid-row", async function () {

@@ -96,7 +96,7 @@ class _RowNormalization(LayerType):
         return [(start - start % width, end + (width - end % width) % width)]
 
     def abi_config(self, layer, input_shapes, graph):
-        """``header, width, mode, eps (2F bits), gamma, beta`` (tensors of ``width`` values).
+        """``header, width, mode, eps (2F bits), groups (0: rows), gamma, beta`` (tensors of ``width`` values).
 
         Raises:
             UnsupportedLayerError: gamma's frac bits outside [-64, 128] or beta's below -64 (values
@@ -108,7 +108,8 @@ class _RowNormalization(LayerType):
                                         "supported: gamma's in [-64, 128], beta's at least -64)")
         tensors = [tensor_ref(w) for w in layer["weights"]] + [tensor_ref(None)] * (2 - len(layer["weights"]))
         eps = self._epsilon(layer["config"], int(graph["activation_frac_bits"]))
-        return encode_words(header(graph) + [int(input_shapes[0][-1]), self._mode(layer["config"]), eps, *tensors])
+        groups = layer["config"].get("groups", 0)
+        return encode_words(header(graph) + [int(input_shapes[0][-1]), self._mode(layer["config"]), eps, groups, *tensors])
 
 
 @register
@@ -159,3 +160,50 @@ class RMSNormalization(_RowNormalization):
 
     def keras_config(self, config):
         return {"axis": -1, "epsilon": config["epsilon"]}
+
+
+@register
+class GroupNormalization(_RowNormalization):
+    """GroupNormalization (last axis): group g's channels ``[g w, (g + 1) w)`` of every position,
+    ``w = C / groups``, are one set (gathered position by position) normalised as a
+    LayerNormalization row, then each value takes its channel's gamma and beta."""
+
+    class_name = "GroupNormalization"
+
+    def normalise(self, raw, input_shapes):
+        epsilon, width = self._check(raw, input_shapes)
+        groups = int(raw.get("groups", 32))
+        groups = width if groups == -1 else groups
+        if groups <= 0 or width % groups != 0:
+            raise self.reject("groups", raw.get("groups"), f"a divisor of the {width} channels, or -1")
+        positions = int(np.prod(input_shapes[0][:-1]))
+        if positions * (width // groups) > MAX_WIDTH:
+            raise self.reject("groups", groups, f"groups of at most {MAX_WIDTH:,} values (this input gives {positions * (width // groups):,})")
+        return {"groups": groups, "epsilon": epsilon, "channels": width}
+
+    def _mode(self, config):
+        return SUBTRACT_MEAN | CENTERED_VARIANCE
+
+    def weights(self, config, arrays, raw):
+        return LayerNormalization.weights(self, dict(config, rms_scaling=False), arrays, raw)
+
+    def forward(self, config, inputs, weights, frac):
+        x = np.asarray(inputs[0], dtype=object)
+        if any(int(v) >> INPUT_BITS not in (0, -1) for v in x.flat):
+            raise ModelInputError(f"{self.where}: an input is outside [-2^{INPUT_BITS}, 2^{INPUT_BITS}) (fixed point)")
+        channels, groups = x.shape[-1], config["groups"]
+        w = channels // groups
+        flat = x.reshape(-1, channels).copy()
+        eps = self._epsilon(config, frac)
+        for g in range(groups):
+            part = flat[:, g * w:(g + 1) * w]
+            values = normalise_row([int(v) for v in part.flat], self._mode(config), eps, frac)
+            flat[:, g * w:(g + 1) * w] = np.array(values, dtype=object).reshape(part.shape)
+        return affine(flat.reshape(x.shape), *weights, frac)
+
+    def input_windows(self, config, input_shapes, start, end):
+        """The whole input (a group's statistic reads every position)."""
+        return [(0, int(np.prod(input_shapes[0])))]
+
+    def keras_config(self, config):
+        return {"groups": config["groups"], "axis": -1, "epsilon": config["epsilon"]}
