@@ -83,7 +83,7 @@ class GraphBuilder:
             progressed = False
             for layer in list(pending):
                 name = layer["config"].get("name", layer.get("name"))
-                sources = _inbound_history(layer, self._where(prefix + name, layer))
+                sources = _inbound_history(layer, self._where(prefix + name, layer)) + _keyword_tensors(layer)
                 if any(src not in produced for src, _, _ in sources):
                     continue
                 pending.remove(layer)
@@ -110,7 +110,11 @@ class GraphBuilder:
         return self._append(Node(name, "InputLayer", raw, [], live))
 
     def _add(self, name: str, layer: dict, incoming: list[list[int]], live) -> list[int]:
-        return self._append(Node(name, layer["class_name"], layer["config"], incoming, live))
+        raw = layer["config"]
+        kwargs = _call_options(layer)
+        if kwargs:  # e.g. MultiHeadAttention's use_causal_mask: the layer's normaliser reads them
+            raw = {**raw, CALL_OPTIONS: kwargs}
+        return self._append(Node(name, layer["class_name"], raw, incoming, live))
 
     def _append(self, node: Node) -> list[int]:
         node.layer_type = lookup(node.class_name, node.name)
@@ -169,6 +173,56 @@ def _inbound_history(layer: dict, where: str) -> list[tuple[str, int, int]]:
         for entry in node:
             found.append((entry[0], entry[1], entry[2]))
     return found
+
+
+CALL_OPTIONS = "__call__"
+"""Key under which a layer's raw config carries the keyword arguments of its call that are not tensors."""
+TENSOR_KEYWORDS = ("value", "key")
+"""Keyword arguments that pass input tensors (MultiHeadAttention's), appended to the inbound in this order."""
+
+
+def _call_node(layer: dict):
+    nodes = layer.get("inbound_nodes", [])
+    return nodes[0] if len(nodes) == 1 else None
+
+
+def _is_tensor(value) -> bool:
+    """A tensor reference in a call's keyword arguments: Keras 3's ``__keras_tensor__`` or Keras 2's triple."""
+    if isinstance(value, dict):
+        return value.get("class_name") == "__keras_tensor__"
+    return isinstance(value, (list, tuple)) and len(value) >= 3 and isinstance(value[0], str)
+
+
+def _node_kwargs(layer: dict) -> dict:
+    """The keyword arguments of a layer's one call (Keras 3: the node's; Keras 2: its first entry's)."""
+    node = _call_node(layer)
+    if isinstance(node, dict):
+        return dict(node.get("kwargs") or {})
+    if node and len(node[0]) > 3 and isinstance(node[0][3], dict):
+        return dict(node[0][3])
+    return {}
+
+
+def _keyword_tensors(layer: dict) -> list[tuple[str, int, int]]:
+    """Input tensors passed by keyword (``value``, ``key``), as (layer, node, tensor) triples."""
+    found = []
+    for key in TENSOR_KEYWORDS:
+        value = _node_kwargs(layer).get(key)
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            name, node_index, tensor_index = value["config"]["keras_history"]
+        else:
+            name, node_index, tensor_index = value[0], value[1], value[2]
+        found.append((name, node_index, tensor_index))
+    return found
+
+
+def _call_options(layer: dict) -> dict:
+    """A call's keyword arguments other than the tensors ``_keyword_tensors`` takes; a mask tensor
+    stays (as ``True``) so that a layer can refuse it."""
+    return {key: (True if _is_tensor(value) else value) for key, value in _node_kwargs(layer).items()
+            if key not in TENSOR_KEYWORDS}
 
 
 def _output_shape(node: Node, input_shapes: list[list]) -> list:

@@ -64,7 +64,11 @@ def build_keras_model(graph: dict, stream: bytes):
         layer_type = lookup(layer["class_name"], layer["name"])
         keras_layer = _make_layer(keras, layer, layer_type)
         sources = [tensors[ref[0]] for ref in layer["inbound"]]
-        tensors[index] = keras_layer(sources if len(sources) > 1 else sources[0])
+        call_options = getattr(layer_type, "call_options", None)
+        if call_options is not None:  # inputs as separate arguments, plus its call's options (MultiHeadAttention)
+            tensors[index] = keras_layer(*sources, **call_options(layer["config"]))
+        else:
+            tensors[index] = keras_layer(sources if len(sources) > 1 else sources[0])
         arrays = layer_arrays(layer, stream, bits)
         if arrays or keras_layer.weights:
             wanted = layer_type.keras_weights_of(layer["config"], arrays)

@@ -102,6 +102,12 @@ CASES = {
     "GroupNormalization": lambda K: _seq(
         K, (3, 2, 4), K.layers.GroupNormalization(groups=2, name="gn"), K.layers.GroupNormalization(groups=-1, center=False, name="inst"),
     ),
+    "MultiHeadAttention": lambda K: K.Model(
+        [(x := K.Input(shape=(4, 5), name="x")), (m := K.Input(shape=(3, 2), name="m"))],
+        K.layers.MultiHeadAttention(num_heads=1, key_dim=2, value_dim=3, use_bias=False, name="cross")(
+            K.layers.MultiHeadAttention(num_heads=2, key_dim=3, name="self")(x, x, use_causal_mask=True), m, m),
+        name="attention",
+    ),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),
     "AveragePooling2D": lambda K: _seq(K, (5, 5, 2), K.layers.AveragePooling2D(2, padding="same", name="p")),

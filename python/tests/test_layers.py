@@ -269,3 +269,13 @@ def test_a_time_distributed_identity_runs_no_contract():
     assert td.contract_for([[3, 2]], config) is None and td.identity
     dense = td.normalise({"layer": {"class_name": "Dense", "config": {"units": 4, "activation": "relu", "use_bias": True}}}, [[3, 2]])
     assert td.contract_for([[3, 2]], dense) == "DenseLayer"
+
+
+def test_multi_head_attention_refuses_masks_and_other_axes():
+    mha = lookup("MultiHeadAttention", "mha")
+    raw = {"num_heads": 2, "key_dim": 3, "attention_axes": [1]}
+    with pytest.raises(UnsupportedLayerError, match="`attention_mask='a tensor'` is not supported"):
+        mha.normalise({**raw, "__call__": {"attention_mask": True}}, [[4, 5], [4, 5]])
+    with pytest.raises(UnsupportedLayerError, match="attention_axes"):
+        mha.normalise({**raw, "attention_axes": [2]}, [[4, 5], [4, 5]])
+    assert mha.normalise({**raw, "__call__": {"use_causal_mask": True}}, [[4, 5], [4, 5]])["causal"] is True

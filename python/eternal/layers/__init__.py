@@ -41,6 +41,7 @@ from eternal.layers import (  # noqa: F401,E402
     max_pooling1d,
     max_pooling2d,
     merges,
+    multi_head_attention,
     multiply,
     normalization,
     prelu,
