@@ -46,6 +46,16 @@ CASES = {
     "zero_padding_int": ((2, 2, 1), lambda k: k.layers.ZeroPadding2D(1)),
     "maxpool1d_valid": ((9, 3), lambda k: k.layers.MaxPooling1D(2)),
     "maxpool1d_same_s1": ((7, 2), lambda k: k.layers.MaxPooling1D(3, strides=1, padding="same")),
+    "avgpool1d_same_s2": ((9, 3), lambda k: k.layers.AveragePooling1D(3, strides=2, padding="same")),
+    "global_avg1d_keepdims": ((7, 3), lambda k: k.layers.GlobalAveragePooling1D(keepdims=True)),
+    "global_max1d": ((7, 3), lambda k: k.layers.GlobalMaxPooling1D()),
+    "zero_padding1d": ((5, 2), lambda k: k.layers.ZeroPadding1D((1, 3))),
+    "cropping2d": ((6, 5, 2), lambda k: k.layers.Cropping2D(((1, 2), (0, 1)))),
+    "cropping1d": ((6, 2), lambda k: k.layers.Cropping1D(2)),
+    "upsampling2d": ((3, 2, 2), lambda k: k.layers.UpSampling2D((2, 3))),
+    "upsampling1d": ((3, 2), lambda k: k.layers.UpSampling1D(2)),
+    "repeat_vector": ((4,), lambda k: k.layers.RepeatVector(3)),
+    "permute3": ((2, 3, 4), lambda k: k.layers.Permute((3, 1, 2))),
 }
 
 
@@ -125,7 +135,8 @@ def test_keras3_int8(case):
     check("keras3", case, "int8", seed=5)
 
 
-@pytest.mark.parametrize("case", ["conv2d_same_s2_odd", "depthwise_same_s2_m3", "avgpool_same_odd", "maxpool1d_same_s1", "zero_padding"])
+@pytest.mark.parametrize("case", ["conv2d_same_s2_odd", "depthwise_same_s2_m3", "avgpool_same_odd", "maxpool1d_same_s1", "zero_padding",
+                                  "avgpool1d_same_s2", "global_avg1d_keepdims", "cropping2d", "upsampling2d", "repeat_vector", "permute3"])
 def test_keras2_int32(case):
     check("keras2", case, "int32", seed=3)
 

@@ -38,11 +38,14 @@ from eternal.layers import (  # noqa: F401,E402
     max_pooling1d,
     max_pooling2d,
     multiply,
+    permute,
+    pooling1d,
     relu,
     rescaling,
     reshape,
     simple_rnn,
     softmax,
+    upsampling,
     zero_padding2d,
 )
 

@@ -1,0 +1,50 @@
+// UpSampling2DLayer (UpSampling2D and UpSampling1D nearest, RepeatVector): on chain == emulator for
+// every fixture; hand-made images against a reference (output pixel (y, x) = input pixel
+// (y / sizeY, x / sizeX)); forwardSlice against forward (cut inside pixels and rows, repeated
+// rows copied or rebuilt) and what a quarter costs.
+const { expect } = require("chai");
+const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
+const { deploySpatialKit, itMatchesEmulatorOnFixtures } = require("../helpers/spatial");
+const { abi, cloneLayer, expectSlicesOfForward } = require("../helpers/layerHarness");
+const { randomIntsWithin } = require("../helpers/random");
+const { expectQuarterCheaper } = require("../helpers/slices");
+
+/** An UpSampling2D of an H x W x C image by (sy, sx) and its reference. */
+async function upSampling(kit, [H, W, C], [sy, sx]) {
+  const layer = await cloneLayer(kit, "UpSampling2DLayer", abi.encode(Array(7).fill("uint256"), [24, 32, H, W, C, sy, sx]));
+  const reference = (x) => {
+    const expected = [];
+    for (let y = 0; y < H * sy; y++) {
+      for (let z = 0; z < W * sx; z++) {
+        for (let c = 0; c < C; c++) expected.push(x[(Math.floor(y / sy) * W + Math.floor(z / sx)) * C + c]);
+      }
+    }
+    return expected;
+  };
+  return { layer, reference, size: H * W * C };
+}
+
+describe("UpSampling2DLayer", function () {
+  itMatchesEmulatorOnFixtures("UpSampling2DLayer");
+
+  it("repeats (2, 3) over a 2x3x2 image; checks the input size", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    const { layer, reference, size } = await upSampling(kit, [2, 3, 2], [2, 3]);
+    const x = randomIntsWithin(size, 1000, 4);
+    expect(await layer.forward([x], [])).to.deep.equal(reference(x));
+    await expect(layer.forward([x.slice(1)], [])).to.be.revertedWithCustomError(layer, "WrongInputSize").withArgs(0, size, size - 1);
+    await expect(layer.forward([x, x], [])).to.be.revertedWithCustomError(layer, "WrongLayerInputCount").withArgs(1, 2);
+  });
+
+  it("forwardSlice is forward's slice at every size (RepeatVector: (n, 1) of a 1x1xF input); a quarter of 16x16x16 costs < 35%", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    for (const [shape, sizes] of [[[2, 3, 2], [2, 3]], [[3, 2, 3], [3, 1]], [[1, 4, 2], [1, 3]], [[1, 1, 5], [4, 1]],
+      [[2, 2, 1], [1, 1]], [[3, 1, 1], [2, 2]]]) {
+      const { layer, reference, size } = await upSampling(kit, shape, sizes);
+      const x = randomIntsWithin(size, 1000, 5);
+      expect(await expectSlicesOfForward(layer, [x], [], shape[2])).to.deep.equal(reference(x));
+    }
+    const { layer } = await upSampling(kit, [8, 8, 16], [2, 2]);
+    await expectQuarterCheaper(kit, layer, [randomIntsWithin(1024, 2 ** 27, 6)]);
+  });
+});
