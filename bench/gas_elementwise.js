@@ -15,7 +15,7 @@
 // the clone's copy of the calldata shrinks with the windows too.
 //
 // gas/in and gas/out divide by the input values read (all inputs) and the output values written.
-// BENCH_ONLY=<name>,<name> measures only those cases; BENCH_DIRECT=1 adds the direct call's gas
+// BENCH_ONLY="<name>|<name>" measures only those cases; BENCH_DIRECT=1 adds the direct call's gas
 // (EternalModel's: the implementation, the clone's address appended, no proxy copies).
 const fs = require("fs");
 const path = require("path");
@@ -89,7 +89,7 @@ async function main() {
   const before = fs.existsSync(BEFORE) ? JSON.parse(fs.readFileSync(BEFORE, "utf8")) : null;
   const saved = { commit: process.env.BENCH_COMMIT || null, measured: new Date().toISOString().slice(0, 10), layers: {} };
   const table = [];
-  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : Object.keys(CASES);
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split("|") : Object.keys(CASES);
   for (const name of only) {
     if (!CASES[name]) throw new Error(`no case ${name}: ${Object.keys(CASES).join(", ")}`);
     const [big, small] = SHAPES[name] || DEFAULT_SHAPES;

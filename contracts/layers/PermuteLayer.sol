@@ -46,46 +46,88 @@ contract PermuteLayer is SlicedLayerBase {
     {
         uint256 rank = shape.length;
         uint256[] memory index = new uint256[](rank);
-        uint256 offset; // input element of output element `at`
+        uint256 at = src; // calldata offset of output element `from`'s input value
         uint256 rest = from;
         for (uint256 k = rank; k > 0; --k) {
             index[k - 1] = rest % shape[k - 1];
             rest /= shape[k - 1];
-            offset += index[k - 1] * strides[k - 1];
-        }
-        (uint256 n, uint256 stride) = (shape[rank - 1], strides[rank - 1]);
-        for (uint256 at = from; at < to;) {
-            uint256 count = n - index[rank - 1];
-            if (count > to - at) count = to - at;
-            _run(src + offset * 32, out + (at - from) * 32, count, stride);
-            at += count;
-            if (at == to) break;
-            // The run ended its row (it did not end the range): carry into the axes before.
-            offset -= index[rank - 1] * stride;
-            index[rank - 1] = 0;
-            for (uint256 k = rank - 1; k > 0; --k) {
-                offset += strides[k - 1];
-                if (++index[k - 1] < shape[k - 1]) break;
-                offset -= shape[k - 1] * strides[k - 1];
-                index[k - 1] = 0;
+            strides[k - 1] *= 32; // in bytes from here on
+            unchecked {
+                // `src` may have wrapped (`Input`): modulo 2^256 it lands inside the window.
+                at += index[k - 1] * strides[k - 1];
             }
         }
+        _runs(at, out, out + (to - from) * 32, shape, strides, index);
     }
 
-    /// @dev `count` values to memory `out`, value j from calldata `src + 32 j stride`.
-    function _run(uint256 src, uint256 out, uint256 count, uint256 stride) private pure {
-        // Equivalent to `out[j] = x[j * stride]` for j < count. Offsets stay inside the calldata
-        // (`src` may have wrapped, `Input`: modular arithmetic lands inside the window).
+    /// @dev Output values into memory [out, end) from output index `index` (input value at
+    ///      calldata `at`) on: each run along the last axis, then the odometer's carry into the
+    ///      axes before it, which keeps `at = src + sum_k index[k] strides[k]` (`strides` in bytes).
+    // solhint-disable-next-line function-max-lines
+    function _runs( // the gather kernel: one assembly block, its two helpers Yul functions inside it
+        uint256 at,
+        uint256 out,
+        uint256 end,
+        uint256[] memory shape,
+        uint256[] memory strides,
+        uint256[] memory index
+    ) private pure {
+        // Equivalent to: for each output element in turn, out[j] = x[element at `at`]; then index
+        // and `at` step to the next element. Indices stay below their axis (the range lies inside
+        // the output): the products cannot overflow, and the subtractions take back what was
+        // added (modulo 2^256, exact).
         assembly ("memory-safe") {
-            switch stride
-            case 1 { calldatacopy(out, src, shl(5, count)) }
-            default {
-                let step := shl(5, stride)
-                let end := add(out, shl(5, count))
-                for {} lt(out, end) { out := add(out, 0x20) } {
-                    mstore(out, calldataload(src))
-                    src := add(src, step)
+            /// Copies the run of `count` values at stride `gap` (bytes) from calldata `source` to
+            /// memory `dst`; returns the memory after it.
+            function copyRun(dst, source, count, gap) -> next {
+                next := add(dst, shl(5, count))
+                switch gap
+                case 0x20 { calldatacopy(dst, source, shl(5, count)) }
+                default {
+                    // Four values a round (0x60: the round's last value is inside the run).
+                    let gap2 := add(gap, gap)
+                    let gap3 := add(gap2, gap)
+                    let gap4 := add(gap2, gap2)
+                    for {} lt(add(dst, 0x60), next) { dst := add(dst, 0x80) } {
+                        mstore(dst, calldataload(source))
+                        mstore(add(dst, 0x20), calldataload(add(source, gap)))
+                        mstore(add(dst, 0x40), calldataload(add(source, gap2)))
+                        mstore(add(dst, 0x60), calldataload(add(source, gap3)))
+                        source := add(source, gap4)
+                    }
+                    for {} lt(dst, next) { dst := add(dst, 0x20) } {
+                        mstore(dst, calldataload(source))
+                        source := add(source, gap)
+                    }
                 }
+            }
+            /// The odometer's carry from the axis at byte offset `axis` down: returns `position`
+            /// moved as the index changed.
+            function carry(idx, dims, steps, axis, position) -> moved {
+                moved := position
+                for {} axis { axis := sub(axis, 0x20) } {
+                    let v := add(mload(add(idx, axis)), 1)
+                    let axisStride := mload(add(steps, axis))
+                    moved := add(moved, axisStride)
+                    if lt(v, mload(add(dims, axis))) {
+                        mstore(add(idx, axis), v)
+                        break
+                    }
+                    mstore(add(idx, axis), 0)
+                    moved := sub(moved, mul(v, axisStride))
+                }
+            }
+            let last := shl(5, mload(shape)) // byte offset of the last axis' word (arrays start at 0x20)
+            let step := mload(add(strides, last))
+            for {} 1 {} {
+                let i := mload(add(index, last))
+                let run := sub(mload(add(shape, last)), i)
+                if gt(run, shr(5, sub(end, out))) { run := shr(5, sub(end, out)) }
+                out := copyRun(out, at, run, step)
+                if eq(out, end) { break }
+                // The run ended its row: the last axis back to 0, carry into the axes before.
+                mstore(add(index, last), 0)
+                at := carry(index, shape, strides, sub(last, 0x20), sub(at, mul(i, step)))
             }
         }
     }

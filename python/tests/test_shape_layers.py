@@ -84,3 +84,19 @@ def test_cropping_is_padding_with_negative_edges_in_the_config():
     assert decode(["uint256"] * 5 + ["int256"] * 4, config) == (24, 32, 6, 5, 2, -1, -2, -2, 0)
     config = lookup("ZeroPadding1D", "z").abi_config({"config": {"padding": [[2, 1]]}}, [[5, 3]], graph)
     assert decode(["uint256"] * 5 + ["int256"] * 4, config) == (24, 32, 1, 5, 3, 0, 0, 2, 1)
+
+
+@pytest.mark.parametrize("shape, axes, sizes, strides", [
+    ([2, 3, 4], [0, 1, 2], [24], [1]),  # the identity: one run
+    ([2, 3, 4], [2, 0, 1], [4, 6], [1, 4]),  # the first two input axes stay in order: merged
+    ([3, 1, 2], [1, 2, 0], [2, 3], [1, 2]),  # the size-1 axis dropped
+    ([1, 1], [1, 0], [1], [1]),
+    ([4, 5], [1, 0], [5, 4], [1, 5]),
+])
+def test_permute_walks_merged_axes(shape, axes, sizes, strides):
+    from eternal.layers.permute import gather_axes
+
+    assert gather_axes(shape, axes) == (sizes, strides)
+    x = np.arange(math.prod(shape)).reshape(shape)
+    gathered = [sum(i * s for i, s in zip(index, strides)) for index in np.ndindex(*sizes)]
+    assert gathered == list(np.transpose(x, axes).ravel())
