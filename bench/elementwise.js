@@ -60,6 +60,9 @@ const CASES = {
   "UpSampling2D(2)": (H, W, C) => ({
     contract: "UpSampling2DLayer", types: Array(7).fill(U), values: [F, 32, H, W, C, 2, 2], ins: [H * W * C], out: 4 * H * W * C,
   }),
+  "UpSampling2D(2) bilinear": (H, W, C) => ({
+    contract: "UpSampling2DLayer", types: Array(8).fill(U), values: [F, 32, H, W, C, 2, 2, 1], ins: [H * W * C], out: 4 * H * W * C,
+  }),
   "UpSampling1D(2) (W x C)": (H, W, C) => ({
     contract: "UpSampling2DLayer", types: Array(7).fill(U), values: [F, 32, 1, H * W, C, 1, 2], ins: [H * W * C], out: 2 * H * W * C,
   }),
@@ -101,6 +104,7 @@ const SHAPES = {
   "AveragePooling2D 2x2": [[32, 32, 16], [2, 2, 16]],
   "Cropping2D(1)": [[34, 34, 16], [3, 3, 16]],
   "UpSampling2D(2)": [[16, 16, 16], [1, 1, 16]],
+  "UpSampling2D(2) bilinear": [[16, 16, 16], [1, 1, 16]],
   "UpSampling1D(2) (W x C)": [[1, 512, 16], [1, 1, 16]],
 };
 const DEFAULT_SHAPES = [[32, 32, 16], [1, 1, 16]];

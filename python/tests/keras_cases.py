@@ -62,6 +62,7 @@ CASES = {
     "Cropping2D": lambda K: _seq(K, (6, 5, 2), K.layers.Cropping2D(((1, 2), (0, 1)), name="c")),
     "Cropping1D": lambda K: _seq(K, (6, 2), K.layers.Cropping1D((2, 1), name="c")),
     "UpSampling2D": lambda K: _seq(K, (3, 2, 2), K.layers.UpSampling2D((2, 3), name="u")),
+    "UpSampling2D_bilinear": lambda K: _seq(K, (3, 2, 2), K.layers.UpSampling2D((3, 2), interpolation="bilinear", name="u")),
     "UpSampling1D": lambda K: _seq(K, (3, 2), K.layers.UpSampling1D(3, name="u")),
     "RepeatVector": lambda K: _seq(K, (4,), K.layers.RepeatVector(3, name="r")),
     "Permute": lambda K: _seq(K, (2, 3, 4), K.layers.Permute((3, 1, 2), name="p")),

@@ -54,6 +54,8 @@ CASES = {
     "cropping1d": ((6, 2), lambda k: k.layers.Cropping1D(2)),
     "upsampling2d": ((3, 2, 2), lambda k: k.layers.UpSampling2D((2, 3))),
     "upsampling1d": ((3, 2), lambda k: k.layers.UpSampling1D(2)),
+    "upsampling2d_bilinear": ((3, 4, 2), lambda k: k.layers.UpSampling2D((3, 2), interpolation="bilinear")),
+    "upsampling2d_bilinear_4": ((2, 3, 1), lambda k: k.layers.UpSampling2D(4, interpolation="bilinear")),
     "repeat_vector": ((4,), lambda k: k.layers.RepeatVector(3)),
     "permute3": ((2, 3, 4), lambda k: k.layers.Permute((3, 1, 2))),
 }
@@ -136,7 +138,7 @@ def test_keras3_int8(case):
 
 
 @pytest.mark.parametrize("case", ["conv2d_same_s2_odd", "depthwise_same_s2_m3", "avgpool_same_odd", "maxpool1d_same_s1", "zero_padding",
-                                  "avgpool1d_same_s2", "global_avg1d_keepdims", "cropping2d", "upsampling2d", "repeat_vector", "permute3"])
+                                  "avgpool1d_same_s2", "global_avg1d_keepdims", "cropping2d", "upsampling2d", "upsampling2d_bilinear", "repeat_vector", "permute3"])
 def test_keras2_int32(case):
     check("keras2", case, "int32", seed=3)
 

@@ -19,6 +19,7 @@ LAYERS = [
     ("Cropping2D", {"cropping": [[1, 2], [2, 0]]}, [6, 5, 2]),
     ("Cropping1D", {"cropping": [[3, 1]]}, [7, 2]),
     ("UpSampling2D", {"size": [2, 3], "interpolation": "nearest"}, [3, 2, 2]),
+    ("UpSampling2D", {"size": [3, 2], "interpolation": "bilinear"}, [4, 3, 2]),
     ("UpSampling1D", {"size": 3}, [4, 2]),
     ("RepeatVector", {"n": 3}, [5]),
     ("AveragePooling1D", {"pool_size": [3], "strides": [2], "padding": "same"}, [9, 2]),
@@ -32,7 +33,7 @@ def ranges(size: int, depth: int):
     return [(a, b) for i, a in enumerate(cuts) for b in cuts[i + 1:]]
 
 
-@pytest.mark.parametrize("class_name, config, shape", LAYERS, ids=[case[0] for case in LAYERS])
+@pytest.mark.parametrize("class_name, config, shape", LAYERS, ids=[f"{case[0]}-{n}" for n, case in enumerate(LAYERS)])
 def test_windows_hold_every_value_the_range_reads(class_name, config, shape):
     layer = lookup(class_name, "x")
     rng = np.random.default_rng(0)
@@ -54,7 +55,7 @@ def test_permute_takes_whole_inputs():
 
 
 @pytest.mark.parametrize("class_name, raw, shape, message", [
-    ("UpSampling2D", {"size": (2, 2), "interpolation": "bilinear"}, [3, 3, 1], "`interpolation='bilinear'` is not supported"),
+    ("UpSampling2D", {"size": (2, 2), "interpolation": "bicubic"}, [3, 3, 1], "`interpolation='bicubic'` is not supported. Supported: 'nearest', 'bilinear'"),
     ("UpSampling2D", {"size": (2, 2), "data_format": "channels_first"}, [3, 3, 1], "`data_format='channels_first'`"),
     ("Cropping2D", {"cropping": ((2, 1), (0, 0))}, [3, 3, 1], "crops away the whole input of shape (3, 3, 1)"),
     ("Cropping1D", {"cropping": (0, 4)}, [4, 2], "crops away the whole input"),
@@ -100,3 +101,13 @@ def test_permute_walks_merged_axes(shape, axes, sizes, strides):
     x = np.arange(math.prod(shape)).reshape(shape)
     gathered = [sum(i * s for i, s in zip(index, strides)) for index in np.ndindex(*sizes)]
     assert gathered == list(np.transpose(x, axes).ravel())
+
+
+def test_bilinear_taps_are_tensorflows_half_pixel_centres():
+    from eternal.layers.upsampling import bilinear_taps
+
+    # Scale 2 over 3 inputs: sources -0.25 (lerp 0.75 between row 0 and row 0, as TF clamps), 0.25,
+    # 0.75, 1.25, 1.75, 2.25 (weights out of 4).
+    assert bilinear_taps(6, 3, 2) == [(0, 0, 1, 3), (0, 1, 3, 1), (0, 1, 1, 3), (1, 2, 3, 1), (1, 2, 1, 3), (2, 2, 3, 1)]
+    # Scale 3: the middle output of each input sits on it (weight 6 of 6 on the lower).
+    assert bilinear_taps(3, 1, 3) == [(0, 0, 2, 4), (0, 0, 6, 0), (0, 0, 4, 2)]

@@ -20,7 +20,8 @@ WHOLE = frozenset({"ZeroPadding1D", "Cropping1D", "UpSampling1D", "AveragePoolin
 
 
 def shapes_model(seed: int):
-    """Input(12, 10, 3) -> Conv2D -> Cropping2D -> UpSampling2D -> Conv2D (stride 2), as a sequence
+    """Input(12, 10, 3) -> Conv2D -> Cropping2D -> UpSampling2D (bilinear) -> Conv2D (stride 2) ->
+    UpSampling2D (nearest), as a sequence
     -> ZeroPadding1D -> Cropping1D -> UpSampling1D -> AveragePooling1D -> Permute and the global
     poolings -> Dense -> RepeatVector -> Dense."""
     import keras
@@ -29,9 +30,9 @@ def shapes_model(seed: int):
     layers = keras.layers
     x = keras.Input((12, 10, 3), name="image")
     a = layers.Conv2D(6, 3, padding="same")(x)
-    a = layers.UpSampling2D((2, 1))(layers.Cropping2D(((1, 2), (0, 1)))(a))
-    b = layers.Conv2D(4, 3, strides=2)(a)
-    s = layers.Cropping1D((1, 2))(layers.ZeroPadding1D((2, 1))(layers.Reshape((32, 4))(b)))
+    a = layers.UpSampling2D((2, 1), interpolation="bilinear")(layers.Cropping2D(((1, 2), (0, 1)))(a))
+    b = layers.UpSampling2D((1, 2))(layers.Conv2D(4, 3, strides=2)(a))
+    s = layers.Cropping1D((1, 2))(layers.ZeroPadding1D((2, 1))(layers.Reshape((64, 4))(b)))
     s = layers.AveragePooling1D(3, strides=2, padding="same")(layers.UpSampling1D(2)(s))
     g = layers.GlobalAveragePooling1D()(layers.Permute((2, 1))(s))
     v = layers.Dense(3)(layers.Concatenate()([g, layers.GlobalMaxPooling1D()(s)]))

@@ -1,5 +1,6 @@
 """Fixture cases for the layers that only move values: AveragePooling1D, GlobalAveragePooling1D,
-GlobalMaxPooling1D (keepdims), ZeroPadding1D, Cropping2D, Cropping1D, UpSampling2D,
+GlobalMaxPooling1D (keepdims), ZeroPadding1D, Cropping2D, Cropping1D, UpSampling2D (nearest
+and bilinear),
 UpSampling1D, RepeatVector and Permute, between convolutions so the moved values differ.
 
 ``CASES = {name: build(K) -> (model, inputs)}``; weights from a seeded generator, odd shapes and
@@ -52,6 +53,16 @@ def upsampling(K):
     return seeded_weights(model, 44), [floats(44, (3, 4, 2)), floats(45, (4, 3)), floats(46, (5,))]
 
 
+def upsampling_bilinear(K):
+    # Bilinear at sizes (2, 2) and (3, 2) (odd: one output of three sits on its input row), then
+    # a convolution so the interpolated values are mixed.
+    x = K.Input(shape=(3, 4, 2), name="x")
+    a = K.layers.UpSampling2D(2, interpolation="bilinear", name="up")(x)
+    a = K.layers.Conv2D(3, 2, strides=2, name="conv")(a)
+    a = K.layers.UpSampling2D((3, 2), interpolation="bilinear", name="up2")(a)
+    return seeded_weights(K.Model(x, a, name="upsampling_bilinear"), 49), floats(49, (3, 4, 2))
+
+
 def permute(K):
     # A rank-3 permutation and its inverse around a convolution; a sequence transposed, then a
     # Dense over what were its positions.
@@ -68,5 +79,6 @@ CASES = {
     "pooling1d": pooling1d,
     "padding_cropping": padding_cropping,
     "upsampling": upsampling,
+    "upsampling_bilinear": upsampling_bilinear,
     "permute": permute,
 }
