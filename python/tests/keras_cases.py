@@ -48,6 +48,9 @@ CASES = {
     "DepthwiseConv2D": lambda K: _seq(
         K, (6, 6, 2), K.layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same", name="dw")
     ),
+    "Conv2D_dilated": lambda K: _seq(K, (7, 8, 2), K.layers.Conv2D(3, 3, dilation_rate=(2, 3), padding="same", name="c")),
+    "DepthwiseConv2D_dilated": lambda K: _seq(K, (7, 7, 2), K.layers.DepthwiseConv2D(2, dilation_rate=2, name="dw")),
+    "Conv1D_dilated": lambda K: _seq(K, (11, 2), K.layers.Conv1D(3, 3, dilation_rate=3, padding="same", name="c1")),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),
     "AveragePooling2D": lambda K: _seq(K, (5, 5, 2), K.layers.AveragePooling2D(2, padding="same", name="p")),
