@@ -104,7 +104,7 @@ const SHAPES = {
   "AveragePooling2D 2x2": [[32, 32, 16], [2, 2, 16]],
   "Cropping2D(1)": [[34, 34, 16], [3, 3, 16]],
   "UpSampling2D(2)": [[16, 16, 16], [1, 1, 16]],
-  "UpSampling2D(2) bilinear": [[16, 16, 16], [1, 1, 16]],
+  "UpSampling2D(2) bilinear": [[8, 8, 16], [1, 1, 16]],
   "UpSampling1D(2) (W x C)": [[1, 512, 16], [1, 1, 16]],
 };
 const DEFAULT_SHAPES = [[32, 32, 16], [1, 1, 16]];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {LibBit} from "solady/src/utils/LibBit.sol";
 import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
 
 /// @title UpSampling2DLayer
@@ -64,11 +65,126 @@ contract UpSampling2DLayer is SlicedLayerBase {
         bilinear = config.length > 7 * 32 && abi.decode(config, (uint256[8]))[7] == 1;
     }
 
+    /// @dev What a bilinear slice computes once: the column taps (per output column: the memory
+    ///      addresses of its lower and upper input column in `blend`, their weights), `blend` (one
+    ///      input row's values blended between two input rows), the magnitude below which nothing
+    ///      can overflow, and the divisor `4 sizeY sizeX`.
+    struct Plan {
+        uint256[] cols;
+        int256[] blend;
+        uint256 limit;
+        uint256 den;
+        uint256 rowIn;
+        uint256 rowOut;
+    }
+
     /// @dev Bilinear output elements [from, to) into memory `dst`: each the sum of its four input
     ///      values weighted `lowerWeight`/`upperWeight` along each axis, divided by `4 sizeY sizeX`
     ///      once, nearest with ties up (`floor((2 sum + d) / 2d)`, as the average poolings round).
-    ///      Checked arithmetic: an int256 overflow reverts (`Panic(0x11)`).
+    ///      Row by row, separably (the same integers: `wy0 (wx0 a + wx1 b) + wy1 (wx0 c + wx1 d) =
+    ///      wx0 (wy0 a + wy1 c) + wx1 (wy0 b + wy1 d)`): the two input rows blended, then each output
+    ///      value from two blended values, unchecked while the row's inputs are below `Plan.limit`
+    ///      (then nothing overflows), else by checked arithmetic (`_bilinearChecked`: an int256
+    ///      overflow reverts `Panic(0x11)`).
     function _bilinear(uint256 src, uint256 dst, uint256 from, uint256 to, Config memory c) private pure {
+        Plan memory plan = _plan(c);
+        for (uint256 row = from / plan.rowOut; row * plan.rowOut < to; ++row) {
+            uint256 rowStart = row * plan.rowOut;
+            (uint256 lo, uint256 hi) = (rowStart < from ? from : rowStart, rowStart + plan.rowOut > to ? to : rowStart + plan.rowOut);
+            Tap memory t = _tap(row, c.sizeY, c.height);
+            uint256 top;
+            uint256 bottom;
+            unchecked {
+                // `src` may have wrapped (`Input`): modulo 2^256 these land inside the window.
+                (top, bottom) = (src + t.lower * plan.rowIn * 32, src + t.upper * plan.rowIn * 32);
+            }
+            if (_blendRow(top, bottom, uint256(t.lowerWeight), uint256(t.upperWeight), plan)) {
+                _interpolate(plan.cols, plan.den, dst + (lo - from) * 32, lo - rowStart, hi - rowStart, c.channels);
+            } else {
+                _bilinearChecked(src, dst + (lo - from) * 32, lo, hi, c);
+            }
+        }
+    }
+
+    /// @dev The slice's plan (`Plan`).
+    function _plan(Config memory c) private pure returns (Plan memory plan) {
+        plan.rowIn = c.width * c.channels;
+        plan.rowOut = plan.rowIn * c.sizeX;
+        plan.den = 4 * c.sizeY * c.sizeX;
+        plan.limit = 1 << (254 - LibBit.fls(8 * plan.den)); // 8 den |x| + den < 2^255 below it
+        plan.blend = new int256[](plan.rowIn);
+        plan.cols = new uint256[](4 * c.width * c.sizeX);
+        uint256 base = _dataAt(plan.blend);
+        for (uint256 col; col < c.width * c.sizeX; ++col) {
+            Tap memory t = _tap(col, c.sizeX, c.width);
+            plan.cols[4 * col] = base + t.lower * c.channels * 32;
+            plan.cols[4 * col + 1] = base + t.upper * c.channels * 32;
+            (plan.cols[4 * col + 2], plan.cols[4 * col + 3]) = (uint256(t.lowerWeight), uint256(t.upperWeight));
+        }
+    }
+
+    /// @dev `blend[i] = w0 x[top + i] + w1 x[bottom + i]` over one input row (calldata `top`,
+    ///      `bottom`); whether every value read is below `plan.limit` in magnitude (else `blend`
+    ///      may hold wrapped values, and the row is computed again, checked).
+    function _blendRow(uint256 top, uint256 bottom, uint256 w0, uint256 w1, Plan memory plan) private pure returns (bool small) {
+        int256[] memory blend = plan.blend;
+        uint256 limit = plan.limit;
+        // Equivalent to the loop above, with `mag` the OR of every |v| (or |v| - 1: v ^ (v >> 255)).
+        assembly ("memory-safe") {
+            let o := add(blend, 0x20)
+            let end := add(o, shl(5, mload(blend)))
+            let mag := 0
+            for {} lt(o, end) { o := add(o, 0x20) } {
+                let a := calldataload(top)
+                let b := calldataload(bottom)
+                mag := or(mag, or(xor(a, sar(255, a)), xor(b, sar(255, b))))
+                mstore(o, add(mul(w0, a), mul(w1, b)))
+                top := add(top, 0x20)
+                bottom := add(bottom, 0x20)
+            }
+            small := lt(mag, limit)
+        }
+    }
+
+    /// @dev Output row elements [a, b) into memory `out` from the blended row: element e (column
+    ///      e / C, channel e % C) is `(2 (w0 blend[lower] + w1 blend[upper]) + d) / 2d`, floored
+    ///      (`cols`: `Plan.cols`, `den`: d).
+    function _interpolate(uint256[] memory cols, uint256 den, uint256 out, uint256 a, uint256 b, uint256 channels)
+        private
+        pure
+    {
+        // Equivalent to: for each element, the division of `_bilinearChecked`; below `Plan.limit`
+        // no product or sum overflows (`_plan`).
+        assembly ("memory-safe") {
+            /// Channels from byte `off` on, `count` of them, of the pixel whose column taps are at
+            /// `t`; returns the memory after them.
+            function pixel(dst, t, off, count, d) -> next {
+                next := add(dst, shl(5, count))
+                let p0 := add(mload(t), off)
+                let p1 := add(mload(add(t, 0x20)), off)
+                let w0 := mload(add(t, 0x40))
+                let w1 := mload(add(t, 0x60))
+                let d2 := shl(1, d)
+                for {} lt(dst, next) { dst := add(dst, 0x20) } {
+                    let m := add(shl(1, add(mul(w0, mload(p0)), mul(w1, mload(p1)))), d)
+                    mstore(dst, sub(sdiv(m, d2), slt(smod(m, d2), 0)))
+                    p0 := add(p0, 0x20)
+                    p1 := add(p1, 0x20)
+                }
+            }
+            for { let e := a } lt(e, b) {} {
+                let ch := mod(e, channels)
+                let count := sub(channels, ch)
+                if gt(count, sub(b, e)) { count := sub(b, e) }
+                out := pixel(out, add(cols, add(0x20, shl(7, div(e, channels)))), shl(5, ch), count, den)
+                e := add(e, count)
+            }
+        }
+    }
+
+    /// @dev Bilinear output elements [from, to) into memory `dst` by checked arithmetic, pixel by
+    ///      pixel (`_bilinear`'s reference, for rows with large inputs).
+    function _bilinearChecked(uint256 src, uint256 dst, uint256 from, uint256 to, Config memory c) private pure {
         uint256 outWidth = c.width * c.sizeX;
         for (uint256 p = from / c.channels; p * c.channels < to; ++p) {
             uint256 pixel = p * c.channels;

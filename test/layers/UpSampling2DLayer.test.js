@@ -91,6 +91,15 @@ describe("UpSampling2DLayer", function () {
     }
   });
 
+  it("bilinear: rows with inputs past the unchecked bound are computed checked, to the same integers", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    // Sizes (2, 1): d = 8, unchecked below 2^248 (_plan); row 1 holds values near 2^249.
+    const { layer, reference } = await bilinear(kit, [3, 2, 2], [2, 1]);
+    const big = 1n << 249n;
+    const x = [5n, -7n, 3n, 1n, big - 3n, -big + 1n, -big, big - 1n, -2n, 9n, 4n, -4n];
+    expect(await expectSlicesOfForward(layer, [x], [], 2)).to.deep.equal(reference(x));
+  });
+
   it("bilinear: an int256 overflow of the weighted sum reverts (Panic 0x11)", async function () {
     const kit = await loadFixture(deploySpatialKit);
     const { layer } = await bilinear(kit, [1, 2, 1], [1, 2]);
