@@ -74,6 +74,7 @@ contract UpSampling2DLayer is SlicedLayerBase {
         int256[] blend;
         uint256 limit;
         uint256 den;
+        uint256 shift; // log2(2 den) when 2 den is a power of two, else 0
         uint256 rowIn;
         uint256 rowOut;
     }
@@ -99,7 +100,7 @@ contract UpSampling2DLayer is SlicedLayerBase {
                 (top, bottom) = (src + t.lower * plan.rowIn * 32, src + t.upper * plan.rowIn * 32);
             }
             if (_blendRow(top, bottom, uint256(t.lowerWeight), uint256(t.upperWeight), plan)) {
-                _interpolate(plan.cols, plan.den, dst + (lo - from) * 32, lo - rowStart, hi - rowStart, c.channels);
+                _interpolate(plan.cols, plan.den | plan.shift << 128, dst + (lo - from) * 32, lo - rowStart, hi - rowStart, c.channels);
             } else {
                 _bilinearChecked(src, dst + (lo - from) * 32, lo, hi, c);
             }
@@ -112,6 +113,7 @@ contract UpSampling2DLayer is SlicedLayerBase {
         plan.rowOut = plan.rowIn * c.sizeX;
         plan.den = 4 * c.sizeY * c.sizeX;
         plan.limit = 1 << (254 - LibBit.fls(8 * plan.den)); // 8 den |x| + den < 2^255 below it
+        if ((2 * plan.den) & (2 * plan.den - 1) == 0) plan.shift = LibBit.fls(2 * plan.den);
         plan.blend = new int256[](plan.rowIn);
         plan.cols = new uint256[](4 * c.width * c.sizeX);
         uint256 base = _dataAt(plan.blend);
@@ -148,7 +150,7 @@ contract UpSampling2DLayer is SlicedLayerBase {
 
     /// @dev Output row elements [a, b) into memory `out` from the blended row: element e (column
     ///      e / C, channel e % C) is `(2 (w0 blend[lower] + w1 blend[upper]) + d) / 2d`, floored
-    ///      (`cols`: `Plan.cols`, `den`: d).
+    ///      (`cols`: `Plan.cols`, `den`: d, with `Plan.shift` in its bits from 128 on).
     function _interpolate(uint256[] memory cols, uint256 den, uint256 out, uint256 a, uint256 b, uint256 channels)
         private
         pure
@@ -164,12 +166,25 @@ contract UpSampling2DLayer is SlicedLayerBase {
                 let p1 := add(mload(add(t, 0x20)), off)
                 let w0 := mload(add(t, 0x40))
                 let w1 := mload(add(t, 0x60))
-                let d2 := shl(1, d)
-                for {} lt(dst, next) { dst := add(dst, 0x20) } {
-                    let m := add(shl(1, add(mul(w0, mload(p0)), mul(w1, mload(p1)))), d)
-                    mstore(dst, sub(sdiv(m, d2), slt(smod(m, d2), 0)))
-                    p0 := add(p0, 0x20)
-                    p1 := add(p1, 0x20)
+                let shift := shr(128, d) // log2(2d) when 2d is a power of two, else 0
+                d := and(d, sub(shl(128, 1), 1))
+                switch shift
+                case 0 {
+                    let d2 := shl(1, d)
+                    for {} lt(dst, next) { dst := add(dst, 0x20) } {
+                        let m := add(shl(1, add(mul(w0, mload(p0)), mul(w1, mload(p1)))), d)
+                        mstore(dst, sub(sdiv(m, d2), slt(smod(m, d2), 0)))
+                        p0 := add(p0, 0x20)
+                        p1 := add(p1, 0x20)
+                    }
+                }
+                default {
+                    // 2d a power of two (sizes 1, 2, 4, ...): the floor is an arithmetic shift.
+                    for {} lt(dst, next) { dst := add(dst, 0x20) } {
+                        mstore(dst, sar(shift, add(shl(1, add(mul(w0, mload(p0)), mul(w1, mload(p1)))), d)))
+                        p0 := add(p0, 0x20)
+                        p1 := add(p1, 0x20)
+                    }
                 }
             }
             for { let e := a } lt(e, b) {} {
