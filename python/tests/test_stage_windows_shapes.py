@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eternal import predict as predict_module
-from test_stage_windows import assert_windows_exact
+from test_stage_windows import assert_staged_is_emulated, assert_windows_exact, deploy
 
 WINDOWED = {"Cropping2D", "UpSampling2D"}  # the global poolings' windows: test/layers/ForwardWindow.test.js
 # On the 2D contracts a sequence is one row, and they read whole rows: any slice of these reads
@@ -43,29 +42,11 @@ def shapes_model(seed: int):
 @pytest.fixture(scope="module")
 def deployed(anvil_node, tmp_path_factory):
     """(web3, address, export, float batch of 2)."""
-    from eternal.chain import connect
-    from eternal.deploy import ModelDeployer
-    from eternal.export import ModelExporter
-
-    export = ModelExporter("int32").export_model(shapes_model(6))
-    deployer = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path_factory.mktemp("journal")), quiet=True)
-    batch = np.random.default_rng(9).uniform(-1, 1, (2, 12, 10, 3))
-    return connect(anvil_node.url), deployer.deploy_model(export).address, export, batch
+    return deploy(anvil_node, tmp_path_factory, shapes_model(6), np.random.default_rng(9).uniform(-1, 1, (2, 12, 10, 3)))
 
 
 def test_staged_by_windows_is_the_emulators_bit_for_bit(deployed):
-    from eternal.emulate import Emulator
-
-    w3, address, export, batch = deployed
-    one_call = predict_module.predict(w3, address, [batch[:1]])
-    biggest = max(layer["gas"] for layer in one_call["profile"]["layers"])
-    cap = int(0.45 * biggest)
-    staged = predict_module.predict(w3, address, [batch], call_gas_cap=cap)
-    emulated = Emulator(export).run_batch([batch]).floats[0]
-    assert np.array_equal(np.stack([sample[0] for sample in staged["outputs"]]), emulated)
-    for stages in staged["stages"]:
-        assert any("slice" in stage for stage in stages)
-        assert all(stage["gas"] <= cap for stage in stages)
+    assert_staged_is_emulated(deployed)
 
 
 def test_each_layer_types_windows_are_exactly_what_its_contract_needs(deployed):

@@ -1,23 +1,9 @@
 """Fixture cases for the layers that only move values: AveragePooling1D, GlobalAveragePooling1D,
 GlobalMaxPooling1D (keepdims), ZeroPadding1D, Cropping2D, Cropping1D, UpSampling2D (nearest
-and bilinear),
-UpSampling1D, RepeatVector and Permute, between convolutions so the moved values differ; and
+and bilinear), UpSampling1D, RepeatVector and Permute, between convolutions so the moved values differ; and
 ``dilation_rate`` on the convolutions (a zero-expanded kernel: eternal.layers.dilation).
 
-``def dilated(K):
-    # dilation_rate on the three convolutions ('same' pads for the dilated size), then a Dense.
-    x = K.Input(shape=(8, 7, 2), name="x")
-    a = K.layers.Conv2D(3, 3, dilation_rate=(2, 3), padding="same", activation="relu", name="conv")(x)
-    a = K.layers.DepthwiseConv2D(2, dilation_rate=2, name="dw")(a)
-    s = K.Input(shape=(10, 2), name="s")
-    b = K.layers.Conv1D(3, 3, dilation_rate=2, padding="same", name="conv1d")(s)
-    out = K.layers.Dense(2, name="head")(K.layers.Concatenate(name="join")([K.layers.Flatten(name="flat_a")(a),
-                                                                             K.layers.Flatten(name="flat_b")(b)]))
-    return seeded_weights(K.Model([x, s], out, name="dilated"), 50, 0.4), [floats(50, (8, 7, 2)), floats(51, (10, 2))]
-
-
-CASES = {
-    "dilated": dilated,name: build(K) -> (model, inputs)}``; weights from a seeded generator, odd shapes and
+``CASES = {name: build(K) -> (model, inputs)}``; weights from a seeded generator, odd shapes and
 uneven edges so a swapped axis or edge shows.
 """
 
