@@ -63,6 +63,34 @@ const CASES = {
     contract: "ZeroPadding2DLayer", types: Array(9).fill(U), values: [F, 32, H, W, C, 1, 1, 1, 1],
     ins: [H * W * C], out: (H + 2) * (W + 2) * C,
   }),
+  "Cropping2D(1)": (H, W, C) => ({
+    contract: "ZeroPadding2DLayer", types: [...Array(5).fill(U), ...Array(4).fill(I)], values: [F, 32, H, W, C, -1, -1, -1, -1],
+    ins: [H * W * C], out: Math.max(H - 2, 0) * Math.max(W - 2, 0) * C,
+  }),
+  "UpSampling2D(2)": (H, W, C) => ({
+    contract: "UpSampling2DLayer", types: Array(7).fill(U), values: [F, 32, H, W, C, 2, 2], ins: [H * W * C], out: 4 * H * W * C,
+  }),
+  "UpSampling2D(2) bilinear": (H, W, C) => ({
+    contract: "UpSampling2DLayer", types: Array(8).fill(U), values: [F, 32, H, W, C, 2, 2, 1], ins: [H * W * C], out: 4 * H * W * C,
+  }),
+  "UpSampling1D(2) (W x C)": (H, W, C) => ({
+    contract: "UpSampling2DLayer", types: Array(7).fill(U), values: [F, 32, 1, H * W, C, 1, 2], ins: [H * W * C], out: 2 * H * W * C,
+  }),
+  // RepeatVector(H) of a vector of W * C values: UpSampling2D((H, 1)) of a 1x1x(W C) input.
+  "RepeatVector(H)": (H, W, C) => ({
+    contract: "UpSampling2DLayer", types: Array(7).fill(U), values: [F, 32, 1, 1, W * C, H, 1], ins: [W * C], out: H * W * C,
+  }),
+  // Permute((2, 1, 3)): rows and columns swapped, runs of C values copied whole.
+  "Permute((2, 1, 3))": (H, W, C) => ({
+    contract: "PermuteLayer", types: [U, U, "uint256[]", "uint256[]"], values: [F, 32, [W, H, C], [C, W * C, 1]],
+    ins: [H * W * C], out: H * W * C,
+  }),
+  // Permute((3, 1, 2)): channels first, every value read on its own (stride C); rows and columns
+  // stay in order, so the config walks them as one axis (permute.gather_axes).
+  "Permute((3, 1, 2))": (H, W, C) => ({
+    contract: "PermuteLayer", types: [U, U, "uint256[]", "uint256[]"], values: [F, 32, [C, H * W], [1, C]],
+    ins: [H * W * C], out: H * W * C,
+  }),
   "MaxPooling2D 2x2": (H, W, C) => ({
     contract: "MaxPooling2DLayer", types: POOL_TYPES, values: [F, 32, H, W, C, 2, 2, 2, 2, 0, 0, H / 2, W / 2],
     ins: [H * W * C], out: H * W * C / 4,
@@ -84,6 +112,10 @@ const SHAPES = {
   "GlobalMaxPooling2D": [[8, 8, 64], [1, 1, 64]],
   "MaxPooling2D 2x2": [[32, 32, 16], [2, 2, 16]],
   "AveragePooling2D 2x2": [[32, 32, 16], [2, 2, 16]],
+  "Cropping2D(1)": [[34, 34, 16], [3, 3, 16]],
+  "UpSampling2D(2)": [[16, 16, 16], [1, 1, 16]],
+  "UpSampling2D(2) bilinear": [[8, 8, 16], [1, 1, 16]],
+  "UpSampling1D(2) (W x C)": [[1, 512, 16], [1, 1, 16]],
 };
 const DEFAULT_SHAPES = [[32, 32, 16], [1, 1, 16]];
 

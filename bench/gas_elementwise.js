@@ -15,6 +15,8 @@
 // the clone's copy of the calldata shrinks with the windows too.
 //
 // gas/in and gas/out divide by the input values read (all inputs) and the output values written.
+// BENCH_ONLY="<name>|<name>" measures only those cases; BENCH_DIRECT=1 adds the direct call's gas
+// (EternalModel's: the implementation, the clone's address appended, no proxy copies).
 const fs = require("fs");
 const path = require("path");
 const { ethers, network } = require("hardhat");
@@ -24,10 +26,11 @@ const { F, CASES, SHAPES, DEFAULT_SHAPES, CONTRACTS, deployCase } = require("./e
 const BEFORE = process.env.BENCH_BEFORE || path.join(__dirname, "gas_elementwise_main.json");
 
 /** {gas, ins, out, quarter (when the layer has forwardSlice)} of case `name` at `shape`. */
-async function measure(kit, name, shape, withQuarter) {
+async function measure(kit, name, shape, withQuarter, directOnly = false) {
   const { spec, layer, pages, x } = await deployCase(kit, name, shape);
   const full = await forwardGas(kit, layer, x, pages);
   const row = { gas: full.gas, out: spec.out, ins: spec.ins.reduce((a, b) => a + b, 0) };
+  if (process.env.BENCH_DIRECT || directOnly) row.direct = (await forwardGas(kit, layer, x, pages, undefined, true)).gas;
   if (withQuarter && kit.implementations[spec.contract].interface.getFunction("forwardSlice")) {
     const end = Math.floor(spec.out / 4);
     const quarter = await forwardGas(kit, layer, x, pages, [0, end]);
@@ -86,7 +89,9 @@ async function main() {
   const before = fs.existsSync(BEFORE) ? JSON.parse(fs.readFileSync(BEFORE, "utf8")) : null;
   const saved = { commit: process.env.BENCH_COMMIT || null, measured: new Date().toISOString().slice(0, 10), layers: {} };
   const table = [];
-  for (const name of Object.keys(CASES)) {
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split("|") : Object.keys(CASES);
+  for (const name of only) {
+    if (!CASES[name]) throw new Error(`no case ${name}: ${Object.keys(CASES).join(", ")}`);
     const [big, small] = SHAPES[name] || DEFAULT_SHAPES;
     const run = await measure(kit, name, big, true);
     const pixel = await measure(kit, name, small, false);
@@ -95,6 +100,10 @@ async function main() {
       layer: name, shape: big.join("x"), "out values": run.out, gas: run.gas,
       "gas/in": +(run.gas / run.ins).toFixed(1), "gas/out": +(run.gas / run.out).toFixed(1), "1 pixel": pixel.gas,
     };
+    if (run.direct !== undefined) {
+      const pixelDirect = (await measure(kit, name, small, false, true)).direct;
+      Object.assign(row, { direct: run.direct, "direct/out": +(run.direct / run.out).toFixed(1), "direct 1 pixel": pixelDirect });
+    }
     if (run.quarter !== undefined) {
       row["quarter %"] = +((100 * run.quarter) / run.gas).toFixed(1);
       row["impl. quarter %"] = +((100 * run.implementationQuarter) / run.implementation).toFixed(1);

@@ -71,7 +71,7 @@ def build_keras_model(graph: dict, stream: bytes):
             tensors[index] = keras_layer(sources if len(sources) > 1 else sources[0])
         arrays = layer_arrays(layer, stream, bits)
         if arrays or keras_layer.weights:
-            wanted = layer_type.keras_weights_of(layer["config"], arrays)
+            wanted = layer_type.keras_weights(arrays, layer["config"])
             try:
                 keras_layer.set_weights(wanted)
             except ValueError as exc:

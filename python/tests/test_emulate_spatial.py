@@ -46,6 +46,21 @@ CASES = {
     "zero_padding_int": ((2, 2, 1), lambda k: k.layers.ZeroPadding2D(1)),
     "maxpool1d_valid": ((9, 3), lambda k: k.layers.MaxPooling1D(2)),
     "maxpool1d_same_s1": ((7, 2), lambda k: k.layers.MaxPooling1D(3, strides=1, padding="same")),
+    "conv2d_dilated_same": ((7, 8, 3), lambda k: k.layers.Conv2D(4, 3, dilation_rate=(2, 3), padding="same")),
+    "conv1d_dilated": ((12, 2), lambda k: k.layers.Conv1D(3, 3, dilation_rate=2)),
+    "depthwise_dilated_same": ((7, 6, 2), lambda k: k.layers.DepthwiseConv2D(3, dilation_rate=2, padding="same", depth_multiplier=2)),
+    "avgpool1d_same_s2": ((9, 3), lambda k: k.layers.AveragePooling1D(3, strides=2, padding="same")),
+    "global_avg1d_keepdims": ((7, 3), lambda k: k.layers.GlobalAveragePooling1D(keepdims=True)),
+    "global_max1d": ((7, 3), lambda k: k.layers.GlobalMaxPooling1D()),
+    "zero_padding1d": ((5, 2), lambda k: k.layers.ZeroPadding1D((1, 3))),
+    "cropping2d": ((6, 5, 2), lambda k: k.layers.Cropping2D(((1, 2), (0, 1)))),
+    "cropping1d": ((6, 2), lambda k: k.layers.Cropping1D(2)),
+    "upsampling2d": ((3, 2, 2), lambda k: k.layers.UpSampling2D((2, 3))),
+    "upsampling1d": ((3, 2), lambda k: k.layers.UpSampling1D(2)),
+    "upsampling2d_bilinear": ((3, 4, 2), lambda k: k.layers.UpSampling2D((3, 2), interpolation="bilinear")),
+    "upsampling2d_bilinear_4": ((2, 3, 1), lambda k: k.layers.UpSampling2D(4, interpolation="bilinear")),
+    "repeat_vector": ((4,), lambda k: k.layers.RepeatVector(3)),
+    "permute3": ((2, 3, 4), lambda k: k.layers.Permute((3, 1, 2))),
 }
 
 
@@ -98,6 +113,7 @@ def set_quantised_weights(model, export: dict) -> None:
         for w in layer["weights"]
     ]
     if arrays:
+        arrays = lookup(layer["class_name"], layer["name"]).keras_weights(arrays, layer["config"])  # dilated: every d-th tap
         model.layers[-1].set_weights([a.astype("float32") for a in arrays])
 
 
@@ -120,12 +136,14 @@ def test_keras3_int32(case):
     check("keras3", case, "int32")
 
 
-@pytest.mark.parametrize("case", ["conv2d_same_s2_odd", "depthwise_same_m2", "conv1d_same", "avgpool_same_odd"])
+@pytest.mark.parametrize("case", ["conv2d_same_s2_odd", "depthwise_same_m2", "conv1d_same", "avgpool_same_odd", "conv1d_dilated"])
 def test_keras3_int8(case):
     check("keras3", case, "int8", seed=5)
 
 
-@pytest.mark.parametrize("case", ["conv2d_same_s2_odd", "depthwise_same_s2_m3", "avgpool_same_odd", "maxpool1d_same_s1", "zero_padding"])
+@pytest.mark.parametrize("case", ["conv2d_same_s2_odd", "depthwise_same_s2_m3", "avgpool_same_odd", "maxpool1d_same_s1", "zero_padding",
+                                  "avgpool1d_same_s2", "global_avg1d_keepdims", "cropping2d", "upsampling2d", "upsampling2d_bilinear", "repeat_vector", "permute3",
+                                  "conv2d_dilated_same", "depthwise_dilated_same"])
 def test_keras2_int32(case):
     check("keras2", case, "int32", seed=3)
 

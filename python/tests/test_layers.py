@@ -56,7 +56,7 @@ def test_batch_normalization_rebuilds_as_scale_and_offset():
     layer_type = lookup("BatchNormalization", "bn")
     config = layer_type.keras_config({})
     scale, offset = np.array([2.0, 0.5]), np.array([0.25, -1.0])
-    gamma, beta, mean, variance = layer_type.keras_weights([scale, offset])
+    gamma, beta, mean, variance = layer_type.keras_weights([scale, offset], {})
     x = np.array([1.5, -3.0])
     np.testing.assert_allclose((x - mean) / np.sqrt(variance + config["epsilon"]) * gamma + beta, x * scale + offset)
 

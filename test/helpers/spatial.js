@@ -9,7 +9,7 @@ const { TENSOR, deployLayerKit, instantiate, runSample } = require("./layerHarne
 // Every contract a spatial fixture (scripts/fixture_cases/spatial.py) can use.
 const CONTRACTS = ["Conv2DLayer", "Conv1DLayer", "DepthwiseConv2DLayer", "MaxPooling2DLayer", "AveragePooling2DLayer",
   "MaxPooling1DLayer", "GlobalAveragePooling2DLayer", "GlobalMaxPooling2DLayer", "ZeroPadding2DLayer", "DenseLayer",
-  "SeparableConv2DLayer"];
+  "SeparableConv2DLayer", "UpSampling2DLayer", "PermuteLayer"];
 
 // abi_config of python/eternal/layers/conv2d.py and depthwise_conv2d.py (13 geometry words).
 const CONV_TYPES = [...Array(15).fill("uint256"), TENSOR, TENSOR];

@@ -18,7 +18,7 @@ const { randomIntsWithin } = require("../helpers/random");
 const FIXTURES = ["small_cnn", "zero_padding_conv", "conv2d_same_strided_tanh_int8", "conv2d_valid_strided", "depthwise_int8",
   "pooling2d", "pooling2d_valid_int8", "global_pooling", "merge_layers", "relu_layers", "rescaling_batchnorm_int16",
   "activation_layers", "concatenate_axis", "merge_ops_int8", "prelu_int16",
-  "squeeze_excite_int8"];
+  "squeeze_excite_int8", "pooling1d", "padding_cropping_int16", "upsampling", "upsampling_bilinear_int8", "permute_int8"];
 const ELEMENTWISE = ["BatchNormalizationLayer", "ReLULayer", "LeakyReLULayer", "RescalingLayer", "AddLayer", "MultiplyLayer", "MergeLayer", "PReLULayer"];
 const WHOLE_ONLY = ["DenseLayer", "SoftmaxLayer"];
 

@@ -1,6 +1,6 @@
-// ZeroPadding2DLayer: on chain == emulator for every fixture, and uneven padding of hand-made
-// images against a reference; input checks; forwardSlice against forward (cut in rows and in the
-// padding) and what a quarter costs.
+// ZeroPadding2DLayer (ZeroPadding2D/1D, Cropping2D/1D): on chain == emulator for every fixture, and
+// uneven padding and cropping of hand-made images against a reference; input checks;
+// forwardSlice against forward (cut in rows and in the padding) and what a quarter costs.
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { deploySpatialKit, itMatchesEmulatorOnFixtures } = require("../helpers/spatial");
@@ -8,13 +8,22 @@ const { abi, cloneLayer, expectSlicesOfForward } = require("../helpers/layerHarn
 const { randomIntsWithin } = require("../helpers/random");
 const { expectQuarterCheaper } = require("../helpers/slices");
 
-/** A ZeroPadding2D of an H x W x C image and its reference (zeros around, the image inside). */
+const TYPES = [...Array(5).fill("uint256"), ...Array(4).fill("int256")];
+
+/** A ZeroPadding2D of an H x W x C image and its reference: output pixel (y, x) is input pixel
+ *  (y - top, x - left), or 0 outside the input (negative edges crop: Cropping2D). */
 async function zeroPadding(kit, [H, W, C], [top, bottom, left, right]) {
-  const layer = await cloneLayer(kit, "ZeroPadding2DLayer", abi.encode(Array(9).fill("uint256"), [24, 32, H, W, C, top, bottom, left, right]));
-  const OW = left + W + right;
+  const layer = await cloneLayer(kit, "ZeroPadding2DLayer", abi.encode(TYPES, [24, 32, H, W, C, top, bottom, left, right]));
+  const [OH, OW] = [top + H + bottom, left + W + right];
   const reference = (x) => {
-    const expected = Array((top + H + bottom) * OW * C).fill(0n);
-    for (let y = 0; y < H; y++) for (let z = 0; z < W; z++) for (let c = 0; c < C; c++) expected[((y + top) * OW + z + left) * C + c] = x[(y * W + z) * C + c];
+    const expected = [];
+    for (let y = 0; y < OH; y++) {
+      for (let z = 0; z < OW; z++) {
+        const [iy, iz] = [y - top, z - left];
+        const inside = iy >= 0 && iy < H && iz >= 0 && iz < W;
+        for (let c = 0; c < C; c++) expected.push(inside ? x[(iy * W + iz) * C + c] : 0n);
+      }
+    }
     return expected;
   };
   return { layer, reference, size: H * W * C };
@@ -40,5 +49,23 @@ describe("ZeroPadding2DLayer", function () {
     }
     const { layer } = await zeroPadding(kit, [16, 16, 16], [1, 1, 1, 1]);
     await expectQuarterCheaper(kit, layer, [randomIntsWithin(4096, 2 ** 27, 6)]);
+  });
+
+  it("crops with negative edges (Cropping2D, Cropping1D): forwardSlice is forward's slice of the window", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    for (const [shape, edges] of [[[5, 6, 2], [-1, -2, -2, 0]], [[1, 7, 3], [0, 0, -3, -1]], [[4, 4, 1], [-3, 0, 0, -2]],
+      [[3, 5, 2], [1, -1, -2, 2]]]) {
+      const { layer, reference, size } = await zeroPadding(kit, shape, edges);
+      const x = randomIntsWithin(size, 1000, 7);
+      expect(await expectSlicesOfForward(layer, [x], [], shape[2])).to.deep.equal(reference(x));
+    }
+    const { layer } = await zeroPadding(kit, [16, 16, 16], [-1, -1, -1, -1]);
+    await expectQuarterCheaper(kit, layer, [randomIntsWithin(4096, 2 ** 27, 8)]);
+  });
+
+  it("reverts SafeCastOverflowedIntToUint when the edges crop more than the input holds", async function () {
+    const kit = await loadFixture(deploySpatialKit);
+    const { layer } = await zeroPadding(kit, [2, 3, 1], [-1, -2, 0, 0]);
+    await expect(layer.forward([[1n, 2n, 3n, 4n, 5n, 6n]], [])).to.be.revertedWithCustomError(layer, "SafeCastOverflowedIntToUint").withArgs(-1);
   });
 });

@@ -44,6 +44,8 @@ from eternal.layers import (  # noqa: F401,E402
     multi_head_attention,
     multiply,
     normalization,
+    permute,
+    pooling1d,
     prelu,
     relu,
     rescaling,
@@ -52,6 +54,7 @@ from eternal.layers import (  # noqa: F401,E402
     simple_rnn,
     softmax,
     time_distributed,
+    upsampling,
     zero_padding2d,
 )
 

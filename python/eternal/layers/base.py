@@ -111,13 +111,11 @@ class LayerType:
         """The Keras constructor arguments (without ``name``) that rebuild the layer from its canonical config."""
         return dict(config)
 
-    def keras_weights(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
-        """The Keras ``set_weights`` list from the layer's stored tensors (float, storage order)."""
+    def keras_weights(self, arrays: list[np.ndarray], config: dict) -> list[np.ndarray]:
+        """The Keras ``set_weights`` list from the layer's stored tensors (float, storage order)
+        and its canonical config."""
         return arrays
 
-    def keras_weights_of(self, config: dict, arrays: list[np.ndarray]) -> list[np.ndarray]:
-        """``keras_weights`` for a layer with this canonical config (a wrapper's depend on its inner layer)."""
-        return self.keras_weights(arrays)
 
     # Shared checks -----------------------------------------------------------------
 
@@ -140,12 +138,6 @@ class LayerType:
         """Rejects ``data_format='channels_first'``."""
         if raw.get("data_format", "channels_last") not in (None, "channels_last"):
             raise self.reject("data_format", raw["data_format"], "'channels_last'")
-
-    def no_dilation(self, raw: dict) -> None:
-        """Rejects dilated kernels."""
-        dilation = raw.get("dilation_rate", 1)
-        if any(d != 1 for d in np.atleast_1d(dilation)):
-            raise self.reject("dilation_rate", ints(dilation), "1")
 
     def padding(self, raw: dict, allowed=("valid", "same")) -> str:
         """A normalised padding mode."""

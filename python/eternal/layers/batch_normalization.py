@@ -56,7 +56,7 @@ class BatchNormalization(LayerType):
     def keras_config(self, config):
         return {"epsilon": KERAS_EPSILON}
 
-    def keras_weights(self, arrays):
+    def keras_weights(self, arrays, config):
         """gamma=scale, beta=offset, mean=0, variance=1-epsilon: ``x * scale + offset`` again."""
         scale, offset = arrays
         return [scale, offset, np.zeros_like(scale), np.full_like(scale, 1.0 - KERAS_EPSILON)]

@@ -97,7 +97,7 @@ class Bidirectional(LayerType):
         inner = getattr(keras.layers, config["layer"]["class_name"])(**inner_type.keras_config(forward), name=f"{name}_forward")
         return keras.layers.Bidirectional(inner, merge_mode=config["merge_mode"], name=name)
 
-    def keras_weights_of(self, config, arrays):
+    def keras_weights(self, arrays, config):
         inner_type, forward, backward = self._inner(config)
         half = len(arrays) // 2
-        return inner_type.keras_weights_of(forward, arrays[:half]) + inner_type.keras_weights_of(backward, arrays[half:])
+        return inner_type.keras_weights(arrays[:half], forward) + inner_type.keras_weights(arrays[half:], backward)

@@ -1,10 +1,11 @@
-"""Conv2D (channels last, no dilation, one group)."""
+"""Conv2D (channels last, one group; dilated kernels as in ``eternal.layers.dilation``)."""
 
 import numpy as np
 
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, ints, register
 from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
+from eternal.layers.dilation import dilation_config, effective_size, expand, thin
 from eternal.layers.spatial import apply_activation, as_2d, pad_zeros, pair, row_window, window_geometry
 
 
@@ -17,7 +18,6 @@ class Conv2D(LayerType):
 
     def normalise(self, raw, input_shapes):
         self.channels_last(raw)
-        self.no_dilation(raw)
         if int(raw.get("groups", 1)) != 1:
             raise self.reject("groups", raw["groups"], "1")
         return {
@@ -27,11 +27,12 @@ class Conv2D(LayerType):
             "padding": self.padding(raw),
             "activation": self.activation(raw),
             "use_bias": bool(raw["use_bias"]),
+            **dilation_config(self, raw, 1 if self.one_d else 2),
         }
 
     def weights(self, config, arrays, raw):
         self.expect_arrays(arrays, 2 if config["use_bias"] else 1)
-        tensors = [Tensor("kernel", arrays[0], "blocked")]
+        tensors = [Tensor("kernel", expand(arrays[0], config), "blocked")]
         if config["use_bias"]:
             tensors.append(Tensor("bias", arrays[1]))
         return tensors
@@ -39,7 +40,7 @@ class Conv2D(LayerType):
     def geometry(self, config: dict, input_shape) -> dict:
         """Input size, window, strides, output size and leading padding, in 2D terms."""
         height, width, channels = as_2d(list(input_shape))
-        kh, kw = pair(config["kernel_size"], self.one_d)
+        kh, kw = pair(effective_size(config), self.one_d)
         sh, sw = pair(config["strides"], self.one_d)
         oh, top = window_geometry(height, kh, sh, config["padding"])
         ow, left = window_geometry(width, kw, sw, config["padding"])
@@ -85,3 +86,6 @@ class Conv2D(LayerType):
             g["top"], g["left"], g["oh"], g["ow"], activation_code(config["activation"]),
             tensor_ref(tensors["kernel"]), tensor_ref(tensors.get("bias")),
         ])
+
+    def keras_weights(self, arrays, config):
+        return [thin(arrays[0], config), *arrays[1:]]

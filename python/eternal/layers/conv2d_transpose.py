@@ -19,6 +19,7 @@ from eternal.errors import ModelInputError
 from eternal.fixedpoint import rescale_array
 from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
 from eternal.layers.base import LayerType, Tensor, ints, register
+from eternal.layers.dilation import dilation_config
 from eternal.layers.spatial import apply_activation, as_2d, pair
 
 INPUT_BITS = 160  # every input must be in [-2^160, 2^160) (fixed point)
@@ -40,7 +41,8 @@ class Conv2DTranspose(LayerType):
 
     def normalise(self, raw, input_shapes):
         self.channels_last(raw)
-        self.no_dilation(raw)
+        if dilation_config(self, raw, 1 if self.one_d else 2):
+            raise self.reject("dilation_rate", raw.get("dilation_rate"), "1")
         if raw.get("output_padding") is not None:
             raise self.reject("output_padding", raw["output_padding"], "None")
         return {

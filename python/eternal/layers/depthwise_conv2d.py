@@ -1,5 +1,5 @@
-"""DepthwiseConv2D and DepthwiseConv1D (channels last, no dilation): output channel
-``c * depth_multiplier + m``.
+"""DepthwiseConv2D and DepthwiseConv1D (channels last; dilated kernels as in
+``eternal.layers.dilation``): output channel ``c * depth_multiplier + m``.
 
 DepthwiseConv1D is DepthwiseConv2D with height 1 (the same contract): its kernel ``(k, C, M)`` is
 stored exactly as a ``(1, k, C, M)`` DepthwiseConv2D kernel would be.
@@ -10,6 +10,7 @@ import numpy as np
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, ints, register
 from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
+from eternal.layers.dilation import dilation_config, effective_size, expand, thin
 from eternal.layers.spatial import apply_activation, as_2d, pad_zeros, pair, row_window, window_geometry
 
 
@@ -21,7 +22,6 @@ class DepthwiseConv2D(LayerType):
 
     def normalise(self, raw, input_shapes):
         self.channels_last(raw)
-        self.no_dilation(raw)
         return {
             "kernel_size": ints(raw["kernel_size"]),
             "strides": ints(raw["strides"]),
@@ -29,18 +29,19 @@ class DepthwiseConv2D(LayerType):
             "depth_multiplier": int(raw.get("depth_multiplier", 1)),
             "activation": self.activation(raw),
             "use_bias": bool(raw["use_bias"]),
+            **dilation_config(self, raw, 1 if self.one_d else 2),
         }
 
     def weights(self, config, arrays, raw):
         self.expect_arrays(arrays, 2 if config["use_bias"] else 1)
-        tensors = [Tensor("depthwise_kernel", arrays[0])]
+        tensors = [Tensor("depthwise_kernel", expand(arrays[0], config))]
         if config["use_bias"]:
             tensors.append(Tensor("bias", arrays[1]))
         return tensors
 
     def geometry(self, config: dict, input_shape) -> dict:
         height, width, channels = as_2d(list(input_shape))
-        kh, kw = pair(config["kernel_size"], self.one_d)
+        kh, kw = pair(effective_size(config), self.one_d)
         sh, sw = pair(config["strides"], self.one_d)
         oh, top = window_geometry(height, kh, sh, config["padding"])
         ow, left = window_geometry(width, kw, sw, config["padding"])
@@ -81,6 +82,9 @@ class DepthwiseConv2D(LayerType):
             g["top"], g["left"], g["oh"], g["ow"], activation_code(config["activation"]),
             tensor_ref(tensors["depthwise_kernel"]), tensor_ref(tensors.get("bias")),
         ])
+
+    def keras_weights(self, arrays, config):
+        return [thin(arrays[0], config), *arrays[1:]]
 
 
 @register

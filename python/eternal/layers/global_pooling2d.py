@@ -1,7 +1,7 @@
 """GlobalAveragePooling2D and GlobalMaxPooling2D: one value per channel.
 
 The average rounds like AveragePooling2D (nearest, ties up). ``keepdims`` only
-changes the shape (1, 1, C), not the flat values.
+changes the shape ((1, 1, C), or (1, C) for the 1D twins), not the flat values.
 """
 
 import numpy as np
@@ -12,6 +12,8 @@ from eternal.layers.spatial import as_2d, divide_round_half_up
 
 
 class GlobalPooling2D(LayerType):
+    one_d = False
+
     def normalise(self, raw, input_shapes):
         self.channels_last(raw)
         return {"keepdims": bool(raw.get("keepdims", False))}
@@ -23,7 +25,8 @@ class GlobalPooling2D(LayerType):
         x = inputs[0]
         height, width, channels = as_2d(list(x.shape))
         out = self.reduce(x.reshape(height * width, channels))
-        return out.reshape((1, 1, channels) if config["keepdims"] else (channels,))
+        kept = (1, channels) if self.one_d else (1, 1, channels)
+        return out.reshape(kept if config["keepdims"] else (channels,))
 
     def input_windows(self, config, input_shapes, start, end):
         """Channels ``[start, end)`` of every cell: from cell 0's ``start`` to the last cell's ``end``."""

@@ -58,7 +58,7 @@ class Normalization(BatchNormalization):
     def keras_config(self, config):
         return {"axis": -1, "invert": True}
 
-    def keras_weights(self, arrays):
+    def keras_weights(self, arrays, config):
         """mean=offset, variance=scale^2, count=0 (an adapted layer's three weights)."""
         scale, offset = arrays
         return [offset, np.square(scale), np.asarray(0)]

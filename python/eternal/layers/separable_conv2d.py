@@ -21,6 +21,7 @@ from eternal.fixedpoint import rescale_array
 from eternal.layers.abi import activation_code, encode_words, tensor_ref
 from eternal.layers.base import LayerType, QTensor, Tensor, register
 from eternal.layers.depthwise_conv2d import DepthwiseConv1D, DepthwiseConv2D
+from eternal.layers.dilation import expand, thin
 from eternal.layers.spatial import apply_activation, row_window
 
 DEPTHWISE_BITS = 160  # every depthwise output must be in [-2^160, 2^160) (fixed point)
@@ -45,16 +46,17 @@ class SeparableConv2D(LayerType):
     def weights(self, config, arrays, raw):
         self.expect_arrays(arrays, 3 if config["use_bias"] else 2)
         pointwise = np.asarray(arrays[1])
-        tensors = [Tensor("depthwise_kernel", arrays[0]),
+        tensors = [Tensor("depthwise_kernel", expand(arrays[0], config)),
                    Tensor("pointwise_kernel", pointwise.reshape(pointwise.shape[-2], -1).T.copy())]
         if config["use_bias"]:
             tensors.append(Tensor("bias", arrays[2]))
         return tensors
 
-    def keras_weights(self, arrays):
-        """The pointwise kernel back to Keras' ``(1, 1, C M, filters)`` (1D: ``(1, C M, filters)``)."""
+    def keras_weights(self, arrays, config):
+        """The depthwise kernel thinned back (``dilation_rate``), the pointwise one back to Keras'
+        ``(1, 1, C M, filters)`` (1D: ``(1, C M, filters)``)."""
         ones = (1,) if self.one_d else (1, 1)
-        return [arrays[0], arrays[1].T.reshape(*ones, *arrays[1].T.shape), *arrays[2:]]
+        return [thin(arrays[0], config), arrays[1].T.reshape(*ones, *arrays[1].T.shape), *arrays[2:]]
 
     def input_windows(self, config, input_shapes, start, end):
         """The input rows under the output rows of ``[start, end)``."""

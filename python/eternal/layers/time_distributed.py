@@ -60,6 +60,6 @@ class TimeDistributed(LayerType):
         inner = getattr(keras.layers, config["layer"]["class_name"])(**inner_type.keras_config(inner_config), name=f"{name}_inner")
         return keras.layers.TimeDistributed(inner, name=name)
 
-    def keras_weights_of(self, config, arrays):
+    def keras_weights(self, arrays, config):
         inner_type, inner_config = self._inner(config)
-        return inner_type.keras_weights_of(inner_config, arrays)
+        return inner_type.keras_weights(arrays, inner_config)
