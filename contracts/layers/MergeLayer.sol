@@ -133,6 +133,8 @@ contract MergeLayer is SlicedLayerBase {
         assembly ("memory-safe") {
             let p0 := mload(run)
             let p1 := mload(add(run, 0x60))
+            let end0 := mload(add(run, 0x40))
+            let end1 := mload(add(run, 0xa0))
             let o := mload(add(run, 0xc0))
             let end := add(o, shl(5, mload(add(run, 0xe0))))
             let op := mload(add(run, 0x100))
@@ -143,26 +145,26 @@ contract MergeLayer is SlicedLayerBase {
                 let x := calldataload(p0)
                 let y := calldataload(p1)
                 let r
-                switch op
+                switch op // a squeeze-and-excite's Multiply first, then Add
+                case 5 {
+                    flags := or(flags, or(add(x, shl(126, 1)), add(y, shl(126, 1))))
+                    r := sar(frac, add(mul(x, y), half))
+                }
+                case 4 {
+                    r := add(x, y)
+                    flags := or(flags, and(xor(r, x), xor(r, y)))
+                }
                 case 0 {
                     r := sub(x, y)
                     flags := or(flags, and(xor(x, y), xor(x, r)))
                 }
                 case 2 { r := xor(y, mul(xor(x, y), sgt(x, y))) }
-                case 3 { r := xor(y, mul(xor(x, y), slt(x, y))) }
-                case 4 {
-                    r := add(x, y)
-                    flags := or(flags, and(xor(r, x), xor(r, y)))
-                }
-                default {
-                    flags := or(flags, or(add(x, shl(126, 1)), add(y, shl(126, 1))))
-                    r := sar(frac, add(mul(x, y), half))
-                }
+                default { r := xor(y, mul(xor(x, y), slt(x, y))) }
                 mstore(o, r)
                 p0 := add(p0, 0x20)
-                if eq(p0, mload(add(run, 0x40))) { p0 := mload(add(run, 0x20)) }
+                if eq(p0, end0) { p0 := mload(add(run, 0x20)) }
                 p1 := add(p1, 0x20)
-                if eq(p1, mload(add(run, 0xa0))) { p1 := mload(add(run, 0x80)) }
+                if eq(p1, end1) { p1 := mload(add(run, 0x80)) }
             }
         }
     }
