@@ -36,6 +36,10 @@ const CASES = {
   "LeakyReLU(0.3)": (H, W, C) => ({
     contract: "LeakyReLULayer", types: [U, U, I, I], values: [F, 32, 1288490189, 32], ins: [H * W * C], out: H * W * C,
   }),
+  "PReLU (per channel)": (H, W, C) => ({
+    contract: "PReLULayer", types: [U, U, U, TENSOR], values: [F, 32, C, [0, 32 * Math.ceil(C / 8), 30]],
+    stream: plainTensor(randomIntsOfWidth(C, 31, 5), 32), ins: [H * W * C], out: H * W * C,
+  }),
   "Rescaling(1/127.5, -1)": (H, W, C) => ({
     contract: "RescalingLayer", types: [U, U, I, I, I], values: [F, 32, 2155905152n, 38, -ONE], ins: [H * W * C], out: H * W * C,
   }),

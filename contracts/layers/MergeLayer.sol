@@ -48,8 +48,10 @@ contract MergeLayer is SlicedLayerBase {
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
         bool repeats = _needRange(xs, sizes, size, from, to);
         output = _allocate(to - from);
-        if (repeats || op > _MINIMUM) _broadcast(xs, sizes, from, output, op, frac);
-        else _sameSize(xs, from, output, op);
+        if (!repeats && op <= _MINIMUM) _sameSize(xs, from, output, op);
+        else if (xs.length != 2 || op == _AVERAGE || !_pair(xs, sizes, from, output, op, frac)) {
+            _broadcast(xs, sizes, from, output, op, frac);
+        }
     }
 
     /// @dev Reverts unless the op is known, the input count fits it and `sizes`, and each input
@@ -90,6 +92,81 @@ contract MergeLayer is SlicedLayerBase {
         else if (op == _AVERAGE) PoolKernels.meanInto(first, last, _dataAt(output), output.length);
         else if (op == _MAXIMUM) PoolKernels.maxInto(first, last, _dataAt(output), output.length);
         else _minInto(first, last, _dataAt(output), output.length);
+    }
+
+    /// @dev Two inputs (one repeating, or ops 4-5 of one size), any op but Average, in one
+    ///      unchecked pass: each input's cursor wraps back to its first value at its end. Sums and
+    ///      differences that overflow revert (`Panic(0x11)`, as checked arithmetic); returns
+    ///      false, having written values that are not the products, when a Multiply factor is
+    ///      outside [-2^126, 2^126) or F > 254 (then the checked loop `_broadcast` runs).
+    function _pair(
+        Input[] memory xs,
+        uint256[] memory sizes,
+        uint256 from,
+        int256[] memory output,
+        uint256 op,
+        uint256 frac
+    ) private pure returns (bool fits) {
+        if (op == _MULTIPLY && frac > 254) return false;
+        // Each input's cursor: its value `from % size`, its first value, one past its last.
+        uint256[10] memory run = [
+            _at(xs, 0, from % sizes[0]), _at(xs, 0, 0), _at(xs, 0, sizes[0]),
+            _at(xs, 1, from % sizes[1]), _at(xs, 1, 0), _at(xs, 1, sizes[1]),
+            _dataAt(output), output.length, op, frac
+        ];
+        uint256 flags = _pairLoop(run);
+        if (op != _MULTIPLY) {
+            if (flags >> 255 != 0) _revertOverflow();
+            return true;
+        }
+        fits = flags >> 127 == 0;
+    }
+
+    /// @dev The loop of `_pair` over `run` = [p0, first0, end0, p1, first1, end1, dst, count, op,
+    ///      F]: `out_j = op(x0, x1)` at the cursors, each cursor moved on one value and wrapped.
+    ///      Returns the overflow word (Subtract, Add: top bit set iff one overflowed), or every
+    ///      Multiply factor `+ 2^126` OR-ed together; nothing for Maximum, Minimum.
+    function _pairLoop(uint256[10] memory run) private pure returns (uint256 flags) {
+        // Equivalent to: for j < count: x = x0[p0], y = x1[p1]; out_j = x - y (op 0), max (2),
+        // min (3), x + y (4), (x * y + 2^(F-1)) >> F (5, no rounding term for F = 0); each p
+        // moved on one word, back to its first at its end. The overflow checks as `AddLayer`'s.
+        assembly ("memory-safe") {
+            let p0 := mload(run)
+            let p1 := mload(add(run, 0x60))
+            let end0 := mload(add(run, 0x40))
+            let end1 := mload(add(run, 0xa0))
+            let o := mload(add(run, 0xc0))
+            let end := add(o, shl(5, mload(add(run, 0xe0))))
+            let op := mload(add(run, 0x100))
+            let frac := mload(add(run, 0x120))
+            let half := 0
+            if frac { half := shl(sub(frac, 1), 1) }
+            for {} lt(o, end) { o := add(o, 0x20) } {
+                let x := calldataload(p0)
+                let y := calldataload(p1)
+                let r
+                switch op // a squeeze-and-excite's Multiply first, then Add
+                case 5 {
+                    flags := or(flags, or(add(x, shl(126, 1)), add(y, shl(126, 1))))
+                    r := sar(frac, add(mul(x, y), half))
+                }
+                case 4 {
+                    r := add(x, y)
+                    flags := or(flags, and(xor(r, x), xor(r, y)))
+                }
+                case 0 {
+                    r := sub(x, y)
+                    flags := or(flags, and(xor(x, y), xor(x, r)))
+                }
+                case 2 { r := xor(y, mul(xor(x, y), sgt(x, y))) }
+                default { r := xor(y, mul(xor(x, y), slt(x, y))) }
+                mstore(o, r)
+                p0 := add(p0, 0x20)
+                if eq(p0, end0) { p0 := mload(add(run, 0x20)) }
+                p1 := add(p1, 0x20)
+                if eq(p1, end1) { p1 := mload(add(run, 0x80)) }
+            }
+        }
     }
 
     /// @dev Any op with inputs that repeat: `output[j]` = the op over `x_k[(from + j) % sizes[k]]`,

@@ -75,7 +75,7 @@ def test_normalization_folds_adapted_and_given_statistics(invert):
     for scale, offset in (adapted, given):
         np.testing.assert_allclose(x * scale.values + offset.values, want)
     # Rebuilt (invert=True, mean=offset, variance=scale^2): the folded map again.
-    rebuilt_mean, rebuilt_variance, _ = layer_type.keras_weights([adapted[0].values, adapted[1].values])
+    rebuilt_mean, rebuilt_variance, _ = layer_type.keras_weights([adapted[0].values, adapted[1].values], config)
     np.testing.assert_allclose(rebuilt_mean + x * np.maximum(np.sqrt(rebuilt_variance), 1e-7), want)
 
 

@@ -80,3 +80,15 @@ def test_every_supported_layer_type_rebuilds(case):
             else rng.uniform(0, 1, size=(3, *t.shape[1:])).astype("float32") for t in model.inputs]
     feed = feed if len(feed) > 1 else feed[0]
     assert np.max(np.abs(np.asarray(model.predict(feed, verbose=0)) - np.asarray(rebuilt.predict(feed, verbose=0)))) < 1e-4
+
+
+@pytest.mark.parametrize("case", ["NoOps", "NoOps_1d_3d", "NoOps_keras3", "PReLU", "PReLU_per_value", "Multiply_broadcast",
+                                  "Add_broadcast", "Subtract", "Average", "Maximum", "Minimum"])
+def test_no_ops_merges_and_prelu_rebuild_to_the_same_hashes(case, tmp_path):
+    """Rebuilt, saved as `pull` saves, loaded and exported again: the same graph and weights (int16 is exact)."""
+    model = CASES[case](keras)
+    set_seeded_weights([model])
+    export = ModelExporter("int16").export_model(model)
+    build_keras_model(export["graph"], weight_stream(export)).save(tmp_path / "pulled.keras")
+    again = ModelExporter("int16").export_model(keras.saving.load_model(tmp_path / "pulled.keras"))
+    assert again["hashes"] == export["hashes"]

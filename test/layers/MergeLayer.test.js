@@ -116,6 +116,19 @@ describe("MergeLayer", function () {
     await expect(uneven.forward([[1n, 2n, 3n, 4n, 5n, 6n], [1n, 2n, 3n, 4n]], [])).to.be.revertedWithCustomError(uneven, "BadBroadcast").withArgs(1, 4, 6);
     const overflow = await mergeLayer(kit, 2, ADD, [2, 1]);
     await expect(overflow.forward([[0n, MAX], [1n]], [])).to.be.revertedWithPanic(0x11);
+    const difference = await mergeLayer(kit, 2, SUBTRACT, [1, 2]);
+    await expect(difference.forward([[-2n], [0n, MAX]], [])).to.be.revertedWithPanic(0x11);
+    expect([...(await difference.forward([[-1n], [0n, MAX]], []))]).to.deep.equal([-1n, -MAX - 1n]);
+  });
+
+  it("a broadcast Multiply past the unchecked bound (|factor| >= 2^126) runs checked: the same products, or a revert", async function () {
+    const kit = await loadFixture(deployKit);
+    const layer = await mergeLayer(kit, 4, MULTIPLY, [4, 2]);
+    for (const big of [1n << 126n, -(1n << 126n) - 1n, 1n << 200n]) {
+      const [x, c] = [[ONE, -3n * ONE, big, 7n], [ONE / 2n, -ONE]];
+      expect([...(await layer.forward([x, c], []))], `${big}`).to.deep.equal(x.map((v, i) => product(v, c[i % 2])));
+    }
+    await expect(layer.forward([[0n, 0n, 1n << 200n, 0n], [1n << 100n, 1n]], [])).to.be.revertedWithPanic(0x11);
   });
 
   it("forwardSlice is forward's slice, for every op", async function () {

@@ -29,14 +29,18 @@ async function prelu(kit, alphas, alphaFrac, bits) {
 }
 
 describe("PReLULayer", function () {
-  it("alphas per channel, per value and shared, at 8, 16 and 32 bits, alpha scales above and below F", async function () {
+  it("alphas per channel, per value and shared, at 8, 16 and 32 bits, alpha scales above and below F, past the unchecked bound", async function () {
     const kit = await loadFixture(deployKit);
     const x = [...GRID, ...GRID.map((v) => -v), -3n];
     for (const [alphas, alphaFrac, bits] of [[[3n, -7n, 1n], 2, 8], [[25n], 8, 8], [[-300n, 12345n], 14, 16],
-      [[1n << 30n, -(1n << 30n) + 1n, 5n, 0n], 40, 32], [[3n], -3, 8]]) {
+      [[1n << 30n, -(1n << 30n) + 1n, 5n, 0n], 40, 32], [[3n], -3, 8], [[5n, -9n], 100, 8], [[7n], -64, 16]]) {
       const { layer, pages, reference } = await prelu(kit, alphas, alphaFrac, bits);
-      const n = x.length - (x.length % alphas.length);
-      expect([...(await layer.forward([x.slice(0, n)], pages))], `${alphas} at 2^-${alphaFrac}`).to.deep.equal(reference(x.slice(0, n)));
+      // Past the unchecked bound 2^(222 - up) (up = -alphaFrac > 0): the checked loop.
+      const past = [...x, -(1n << 160n), alphaFrac >= 0 ? -(1n << 223n) : -1n];
+      for (const values of [x, past]) {
+        const n = values.length - (values.length % alphas.length);
+        expect([...(await layer.forward([values.slice(0, n)], pages))], `${alphas} at 2^-${alphaFrac}`).to.deep.equal(reference(values.slice(0, n)));
+      }
     }
   });
 
