@@ -4,12 +4,14 @@ pragma solidity ^0.8.28;
 import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
 import {Activations} from "../lib/Activations.sol";
 import {Elementwise} from "../lib/Elementwise.sol";
+import {ExtendedActivations} from "../lib/ExtendedActivations.sol";
 
 /// @title ActivationLayer
 /// @notice Keras `Activation`: one activation function over the tensor (softmax over the last axis).
 /// @dev Config: `abi.encode(F, bits, activation, axis)`; `axis` = length of the last axis. relu and
 ///      leaky_relu run `Elementwise`; the others `Activations` on a copy of the range (for softmax,
-///      of the whole runs of `axis` values that cover it).
+///      of the whole runs of `axis` values that cover it), the extended ones (codes 6 and up)
+///      `ExtendedActivations` here, not through an `ActivationKernels` call.
 contract ActivationLayer is SlicedLayerBase {
     function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
@@ -46,7 +48,12 @@ contract ActivationLayer is SlicedLayerBase {
         assembly ("memory-safe") {
             calldatacopy(add(output, 0x20), src, shl(5, sub(high, low)))
         }
-        Activations.activate(output, activation, frac, axis);
+        if (activation > Activations.LEAKY_RELU) {
+            uint256 at = _dataAt(output);
+            ExtendedActivations.applyInPlace(at, at + 32 * output.length, activation, frac);
+        } else {
+            Activations.activate(output, activation, frac, axis);
+        }
         output = _trim(output, from - low, to - low);
     }
 }

@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 
 from eternal.errors import UnsupportedLayerError
-from eternal.keras_io import CONTAINERS, check_supported
+from eternal.extended_activations import canonical_name
+from eternal.keras_io import CONTAINERS, check_supported, library_of
 from eternal.layers import LayerType, lookup
 
 
@@ -36,11 +37,13 @@ class GraphBuilder:
     def __init__(self):
         self.nodes: list[Node] = []
         self.inputs: list[int] = []
+        self.library: str | None = None
 
     def build(self, model) -> tuple[list[Node], list[int], list[list[int]]]:
         """Returns ``(nodes, input indices, output refs)`` for a built Keras model."""
         config = json.loads(model.to_json())
         check_supported(config)
+        self.library = library_of(model)
         outputs = self._container(config, model, prefix="", inputs=None)
         return self.nodes, self.inputs, outputs
 
@@ -110,7 +113,16 @@ class GraphBuilder:
         return self._append(Node(name, "InputLayer", raw, [], live))
 
     def _add(self, name: str, layer: dict, incoming: list[list[int]], live) -> list[int]:
-        return self._append(Node(name, layer["class_name"], layer["config"], incoming, live))
+        return self._append(Node(name, layer["class_name"], self._activation_names(layer["config"]), incoming, live))
+
+    def _activation_names(self, raw: dict) -> dict:
+        """``raw`` with its activation names canonical: one name per function in both libraries
+        (``swish`` is ``silu``; tf_keras' ``hard_sigmoid``, 0.2 x + 0.5, is ``hard_sigmoid_tf``)."""
+        raw = dict(raw)
+        for key in ("activation", "recurrent_activation"):
+            if isinstance(raw.get(key), str):
+                raw[key] = canonical_name(raw[key], self.library)
+        return raw
 
     def _append(self, node: Node) -> list[int]:
         node.layer_type = lookup(node.class_name, node.name)

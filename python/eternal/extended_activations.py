@@ -1,0 +1,135 @@
+"""The activations added after the first six (codes 6 and up), bit-exact with
+``contracts/lib/ExtendedActivations.sol``.
+
+Every function takes and returns Python ints with ``frac`` fractional bits (``one = 2^frac``).
+Inputs must satisfy ``|x| < 2^190`` (:data:`INPUT_LIMIT`: no product below overflows 256 bits);
+the chain reverts ``ActivationInputTooLarge`` past it and so does the emulator. Roundings are
+half up (``floor(a / b + 1/2)``) unless stated; ``exp_q64`` is the shared exponential of
+``eternal.activations`` (relative error ``2^-28.6``, floored to Q64).
+
+- ``relu6``: ``clip(x, 0, 6 one)``; exact.
+- ``hard_sigmoid`` (Keras 3): ``clip((x + 3 one) / 6, 0, one)``; ``hard_sigmoid_tf`` (tf_keras 2):
+  ``clip((x + 2.5 one) / 5, 0, one)``: within ``2^-(frac+1)``.
+- ``hard_silu`` (Keras 3, alias ``hard_swish``): ``x clip(x + 3 one, 0, 6 one) / (6 one)``; ``x``
+  from ``3 one`` up, 0 from ``-3 one`` down: within ``2^-(frac+1)``.
+- ``silu`` (alias ``swish``): ``x / (1 + e^-x)`` as ``|x| m / (2^64 + e)``, ``e = exp_q64(-|x|)``,
+  ``m = 2^64`` for ``x >= 0`` and ``e`` below, rounded half up in magnitude, the sign of ``x``.
+- ``elu``: ``x`` above 0, else ``rescale((exp_q64(x) - 2^64) q, 64 + q_frac, frac)`` with the
+  multiplier of ``alpha`` (1 for the function); ``selu``: ``x`` times the multiplier of
+  ``scale`` above 0, else ``elu`` with the multiplier of ``scale * alpha``.
+- ``softsign``: ``x / (1 + |x|)`` as ``div_round(|x| one, one + |x|)`` with the sign of ``x``.
+"""
+
+from __future__ import annotations
+
+from eternal.activations import ONE_Q64, div_round, exp_q64, quantise_multiplier
+from eternal.errors import ActivationError
+from eternal.fixedpoint import rescale
+
+INPUT_LIMIT = 1 << 190
+# Keras' SELU constants (keras.activations.selu, tf.nn.selu), to float64.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+ELU_ALPHA = 1.0  # the `elu` activation function's alpha
+
+# Codes of the extended activations (Activations.sol: 6 and up run ExtendedActivations).
+EXTENDED_CODES = {
+    "relu6": 6, "hard_sigmoid": 7, "hard_sigmoid_tf": 8, "hard_silu": 9, "silu": 10,
+    "elu": 11, "selu": 12, "exponential": 13, "softsign": 14,
+}
+# Keras spellings of the same math (Keras 3 serialises `swish` as `silu`, tf_keras `silu` as `swish`).
+ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
+# Names whose math differs between the libraries: tf_keras' `hard_sigmoid` is 0.2 x + 0.5.
+KERAS2_NAMES = {"hard_sigmoid": "hard_sigmoid_tf"}
+
+
+def canonical_name(name: str, library: str | None) -> str:
+    """One name per function: aliases folded, tf_keras' different math renamed (``library`` is
+    ``"keras2"`` or ``"keras3"``; None for a name already canonical)."""
+    name = ALIASES.get(name, name)
+    if library == "keras2":
+        name = KERAS2_NAMES.get(name, name)
+    return name
+
+
+def _check(x: int) -> None:
+    if not -INPUT_LIMIT < x < INPUT_LIMIT:
+        raise ActivationError(f"activation input {x} is too large: |x| must be below 2^190")
+
+
+def relu6(x: int, frac: int) -> int:
+    """``min(max(x, 0), 6)``."""
+    return min(max(x, 0), 6 << frac)
+
+
+def hard_sigmoid(x: int, frac: int) -> int:
+    """Keras 3: ``clip(x / 6 + 1/2, 0, 1)`` = ``clip(floor((x + 3 one + 3) / 6), 0, one)``."""
+    return min(max((x + (3 << frac) + 3) // 6, 0), 1 << frac)
+
+
+def hard_sigmoid_tf(x: int, frac: int) -> int:
+    """tf_keras: ``clip(0.2 x + 1/2, 0, 1)`` = ``clip(floor((2x + 5 one + 5) / 10), 0, one)``."""
+    return min(max((2 * x + (5 << frac) + 5) // 10, 0), 1 << frac)
+
+
+def hard_silu(x: int, frac: int) -> int:
+    """``x relu6(x + 3) / 6``: ``floor((x c + 3 one) / (6 one))``, ``c = clip(x + 3 one, 0, 6 one)``."""
+    if x >= 3 << frac:
+        return x
+    if x <= -(3 << frac):
+        return 0
+    return (x * (x + (3 << frac)) + (3 << frac)) // (6 << frac)
+
+
+def silu(x: int, frac: int) -> int:
+    """``x sigmoid(x)``, see the module docstring."""
+    magnitude = abs(x)
+    e = exp_q64(-magnitude, frac)  # 0 below -128: x itself above 0, 0 below
+    q = div_round(magnitude * (ONE_Q64 if x >= 0 else e), ONE_Q64 + e)
+    return q if x >= 0 else -q
+
+
+def _exp_minus_one(x: int, frac: int, multiplier: tuple[int, int]) -> int:
+    """``c (e^x - 1)`` for ``x <= 0``, ``c = q 2^-q_frac``."""
+    q, q_frac = multiplier
+    return rescale((exp_q64(x, frac) - ONE_Q64) * q, 64 + q_frac, frac)
+
+
+def elu(x: int, frac: int, alpha: tuple[int, int]) -> int:
+    """``x`` for ``x > 0``, else ``alpha (e^x - 1)`` (``alpha`` a multiplier)."""
+    return x if x > 0 else _exp_minus_one(x, frac, alpha)
+
+
+def selu(x: int, frac: int) -> int:
+    """``scale x`` for ``x > 0``, else ``scale alpha (e^x - 1)``."""
+    if x > 0:
+        q, q_frac = quantise_multiplier(SELU_SCALE)
+        return rescale(x * q, frac + q_frac, frac)
+    return _exp_minus_one(x, frac, quantise_multiplier(SELU_SCALE * SELU_ALPHA))
+
+
+def softsign(x: int, frac: int) -> int:
+    """``x / (1 + |x|)``."""
+    q = div_round(abs(x) << frac, (1 << frac) + abs(x))
+    return q if x >= 0 else -q
+
+
+def extended_function(name: str, frac: int):
+    """The integer function of an extended activation (``exponential`` is ``activations.exp``)."""
+    from eternal.activations import exp
+
+    table = {
+        "relu6": relu6, "hard_sigmoid": hard_sigmoid, "hard_sigmoid_tf": hard_sigmoid_tf,
+        "hard_silu": hard_silu, "silu": silu, "selu": selu, "softsign": softsign, "exponential": exp,
+    }
+    if name == "elu":
+        alpha = quantise_multiplier(ELU_ALPHA)
+        function = lambda x, f: elu(x, f, alpha)  # noqa: E731
+    else:
+        function = table[name]
+
+    def checked(x: int) -> int:
+        _check(x)
+        return function(x, frac)
+
+    return checked
