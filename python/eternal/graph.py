@@ -120,8 +120,11 @@ class GraphBuilder:
         (``swish`` is ``silu``; tf_keras' ``hard_sigmoid``, 0.2 x + 0.5, is ``hard_sigmoid_tf``)."""
         raw = dict(raw)
         for key in ("activation", "recurrent_activation"):
-            if isinstance(raw.get(key), str):
-                raw[key] = canonical_name(raw[key], self.library)
+            value = raw.get(key)
+            if isinstance(value, dict) and str(value.get("config")).startswith("eternal>"):
+                value = value["config"].removeprefix("eternal>")  # a function `pull` registered
+            if isinstance(value, str):
+                raw[key] = canonical_name(value, self.library)
         return raw
 
     def _append(self, node: Node) -> list[int]:

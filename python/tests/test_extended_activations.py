@@ -153,3 +153,15 @@ def test_recurrent_layers_refuse_extended_activations():
 def test_unknown_activation_lists_the_supported_ones():
     with pytest.raises(UnsupportedLayerError, match="softsign"):
         ModelExporter().export_model(_dense_model(keras, "mish"))
+
+
+def test_pull_rebuilds_tf_keras_hard_sigmoid_in_keras3():
+    """Keras 3 has no 0.2 x + 0.5: the rebuilt model registers it, and exports to the same graph."""
+    from eternal.exportfile import weight_stream
+    from eternal.rebuild import build_keras_model
+
+    export = ModelExporter().export_model(_dense_model(tf_keras, "hard_sigmoid"))
+    rebuilt = build_keras_model(export["graph"], weight_stream(export))
+    x = np.array([[-4.0, -1.0, 0.5, 2.0]], dtype="float32")
+    assert np.allclose(rebuilt.predict(x, verbose=0), _dense_model(tf_keras, "hard_sigmoid").predict(x, verbose=0))
+    assert canonical_bytes(ModelExporter().export_model(rebuilt)["graph"]) == canonical_bytes(export["graph"])
