@@ -1,7 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {FixedMath, FracBitsUnsupported} from "./FixedMath.sol";
+// solhint-disable no-unused-import
+// (the exponential's constants are named in assembly only, which solhint does not see)
+import {
+    EXP2_C1 as C1,
+    EXP2_C2 as C2,
+    EXP2_C3 as C3,
+    EXP2_C4 as C4,
+    EXP2_C5 as C5,
+    EXP2_C6 as C6,
+    FixedMath,
+    FracBitsUnsupported,
+    LOG2E_Q64
+} from "./FixedMath.sol";
+// solhint-enable no-unused-import
 
 /// @notice An extended activation's input `x` (fixed point 2^-F) is not within +-2^190.
 error ActivationInputTooLarge(int256 x);
@@ -31,8 +44,14 @@ library ExtendedActivations {
     int256 internal constant SELU_SCALE_Q = 1128181595;
     int256 internal constant SELU_SCALE_ALPHA_Q = 1887744793;
     uint256 internal constant MULTIPLIER_FRAC = 30;
-    /// @dev Inputs must satisfy |x| < 2^190.
+    /// @dev Inputs must satisfy |x| < 2^190: x + (2^190 - 1) (mod 2^256) is below 2^191 - 1
+    ///      exactly for those x (`INPUT_SHIFT`, `INPUT_SPAN`).
     uint256 internal constant INPUT_LIMIT = 1 << 190;
+    uint256 private constant INPUT_SHIFT = (1 << 190) - 1;
+    uint256 private constant INPUT_SPAN = (1 << 191) - 1;
+    /// @dev The selector of `ActivationInputTooLarge(int256)`.
+    uint256 private constant TOO_LARGE_SELECTOR = 0x21a8cc83;
+
 
     /// @notice Replaces every word of memory `[at, end)`, fixed point 2^-frac, by activation `kind`
     ///         of it. Reverts `ActivationInputTooLarge` for |x| >= 2^190, `FracBitsUnsupported`
@@ -43,25 +62,26 @@ library ExtendedActivations {
     /// @param frac F, at most 64.
     function applyInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
-        _checkInputs(at, end);
         if (kind == SILU) return _silu(at, end, frac);
         if (kind == ELU) return _elu(at, end, frac, ELU_ALPHA_Q, 0);
         if (kind == SELU) return _elu(at, end, frac, SELU_SCALE_ALPHA_Q, SELU_SCALE_Q);
-        if (kind == EXPONENTIAL) return FixedMath.expInPlace(at, end, frac, FixedMath.MAP_EXP);
-        if (kind < RELU6 || kind > SOFTSIGN) revert UnknownActivation(kind);
-        _piecewise(at, end, kind, frac);
+        if (kind == HARD_SIGMOID) return _hardSigmoid(at, end, frac, 1, 3, 6);
+        if (kind == HARD_SIGMOID_TF) return _hardSigmoid(at, end, frac, 2, 5, 10);
+        if (kind == RELU6) return _relu6(at, end, frac);
+        if (kind == HARD_SILU) return _hardSilu(at, end, frac);
+        if (kind == SOFTSIGN) return _softsign(at, end, frac);
+        if (kind != EXPONENTIAL) revert UnknownActivation(kind);
+        _checkInputs(at, end);
+        FixedMath.expInPlace(at, end, frac, FixedMath.MAP_EXP);
     }
 
-    /// @dev Reverts `ActivationInputTooLarge` unless every word of `[at, end)` is within +-2^190.
+    /// @dev Reverts `ActivationInputTooLarge` unless every word of `[at, end)` is within +-2^190
+    ///      (the loops below revert it from assembly; this Solidity revert also puts it in the ABI).
     function _checkInputs(uint256 at, uint256 end) private pure {
-        // Equivalent to `if (!(-2^190 < x && x < 2^190)) revert` for each word x:
-        // x + (2^190 - 1) (mod 2^256) is below 2^191 - 1 exactly for those x.
         uint256 bad;
         assembly ("memory-safe") {
-            let shiftUp := sub(INPUT_LIMIT, 1)
-            let span := sub(shl(1, INPUT_LIMIT), 1)
             for {} lt(at, end) { at := add(at, 0x20) } {
-                if iszero(lt(add(mload(at), shiftUp), span)) {
+                if iszero(lt(add(mload(at), INPUT_SHIFT), INPUT_SPAN)) {
                     bad := at
                     break
                 }
@@ -76,129 +96,180 @@ library ExtendedActivations {
         }
     }
 
-    // solhint-disable function-max-lines
-    // One loop over the cheap piecewise functions, kept whole (the kind is tested per value).
+    // Each loop below checks its input as `_checkInputs` does (|x| < 2^190, else
+    // `ActivationInputTooLarge(x)`), inline: a second pass would cost ~40 gas a value.
 
-    /// @dev relu6, hard_sigmoid, hard_sigmoid_tf, hard_silu and softsign in place.
-    /// @dev Equivalent to `x = f(x, frac)` of `eternal.extended_activations` for each word:
-    ///      relu6 = min(max(x, 0), 6 one); hard_sigmoid = clip(floor((x + 3 one + 3) / 6), 0, one);
-    ///      hard_sigmoid_tf = clip(floor((2x + 5 one + 5) / 10), 0, one) (a negative numerator
-    ///      clips to 0, so only non-negative ones are divided); hard_silu = x from 3 one up, 0 from
-    ///      -3 one down, else floor((x (x + 3 one) + 3 one) / (6 one)) (|x| < 3 one: no overflow;
-    ///      `sdiv` truncates, so a negative quotient with a remainder steps down one);
-    ///      softsign = sign(x) floor((2 |x| one + one + |x|) / (2 (one + |x|))) (|x| one < 2^254).
-    function _piecewise(uint256 at, uint256 end, uint256 kind, uint256 frac) private pure {
+    /// @dev relu6 in place. Equivalent to `x = relu6(x, frac)` of `eternal.extended_activations`
+    ///      for each word: min(max(x, 0), 6 one).
+    function _relu6(uint256 at, uint256 end, uint256 frac) private pure {
         assembly ("memory-safe") {
-            let one := shl(frac, 1)
-            let three := mul(3, one)
-            let six := mul(6, one)
+            let six := mul(6, shl(frac, 1))
             for {} lt(at, end) { at := add(at, 0x20) } {
                 let x := mload(at)
+                if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
+                    mstore(0, shl(224, TOO_LARGE_SELECTOR))
+                    mstore(4, x)
+                    revert(0, 0x24)
+                }
+                if slt(x, 0) { mstore(at, 0) }
+                if sgt(x, six) { mstore(at, six) }
+            }
+        }
+    }
+
+    /// @dev hard_sigmoid (a, b, d = 1, 3, 6) or hard_sigmoid_tf (2, 5, 10) in place. Equivalent to
+    ///      `x = hard_sigmoid(x, frac)`, resp. `hard_sigmoid_tf`, of `eternal.extended_activations`
+    ///      for each word: clip(floor((a x + b one + b) / d), 0, one) (a negative numerator clips
+    ///      to 0, so only non-negative ones are divided).
+    function _hardSigmoid(uint256 at, uint256 end, uint256 frac, uint256 a, uint256 b, uint256 d) private pure {
+        assembly ("memory-safe") {
+            let one := shl(frac, 1)
+            let offset := add(mul(b, one), b)
+            for {} lt(at, end) { at := add(at, 0x20) } {
+                let x := mload(at)
+                if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
+                    mstore(0, shl(224, TOO_LARGE_SELECTOR))
+                    mstore(4, x)
+                    revert(0, 0x24)
+                }
+                let n := add(mul(a, x), offset)
                 let y := 0
-                switch kind
-                case 6 {
-                    y := x
-                    if slt(x, 0) { y := 0 }
-                    if sgt(x, six) { y := six }
+                if sgt(n, 0) { y := div(n, d) }
+                if gt(y, one) { y := one }
+                mstore(at, y)
+            }
+        }
+    }
+
+    /// @dev hard_silu in place. Equivalent to `x = hard_silu(x, frac)` of
+    ///      `eternal.extended_activations` for each word: x from 3 one up, 0 from -3 one down, else
+    ///      floor((x (x + 3 one) + 3 one) / (6 one)) (|x| < 3 one: no overflow; `sdiv` truncates,
+    ///      so a negative quotient with a remainder steps down one).
+    function _hardSilu(uint256 at, uint256 end, uint256 frac) private pure {
+        assembly ("memory-safe") {
+            let three := mul(3, shl(frac, 1))
+            let six := shl(1, three)
+            let low := sub(0, three)
+            for {} lt(at, end) { at := add(at, 0x20) } {
+                let x := mload(at)
+                if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
+                    mstore(0, shl(224, TOO_LARGE_SELECTOR))
+                    mstore(4, x)
+                    revert(0, 0x24)
                 }
-                case 7 {
-                    let n := add(add(x, three), 3)
-                    if sgt(n, 0) { y := div(n, 6) }
-                    if gt(y, one) { y := one }
-                }
-                case 8 {
-                    let n := add(add(add(x, x), mul(5, one)), 5)
-                    if sgt(n, 0) { y := div(n, 10) }
-                    if gt(y, one) { y := one }
-                }
-                case 9 {
-                    if sgt(x, sub(0, three)) {
-                        y := x
-                        if slt(x, three) {
-                            let n := add(mul(x, add(x, three)), three)
-                            y := sdiv(n, six)
-                            if and(slt(n, 0), iszero(iszero(smod(n, six)))) { y := sub(y, 1) }
-                        }
+                if slt(x, three) {
+                    let y := 0
+                    if sgt(x, low) {
+                        let n := add(mul(x, add(x, three)), three)
+                        y := sdiv(n, six)
+                        if and(slt(n, 0), iszero(iszero(smod(n, six)))) { y := sub(y, 1) }
                     }
+                    mstore(at, y)
+                }
+            }
+        }
+    }
+
+    /// @dev softsign in place. Equivalent to `x = softsign(x, frac)` of
+    ///      `eternal.extended_activations` for each word: sign(x) floor((2 |x| one + b) / 2b),
+    ///      b = one + |x| (|x| one < 2^254).
+    function _softsign(uint256 at, uint256 end, uint256 frac) private pure {
+        assembly ("memory-safe") {
+            let one := shl(frac, 1)
+            for {} lt(at, end) { at := add(at, 0x20) } {
+                let x := mload(at)
+                if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
+                    mstore(0, shl(224, TOO_LARGE_SELECTOR))
+                    mstore(4, x)
+                    revert(0, 0x24)
+                }
+                let t := not(sar(255, x)) // 0 if x < 0, else all ones
+                let m := sub(0, sub(xor(x, t), t)) // |x|
+                let b := add(one, m)
+                let y := div(add(shl(1, mul(m, one)), b), shl(1, b))
+                if iszero(t) { y := sub(0, y) }
+                mstore(at, y)
+            }
+        }
+    }
+
+    // solhint-disable function-max-lines
+    // The exponential's loops, kept whole as FixedMath keeps its own: the polynomial is written
+    // out in each (as Yul functions every value would pay their jumps and stack shuffles).
+
+    /// @dev silu in place. Equivalent to `x = silu(x, frac)` of `eternal.extended_activations` for
+    ///      each word: e = expQ64(-|x|) as `FixedMath.expInPlace` computes it (MAP_EXP_Q64: -|x|
+    ///      below -128 taken as -128, whose e is 0), b = 2^64 + e, m = 2^64 (x >= 0) or e, and
+    ///      sign(x) floor((2 |x| m + b) / 2b) (|x| m < 2^254: |x| < 2^190, m <= 2^64).
+    function _silu(uint256 at, uint256 end, uint256 frac) private pure {
+        assembly ("memory-safe") {
+            let shift := add(frac, 32) // y = x log2(e) with 32 fractional bits
+            let low := sub(0, shl(frac, 128)) // -128, the exponent's bound
+            let one := shl(252, 1) // c_0
+            let oneQ64 := shl(64, 1)
+            for {} lt(at, end) { at := add(at, 0x20) } {
+                let x := mload(at)
+                if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
+                    mstore(0, shl(224, TOO_LARGE_SELECTOR))
+                    mstore(4, x)
+                    revert(0, 0x24)
+                }
+                let t := not(sar(255, x)) // 0 if x < 0, else all ones
+                let z := sub(xor(x, t), t) // -|x|
+                let m := sub(0, z)
+                if slt(z, low) { z := low }
+                let y := sar(shift, mul(LOG2E_Q64, z))
+                let f := and(0xffffffff, y)
+                let p := add(mul(add(mul(add(mul(C6, f), C5), f), C4), f), C3)
+                p := add(mul(add(mul(add(mul(p, f), C2), f), C1), f), one)
+                let e := shr(sub(188, sar(32, y)), p) // 188 = 252 - 64: P 2^(k-252) in Q64
+                let b := add(oneQ64, e)
+                let n := shl(64, m)
+                if iszero(t) { n := mul(m, e) }
+                let q := div(add(shl(1, n), b), shl(1, b))
+                if iszero(t) { q := sub(0, q) }
+                mstore(at, q)
+            }
+        }
+    }
+
+    /// @dev elu (`qPos` = 0: x itself above 0) or selu in place. Equivalent to
+    ///      `x = elu(x, frac, (qNeg, 30))`, resp. `selu(x, frac)`, of `eternal.extended_activations`
+    ///      for each word: x > 0: x, or rescale(x qPos, F + 30, F) (|x qPos| < 2^221); else
+    ///      e = expQ64(x) as in `_silu` and rescale((e - 2^64) qNeg, 94, F) (d = 94 - F >= 30,
+    ///      |(e - 2^64) qNeg| < 2^95, `sar` floors).
+    function _elu(uint256 at, uint256 end, uint256 frac, int256 qNeg, int256 qPos) private pure {
+        assembly ("memory-safe") {
+            let shift := add(frac, 32)
+            let low := sub(0, shl(frac, 128))
+            let one := shl(252, 1)
+            let oneQ64 := shl(64, 1)
+            let d := sub(add(64, MULTIPLIER_FRAC), frac)
+            let half := shl(sub(d, 1), 1)
+            let halfPos := shl(sub(MULTIPLIER_FRAC, 1), 1)
+            for {} lt(at, end) { at := add(at, 0x20) } {
+                let x := mload(at)
+                if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
+                    mstore(0, shl(224, TOO_LARGE_SELECTOR))
+                    mstore(4, x)
+                    revert(0, 0x24)
+                }
+                switch sgt(x, 0)
+                case 0 {
+                    if slt(x, low) { x := low }
+                    let y := sar(shift, mul(LOG2E_Q64, x))
+                    let f := and(0xffffffff, y)
+                    let p := add(mul(add(mul(add(mul(C6, f), C5), f), C4), f), C3)
+                    p := add(mul(add(mul(add(mul(p, f), C2), f), C1), f), one)
+                    let e := shr(sub(188, sar(32, y)), p)
+                    mstore(at, sar(d, add(mul(sub(e, oneQ64), qNeg), half)))
                 }
                 default {
-                    // softsign: m = |x|
-                    let m := x
-                    if slt(x, 0) { m := sub(0, x) }
-                    let b := add(one, m)
-                    y := div(add(shl(1, mul(m, one)), b), shl(1, b))
-                    if slt(x, 0) { y := sub(0, y) }
+                    if qPos { mstore(at, sar(MULTIPLIER_FRAC, add(mul(x, qPos), halfPos))) }
                 }
-                mstore(at, y)
             }
         }
     }
 
     // solhint-enable function-max-lines
-
-    /// @dev silu in place: e = expQ64(-|x|) for every word (a scratch copy), then
-    ///      sign(x) floor((2 |x| m + b) / 2b), b = 2^64 + e, m = 2^64 (x >= 0) or e.
-    /// @dev Equivalent to `x = silu(x, frac)` of `eternal.extended_activations` for each word
-    ///      (|x| m < 2^254: |x| < 2^190, m <= 2^64).
-    function _silu(uint256 at, uint256 end, uint256 frac) private pure {
-        uint256 scratch = _scratchOf(at, end, true);
-        FixedMath.expInPlace(scratch, scratch + (end - at), frac, FixedMath.MAP_EXP_Q64);
-        assembly ("memory-safe") {
-            let e := scratch
-            for {} lt(at, end) { at := add(at, 0x20) } {
-                let x := mload(at)
-                let ex := mload(e)
-                let b := add(shl(64, 1), ex)
-                let y := 0
-                switch slt(x, 0)
-                case 0 { y := div(add(shl(65, x), b), shl(1, b)) }
-                default { y := sub(0, div(add(shl(1, mul(sub(0, x), ex)), b), shl(1, b))) }
-                mstore(at, y)
-                e := add(e, 0x20)
-            }
-        }
-    }
-
-    /// @dev elu (`qPos` = 0: x itself above 0) or selu in place: e = expQ64(min(x, 0)) for every
-    ///      word (a scratch copy); x > 0: x, or rescale(x qPos, F + 30, F); else
-    ///      rescale((e - 2^64) qNeg, 94, F) (d = 94 - F >= 30 > 0, `sar` floors).
-    /// @dev Equivalent to `x = elu(x, frac, (qNeg, 30))`, resp. `selu(x, frac)`, of
-    ///      `eternal.extended_activations` for each word (|x qPos| < 2^221, |(e - 2^64) qNeg| < 2^95).
-    function _elu(uint256 at, uint256 end, uint256 frac, int256 qNeg, int256 qPos) private pure {
-        uint256 scratch = _scratchOf(at, end, false);
-        FixedMath.expInPlace(scratch, scratch + (end - at), frac, FixedMath.MAP_EXP_Q64);
-        assembly ("memory-safe") {
-            let d := sub(add(64, MULTIPLIER_FRAC), frac)
-            let half := shl(sub(d, 1), 1)
-            let halfPos := shl(sub(MULTIPLIER_FRAC, 1), 1)
-            let e := scratch
-            for {} lt(at, end) { at := add(at, 0x20) } {
-                let x := mload(at)
-                switch sgt(x, 0)
-                case 0 { mstore(at, sar(d, add(mul(sub(mload(e), shl(64, 1)), qNeg), half))) }
-                default {
-                    if qPos { mstore(at, sar(MULTIPLIER_FRAC, add(mul(x, qPos), halfPos))) }
-                }
-                e := add(e, 0x20)
-            }
-        }
-    }
-
-    /// @dev A scratch copy of `[at, end)` past the free memory pointer (not allocated: nothing
-    ///      else is allocated while it is used) holding -|x| (`negAbs`) or min(x, 0) per word.
-    function _scratchOf(uint256 at, uint256 end, bool negAbs) private pure returns (uint256 scratch) {
-        assembly ("memory-safe") {
-            scratch := mload(0x40)
-            let out := scratch
-            for {} lt(at, end) { at := add(at, 0x20) } {
-                let x := mload(at)
-                let t := sar(255, x) // all ones if x < 0
-                switch negAbs
-                case 0 { x := and(x, t) }
-                default { x := sub(0, sub(xor(x, t), t)) }
-                mstore(out, x)
-                out := add(out, 0x20)
-            }
-        }
-    }
 }
