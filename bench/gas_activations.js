@@ -5,6 +5,7 @@
 // (LayerHarness.measureCall: what `predict --profile` reports), so the layer's fixed cost drops
 // out; "max error" is the largest |output - f(x)| against float64 Math, in units of 2^-24
 // (exponential's grows with e^x: its relative error is the column after).
+// A second table: the same through `Activations.activate` as Dense and Conv2D apply them.
 // Run: node_modules/.bin/hardhat run bench/gas_activations.js
 const { ethers } = require("hardhat");
 const { LibZip } = require("solady/js/solady.js");
@@ -74,6 +75,19 @@ async function main() {
       "max relative error where |f| >= 1 (log2)": worstRelative > 0 ? Math.log2(worstRelative).toFixed(1) : "-" });
   }
   console.table(rows);
+
+  // The same functions applied by a layer that inlines `Activations` (Dense, Conv2D, pooling):
+  // codes 6 and up are one static call to the implementation's ActivationKernels. Gas of the
+  // `activate` call alone (FixedHarness.activateGas): per value (slope) and per call (intercept).
+  const harness = await ethers.deployContract("FixedHarness");
+  const inlined = [];
+  for (const [name, code] of Object.entries(CODES)) {
+    const gas = [];
+    for (const n of SIZES) gas.push(Number(await harness.activateGas(randomIntsWithin(n, 8 * SCALE, 7), code, F, RUN)));
+    const slope = (gas[1] - gas[0]) / (SIZES[1] - SIZES[0]);
+    inlined.push({ activation: name, "gas/value": Math.round(slope), "gas per call": Math.round(gas[0] - slope * SIZES[0]) });
+  }
+  console.table(inlined);
 }
 
 main().catch((error) => { console.error(error); process.exitCode = 1; });

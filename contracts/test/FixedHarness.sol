@@ -58,6 +58,19 @@ contract FixedHarness is CreatesActivationKernels {
         return x;
     }
 
+    /// @notice Gas of `Activations.activate(x, kind, frac, axis)` alone (for bench/gas_activations.js:
+    ///         codes 6 and up call this harness's ActivationKernels, as Dense and Conv2D do).
+    /// @param x    Fixed point 2^-frac.
+    /// @param kind An activation code.
+    /// @param frac F.
+    /// @param axis Softmax's run length.
+    /// @return used Gas the call took.
+    function activateGas(int256[] memory x, uint256 kind, uint256 frac, uint256 axis) external view returns (uint256 used) {
+        uint256 start = gasleft();
+        Activations.activate(x, kind, frac, axis);
+        used = start - gasleft();
+    }
+
     /// @notice `Activations.leakyRelu(x, q, qFrac, frac)`; returns `x` after it.
     /// @param x     Fixed point 2^-frac.
     /// @param q     The slope's multiplier (slope `q * 2^-qFrac`).
