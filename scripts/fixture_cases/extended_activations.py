@@ -1,5 +1,5 @@
 """Fixture cases for the extended activations (codes 6 and up): as ``Activation`` layers, and as
-``activation=`` on Dense and Conv2D (which run them in their implementation's ActivationKernels).
+``activation=`` on Dense, Conv2D and DepthwiseConv2D (which run them in their implementation's ActivationKernels).
 
 Inputs are uniform in [-8, 8] so every function is seen far negative, around 0 and far
 positive; Dense and Conv2D weights are scaled so their sums reach about +-20.
@@ -42,7 +42,10 @@ def dense_extended(K):
 
 def conv2d_extended(K):
     x = K.Input(shape=(5, 5, 2), name="x")
-    out = _branches(K, x, lambda name: K.layers.Conv2D(2, 3, padding="same", activation=name, name=name))
+    convs = _branches(K, x, lambda name: K.layers.Conv2D(2, 3, padding="same", activation=name, name=name))
+    # MobileNetV3's block: a depthwise convolution with hard_silu (DepthwiseConv2DLayer's own path).
+    depthwise = K.layers.DepthwiseConv2D(3, padding="same", activation="hard_silu", name="depthwise")(x)
+    out = K.layers.Concatenate(name="all")([convs, depthwise])
     model = _set_weights(K.Model(x, out, name="conv2d_extended"), 42, 0.3)
     return _shrink_exponential(model), _floats(42, (5, 5, 2), -8.0, 8.0)
 
