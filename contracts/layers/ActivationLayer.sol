@@ -8,7 +8,8 @@ import {ExtendedActivations} from "../lib/ExtendedActivations.sol";
 
 /// @title ActivationLayer
 /// @notice Keras `Activation`: one activation function over the tensor (softmax over the last axis).
-/// @dev Config: `abi.encode(F, bits, activation, axis)`; `axis` = length of the last axis. relu and
+/// @dev Config: `abi.encode(F, bits, activation, axis)`; `axis` = length of the last axis (the Keras
+///      `ELU` layer: `abi.encode(F, bits, ELU, 1, alphaQ, alphaFrac)`, its alpha). relu and
 ///      leaky_relu run `Elementwise`; the others `Activations` on a copy of the range (for softmax,
 ///      of the whole runs of `axis` values that cover it), the extended ones (codes 6 and up)
 ///      `ExtendedActivations` here, not through an `ActivationKernels` call.
@@ -48,12 +49,21 @@ contract ActivationLayer is SlicedLayerBase {
         assembly ("memory-safe") {
             calldatacopy(add(output, 0x20), src, shl(5, sub(high, low)))
         }
-        if (activation > Activations.LEAKY_RELU) {
-            uint256 at = _dataAt(output);
-            ExtendedActivations.applyInPlace(at, at + 32 * output.length, activation, frac);
-        } else {
-            Activations.activate(output, activation, frac, axis);
-        }
+        if (activation > Activations.LEAKY_RELU) _extended(output, activation, frac);
+        else Activations.activate(output, activation, frac, axis);
         output = _trim(output, from - low, to - low);
+    }
+
+    /// @dev An extended activation of `output` in place; the Keras `ELU` layer's config carries
+    ///      its alpha as two more words (`alphaQ`, `alphaFrac`: alpha = alphaQ 2^-alphaFrac), read
+    ///      again here (the caller's stack has no room for the config).
+    function _extended(int256[] memory output, uint256 activation, uint256 frac) private view {
+        uint256 at = _dataAt(output);
+        uint256 end = at + 32 * output.length;
+        bytes memory config = activation == ExtendedActivations.ELU ? _config() : bytes("");
+        if (config.length < 6 * 32) return ExtendedActivations.applyInPlace(at, end, activation, frac);
+        (,,,, int256 alphaQ, uint256 alphaFrac) =
+            abi.decode(config, (uint256, uint256, uint256, uint256, int256, uint256));
+        ExtendedActivations.applyEluInPlace(at, end, frac, alphaQ, alphaFrac);
     }
 }

@@ -63,8 +63,8 @@ library ExtendedActivations {
     function applyInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
         if (kind == SILU) return _silu(at, end, frac);
-        if (kind == ELU) return _elu(at, end, frac, ELU_ALPHA_Q, 0);
-        if (kind == SELU) return _elu(at, end, frac, SELU_SCALE_ALPHA_Q, SELU_SCALE_Q);
+        if (kind == ELU) return _elu(at, end, frac, ELU_ALPHA_Q, MULTIPLIER_FRAC, 0);
+        if (kind == SELU) return _elu(at, end, frac, SELU_SCALE_ALPHA_Q, MULTIPLIER_FRAC, SELU_SCALE_Q);
         if (kind == HARD_SIGMOID) return _hardSigmoid(at, end, frac, 1, 3, 6);
         if (kind == HARD_SIGMOID_TF) return _hardSigmoid(at, end, frac, 2, 5, 10);
         if (kind == RELU6) return _relu6(at, end, frac);
@@ -73,6 +73,19 @@ library ExtendedActivations {
         if (kind != EXPONENTIAL) revert UnknownActivation(kind);
         _checkInputs(at, end);
         FixedMath.expInPlace(at, end, frac, FixedMath.MAP_EXP);
+    }
+
+    /// @notice elu with alpha = `alphaQ` 2^-`alphaFrac` (the Keras `ELU` layer) over memory
+    ///         `[at, end)` in place; reverts as `applyInPlace` does.
+    /// @param at        Memory address of the first value.
+    /// @param end       One past the last value's address.
+    /// @param frac      F, at most 64.
+    /// @param alphaQ    alpha's multiplier (`quantise_multiplier`, 32 bits).
+    /// @param alphaFrac Its frac bits: 64 + alphaFrac - F must be at least 1 (the exporter
+    ///                  refuses an alpha whose multiplier has fewer than 1 fractional bit).
+    function applyEluInPlace(uint256 at, uint256 end, uint256 frac, int256 alphaQ, uint256 alphaFrac) internal pure {
+        if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
+        _elu(at, end, frac, alphaQ, alphaFrac, 0);
     }
 
     /// @dev Reverts `ActivationInputTooLarge` unless every word of `[at, end)` is within +-2^190
@@ -234,19 +247,16 @@ library ExtendedActivations {
     }
 
     /// @dev elu (`qPos` = 0: x itself above 0) or selu in place. Equivalent to
-    ///      `x = elu(x, frac, (qNeg, 30))`, resp. `selu(x, frac)`, of `eternal.extended_activations`
-    ///      for each word: x > 0: x, or rescale(x qPos, F + 30, F) (|x qPos| < 2^221); else
-    ///      e = expQ64(x) as in `_silu` and rescale((e - 2^64) qNeg, 94, F) (d = 94 - F >= 30,
-    ///      |(e - 2^64) qNeg| < 2^95, `sar` floors).
-    function _elu(uint256 at, uint256 end, uint256 frac, int256 qNeg, int256 qPos) private pure {
+    ///      `x = elu(x, frac, (qNeg, qNegFrac))`, resp. `selu(x, frac)`, of
+    ///      `eternal.extended_activations` for each word: x > 0: x, or rescale(x qPos, F + 30, F)
+    ///      (|x qPos| < 2^221); else e = expQ64(x) as in `_silu` and rescale((e - 2^64) qNeg,
+    ///      64 + qNegFrac, F) (d = 64 + qNegFrac - F >= 1, |(e - 2^64) qNeg| < 2^96, `sar` floors).
+    function _elu(uint256 at, uint256 end, uint256 frac, int256 qNeg, uint256 qNegFrac, int256 qPos) private pure {
         assembly ("memory-safe") {
             let shift := add(frac, 32)
             let low := sub(0, shl(frac, 128))
-            let one := shl(252, 1)
-            let oneQ64 := shl(64, 1)
-            let d := sub(add(64, MULTIPLIER_FRAC), frac)
+            let d := sub(add(64, qNegFrac), frac)
             let half := shl(sub(d, 1), 1)
-            let halfPos := shl(sub(MULTIPLIER_FRAC, 1), 1)
             for {} lt(at, end) { at := add(at, 0x20) } {
                 let x := mload(at)
                 if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
@@ -260,12 +270,13 @@ library ExtendedActivations {
                     let y := sar(shift, mul(LOG2E_Q64, x))
                     let f := and(0xffffffff, y)
                     let p := add(mul(add(mul(add(mul(C6, f), C5), f), C4), f), C3)
-                    p := add(mul(add(mul(add(mul(p, f), C2), f), C1), f), one)
+                    p := add(mul(add(mul(add(mul(p, f), C2), f), C1), f), shl(252, 1)) // c_0 = 2^252
                     let e := shr(sub(188, sar(32, y)), p)
-                    mstore(at, sar(d, add(mul(sub(e, oneQ64), qNeg), half)))
+                    mstore(at, sar(d, add(mul(sub(e, shl(64, 1)), qNeg), half))) // e - 2^64 <= 0
                 }
                 default {
-                    if qPos { mstore(at, sar(MULTIPLIER_FRAC, add(mul(x, qPos), halfPos))) }
+                    // rescale(x qPos, F + 30, F): + 2^29, then floor by 2^30
+                    if qPos { mstore(at, sar(MULTIPLIER_FRAC, add(mul(x, qPos), shl(29, 1)))) }
                 }
             }
         }

@@ -75,6 +75,7 @@ CASES = {
     ),
     "Conv2D_extended": lambda K: _seq(K, (5, 5, 2), K.layers.Conv2D(3, 3, activation="swish", name="c"),
                                       K.layers.DepthwiseConv2D(2, activation="elu", name="dw")),
+    "ELU": lambda K: _seq(K, (4,), K.layers.ELU(alpha=0.5, name="elu")),
     "ReLU": lambda K: _seq(K, (4,), K.layers.ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5, name="relu")),
     "LeakyReLU": lambda K: _seq(K, (4,), _leaky(K, 0.3, "leaky")),
     "Softmax": lambda K: _seq(K, (5,), K.layers.Softmax(name="sm")),

@@ -165,3 +165,21 @@ def test_pull_rebuilds_tf_keras_hard_sigmoid_in_keras3():
     x = np.array([[-4.0, -1.0, 0.5, 2.0]], dtype="float32")
     assert np.allclose(rebuilt.predict(x, verbose=0), _dense_model(tf_keras, "hard_sigmoid").predict(x, verbose=0))
     assert canonical_bytes(ModelExporter().export_model(rebuilt)["graph"]) == canonical_bytes(export["graph"])
+
+
+def test_elu_layer_alpha_is_exact_and_bounded():
+    """keras.layers.ELU(alpha) runs elu with alpha's 32-bit multiplier; an alpha that leaves the
+    multiplier no fractional bit is refused."""
+    from eternal.layers import lookup
+
+    layer = lookup("ELU", "e")
+    config = layer.normalise({"alpha": 0.3}, [[4]])
+    unit = Decimal(2) ** -24
+    xs = [-(8 << 24), -(1 << 24), -3, 0, 5 << 20]
+    out = layer.forward(config, [np.array(xs, dtype=object)], [], 24)
+    for x, y in zip(xs, out):
+        v = x * unit
+        real = v if v > 0 else Decimal(np.float32(0.3).item()) * (_exp(v) - 1)
+        assert abs(y * unit - real) <= unit / 2 + EXP_ERROR
+    with pytest.raises(UnsupportedLayerError, match="alpha"):
+        layer.normalise({"alpha": 2.0**31}, [[4]])

@@ -29,7 +29,10 @@ def _shrink_exponential(model):
 
 def activation_layers_extended(K):
     x = K.Input(shape=(16,), name="x")
-    out = _branches(K, x, lambda name: K.layers.Activation(name, name=name))
+    activations = _branches(K, x, lambda name: K.layers.Activation(name, name=name))
+    # The ELU layer class: its alpha rides in the Activation contract's config.
+    elus = [K.layers.ELU(alpha=alpha, name=f"elu_{i}")(x) for i, alpha in enumerate((1.0, 0.3, 2.5))]
+    out = K.layers.Concatenate(name="all")([activations, *elus])
     return K.Model(x, out, name="activation_layers_extended"), _floats(40, (16,), -8.0, 8.0)
 
 

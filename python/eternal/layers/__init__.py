@@ -28,6 +28,7 @@ from eternal.layers import (  # noqa: F401,E402
     depthwise_conv2d,
     dense,
     dropout,
+    elu,
     embedding,
     flatten,
     global_pooling2d,
