@@ -17,7 +17,7 @@ const SCALE = 2 ** F;
 const U = "uint256";
 const CODES = {
   linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4, relu6: 6, hard_sigmoid: 7, hard_sigmoid_tf: 8, hard_silu: 9, silu: 10,
-  elu: 11, selu: 12, exponential: 13, softsign: 14,
+  elu: 11, selu: 12, exponential: 13, softsign: 14, mish: 15,
 };
 const RUN = 10; // softmax's axis
 const SIZES = [20, 2040];
@@ -48,6 +48,7 @@ const REFERENCE = {
   selu: each((x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x))),
   exponential: each(Math.exp),
   softsign: each((x) => x / (1 + Math.abs(x))),
+  mish: each((x) => x * Math.tanh(Math.log1p(Math.exp(x)))),
 };
 
 async function main() {

@@ -18,11 +18,11 @@ import {
 
 /// @notice An extended activation's input `x` (fixed point 2^-F) is not within +-2^190.
 error ActivationInputTooLarge(int256 x);
-/// @notice `kind` is no activation code (0..14); the same error as `Activations.UnknownActivation`.
+/// @notice `kind` is no activation code (0..15); the same error as `Activations.UnknownActivation`.
 error UnknownActivation(uint256 kind);
 
 /// @title ExtendedActivations
-/// @notice The activations after the first six (codes 6..14), over a run of memory words in
+/// @notice The activations after the first six (codes 6..15), over a run of memory words in
 ///         place, bit for bit with `python/eternal/extended_activations.py` (docs/FORMAT.md).
 /// @dev `ActivationLayer` runs them itself; the layers whose own bytecode has no room for them
 ///      (Dense, the convolutions, pooling) call the `ActivationKernels` contract their
@@ -38,6 +38,7 @@ library ExtendedActivations {
     uint256 internal constant SELU = 12;
     uint256 internal constant EXPONENTIAL = 13;
     uint256 internal constant SOFTSIGN = 14;
+    uint256 internal constant MISH = 15;
     /// @dev Constant multipliers (`quantise_multiplier`: q 2^-30): ELU's alpha 1, SELU's scale
     ///      1.0507009873554805 and scale * alpha 1.7580993408473766 (Keras' constants).
     int256 internal constant ELU_ALPHA_Q = 1073741824;
@@ -58,11 +59,12 @@ library ExtendedActivations {
     ///         above 64 fractional bits, `ExpOverflow` for `exponential` above +128.
     /// @param at   Memory address of the first value.
     /// @param end  One past the last value's address.
-    /// @param kind An extended activation code (6..14).
+    /// @param kind An extended activation code (6..15).
     /// @param frac F, at most 64.
     function applyInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
         if (kind == SILU) return _silu(at, end, frac);
+        if (kind == MISH) return _mish(at, end, frac);
         if (kind == ELU) return _elu(at, end, frac, ELU_ALPHA_Q, MULTIPLIER_FRAC, 0);
         if (kind == SELU) return _elu(at, end, frac, SELU_SCALE_ALPHA_Q, MULTIPLIER_FRAC, SELU_SCALE_Q);
         if (kind == HARD_SIGMOID) return _hardSigmoid(at, end, frac, 1, 3, 6);
@@ -240,6 +242,43 @@ library ExtendedActivations {
                 let n := shl(64, m)
                 if iszero(t) { n := mul(m, e) }
                 let q := div(add(shl(1, n), b), shl(1, b))
+                if iszero(t) { q := sub(0, q) }
+                mstore(at, q)
+            }
+        }
+    }
+
+    /// @dev mish in place. Equivalent to `x = mish(x, frac)` of `eternal.extended_activations` for
+    ///      each word: e = expQ64(-|x|) as in `_silu`; n = 2^128 + 2^65 e, d = n + 2 e^2 for
+    ///      x >= 0, n = e^2 + 2^65 e, d = n + 2^129 below (tanh(softplus(x)) = n / d); r =
+    ///      floor(n 2^64 / d) (n < 2^130) and sign(x) floor((|x| r + 2^63) / 2^64) (|x| r < 2^254).
+    function _mish(uint256 at, uint256 end, uint256 frac) private pure {
+        assembly ("memory-safe") {
+            let shift := add(frac, 32)
+            let low := sub(0, shl(frac, 128))
+            for {} lt(at, end) { at := add(at, 0x20) } {
+                let x := mload(at)
+                if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
+                    mstore(0, shl(224, TOO_LARGE_SELECTOR))
+                    mstore(4, x)
+                    revert(0, 0x24)
+                }
+                let t := not(sar(255, x)) // 0 if x < 0, else all ones
+                let z := sub(xor(x, t), t) // -|x|
+                let m := sub(0, z)
+                if slt(z, low) { z := low }
+                let y := sar(shift, mul(LOG2E_Q64, z))
+                let f := and(0xffffffff, y)
+                let p := add(mul(add(mul(add(mul(C6, f), C5), f), C4), f), C3)
+                p := add(mul(add(mul(add(mul(p, f), C2), f), C1), f), shl(252, 1)) // c_0 = 2^252
+                let e := shr(sub(188, sar(32, y)), p)
+                let n := add(shl(128, 1), shl(65, e))
+                let d := add(n, shl(1, mul(e, e)))
+                if iszero(t) {
+                    n := add(mul(e, e), shl(65, e))
+                    d := add(n, shl(129, 1))
+                }
+                let q := shr(64, add(mul(m, div(shl(64, n), d)), shl(63, 1)))
                 if iszero(t) { q := sub(0, q) }
                 mstore(at, q)
             }

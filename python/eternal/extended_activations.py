@@ -18,6 +18,11 @@ half up (``floor(a / b + 1/2)``) unless stated; ``exp_q64`` is the shared expone
   multiplier of ``alpha`` (1 for the function); ``selu``: ``x`` times the multiplier of
   ``scale`` above 0, else ``elu`` with the multiplier of ``scale * alpha``.
 - ``softsign``: ``x / (1 + |x|)`` as ``div_round(|x| one, one + |x|)`` with the sign of ``x``.
+- ``mish``: ``x tanh(softplus(x))``, and ``tanh(log(1 + E)) = (E^2 + 2E) / (E^2 + 2E + 2)`` with
+  ``E = e^x`` needs no logarithm: ``e = exp_q64(-|x|)``, ``n = 2^128 + 2^65 e``, ``d = n + 2 e^2``
+  for ``x >= 0`` (numerator and denominator times ``e^-2x``), ``n = e^2 + 2^65 e``,
+  ``d = n + 2^129`` below; ``r = floor(n 2^64 / d)`` (Q64) and ``floor((|x| r + 2^63) / 2^64)``
+  with the sign of ``x``.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ ELU_ALPHA = 1.0  # the `elu` activation function's alpha
 # Codes of the extended activations (Activations.sol: 6 and up run ExtendedActivations).
 EXTENDED_CODES = {
     "relu6": 6, "hard_sigmoid": 7, "hard_sigmoid_tf": 8, "hard_silu": 9, "silu": 10,
-    "elu": 11, "selu": 12, "exponential": 13, "softsign": 14,
+    "elu": 11, "selu": 12, "exponential": 13, "softsign": 14, "mish": 15,
 }
 # Keras spellings of the same math (Keras 3 serialises `swish` as `silu`, tf_keras `silu` as `swish`).
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
@@ -114,13 +119,27 @@ def softsign(x: int, frac: int) -> int:
     return q if x >= 0 else -q
 
 
+def mish(x: int, frac: int) -> int:
+    """``x tanh(softplus(x))``, see the module docstring."""
+    magnitude = abs(x)
+    e = exp_q64(-magnitude, frac)
+    if x >= 0:
+        n = (1 << 128) + (e << 65)
+        d = n + 2 * e * e
+    else:
+        n = e * e + (e << 65)
+        d = n + (1 << 129)
+    q = (magnitude * ((n << 64) // d) + (1 << 63)) >> 64
+    return q if x >= 0 else -q
+
+
 def extended_function(name: str, frac: int):
     """The integer function of an extended activation (``exponential`` is ``activations.exp``)."""
     from eternal.activations import exp
 
     table = {
         "relu6": relu6, "hard_sigmoid": hard_sigmoid, "hard_sigmoid_tf": hard_sigmoid_tf,
-        "hard_silu": hard_silu, "silu": silu, "selu": selu, "softsign": softsign, "exponential": exp,
+        "hard_silu": hard_silu, "silu": silu, "mish": mish, "selu": selu, "softsign": softsign, "exponential": exp,
     }
     if name == "elu":
         alpha = quantise_multiplier(ELU_ALPHA)

@@ -30,6 +30,15 @@ def _exp(v: Decimal) -> Decimal:
     return v.exp() if v > -2000 else Decimal(0)
 
 
+def _softplus(v: Decimal) -> Decimal:
+    return (1 + _exp(v)).ln() if v < 0 else v + (1 + _exp(-v)).ln()
+
+
+def _tanh(v: Decimal) -> Decimal:
+    e = _exp(-2 * v)
+    return (1 - e) / (1 + e)
+
+
 # name: (real function, error bound beyond the one rounding 2^-(F+1), as a function of x)
 REAL = {
     "relu6": (lambda v: min(max(v, Decimal(0)), Decimal(6)), lambda v: 0),
@@ -41,6 +50,7 @@ REAL = {
     "selu": (lambda v: SELU_SCALE * (v if v > 0 else SELU_ALPHA * (_exp(v) - 1)),
              lambda v: abs(v) * Decimal(2) ** -31 + 2 * EXP_ERROR),
     "softsign": (lambda v: v / (1 + abs(v)), lambda v: 0),
+    "mish": (lambda v: v * _tanh(_softplus(v)), lambda v: 2 * EXP_ERROR),
     "exponential": (_exp, lambda v: _exp(v) * EXP_ERROR),
 }
 
@@ -152,7 +162,7 @@ def test_recurrent_layers_refuse_extended_activations():
 
 def test_unknown_activation_lists_the_supported_ones():
     with pytest.raises(UnsupportedLayerError, match="softsign"):
-        ModelExporter().export_model(_dense_model(keras, "mish"))
+        ModelExporter().export_model(_dense_model(keras, "log_softmax"))
 
 
 def test_pull_rebuilds_tf_keras_hard_sigmoid_in_keras3():

@@ -25,7 +25,7 @@ describe("Activations (bit-exact with Python)", function () {
     const { harness } = await loadFixture(deployHarness);
     // Codes 6 and up run in the harness's ActivationKernels, which reverts for a code it does not know.
     const kernels = await ethers.getContractFactory("ActivationKernels");
-    await expect(harness.activate([1n, 2n], 15, 24, 2)).to.be.revertedWithCustomError(kernels, "UnknownActivation").withArgs(15);
+    await expect(harness.activate([1n, 2n], 99, 24, 2)).to.be.revertedWithCustomError(kernels, "UnknownActivation").withArgs(99);
     await expect(harness.activate([1n, 2n, 3n], 4, 24, 2)).to.be.revertedWithCustomError(harness, "SoftmaxAxisMismatch").withArgs(3, 2);
   });
 
