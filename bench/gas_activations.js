@@ -17,7 +17,7 @@ const SCALE = 2 ** F;
 const U = "uint256";
 const CODES = {
   linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4, relu6: 6, hard_sigmoid: 7, hard_sigmoid_tf: 8, hard_silu: 9, silu: 10,
-  elu: 11, selu: 12, exponential: 13, softsign: 14, mish: 15,
+  elu: 11, selu: 12, exponential: 13, softsign: 14, mish: 15, gelu: 16,
 };
 const RUN = 10; // softmax's axis
 const SIZES = [20, 2040];
@@ -35,6 +35,25 @@ const softmax = (xs) => {
   return out;
 };
 const clip = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+// erf to ~1e-16 (Maclaurin series below 3, else 1 - erfc's continued fraction; float64 reference).
+const erf = (x) => {
+  const a = Math.abs(x);
+  let r;
+  if (a < 3) {
+    let term = a;
+    let sum = a;
+    for (let n = 1; n < 100; n++) {
+      term *= (-a * a) / n;
+      sum += term / (2 * n + 1);
+    }
+    r = (2 / Math.sqrt(Math.PI)) * sum;
+  } else {
+    let f = 0;
+    for (let n = 60; n >= 1; n--) f = (n / 2) / (a + f);
+    r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + f);
+  }
+  return x < 0 ? -r : r;
+};
 const [SELU_ALPHA, SELU_SCALE] = [1.6732632423543772, 1.0507009873554805];
 const each = (f) => (xs) => xs.map(f);
 const REFERENCE = {
@@ -49,6 +68,7 @@ const REFERENCE = {
   exponential: each(Math.exp),
   softsign: each((x) => x / (1 + Math.abs(x))),
   mish: each((x) => x * Math.tanh(Math.log1p(Math.exp(x)))),
+  gelu: each((x) => 0.5 * x * (1 + erf(x / Math.SQRT2))),
 };
 
 async function main() {

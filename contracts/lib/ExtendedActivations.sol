@@ -18,11 +18,11 @@ import {
 
 /// @notice An extended activation's input `x` (fixed point 2^-F) is not within +-2^190.
 error ActivationInputTooLarge(int256 x);
-/// @notice `kind` is no activation code (0..15); the same error as `Activations.UnknownActivation`.
+/// @notice `kind` is no activation code (0..16); the same error as `Activations.UnknownActivation`.
 error UnknownActivation(uint256 kind);
 
 /// @title ExtendedActivations
-/// @notice The activations after the first six (codes 6..15), over a run of memory words in
+/// @notice The activations after the first six (codes 6..16), over a run of memory words in
 ///         place, bit for bit with `python/eternal/extended_activations.py` (docs/FORMAT.md).
 /// @dev `ActivationLayer` runs them itself; the layers whose own bytecode has no room for them
 ///      (Dense, the convolutions, pooling) call the `ActivationKernels` contract their
@@ -39,6 +39,7 @@ library ExtendedActivations {
     uint256 internal constant EXPONENTIAL = 13;
     uint256 internal constant SOFTSIGN = 14;
     uint256 internal constant MISH = 15;
+    uint256 internal constant GELU = 16;
     /// @dev Constant multipliers (`quantise_multiplier`: q 2^-30): ELU's alpha 1, SELU's scale
     ///      1.0507009873554805 and scale * alpha 1.7580993408473766 (Keras' constants).
     int256 internal constant ELU_ALPHA_Q = 1073741824;
@@ -50,6 +51,21 @@ library ExtendedActivations {
     uint256 internal constant INPUT_LIMIT = 1 << 190;
     uint256 private constant INPUT_SHIFT = (1 << 190) - 1;
     uint256 private constant INPUT_SPAN = (1 << 191) - 1;
+    /// @dev gelu's constants (`eternal.extended_activations`): round(2^64 / sqrt 2), Numerical
+    ///      Recipes' erfcc coefficients a_0..a_9 as round(a_i 2^64) (two's complement words), and
+    ///      -128 in Q64 (the exponential's bound).
+    uint256 private constant INV_SQRT2_Q64 = 0xb504f333f9de6484;
+    uint256 private constant ERFC_A0 = 0xfffffffffffffffffffffffffffffffffffffffffffffffebc0763f77643a922;
+    uint256 private constant ERFC_A1 = 0x100018d48d3588222;
+    uint256 private constant ERFC_A2 = 0x5fc47d9de583a7eb;
+    uint256 private constant ERFC_A3 = 0x18c6d917dec3f02f;
+    uint256 private constant ERFC_A4 = 0xffffffffffffffffffffffffffffffffffffffffffffffffd04f6cfaaa2ab662;
+    uint256 private constant ERFC_A5 = 0x4763e5d88c739650;
+    uint256 private constant ERFC_A6 = 0xfffffffffffffffffffffffffffffffffffffffffffffffedd63459f9c68001a;
+    uint256 private constant ERFC_A7 = 0x17d0f60453a1bdaa7;
+    uint256 private constant ERFC_A8 = 0xffffffffffffffffffffffffffffffffffffffffffffffff2d876e73d1081ad7;
+    uint256 private constant ERFC_A9 = 0x2bbe515eed4b477c;
+    uint256 private constant MINUS_128_Q64 = 0xffffffffffffffffffffffffffffffffffffffffffffff800000000000000000;
     /// @dev The selector of `ActivationInputTooLarge(int256)`.
     uint256 private constant TOO_LARGE_SELECTOR = 0x21a8cc83;
 
@@ -59,12 +75,13 @@ library ExtendedActivations {
     ///         above 64 fractional bits, `ExpOverflow` for `exponential` above +128.
     /// @param at   Memory address of the first value.
     /// @param end  One past the last value's address.
-    /// @param kind An extended activation code (6..15).
+    /// @param kind An extended activation code (6..16).
     /// @param frac F, at most 64.
     function applyInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
         if (kind == SILU) return _silu(at, end, frac);
         if (kind == MISH) return _mish(at, end, frac);
+        if (kind == GELU) return _gelu(at, end, frac);
         if (kind == ELU) return _elu(at, end, frac, ELU_ALPHA_Q, MULTIPLIER_FRAC, 0);
         if (kind == SELU) return _elu(at, end, frac, SELU_SCALE_ALPHA_Q, MULTIPLIER_FRAC, SELU_SCALE_Q);
         if (kind == HARD_SIGMOID) return _hardSigmoid(at, end, frac, 1, 3, 6);
@@ -281,6 +298,53 @@ library ExtendedActivations {
                 let q := shr(64, add(mul(m, div(shl(64, n), d)), shl(63, 1)))
                 if iszero(t) { q := sub(0, q) }
                 mstore(at, q)
+            }
+        }
+    }
+
+    /// @dev gelu (erf form) in place. Equivalent to `x = gelu(x, frac)` of
+    ///      `eternal.extended_activations` for each word: m = |x|; r = 0 from m >= 16 one, else
+    ///      floor((m c + 2^63) / 2^64) with c = erfc(m / sqrt 2) / 2 in Q64 (`halfErfc`: z < 2^68,
+    ///      t <= 2^64, |p| < 2^67, so no product reaches 2^140); x - r for x >= 0, -r below.
+    function _gelu(uint256 at, uint256 end, uint256 frac) private pure {
+        assembly ("memory-safe") {
+            function halfErfc(m, f) -> c {
+                let z := shr(f, mul(m, INV_SQRT2_Q64))
+                let t := div(shl(128, 1), add(shl(64, 1), shr(1, z)))
+                let p := add(sar(64, mul(ERFC_A9, t)), ERFC_A8)
+                p := add(sar(64, mul(p, t)), ERFC_A7)
+                p := add(sar(64, mul(p, t)), ERFC_A6)
+                p := add(sar(64, mul(p, t)), ERFC_A5)
+                p := add(sar(64, mul(p, t)), ERFC_A4)
+                p := add(sar(64, mul(p, t)), ERFC_A3)
+                p := add(sar(64, mul(p, t)), ERFC_A2)
+                p := add(sar(64, mul(p, t)), ERFC_A1)
+                p := add(sar(64, mul(p, t)), ERFC_A0)
+                let v := sub(p, shr(64, mul(z, z))) // -z^2 + P(t), Q64
+                if sgt(v, 0) { v := 0 }
+                if slt(v, MINUS_128_Q64) { v := MINUS_128_Q64 }
+                // expQ64(v) at 64 fractional bits, as `_silu` (y = v log2(e) >> 96)
+                let y := sar(96, mul(LOG2E_Q64, v))
+                let g := and(0xffffffff, y)
+                let q := add(mul(add(mul(add(mul(C6, g), C5), g), C4), g), C3)
+                q := add(mul(add(mul(add(mul(q, g), C2), g), C1), g), shl(252, 1)) // c_0 = 2^252
+                c := shr(65, mul(t, shr(sub(188, sar(32, y)), q))) // floor(floor(t e / 2^64) / 2)
+            }
+            let saturation := shl(frac, 16)
+            for {} lt(at, end) { at := add(at, 0x20) } {
+                let x := mload(at)
+                if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
+                    mstore(0, shl(224, TOO_LARGE_SELECTOR))
+                    mstore(4, x)
+                    revert(0, 0x24)
+                }
+                let t := not(sar(255, x)) // 0 if x < 0, else all ones
+                let m := sub(0, sub(xor(x, t), t)) // |x|
+                let r := 0
+                if lt(m, saturation) { r := shr(64, add(mul(m, halfErfc(m, frac)), shl(63, 1))) }
+                switch t
+                case 0 { mstore(at, sub(0, r)) }
+                default { mstore(at, sub(x, r)) }
             }
         }
     }

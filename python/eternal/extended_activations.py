@@ -23,6 +23,14 @@ half up (``floor(a / b + 1/2)``) unless stated; ``exp_q64`` is the shared expone
   for ``x >= 0`` (numerator and denominator times ``e^-2x``), ``n = e^2 + 2^65 e``,
   ``d = n + 2^129`` below; ``r = floor(n 2^64 / d)`` (Q64) and ``floor((|x| r + 2^63) / 2^64)``
   with the sign of ``x``.
+- ``gelu`` (Keras' default, ``approximate=False``): ``x Phi(x)``; with ``m = |x|`` and
+  ``c = erfc(m / sqrt 2) / 2``, ``x - m c`` for ``x >= 0`` and ``-m c`` below. ``erfc(z) = t
+  exp(-z^2 + P(t))``, ``t = 1 / (1 + z / 2)`` (Numerical Recipes' ``erfcc``, relative error
+  below 1.2e-7 for every ``z >= 0``), all in Q64 and floored: ``z = floor(m INV_SQRT2 / 2^F)``,
+  ``t = floor(2^128 / (2^64 + floor(z / 2)))``, ``P`` by Horner's rule ``p = floor(p t / 2^64) +
+  a_i`` (:data:`ERFC_COEFFICIENTS`), ``E = min(p - floor(z^2 / 2^64), 0)``, ``e = exp_q64(E, 64)``,
+  ``c = floor(floor(t e / 2^64) / 2)``, then ``floor((m c + 2^63) / 2^64)``. From ``m >= 16``
+  (where ``c < 2^-190``) the result is ``x``, resp. 0.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ ELU_ALPHA = 1.0  # the `elu` activation function's alpha
 # Codes of the extended activations (Activations.sol: 6 and up run ExtendedActivations).
 EXTENDED_CODES = {
     "relu6": 6, "hard_sigmoid": 7, "hard_sigmoid_tf": 8, "hard_silu": 9, "silu": 10,
-    "elu": 11, "selu": 12, "exponential": 13, "softsign": 14, "mish": 15,
+    "elu": 11, "selu": 12, "exponential": 13, "softsign": 14, "mish": 15, "gelu": 16,
 }
 # Keras spellings of the same math (Keras 3 serialises `swish` as `silu`, tf_keras `silu` as `swish`).
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
@@ -133,13 +141,39 @@ def mish(x: int, frac: int) -> int:
     return q if x >= 0 else -q
 
 
+# round(1/sqrt(2) 2^64) and Numerical Recipes' erfcc coefficients a_0..a_9 as round(a_i 2^64).
+INV_SQRT2_Q64 = 13043817825332782212
+ERFC_COEFFICIENTS = (
+    -23344580228959459038, 18447180892609217058, 6900778646152390635, 1785352998843838511,
+    -3436408166807849374, 5144207917619320400, -20940817290516496358, 27458271303545117351,
+    -15166031776439592233, 3152046257355835260,
+)
+GELU_SATURATION = 16  # |x| from which gelu is x, resp. 0
+
+
+def gelu(x: int, frac: int) -> int:
+    """``x Phi(x)`` (the erf form), see the module docstring."""
+    magnitude = abs(x)
+    if magnitude >= GELU_SATURATION << frac:
+        return max(x, 0)
+    z = (magnitude * INV_SQRT2_Q64) >> frac
+    t = (1 << 128) // ((1 << 64) + (z >> 1))
+    p = ERFC_COEFFICIENTS[-1]
+    for a in reversed(ERFC_COEFFICIENTS[:-1]):
+        p = ((p * t) >> 64) + a
+    exponent = min(p - ((z * z) >> 64), 0)
+    c = ((t * exp_q64(exponent, 64)) >> 64) >> 1
+    r = (magnitude * c + (1 << 63)) >> 64
+    return x - r if x >= 0 else -r
+
+
 def extended_function(name: str, frac: int):
     """The integer function of an extended activation (``exponential`` is ``activations.exp``)."""
     from eternal.activations import exp
 
     table = {
         "relu6": relu6, "hard_sigmoid": hard_sigmoid, "hard_sigmoid_tf": hard_sigmoid_tf,
-        "hard_silu": hard_silu, "silu": silu, "mish": mish, "selu": selu, "softsign": softsign, "exponential": exp,
+        "hard_silu": hard_silu, "silu": silu, "mish": mish, "gelu": gelu, "selu": selu, "softsign": softsign, "exponential": exp,
     }
     if name == "elu":
         alpha = quantise_multiplier(ELU_ALPHA)

@@ -71,7 +71,7 @@ CASES = {
         K, (4,), *[K.layers.Activation(a, name=f"act_{a}") for a in ("relu6", "elu", "selu", "softsign", "swish", "exponential")],
     ),
     "Dense_extended": lambda K: _seq(
-        K, (6,), *[K.layers.Dense(6, activation=a, name=f"d_{a}") for a in ("relu6", "elu", "selu", "softsign", "swish", "mish", "exponential")],
+        K, (6,), *[K.layers.Dense(6, activation=a, name=f"d_{a}") for a in ("relu6", "elu", "selu", "softsign", "swish", "mish", "gelu", "exponential")],
     ),
     "Conv2D_extended": lambda K: _seq(K, (5, 5, 2), K.layers.Conv2D(3, 3, activation="swish", name="c"),
                                       K.layers.DepthwiseConv2D(2, activation="elu", name="dw")),

@@ -6,6 +6,7 @@ test/fixtures/numbers/activations.json; test/fixtures.test.js the model fixtures
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal, getcontext
 
 import keras
@@ -51,6 +52,10 @@ REAL = {
              lambda v: abs(v) * Decimal(2) ** -31 + 2 * EXP_ERROR),
     "softsign": (lambda v: v / (1 + abs(v)), lambda v: 0),
     "mish": (lambda v: v * _tanh(_softplus(v)), lambda v: 2 * EXP_ERROR),
+    # erfcc's relative error 1.2e-7 on erfc(|x|/sqrt 2) / 2 <= 1/2, times |x| (float64 erfc: 1e-16)
+    "gelu": (lambda v: v * Decimal(1 + math.erf(float(v) / math.sqrt(2))) / 2 if v < 0
+             else v - v * Decimal(math.erfc(float(v) / math.sqrt(2))) / 2,
+             lambda v: abs(v) * Decimal(math.erfc(abs(float(v)) / math.sqrt(2))) * Decimal("0.6e-7") + Decimal(2) ** -40),
     "exponential": (_exp, lambda v: _exp(v) * EXP_ERROR),
 }
 

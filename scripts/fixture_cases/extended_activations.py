@@ -10,7 +10,7 @@ from __future__ import annotations
 from fixture_cases import floats as _floats, seeded_weights as _set_weights
 
 # Every extended activation Keras 3 has (`exponential` apart on Dense and Conv2D: see _EXP_SCALE).
-KERAS3_NAMES = ("relu6", "hard_sigmoid", "hard_silu", "silu", "elu", "selu", "softsign", "mish", "exponential")
+KERAS3_NAMES = ("relu6", "hard_sigmoid", "hard_silu", "silu", "elu", "selu", "softsign", "mish", "gelu", "exponential")
 # exponential's branch gets weights a tenth as large, so e^x stays below ~e^4 and its float32 and
 # int8 weight errors stay within the tolerance.
 _EXP_SCALE = 0.1
