@@ -8,7 +8,8 @@ import {ExtendedActivations} from "../lib/ExtendedActivations.sol";
 ///         bytecode has no room for them: each such implementation creates one in its constructor
 ///         (`CreatesActivationKernels`, its first creation, so at the CREATE address of its nonce 1)
 ///         and `Activations.activate` calls it there.
-/// @dev Calldata: `abi.encodePacked(uint256 kind, uint256 frac, int256[] values)`; returns the
+/// @dev Calldata: `abi.encodePacked(uint256 kind, uint256 frac, int256[] values)` (`kind` a code or
+///      an elu word with its alpha, `ExtendedActivations.applyKindInPlace`); returns the
 ///      activated values, packed the same way (32 bytes each). Stateless.
 contract ActivationKernels {
     /// @notice The calldata is not two header words and whole 32-byte values.
@@ -32,7 +33,7 @@ contract ActivationKernels {
             calldatacopy(at, 0x40, sub(calldatasize(), 0x40))
             mstore(0x40, end)
         }
-        ExtendedActivations.applyInPlace(at, end, kind, frac);
+        ExtendedActivations.applyKindInPlace(at, end, kind, frac);
         assembly ("memory-safe") {
             return(at, sub(end, at))
         }

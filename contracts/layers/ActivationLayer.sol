@@ -4,16 +4,18 @@ pragma solidity ^0.8.28;
 import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
 import {Activations} from "../lib/Activations.sol";
 import {Elementwise} from "../lib/Elementwise.sol";
-import {ExtendedActivations} from "../lib/ExtendedActivations.sol";
+import {CreatesActivationKernels} from "./base/CreatesActivationKernels.sol";
 
 /// @title ActivationLayer
 /// @notice Keras `Activation`: one activation function over the tensor (softmax over the last axis).
 /// @dev Config: `abi.encode(F, bits, activation, axis)`; `axis` = length of the last axis (the Keras
-///      `ELU` layer: `abi.encode(F, bits, ELU, 1, alphaQ, alphaFrac)`, its alpha). relu and
+///      `ELU` layer: `activation` = `ELU | alphaFrac << 8 | uint32(alphaQ) << 16`, alpha = alphaQ 2^-alphaFrac). relu and
 ///      leaky_relu run `Elementwise`; the others `Activations` on a copy of the range (for softmax,
-///      of the whole runs of `axis` values that cover it), the extended ones (codes 6 and up)
-///      `ExtendedActivations` here, not through an `ActivationKernels` call.
-contract ActivationLayer is SlicedLayerBase {
+///      of the whole runs of `axis` values that cover it); the extended ones (codes 6 and up) run
+///      in its `ActivationKernels`, as in every layer: inlined here, their exponential loops
+///      would share blocks with FixedMath's (the optimizer merges identical code) and sigmoid,
+///      tanh and softmax would pay ~60 gas a value more for the jumps.
+contract ActivationLayer is SlicedLayerBase, CreatesActivationKernels {
     function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view
@@ -49,21 +51,7 @@ contract ActivationLayer is SlicedLayerBase {
         assembly ("memory-safe") {
             calldatacopy(add(output, 0x20), src, shl(5, sub(high, low)))
         }
-        if (activation > Activations.LEAKY_RELU) _extended(output, activation, frac);
-        else Activations.activate(output, activation, frac, axis);
+        Activations.activate(output, activation, frac, axis);
         output = _trim(output, from - low, to - low);
-    }
-
-    /// @dev An extended activation of `output` in place; the Keras `ELU` layer's config carries
-    ///      its alpha as two more words (`alphaQ`, `alphaFrac`: alpha = alphaQ 2^-alphaFrac), read
-    ///      again here (the caller's stack has no room for the config).
-    function _extended(int256[] memory output, uint256 activation, uint256 frac) private view {
-        uint256 at = _dataAt(output);
-        uint256 end = at + 32 * output.length;
-        bytes memory config = activation == ExtendedActivations.ELU ? _config() : bytes("");
-        if (config.length < 6 * 32) return ExtendedActivations.applyInPlace(at, end, activation, frac);
-        (,,,, int256 alphaQ, uint256 alphaFrac) =
-            abi.decode(config, (uint256, uint256, uint256, uint256, int256, uint256));
-        ExtendedActivations.applyEluInPlace(at, end, frac, alphaQ, alphaFrac);
     }
 }

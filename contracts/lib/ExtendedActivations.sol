@@ -94,6 +94,21 @@ library ExtendedActivations {
         FixedMath.expInPlace(at, end, frac, FixedMath.MAP_EXP);
     }
 
+    /// @notice `applyInPlace` of a code, or elu with alpha = alphaQ 2^-alphaFrac (the Keras `ELU`
+    ///         layer, its config's activation word) from the kind word
+    ///         `ELU | alphaFrac << 8 | uint32(alphaQ) << 16` (above 255).
+    /// @param at   Memory address of the first value.
+    /// @param end  One past the last value's address.
+    /// @param kind A code (6..16) or such an elu word.
+    /// @param frac F, at most 64.
+    function applyKindInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
+        if (kind < 256) return applyInPlace(at, end, kind, frac);
+        if (kind & 0xff != ELU || kind >> 48 != 0) revert UnknownActivation(kind);
+        // Equivalent to `int32(uint32(kind >> 16))`: alpha's multiplier, sign-extended.
+        int256 alphaQ = int256(int32(uint32(kind >> 16)));
+        applyEluInPlace(at, end, frac, alphaQ, (kind >> 8) & 0xff);
+    }
+
     /// @notice elu with alpha = `alphaQ` 2^-`alphaFrac` (the Keras `ELU` layer) over memory
     ///         `[at, end)` in place; reverts as `applyInPlace` does.
     /// @param at        Memory address of the first value.

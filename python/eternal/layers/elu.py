@@ -8,8 +8,10 @@ from eternal.errors import ActivationError
 from eternal.layers.base import LayerType, canonical_float, register
 from eternal.layers.abi import encode_words, header
 
-# ExtendedActivations.applyEluInPlace rescales by 64 + alpha_frac - F >= 1 (F <= 64).
+# ExtendedActivations.applyEluInPlace rescales by 64 + alpha_frac - F >= 1 (F <= 64); the kind word
+# keeps alpha_frac in 8 bits (a float32 alpha's multiplier has at most 180).
 MIN_ALPHA_FRAC = 1
+MAX_ALPHA_FRAC = 255
 
 
 @register
@@ -19,7 +21,7 @@ class ELU(LayerType):
 
     def normalise(self, raw, input_shapes):
         alpha = canonical_float(raw.get("alpha", 1.0))
-        if quantise_multiplier(alpha)[1] < MIN_ALPHA_FRAC:
+        if not MIN_ALPHA_FRAC <= quantise_multiplier(alpha)[1] <= MAX_ALPHA_FRAC:
             raise self.reject("alpha", alpha, "|alpha| below 2^30")
         return {"alpha": alpha}
 
@@ -38,6 +40,7 @@ class ELU(LayerType):
         return [(start, end)]
 
     def abi_config(self, layer, input_shapes, graph):
-        """``header, ELU, 1, alphaQ, alphaFrac`` (ActivationLayer's config with the alpha after it)."""
+        """``header, kind, 1``: ActivationLayer's config, the kind word carrying alpha's multiplier
+        (``ExtendedActivations.applyKindInPlace``: ``ELU | alpha_frac << 8 | uint32(alpha_q) << 16``)."""
         q, q_frac = quantise_multiplier(layer["config"]["alpha"])
-        return encode_words(header(graph) + [EXTENDED_CODES["elu"], 1, q, q_frac])
+        return encode_words(header(graph) + [EXTENDED_CODES["elu"] | q_frac << 8 | (q & 0xFFFFFFFF) << 16, 1])
