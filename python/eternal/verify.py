@@ -181,8 +181,8 @@ def _check_layers(onchain: OnChainModel, report: Report) -> None:
 
 
 def _without_kernels(plan: dict, onchain: OnChainModel) -> list[str]:
-    """The layers that call their implementation's ActivationKernels (an extended activation on any
-    layer but Activation, which runs them itself) where that address holds other code."""
+    """The layers that call their implementation's ActivationKernels (an extended activation, or
+    the ELU layer) where that address holds other code."""
     from eternal.chain import code_hash
     from eternal.deploy.implementations import artifact_code_hash
     from eternal.extended_activations import EXTENDED_CODES
@@ -191,7 +191,7 @@ def _without_kernels(plan: dict, onchain: OnChainModel) -> list[str]:
     bad = []
     for layer, code in zip(plan["layers"], onchain.layer_code):
         activation = onchain.graph["layers"][layer["index"]]["config"].get("activation")
-        if layer["contract"] in (None, "ActivationLayer") or activation not in EXTENDED_CODES:
+        if layer["contract"] is None or (activation not in EXTENDED_CODES and layer["class_name"] != "ELU"):
             continue
         wanted = wanted or artifact_code_hash("ActivationKernels")
         if code_hash(onchain.kernel_code.get(implementation_of(code) or "", b"")) != wanted:
