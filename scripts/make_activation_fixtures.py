@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from eternal import activations as act
+from eternal import extended_activations as ext
 from eternal.fixedpoint import rescale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +83,25 @@ def build() -> dict:
             if INT256_MIN <= result <= INT256_MAX:  # the chain's left shift does not check overflow
                 rescales.append([str(v), from_frac, to_frac, str(result)])
     cases.append({"fn": "rescale", "rows": rescales})
+    cases += extended_cases()
     return {"format": "eternal-activation-fixture/1", "cases": cases}
+
+
+def extended_cases() -> list[dict]:
+    """The extended activations (codes 6 and up) at several scales: edge inputs within the input
+    limit (``exponential``: at most +128), the limit's neighbours, and one value past it."""
+    cases = []
+    limit = ext.INPUT_LIMIT
+    for frac in (0, 8, 24, 32, 64):
+        xs = edge_inputs(frac) + [limit - 1, -limit + 1, 6 << frac, (6 << frac) + 1, (3 << frac) - 1,
+                                  -(3 << frac) + 1, 5 << (frac - 1) if frac else 2, -(5 << frac) // 2]
+        for name, code in ext.EXTENDED_CODES.items():
+            ok = [x for x in xs if name != "exponential" or x <= act.EXP_LIMIT << frac]
+            y = act.apply_activation(name, np.array(ok, dtype=object), frac)
+            cases.append({"fn": "activate", "name": name, "kind": code, "frac": frac, "axis": 1,
+                          "x": [str(v) for v in ok], "y": [str(int(v)) for v in y]})
+    cases.append({"fn": "extendedTooLarge", "frac": 24, "x": [str(limit), str(-limit), str(INT256_MIN)]})
+    return cases
 
 
 def main() -> None:

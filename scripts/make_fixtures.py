@@ -91,6 +91,8 @@ def build_fixture(case, K, precision: str) -> dict:
     floats = keras_outputs(model, batches)
     run = emulator()
     tolerance = case.tolerance if case.tolerance is not None else TOLERANCE[precision]
+    if isinstance(tolerance, dict):  # per precision, the default where the case names none
+        tolerance = tolerance.get(precision, TOLERANCE[precision])
     samples, worst = [], 0.0
     for s in range(len(batches[0])):
         fixed = [quantise_activations(batch[s], frac) for batch in batches]

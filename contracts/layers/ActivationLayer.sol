@@ -4,13 +4,18 @@ pragma solidity ^0.8.28;
 import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
 import {Activations} from "../lib/Activations.sol";
 import {Elementwise} from "../lib/Elementwise.sol";
+import {CreatesActivationKernels} from "./base/CreatesActivationKernels.sol";
 
 /// @title ActivationLayer
 /// @notice Keras `Activation`: one activation function over the tensor (softmax over the last axis).
-/// @dev Config: `abi.encode(F, bits, activation, axis)`; `axis` = length of the last axis. relu and
+/// @dev Config: `abi.encode(F, bits, activation, axis)`; `axis` = length of the last axis (the Keras
+///      `ELU` layer: `activation` = `ELU | alphaFrac << 8 | uint32(alphaQ) << 16`, alpha = alphaQ 2^-alphaFrac). relu and
 ///      leaky_relu run `Elementwise`; the others `Activations` on a copy of the range (for softmax,
-///      of the whole runs of `axis` values that cover it).
-contract ActivationLayer is SlicedLayerBase {
+///      of the whole runs of `axis` values that cover it); the extended ones (codes 6 and up) run
+///      in its `ActivationKernels`, as in every layer: inlined here, their exponential loops
+///      would share blocks with FixedMath's (the optimizer merges identical code) and sigmoid,
+///      tanh and softmax would pay ~60 gas a value more for the jumps.
+contract ActivationLayer is SlicedLayerBase, CreatesActivationKernels {
     function _slice(Input[] memory xs, address[] calldata, uint256 start, uint256 end)
         internal
         view

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {LayerBase} from "./base/LayerBase.sol";
+import {CreatesActivationKernels} from "./base/CreatesActivationKernels.sol";
 import {ILayer} from "../interfaces/ILayer.sol";
 import {Activations} from "../lib/Activations.sol";
 import {WeightPages} from "../lib/WeightPages.sol";
@@ -26,7 +27,7 @@ import {DenseKernels} from "./generated/DenseKernels.sol";
 ///      Then `sum_r x_r q_rj = slot - 2^(L-1) sum_r x_r`, exactly the emulator's integer sum.
 ///      Weights stream block by block (int32: two blocks at a time) into one reused buffer. The
 ///      unrolled kernels are `DenseKernels.blockSums`, a file written by scripts/gen_dense_kernels.py.
-contract DenseLayer is LayerBase {
+contract DenseLayer is LayerBase, CreatesActivationKernels {
     struct Config {
         uint256 frac;
         uint256 bits;

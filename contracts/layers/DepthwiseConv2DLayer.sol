@@ -108,7 +108,7 @@ contract DepthwiseConv2DLayer is SpatialBase {
 
     /// @dev Bias, rescale and activation, in place, over whole positions: the shift of the folded
     ///      sums, or the exact sums rescaled and the bias added (`_finishSums`).
-    function _finish(Config memory c, int256[] memory output, int256[] memory bias, Fold memory f) private pure {
+    function _finish(Config memory c, int256[] memory output, int256[] memory bias, Fold memory f) private view {
         uint256 depth = c.channels * c.multiplier;
         if (!f.folded) return _finishSums(output, c.fracBits, c.kernel.fracBits, bias, depth, c.activation);
         _shiftDown(output, f.down);

@@ -5,7 +5,10 @@ import {Fixed, FixedMath, FracBitsUnsupported} from "./FixedMath.sol";
 
 /// @title Activations
 /// @notice Applies an activation function to a tensor in place (fixed point, 2^-frac scale).
-/// @dev Codes match `python/eternal/activations.py` `CODES`; results are bit-exact with it.
+/// @dev Codes match `python/eternal/activations.py` `CODES`; results are bit-exact with it. Codes 6
+///      and up (`ExtendedActivations`) run in the `ActivationKernels` contract the calling layer's
+///      implementation created (`CreatesActivationKernels`): a static call, so the layers that
+///      inline this library do not carry them.
 library Activations {
     uint256 internal constant LINEAR = 0;
     uint256 internal constant RELU = 1;
@@ -21,22 +24,56 @@ library Activations {
 
     /// @notice `kind` is not an activation code (0..5).
     error UnknownActivation(uint256 kind);
+    /// @notice The layer's implementation has no `ActivationKernels` at `kernels` (it did not create one).
+    error ActivationKernelsMissing(address kernels);
     /// @notice Softmax over groups of `axis` values does not divide the tensor of `length`.
     error SoftmaxAxisMismatch(uint256 length, uint256 axis);
 
     /// @notice Applies activation `kind` to `x` in place.
     /// @param x fixed point, 2^-frac scale.
-    /// @param kind LINEAR, RELU, SIGMOID, TANH, SOFTMAX or LEAKY_RELU.
+    /// @param kind LINEAR, RELU, SIGMOID, TANH, SOFTMAX or LEAKY_RELU, or an `ExtendedActivations` code.
     /// @param frac fractional bits F of the activations.
     /// @param axis length of the last axis (softmax runs over each run of `axis` values).
-    function activate(int256[] memory x, uint256 kind, uint256 frac, uint256 axis) internal pure {
+    function activate(int256[] memory x, uint256 kind, uint256 frac, uint256 axis) internal view {
         if (kind == LINEAR) return;
         if (kind == RELU) return relu(x);
         if (kind == SIGMOID) return sigmoid(x, frac);
         if (kind == TANH) return tanh(x, frac);
         if (kind == SOFTMAX) return softmax(x, frac, axis);
         if (kind == LEAKY_RELU) return leakyRelu(x, LEAKY_SLOPE_Q, LEAKY_SLOPE_FRAC, frac);
-        revert UnknownActivation(kind);
+        extended(x, kind, frac);
+    }
+
+    /// @notice Applies an extended activation (code 6 and up) to `x` in place, in the calling
+    ///         implementation's `ActivationKernels`; reverts with its error (`UnknownActivation`
+    ///         for a code it does not know), or `ActivationKernelsMissing` when there is none.
+    /// @param x    Fixed point 2^-frac, replaced by the result.
+    /// @param kind An `ExtendedActivations` code.
+    /// @param frac F.
+    function extended(int256[] memory x, uint256 kind, uint256 frac) internal view {
+        if (x.length == 0) return;
+        address kernels = _kernels();
+        bool answered;
+        // Equivalent to `x = abi.decode(kernels.staticcall(abi.encodePacked(kind, frac, x)))`
+        // without copying x: the two words before its data (the word below x and its length)
+        // carry the header during the call and are restored after it.
+        assembly ("memory-safe") {
+            let size := shl(5, mload(x))
+            let below := sub(x, 0x20)
+            let saved := mload(below)
+            mstore(below, kind)
+            mstore(x, frac)
+            let ok := staticcall(gas(), kernels, below, add(size, 0x40), add(x, 0x20), size)
+            mstore(below, saved)
+            mstore(x, shr(5, size))
+            if iszero(ok) {
+                let p := mload(0x40)
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            answered := eq(returndatasize(), size)
+        }
+        if (!answered) revert ActivationKernelsMissing(kernels);
     }
 
     /// @notice `max(x, 0)` in place.
@@ -85,6 +122,26 @@ library Activations {
             first := add(x, 0x20)
         }
         FixedMath.softmaxInPlace(first, first + x.length * 32, frac, axis * 32);
+    }
+
+    /// @dev The `ActivationKernels` of the running implementation: the address its first creation
+    ///      got, keccak256(rlp([implementation, 1]))[12:]. The implementation is `address(this)`,
+    ///      or, through a Solady clone (its code starts with the 10-byte proxy prefix), the address
+    ///      in the clone's code after that prefix.
+    function _kernels() private view returns (address kernels) {
+        assembly ("memory-safe") {
+            let implementation := address()
+            mstore(0, 0)
+            extcodecopy(implementation, 22, 0, 10) // the code's first 10 bytes, at the word's end
+            if eq(mload(0), 0x363d3d373d3d3d363d73) {
+                // a clone: the implementation's 20 bytes follow the prefix
+                extcodecopy(implementation, 12, 10, 20)
+                implementation := mload(0)
+            }
+            // rlp([implementation, 1]) = 0xd6 0x94 <20 bytes> 0x01: 23 bytes from word 0's start
+            mstore(0, or(or(shl(248, 0xd6), shl(240, 0x94)), or(shl(80, implementation), shl(72, 1))))
+            kernels := and(keccak256(0, 23), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
     }
 
     /// @dev `FixedMath.mapInPlace` over all of `x`, after checking `frac`.

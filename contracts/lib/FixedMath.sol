@@ -14,6 +14,20 @@ error ExpOverflow(int256 x, uint256 frac);
 /// @notice The exponential supports 0..64 fractional bits; `frac` is outside.
 error FracBitsUnsupported(uint256 frac);
 
+/// @dev round(log2(e) * 2^64). The exponential's constants are file-level so that other
+///      libraries' assembly (ExtendedActivations) can name them.
+int256 constant LOG2E_Q64 = 26613026195688644983;
+/// @dev 2^(f 2^-32) 2^252 ~= P(f) = sum c_i f^i for 0 <= f < 2^32, c_i on the scale
+///      2^(252 - 32 i) (bench/fit_exp2.py): c_0 = 2^252 (e^0 = 1 exactly), every c_i > 0 (P
+///      increases with f) and P(2^32 - 1) <= 2^253 (e does not step down where k steps up);
+///      within a relative 2^-28.75 of 2^(f 2^-32). c_0 is the `shl(252, 1)` in the loops.
+uint256 constant EXP2_C1 = 0xb172157b759d945b115cdbd6e84d5752de15c8af4d0d3ac098f62f3;
+uint256 constant EXP2_C2 = 0x3d7fae6f1965c0347750e8a073ce216773c08e499c60e6d;
+uint256 constant EXP2_C3 = 0xe34359d3eb1e8eb565088ab4004eb0af2b3853;
+uint256 constant EXP2_C4 = 0x27a42f49c161dc87828ee442dbf4d6;
+uint256 constant EXP2_C5 = 0x518857f550473d336c317;
+uint256 constant EXP2_C6 = 0xe3b2ba0e45d8;
+
 /// @notice `a + b`, checked (reverts on int256 overflow).
 /// @param a Fixed point, any scale.
 /// @param b On the scale of `a`.
@@ -66,20 +80,8 @@ function gte(Fixed a, Fixed b) pure returns (bool) {
 library FixedMath {
     /// @dev 1.0 in Q64.
     uint256 internal constant ONE_Q64 = 1 << 64;
-    /// @dev round(log2(e) * 2^64).
-    int256 internal constant LOG2E_Q64 = 26613026195688644983;
     /// @dev 2 * LOG2E_Q64: tanh's exponent, e^-2|x| = 2^(-|x| * 2 log2(e)).
     int256 internal constant LOG2E_Q64_TWICE = 53226052391377289966;
-    /// @dev 2^(f 2^-32) 2^252 ~= P(f) = sum c_i f^i for 0 <= f < 2^32, c_i on the scale
-    ///      2^(252 - 32 i) (bench/fit_exp2.py): c_0 = 2^252 (e^0 = 1 exactly), every c_i > 0 (P
-    ///      increases with f) and P(2^32 - 1) <= 2^253 (e does not step down where k steps up);
-    ///      within a relative 2^-28.75 of 2^(f 2^-32). c_0 is the `shl(252, 1)` in the loops.
-    uint256 internal constant EXP2_C1 = 0xb172157b759d945b115cdbd6e84d5752de15c8af4d0d3ac098f62f3;
-    uint256 internal constant EXP2_C2 = 0x3d7fae6f1965c0347750e8a073ce216773c08e499c60e6d;
-    uint256 internal constant EXP2_C3 = 0xe34359d3eb1e8eb565088ab4004eb0af2b3853;
-    uint256 internal constant EXP2_C4 = 0x27a42f49c161dc87828ee442dbf4d6;
-    uint256 internal constant EXP2_C5 = 0x518857f550473d336c317;
-    uint256 internal constant EXP2_C6 = 0xe3b2ba0e45d8;
     /// @dev |x| bound (real) of exp: below -128 it is 0, above +128 it overflows.
     int256 internal constant EXP_LIMIT = 128;
     /// @dev Largest activation scale the exponential supports (e^128 * 2^64 < 2^255).

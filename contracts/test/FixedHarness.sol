@@ -3,11 +3,12 @@ pragma solidity ^0.8.28;
 
 import {Fixed, FixedMath} from "../lib/FixedMath.sol";
 import {Activations} from "../lib/Activations.sol";
+import {CreatesActivationKernels} from "../layers/base/CreatesActivationKernels.sol";
 
 /// @title FixedHarness
 /// @notice Test-only: exposes `FixedMath` and `Activations` so tests can compare them with
 ///         `python/eternal/activations.py` (fixture `test/fixtures/numbers/activations.json`).
-contract FixedHarness {
+contract FixedHarness is CreatesActivationKernels {
     /// @notice `FixedMath.rescaleInt(v, fromFrac, toFrac)`.
     /// @param v        Fixed point 2^-fromFrac.
     /// @param fromFrac Its frac bits.
@@ -52,9 +53,22 @@ contract FixedHarness {
     /// @param kind An `Activations` code.
     /// @param frac F.
     /// @param axis Softmax run length.
-    function activate(int256[] memory x, uint256 kind, uint256 frac, uint256 axis) external pure returns (int256[] memory) {
+    function activate(int256[] memory x, uint256 kind, uint256 frac, uint256 axis) external view returns (int256[] memory) {
         Activations.activate(x, kind, frac, axis);
         return x;
+    }
+
+    /// @notice Gas of `Activations.activate(x, kind, frac, axis)` alone (for bench/gas_activations.js:
+    ///         codes 6 and up call this harness's ActivationKernels, as Dense and Conv2D do).
+    /// @param x    Fixed point 2^-frac.
+    /// @param kind An activation code.
+    /// @param frac F.
+    /// @param axis Softmax's run length.
+    /// @return used Gas the call took.
+    function activateGas(int256[] memory x, uint256 kind, uint256 frac, uint256 axis) external view returns (uint256 used) {
+        uint256 start = gasleft();
+        Activations.activate(x, kind, frac, axis);
+        used = start - gasleft();
     }
 
     /// @notice `Activations.leakyRelu(x, q, qFrac, frac)`; returns `x` after it.

@@ -62,7 +62,8 @@ MAX_FRAC = 64  # largest activation_frac_bits the exponential supports without o
 MULTIPLIER_BITS = 32  # width of constant multipliers (slopes, scales)
 LEAKY_RELU_SLOPE = 0.2  # Keras' default for the `leaky_relu` activation function
 
-# Activation codes in layer configs (ABI), the same numbers as Activations.sol.
+# Activation codes in layer configs (ABI), the same numbers as Activations.sol; 6 and up are
+# `eternal.extended_activations.EXTENDED_CODES`.
 CODES = {"linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3, "softmax": 4, "leaky_relu": 5}
 
 
@@ -204,4 +205,8 @@ def apply_activation(name: str, x, frac: int) -> np.ndarray:
         for i, row in enumerate(rows):
             out[i, :] = softmax(row, frac)
         return out.reshape(x.shape)
-    raise ActivationError(f"Unknown activation {name!r}. Supported: {', '.join(CODES)}")
+    from eternal.extended_activations import EXTENDED_CODES, extended_function
+
+    if name in EXTENDED_CODES:
+        return _map(extended_function(name, frac), x)
+    raise ActivationError(f"Unknown activation {name!r}. Supported: {', '.join([*CODES, *EXTENDED_CODES])}")

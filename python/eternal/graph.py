@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 
 from eternal.errors import UnsupportedLayerError
-from eternal.keras_io import CONTAINERS, check_supported
+from eternal.extended_activations import canonical_name
+from eternal.keras_io import CONTAINERS, check_supported, library_of
 from eternal.layers import LayerType, lookup
 
 
@@ -36,11 +37,13 @@ class GraphBuilder:
     def __init__(self):
         self.nodes: list[Node] = []
         self.inputs: list[int] = []
+        self.library: str | None = None
 
     def build(self, model) -> tuple[list[Node], list[int], list[list[int]]]:
         """Returns ``(nodes, input indices, output refs)`` for a built Keras model."""
         config = json.loads(model.to_json())
         check_supported(config)
+        self.library = library_of(model)
         outputs = self._container(config, model, prefix="", inputs=None)
         return self.nodes, self.inputs, outputs
 
@@ -110,11 +113,23 @@ class GraphBuilder:
         return self._append(Node(name, "InputLayer", raw, [], live))
 
     def _add(self, name: str, layer: dict, incoming: list[list[int]], live) -> list[int]:
-        raw = layer["config"]
+        raw = self._activation_names(layer["config"])
         kwargs = _call_options(layer)
         if kwargs:  # e.g. MultiHeadAttention's use_causal_mask: the layer's normaliser reads them
             raw = {**raw, CALL_OPTIONS: kwargs}
         return self._append(Node(name, layer["class_name"], raw, incoming, live))
+
+    def _activation_names(self, raw: dict) -> dict:
+        """``raw`` with its activation names canonical: one name per function in both libraries
+        (``swish`` is ``silu``; tf_keras' ``hard_sigmoid``, 0.2 x + 0.5, is ``hard_sigmoid_tf``)."""
+        raw = dict(raw)
+        for key in ("activation", "recurrent_activation"):
+            value = raw.get(key)
+            if isinstance(value, dict) and str(value.get("config")).startswith("eternal>"):
+                value = value["config"].removeprefix("eternal>")  # a function `pull` registered
+            if isinstance(value, str):
+                raw[key] = canonical_name(value, self.library)
+        return raw
 
     def _append(self, node: Node) -> list[int]:
         node.layer_type = lookup(node.class_name, node.name)

@@ -26,6 +26,20 @@ def layer_arrays(layer: dict, stream: bytes, bits: int) -> list[np.ndarray]:
     return [dequantise(q, frac).astype(np.float32) for q, frac in layer_tensors(layer, stream, bits)]
 
 
+def _keras3_activation(keras, name: str):
+    """An activation for a Keras 3 config: its own name, or for ``hard_sigmoid_tf`` (tf_keras'
+    ``clip(0.2 x + 0.5, 0, 1)``, which Keras 3 lacks) that function, registered as
+    ``eternal>hard_sigmoid_tf`` (the exporter reads that name back)."""
+    if name != "hard_sigmoid_tf":
+        return name
+
+    @keras.saving.register_keras_serializable(package="eternal", name="hard_sigmoid_tf")
+    def hard_sigmoid_tf(x):
+        return keras.ops.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+    return hard_sigmoid_tf
+
+
 def _make_layer(keras, layer: dict, layer_type):
     """The Keras layer object for one graph layer (not yet called)."""
     name, class_name = layer["name"].replace("/", "__"), layer["class_name"]
@@ -36,6 +50,9 @@ def _make_layer(keras, layer: dict, layer_type):
         except (AttributeError, TypeError, ValueError) as exc:
             raise RebuildError(f"Layer '{layer['name']}' ({class_name}): cannot rebuild from config {layer['config']}: {exc}") from None
     config = layer_type.keras_config(layer["config"])
+    for key in ("activation", "recurrent_activation"):
+        if isinstance(config.get(key), str):
+            config[key] = _keras3_activation(keras, config[key])
     cls = getattr(keras.layers, class_name, None)
     if cls is None:
         raise RebuildError(f"Layer '{layer['name']}' ({class_name}): Keras {keras.__version__} has no such layer")

@@ -10,6 +10,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 
+from eth_utils import keccak
 from web3 import Web3
 
 from eternal.chain import STATES, connect, default_rpc_url, open_model
@@ -40,6 +41,8 @@ class OnChainModel:
     inbound: list[list[int]]
     inputs: list[int]
     outputs: list[int]
+    # implementation address (lower-case hex) -> the code at its ActivationKernels address
+    kernel_code: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def graph(self) -> dict:
@@ -66,6 +69,8 @@ def read_model(w3: Web3, address: str, finalised: bool = True) -> OnChainModel:
         stream.append(code[1:])
         sizes.append(len(code) - 1)
     layers = calls.layers().call()
+    layer_code = [bytes(w3.eth.get_code(a)) if a != ZERO_ADDRESS else b"" for a in layers]
+    implementations = {implementation_of(code) for code in layer_code} - {None}
     return OnChainModel(
         address=model.address,
         chain_id=w3.eth.chain_id,
@@ -78,11 +83,27 @@ def read_model(w3: Web3, address: str, finalised: bool = True) -> OnChainModel:
                    "model": calls.modelHash().call().hex()},
         weight_bytes=calls.weightBytes().call(),
         layers=layers,
-        layer_code=[bytes(w3.eth.get_code(a)) if a != ZERO_ADDRESS else b"" for a in layers],
+        layer_code=layer_code,
         inbound=[list(calls.inbound(i).call()) for i in range(len(layers))],
         inputs=list(calls.inputLayers().call()),
         outputs=list(calls.outputLayers().call()),
+        kernel_code={i: bytes(w3.eth.get_code(Web3.to_checksum_address(kernels_address(i)))) for i in implementations},
     )
+
+
+def implementation_of(code: bytes) -> str | None:
+    """The implementation address (lower-case hex) a layer clone's code names; None for other code."""
+    from eternal.onchain import CLONE_PREFIX
+
+    if code[:len(CLONE_PREFIX)] != CLONE_PREFIX:
+        return None
+    return "0x" + code[len(CLONE_PREFIX):len(CLONE_PREFIX) + 20].hex()
+
+
+def kernels_address(implementation: str) -> str:
+    """Where ``implementation`` created its ``ActivationKernels`` (its first creation, nonce 1):
+    keccak256(rlp([implementation, 1]))[12:], as ``Activations._kernels`` computes it."""
+    return "0x" + keccak(b"\xd6\x94" + bytes.fromhex(implementation[2:]) + b"\x01")[12:].hex()
 
 
 @dataclass
@@ -154,6 +175,28 @@ def _check_layers(onchain: OnChainModel, report: Report) -> None:
                  "inbound, input or output layers differ from the graph")
     bad = _unlike(plan, onchain)
     report.check("layer configs", not bad, f"layers {bad[:5]} are not clones holding their graph config")
+    missing = _without_kernels(plan, onchain)
+    report.check("activation kernels", not missing,
+                 f"layers {missing[:5]} have an extended activation but their implementation's ActivationKernels is not the compiled one")
+
+
+def _without_kernels(plan: dict, onchain: OnChainModel) -> list[str]:
+    """The layers that call their implementation's ActivationKernels (an extended activation, or
+    the ELU layer) where that address holds other code."""
+    from eternal.chain import code_hash
+    from eternal.deploy.implementations import artifact_code_hash
+    from eternal.extended_activations import EXTENDED_CODES
+
+    wanted = None
+    bad = []
+    for layer, code in zip(plan["layers"], onchain.layer_code):
+        activation = onchain.graph["layers"][layer["index"]]["config"].get("activation")
+        if layer["contract"] is None or (activation not in EXTENDED_CODES and layer["class_name"] != "ELU"):
+            continue
+        wanted = wanted or artifact_code_hash("ActivationKernels")
+        if code_hash(onchain.kernel_code.get(implementation_of(code) or "", b"")) != wanted:
+            bad.append(layer["name"])
+    return bad
 
 
 def _unlike(plan: dict, onchain: OnChainModel) -> list[str]:

@@ -155,6 +155,17 @@ CASES = {
         (4,),
         *[K.layers.Activation(a, name=f"act_{a}") for a in ("linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax")],
     ),
+    # The extended activations tf_keras has too (its `hard_sigmoid` is other math: see
+    # test_extended_activations.py); tf_keras spells silu `swish`.
+    "Activation_extended": lambda K: _seq(
+        K, (4,), *[K.layers.Activation(a, name=f"act_{a}") for a in ("relu6", "elu", "selu", "softsign", "swish", "exponential")],
+    ),
+    "Dense_extended": lambda K: _seq(
+        K, (6,), *[K.layers.Dense(6, activation=a, name=f"d_{a}") for a in ("relu6", "elu", "selu", "softsign", "swish", "mish", "gelu", "exponential")],
+    ),
+    "Conv2D_extended": lambda K: _seq(K, (5, 5, 2), K.layers.Conv2D(3, 3, activation="swish", name="c"),
+                                      K.layers.DepthwiseConv2D(2, activation="elu", name="dw")),
+    "ELU": lambda K: _seq(K, (4,), K.layers.ELU(alpha=0.5, name="elu")),
     "ReLU": lambda K: _seq(K, (4,), K.layers.ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5, name="relu")),
     "LeakyReLU": lambda K: _seq(K, (4,), _leaky(K, 0.3, "leaky")),
     "PReLU": lambda K: _seq(K, (3, 4, 2), K.layers.PReLU(shared_axes=[2, 1], name="prelu")),

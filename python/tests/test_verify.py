@@ -39,3 +39,23 @@ def test_verify_catches_every_kind_of_tampering(hardhat_node, w3, workdir, expor
     codes[dense] = codes[dense][:-1] + bytes([codes[dense][-1] ^ 1])
     assert failing(dataclasses.replace(good, layer_code=codes)) == {"layer configs"}
     assert "page count" in failing(dataclasses.replace(good, page_sizes=good.page_sizes[:-1], page_hashes=good.page_hashes[:-1]))
+
+
+def test_verify_checks_the_activation_kernels_an_extended_activation_calls(hardhat_node, w3, workdir):
+    """A Dense with silu and an Activation with gelu call the ActivationKernels their implementations
+    created: verify checks that code."""
+    import keras
+
+    from eternal.export import ModelExporter, save_export
+
+    x = keras.Input(shape=(4,), name="x")
+    hidden = keras.layers.Dense(3, activation="silu", name="d")(x)
+    model = keras.Model(x, keras.layers.Activation("gelu", name="a")(hidden), name="silu_model")
+    path = workdir / "silu_model.json"
+    save_export(ModelExporter("int32").export_model(model), path)
+    address = deployed_copy(path, workdir / "jsilu", hardhat_node.url)
+    good = read_model(w3, address)
+    assert check_model(good).ok and len(good.kernel_code) == 2  # Dense's and Activation's
+    emptied = {implementation: b"" for implementation in good.kernel_code}
+    bad = check_model(dataclasses.replace(good, kernel_code=emptied))
+    assert {name for name, ok, _ in bad.checks if not ok} == {"activation kernels"}

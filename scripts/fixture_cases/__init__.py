@@ -3,8 +3,8 @@
 Every module here defines ``CASES = {name: build}`` where ``build(K)`` takes the
 Keras package (``keras`` for Keras 3 or ``tf_keras`` for Keras 2) and returns
 ``(model, inputs)``: a built model and one float numpy batch (a list of batches for
-a model with several inputs). Optionally ``TOLERANCE = {name: float}`` overrides
-the absolute tolerance to Keras for a case. Case names are global: each becomes
+a model with several inputs). Optionally ``TOLERANCE = {name: float}`` (or
+``{name: {precision: float}}``) overrides the absolute tolerance to Keras for a case. Case names are global: each becomes
 ``test/fixtures/<name>.json``.
 """
 
@@ -48,7 +48,7 @@ class Case:
     name: str
     module: str
     build: Callable
-    tolerance: float | None = None
+    tolerance: float | dict | None = None
 
 
 def discover() -> dict[str, Case]:

@@ -23,7 +23,9 @@ describe("Activations (bit-exact with Python)", function () {
 
   it("activate rejects an unknown code and a softmax axis that does not divide", async function () {
     const { harness } = await loadFixture(deployHarness);
-    await expect(harness.activate([1n, 2n], 6, 24, 2)).to.be.revertedWithCustomError(harness, "UnknownActivation").withArgs(6);
+    // Codes 6 and up run in the harness's ActivationKernels, which reverts for a code it does not know.
+    const kernels = await ethers.getContractFactory("ActivationKernels");
+    await expect(harness.activate([1n, 2n], 99, 24, 2)).to.be.revertedWithCustomError(kernels, "UnknownActivation").withArgs(99);
     await expect(harness.activate([1n, 2n, 3n], 4, 24, 2)).to.be.revertedWithCustomError(harness, "SoftmaxAxisMismatch").withArgs(3, 2);
   });
 
@@ -33,4 +35,21 @@ describe("Activations (bit-exact with Python)", function () {
       expect(await harness.leakyRelu(big(c.x), c.q, c.qFrac, c.frac)).to.deep.equal(big(c.y));
     });
   }
+
+  it("extended activations revert ActivationInputTooLarge past +-2^190, like the emulator", async function () {
+    const { harness } = await loadFixture(deployHarness);
+    const c = fixture.cases.find((c) => c.fn === "extendedTooLarge");
+    const kernels = await ethers.getContractFactory("ActivationKernels");
+    for (const x of big(c.x)) {
+      await expect(harness.activate([0n, x], 10, c.frac, 1)).to.be.revertedWithCustomError(kernels, "ActivationInputTooLarge").withArgs(x);
+    }
+  });
+
+  it("a layer without ActivationKernels reverts ActivationKernelsMissing for an extended code", async function () {
+    const { harness } = await loadFixture(deployHarness);
+    // Only the implementation's own first creation counts: a contract that created none has none.
+    const bare = await ethers.deployContract("BareActivationHarness");
+    await expect(bare.activate([1n], 6, 24, 1)).to.be.revertedWithCustomError(harness, "ActivationKernelsMissing");
+    expect(await bare.activate([], 6, 24, 1)).to.deep.equal([]); // nothing to activate: no call
+  });
 });

@@ -2,13 +2,14 @@
 pragma solidity ^0.8.28;
 
 import {SlicedLayerBase} from "./SlicedLayerBase.sol";
+import {CreatesActivationKernels} from "./CreatesActivationKernels.sol";
 import {Activations} from "../../lib/Activations.sol";
 
 /// @title Pooling2DBase
 /// @notice What MaxPooling2D, AveragePooling2D and MaxPooling1D share: windows of
 ///         `poolHeight x poolWidth` cells every `strideY, strideX`, clipped to the input
 ///         (with 'same' padding the padded cells are skipped, as Keras does).
-abstract contract Pooling2DBase is SlicedLayerBase {
+abstract contract Pooling2DBase is SlicedLayerBase, CreatesActivationKernels {
     /// @notice The layer config (`abi_config` in python/eternal/layers/pooling2d_base.py).
     struct Config {
         uint256 fracBits;

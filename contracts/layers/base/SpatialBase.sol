@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {SlicedLayerBase} from "./SlicedLayerBase.sol";
+import {CreatesActivationKernels} from "./CreatesActivationKernels.sol";
 import {Activations} from "../../lib/Activations.sol";
 import {Elementwise} from "../../lib/Elementwise.sol";
 import {UnsupportedWeightBits} from "../../lib/LayerErrors.sol";
@@ -21,7 +22,7 @@ import {UnsupportedWeightBits} from "../../lib/LayerErrors.sol";
 ///      one MUL `x * expanded_g` adds `x * q` to 256/S outputs at once. An accumulator
 ///      `a = sum_k S_k 2^(kS) (mod 2^256)` yields every slot sum S_k exactly (sign-extend the
 ///      lowest slot, subtract, shift) as long as each |S_k| < 2^(S-1): see `_swar`.
-abstract contract SpatialBase is SlicedLayerBase {
+abstract contract SpatialBase is SlicedLayerBase, CreatesActivationKernels {
     /// @notice How the SWAR kernel packs a block's weight lanes (see the contract notes).
     struct Swar {
         uint256 slotBits; // S: 64, 128 or 256, for the whole layer (`_swar`)
@@ -813,7 +814,7 @@ abstract contract SpatialBase is SlicedLayerBase {
         int256[] memory bias,
         uint256 channels,
         uint256 activation
-    ) internal pure {
+    ) internal view {
         int256 f = int256(frac);
         _rescaleAddBias(output, f + kernelFrac, f, bias);
         Activations.activate(output, activation, frac, channels);

@@ -11,10 +11,11 @@ from eternal.fixedpoint import bits_of
 
 
 def activation_code(name: str) -> int:
-    """The activation's number in configs (``Activations.sol``; ``activations.CODES``)."""
+    """The activation's number in configs (``Activations.sol``; ``activations.CODES``, then ``EXTENDED_CODES``)."""
     from eternal.activations import CODES
+    from eternal.extended_activations import EXTENDED_CODES
 
-    return CODES[name]
+    return CODES[name] if name in CODES else EXTENDED_CODES[name]
 
 
 def header(graph: dict) -> list:

@@ -10,7 +10,8 @@ from eternal.errors import UnsupportedLayerError
 
 REGISTRY: dict[str, type["LayerType"]] = {}
 
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu")
+ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "relu6", "hard_sigmoid",
+               "hard_sigmoid_tf", "hard_silu", "silu", "elu", "selu", "exponential", "softsign", "mish", "gelu")
 
 
 @dataclass(frozen=True)
