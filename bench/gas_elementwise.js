@@ -8,7 +8,6 @@
 // columns are this bench run on main's contracts, stored in bench/gas_elementwise_main.json
 // (BENCH_SAVE=<file> writes this run's figures, BENCH_COMMIT names the commit). Run:
 //   ETERNAL_HARDFORK=prague node_modules/.bin/hardhat run bench/gas_elementwise.js
-// (BENCH_ONLY=<text> measures only the cases whose name contains it)
 // (a 16,384-value layer of main's took up to 20.8M gas: over Osaka's 16,777,216 per call).
 //
 // "window quarter %": forwardWindow of the same first quarter, handed only the windows of the

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
+import {CreatesActivationKernels} from "./base/CreatesActivationKernels.sol";
 import {Activations} from "../lib/Activations.sol";
 import {FixedMath} from "../lib/FixedMath.sol";
 
@@ -15,7 +16,7 @@ import {FixedMath} from "../lib/FixedMath.sol";
 ///      padLeft, OH, OW, activation, kernel, bias)`), the pads and output size the transposed
 ///      convolution's. The kernel is `plain` `(KH, KW, filters, C)`, read whole. Every input must be
 ///      in [-2^160, 2^160): with |k| < 2^31 no sum can overflow, so the dot products run unchecked.
-contract Conv2DTransposeLayer is SlicedLayerBase {
+contract Conv2DTransposeLayer is SlicedLayerBase, CreatesActivationKernels {
     uint256 private constant INPUT_BITS = 160;
 
     /// @notice An input is outside [-2^160, 2^160) (fixed point).

@@ -195,11 +195,11 @@ def separable_1d(K):
 
 def transpose(K):
     # Conv2DTranspose: 'same' stride 2 with relu, 'valid' with a kernel past its stride (overlaps),
-    # 'valid' with a kernel below its stride (gaps: outputs with no tap), no bias; Conv1DTranspose.
+    # 'valid' with a kernel below its stride (gaps: outputs with no tap), no bias, silu; Conv1DTranspose.
     x = K.Input(shape=(3, 4, 2), name="x")
     a = K.layers.Conv2DTranspose(3, 3, strides=2, padding="same", activation="relu", name="up_same")(x)
     b = K.layers.Conv2DTranspose(2, (4, 3), strides=(2, 1), name="up_valid")(a)
-    c = K.layers.Conv2DTranspose(2, 2, strides=3, use_bias=False, name="up_gaps")(x)
+    c = K.layers.Conv2DTranspose(2, 2, strides=3, use_bias=False, activation="silu", name="up_gaps")(x)
     d = K.layers.Conv1DTranspose(3, 3, strides=2, padding="same", activation="tanh", name="up_1d")(
         K.layers.Reshape((12, 2), name="as_sequence")(x))
     parts = [K.layers.GlobalAveragePooling2D(name="gap_b")(b), K.layers.Flatten(name="flat_c")(c), K.layers.Flatten(name="flat_d")(d)]
