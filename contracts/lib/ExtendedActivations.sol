@@ -22,7 +22,7 @@ error ActivationInputTooLarge(int256 x);
 error UnknownActivation(uint256 kind);
 
 /// @title ExtendedActivations
-/// @notice The activations after the first six (codes 6..16), over a run of memory words in
+/// @notice The activations after the first six (codes 6..19), over a run of memory words in
 ///         place, bit for bit with `python/eternal/extended_activations.py` (docs/FORMAT.md).
 /// @dev `ActivationLayer` runs them itself; the layers whose own bytecode has no room for them
 ///      (Dense, the convolutions, pooling) call the `ActivationKernels` contract their
@@ -40,6 +40,9 @@ library ExtendedActivations {
     uint256 internal constant SOFTSIGN = 14;
     uint256 internal constant MISH = 15;
     uint256 internal constant GELU = 16;
+    uint256 internal constant HARD_TANH = 17; // Keras 3: clip(x, -1, 1)
+    uint256 internal constant HARD_SHRINK = 18; // Keras 3: x where |x| > 1/2, else 0
+    uint256 internal constant SOFT_SHRINK = 19; // Keras 3: x -+ 1/2 where |x| > 1/2, else 0
     /// @dev Constant multipliers (`quantise_multiplier`: q 2^-30): ELU's alpha 1, SELU's scale
     ///      1.0507009873554805 and scale * alpha 1.7580993408473766 (Keras' constants).
     int256 internal constant ELU_ALPHA_Q = 1073741824;
@@ -75,7 +78,7 @@ library ExtendedActivations {
     ///         above 64 fractional bits, `ExpOverflow` for `exponential` above +128.
     /// @param at   Memory address of the first value.
     /// @param end  One past the last value's address.
-    /// @param kind An extended activation code (6..16).
+    /// @param kind An extended activation code (6..19).
     /// @param frac F, at most 64.
     function applyInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
@@ -89,6 +92,7 @@ library ExtendedActivations {
         if (kind == RELU6) return _relu6(at, end, frac);
         if (kind == HARD_SILU) return _hardSilu(at, end, frac);
         if (kind == SOFTSIGN) return _softsign(at, end, frac);
+        if (kind >= HARD_TANH && kind <= SOFT_SHRINK) return _piecewise(at, end, frac, kind);
         if (kind != EXPONENTIAL) revert UnknownActivation(kind);
         _checkInputs(at, end);
         FixedMath.expInPlace(at, end, frac, FixedMath.MAP_EXP);
@@ -99,7 +103,7 @@ library ExtendedActivations {
     ///         `ELU | alphaFrac << 8 | uint32(alphaQ) << 16` (above 255).
     /// @param at   Memory address of the first value.
     /// @param end  One past the last value's address.
-    /// @param kind A code (6..16) or such an elu word.
+    /// @param kind A code (6..19) or such an elu word.
     /// @param frac F, at most 64.
     function applyKindInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
         if (kind < 256) return applyInPlace(at, end, kind, frac);
@@ -160,6 +164,37 @@ library ExtendedActivations {
                 }
                 if slt(x, 0) { mstore(at, 0) }
                 if sgt(x, six) { mstore(at, six) }
+            }
+        }
+    }
+
+    /// @dev hard_tanh, hard_shrink or soft_shrink in place (Keras 3's threshold 1/2, F >= 1).
+    ///      Equivalent to `x = hard_tanh(x, frac)`, resp. `hard_shrink`, `soft_shrink`, of
+    ///      `eternal.extended_activations` for each word: clip(x, -one, one); x where |x| > one/2,
+    ///      else 0; x - one/2 above one/2, x + one/2 below -one/2, else 0. Exact.
+    function _piecewise(uint256 at, uint256 end, uint256 frac, uint256 kind) private pure {
+        assembly ("memory-safe") {
+            let one := shl(frac, 1)
+            let half := shr(1, one)
+            for {} lt(at, end) { at := add(at, 0x20) } {
+                let x := mload(at)
+                if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
+                    mstore(0, shl(224, TOO_LARGE_SELECTOR))
+                    mstore(4, x)
+                    revert(0, 0x24)
+                }
+                switch kind
+                case 17 {
+                    if sgt(x, one) { x := one }
+                    if slt(x, sub(0, one)) { x := sub(0, one) }
+                }
+                case 18 { if iszero(or(sgt(x, half), slt(x, sub(0, half)))) { x := 0 } }
+                default {
+                    switch sgt(x, half)
+                    case 1 { x := sub(x, half) }
+                    default { switch slt(x, sub(0, half)) case 1 { x := add(x, half) } default { x := 0 } }
+                }
+                mstore(at, x)
             }
         }
     }

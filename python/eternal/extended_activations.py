@@ -49,6 +49,7 @@ ELU_ALPHA = 1.0  # the `elu` activation function's alpha
 EXTENDED_CODES = {
     "relu6": 6, "hard_sigmoid": 7, "hard_sigmoid_tf": 8, "hard_silu": 9, "silu": 10,
     "elu": 11, "selu": 12, "exponential": 13, "softsign": 14, "mish": 15, "gelu": 16,
+    "hard_tanh": 17, "hard_shrink": 18, "soft_shrink": 19,
 }
 # Keras spellings of the same math (Keras 3 serialises `swish` as `silu`, tf_keras `silu` as `swish`).
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
@@ -73,6 +74,22 @@ def _check(x: int) -> None:
 def relu6(x: int, frac: int) -> int:
     """``min(max(x, 0), 6)``."""
     return min(max(x, 0), 6 << frac)
+
+
+def hard_tanh(x: int, frac: int) -> int:
+    """Keras 3: ``clip(x, -1, 1)``. Exact."""
+    return min(max(x, -(1 << frac)), 1 << frac)
+
+
+def hard_shrink(x: int, frac: int) -> int:
+    """Keras 3 (threshold 1/2): ``x`` where ``|x| > 1/2``, else 0. Exact."""
+    return x if abs(x) > (1 << frac) >> 1 else 0
+
+
+def soft_shrink(x: int, frac: int) -> int:
+    """Keras 3 (threshold 1/2): ``x - 1/2`` above 1/2, ``x + 1/2`` below -1/2, else 0. Exact."""
+    half = (1 << frac) >> 1
+    return x - half if x > half else x + half if x < -half else 0
 
 
 def hard_sigmoid(x: int, frac: int) -> int:
@@ -174,6 +191,7 @@ def extended_function(name: str, frac: int):
     table = {
         "relu6": relu6, "hard_sigmoid": hard_sigmoid, "hard_sigmoid_tf": hard_sigmoid_tf,
         "hard_silu": hard_silu, "silu": silu, "mish": mish, "gelu": gelu, "selu": selu, "softsign": softsign, "exponential": exp,
+        "hard_tanh": hard_tanh, "hard_shrink": hard_shrink, "soft_shrink": soft_shrink,
     }
     if name == "elu":
         alpha = quantise_multiplier(ELU_ALPHA)

@@ -61,7 +61,7 @@ KERAS3_NOOPS = ("RandomColorDegeneration", "RandomColorJitter", "RandomElasticTr
                 "RandomPosterization", "RandomSaturation", "RandomSharpness", "RandomShear", "AugMix", "CutMix",
                 "MixUp", "RandAugment")
 # Cases only Keras 3 can build (tf_keras has no such layer class).
-KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization"}
+KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization", "Activation_piecewise"}
 
 CASES = {
     "NoOps": lambda K: _noops(K, SHARED_NOOPS),
@@ -111,6 +111,9 @@ CASES = {
     "Conv2D_dilated": lambda K: _seq(K, (7, 8, 2), K.layers.Conv2D(3, 3, dilation_rate=(2, 3), padding="same", name="c")),
     "DepthwiseConv2D_dilated": lambda K: _seq(K, (7, 7, 2), K.layers.DepthwiseConv2D(2, dilation_rate=2, name="dw")),
     "Conv1D_dilated": lambda K: _seq(K, (11, 2), K.layers.Conv1D(3, 3, dilation_rate=3, padding="same", name="c1")),
+    "Activation_piecewise": lambda K: _seq(
+        K, (4,), *[K.layers.Activation(a, name=f"act_{a}") for a in ("hard_tanh", "hard_shrink", "soft_shrink")],
+    ),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),
     "AveragePooling2D": lambda K: _seq(K, (5, 5, 2), K.layers.AveragePooling2D(2, padding="same", name="p")),

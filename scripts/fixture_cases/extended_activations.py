@@ -68,7 +68,21 @@ def activations_tf_keras(K):
     return model, _floats(43, (16,), -8.0, 8.0)
 
 
+def piecewise_activations(K):
+    # Keras 3's piecewise-linear hard_tanh, hard_shrink and soft_shrink (threshold 1/2), as
+    # Activation layers (the shared contract) and on Dense (its ActivationKernels); the inputs
+    # straddle +-1/2 and +-1.
+    x = K.Input(shape=(16,), name="x")
+    names = ("hard_tanh", "hard_shrink", "soft_shrink")
+    layers = [K.layers.Activation(name, name=name)(x) for name in names]
+    dense = [K.layers.Dense(4, activation=name, name=f"dense_{name}")(x) for name in names]
+    out = K.layers.Concatenate(name="cat")(layers + dense)
+    model = _set_weights(K.Model(x, out, name="piecewise_activations"), 44, 0.15)
+    return model, _floats(44, (16,), -1.5, 1.5)
+
+
 CASES = {
+    "piecewise_activations": piecewise_activations,
     "activation_layers_extended": activation_layers_extended,
     "dense_extended": dense_extended,
     "conv2d_extended": conv2d_extended,

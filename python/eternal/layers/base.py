@@ -11,7 +11,8 @@ from eternal.errors import UnsupportedLayerError
 REGISTRY: dict[str, type["LayerType"]] = {}
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "relu6", "hard_sigmoid",
-               "hard_sigmoid_tf", "hard_silu", "silu", "elu", "selu", "exponential", "softsign", "mish", "gelu")
+               "hard_sigmoid_tf", "hard_silu", "silu", "elu", "selu", "exponential", "softsign", "mish", "gelu",
+               "hard_tanh", "hard_shrink", "soft_shrink")
 
 
 @dataclass(frozen=True)
