@@ -207,6 +207,18 @@ def transpose(K):
     return seeded_weights(K.Model(x, out, name="transpose"), 43, 0.5), _floats(43, (3, 4, 2))
 
 
+def conv_autoencoder(K):
+    # Issue 13's conv autoencoder: Conv2D and MaxPooling2D down, UpSampling2D and
+    # Conv2DTranspose back up, a sigmoid reconstruction of the input's shape.
+    x = K.Input(shape=(8, 8, 1), name="x")
+    a = K.layers.MaxPooling2D(2, name="pool1")(K.layers.Conv2D(4, 3, padding="same", activation="relu", name="enc1")(x))
+    b = K.layers.MaxPooling2D(2, name="pool2")(K.layers.Conv2D(2, 3, padding="same", activation="relu", name="enc2")(a))
+    c = K.layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu", name="dec1")(b)
+    d = K.layers.UpSampling2D(2, name="up")(c)
+    out = K.layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="reconstruction")(d)
+    return seeded_weights(K.Model(x, out, name="conv_autoencoder"), 47, 0.5), _floats(47, (8, 8, 1), 1.0)
+
+
 CASES = {
     "conv_bn_relu": conv_bn_relu,
     "conv2d_same": conv2d_same,
@@ -226,6 +238,7 @@ CASES = {
     "separable": separable,
     "separable_1d": separable_1d,
     "transpose": transpose,
+    "conv_autoencoder": conv_autoencoder,
 }
 
 # Keras sums in float32: outputs near 1e7 carry a few units of rounding.
