@@ -8,6 +8,8 @@
   BatchNormalization, ReLU, Add, AveragePooling2D, Dense), ~78k parameters, ~12.5M MACs.
 - ``mobilenetv2``: keras.applications ``MobileNetV2(alpha=0.35, input_shape=(96, 96, 3),
   classes=10, weights=None)``.
+- issue 13's keras.applications at 32x32x3, 10 classes: ``mobilenet`` (alpha 0.25),
+  ``mobilenetv3small``, ``mobilenetv3large`` (minimalistic), ``efficientnetb0``, ``nasnetmobile``.
 
 BatchNormalization layers get seeded moving statistics (fresh ones are the identity,
 which would test nothing). ``sample(name, n)`` gives seeded inputs in the model's range.
@@ -23,7 +25,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 SEED = 11
-INPUT_SHAPES = {"lenet": (28, 28, 1), "mlp": (256,), "resnet8": (32, 32, 3), "mobilenetv2": (96, 96, 3)}
+INPUT_SHAPES = {"lenet": (28, 28, 1), "mlp": (256,), "resnet8": (32, 32, 3), "mobilenetv2": (96, 96, 3),
+                **{name: (32, 32, 3) for name in ("mobilenet", "mobilenetv3small", "mobilenetv3large", "efficientnetb0",
+                                                  "nasnetmobile")}}
 
 
 def lenet(K):
@@ -76,7 +80,17 @@ def mobilenetv2(K):
     return K.applications.MobileNetV2(alpha=0.35, input_shape=INPUT_SHAPES["mobilenetv2"], classes=10, weights=None)
 
 
-BUILDERS = {"lenet": lenet, "mlp": mlp, "resnet8": resnet8, "mobilenetv2": mobilenetv2}
+def _application(name: str, **options):
+    """keras.applications ``name`` at 32x32 (issue 13's on-chain check), 10 classes, no download."""
+    def build(K):
+        return getattr(K.applications, name)(input_shape=INPUT_SHAPES[name.lower()], classes=10, weights=None, **options)
+    return build
+
+
+BUILDERS = {"lenet": lenet, "mlp": mlp, "resnet8": resnet8, "mobilenetv2": mobilenetv2,
+            "mobilenet": _application("MobileNet", alpha=0.25), "mobilenetv3small": _application("MobileNetV3Small"),
+            "mobilenetv3large": _application("MobileNetV3Large", minimalistic=True),
+            "efficientnetb0": _application("EfficientNetB0"), "nasnetmobile": _application("NASNetMobile")}
 
 
 def build(name: str, K=None):

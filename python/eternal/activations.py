@@ -183,6 +183,11 @@ def _map(function, x: np.ndarray) -> np.ndarray:
     return out
 
 
+EXTENDED: dict = {}
+"""The extended activations by name, each ``frac -> (int -> int)``: ``eternal.extended_activations``
+(which builds on this module) registers them when it is imported, as every layer module does."""
+
+
 def apply_activation(name: str, x, frac: int) -> np.ndarray:
     """Applies a named activation to an object array of ints (softmax over the last axis)."""
     x = np.asarray(x, dtype=object)
@@ -205,8 +210,7 @@ def apply_activation(name: str, x, frac: int) -> np.ndarray:
         for i, row in enumerate(rows):
             out[i, :] = softmax(row, frac)
         return out.reshape(x.shape)
-    from eternal.extended_activations import EXTENDED_CODES, extended_function
-
-    if name in EXTENDED_CODES:
-        return _map(extended_function(name, frac), x)
-    raise ActivationError(f"Unknown activation {name!r}. Supported: {', '.join([*CODES, *EXTENDED_CODES])}")
+    function_of = EXTENDED.get(name)
+    if function_of is not None:
+        return _map(function_of(frac), x)
+    raise ActivationError(f"Unknown activation {name!r}. Supported: {', '.join([*CODES, *EXTENDED])}")

@@ -35,7 +35,7 @@ half up (``floor(a / b + 1/2)``) unless stated; ``exp_q64`` is the shared expone
 
 from __future__ import annotations
 
-from eternal.activations import ONE_Q64, div_round, exp_q64, quantise_multiplier
+from eternal.activations import EXTENDED, ONE_Q64, div_round, exp_q64, quantise_multiplier
 from eternal.errors import ActivationError
 from eternal.fixedpoint import rescale
 
@@ -204,3 +204,6 @@ def extended_function(name: str, frac: int):
         return function(x, frac)
 
     return checked
+
+
+EXTENDED.update({name: (lambda frac, name=name: extended_function(name, frac)) for name in EXTENDED_CODES})

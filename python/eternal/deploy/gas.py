@@ -86,9 +86,22 @@ def creation_gas(name: str) -> int:
         creation, runtime = (bytes.fromhex(compiled[key][2:]) for key in ("bytecode", "deployedBytecode"))
     except ArtifactError:
         creation, runtime = b"\x01" * MAX_INITCODE_SIZE, bytes(MAX_CODE_SIZE)
-    constructor = MODEL_CONSTRUCTOR_GAS if name == "EternalModel" else 0
+    constructor = MODEL_CONSTRUCTOR_GAS if name == "EternalModel" else _kernels_gas(creation)
     return (TX_BASE_GAS + CREATE_GAS + calldata_gas(creation) + INITCODE_WORD_GAS * math.ceil(len(creation) / 32)
             + CODE_DEPOSIT_GAS * len(runtime) + constructor)
+
+
+def _kernels_gas(creation: bytes) -> int:
+    """What a layer implementation's constructor spends creating its ``ActivationKernels``
+    (``CreatesActivationKernels``: its creation code is inside the implementation's), else 0."""
+    try:
+        kernels = artifact("ActivationKernels")
+    except ArtifactError:
+        return 0
+    code, runtime = (bytes.fromhex(kernels[key][2:]) for key in ("bytecode", "deployedBytecode"))
+    if code not in creation:
+        return 0
+    return CREATE_GAS + INITCODE_WORD_GAS * math.ceil(len(code) / 32) + CODE_DEPOSIT_GAS * len(runtime)
 
 
 def layer_gas(layer: dict) -> int:
