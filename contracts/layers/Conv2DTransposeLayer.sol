@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
+import {Conv2DLayer} from "./Conv2DLayer.sol";
 import {CreatesActivationKernels} from "./base/CreatesActivationKernels.sol";
 import {Activations} from "../lib/Activations.sol";
 import {FixedMath} from "../lib/FixedMath.sol";
@@ -13,35 +14,14 @@ import {FixedMath} from "../lib/FixedMath.sol";
 ///         `ox + padLeft - dx = ix sw` for an input pixel `(iy, ix)`, of `sum_c x[iy, ix, c] *
 ///         k[dy, dx, f, c]` (python/eternal/layers/conv2d_transpose.py).
 /// @dev Config: Conv2D's words (`abi.encode(F, bits, H, W, C, KH, KW, filters, SH, SW, padTop,
-///      padLeft, OH, OW, activation, kernel, bias)`), the pads and output size the transposed
-///      convolution's. The kernel is `plain` `(KH, KW, filters, C)`, read whole. Every input must be
+///      padLeft, OH, OW, activation, kernel, bias)`, decoded as `Conv2DLayer.Config`), the pads and
+///      output size the transposed convolution's. The kernel is `plain` `(KH, KW, filters, C)`, read whole. Every input must be
 ///      in [-2^160, 2^160): with |k| < 2^31 no sum can overflow, so the dot products run unchecked.
 contract Conv2DTransposeLayer is SlicedLayerBase, CreatesActivationKernels {
     uint256 private constant INPUT_BITS = 160;
 
     /// @notice An input is outside [-2^160, 2^160) (fixed point).
     error TransposeInputTooLarge();
-
-    /// @notice The layer config (`abi_config` in python/eternal/layers/conv2d_transpose.py).
-    struct Config {
-        uint256 fracBits;
-        uint256 weightBits;
-        uint256 height;
-        uint256 width;
-        uint256 channels;
-        uint256 kernelHeight;
-        uint256 kernelWidth;
-        uint256 filters;
-        uint256 strideY;
-        uint256 strideX;
-        uint256 padTop;
-        uint256 padLeft;
-        uint256 outHeight;
-        uint256 outWidth;
-        uint256 activation;
-        WeightTensor kernel;
-        WeightTensor bias;
-    }
 
     /// @notice Output elements `[start, end)` (clamped): the output positions the range touches,
     ///         whole (all filters each, for the activation), from the whole input.
@@ -57,7 +37,7 @@ contract Conv2DTransposeLayer is SlicedLayerBase, CreatesActivationKernels {
         override
         returns (int256[] memory output, uint256 size)
     {
-        Config memory c = abi.decode(_config(), (Config));
+        Conv2DLayer.Config memory c = abi.decode(_config(), (Conv2DLayer.Config));
         _expectInputs(xs, 1);
         _expectSize(xs, 0, c.height * c.width * c.channels);
         size = c.outHeight * c.outWidth * c.filters;
@@ -78,7 +58,7 @@ contract Conv2DTransposeLayer is SlicedLayerBase, CreatesActivationKernels {
     }
 
     /// @dev Output positions `[first, last)`, all filters each, before the activation.
-    function _positions(Input[] memory xs, address[] calldata pages, Config memory c, uint256 first, uint256 last)
+    function _positions(Input[] memory xs, address[] calldata pages, Conv2DLayer.Config memory c, uint256 first, uint256 last)
         private
         view
         returns (int256[] memory)
@@ -98,7 +78,7 @@ contract Conv2DTransposeLayer is SlicedLayerBase, CreatesActivationKernels {
 
     /// @dev Every filter of output position `p` into `t.output[at ..]`: its taps' dot products
     ///      summed, rescaled, the bias added.
-    function _position(Config memory c, Tensors memory t, uint256 p, uint256 at) private pure {
+    function _position(Conv2DLayer.Config memory c, Tensors memory t, uint256 p, uint256 at) private pure {
         (uint256 oy, uint256 ox) = (p / c.outWidth + c.padTop, p % c.outWidth + c.padLeft);
         int256 fromFrac = int256(c.fracBits) + c.kernel.fracBits;
         for (uint256 f; f < c.filters; ++f) {
@@ -112,7 +92,7 @@ contract Conv2DTransposeLayer is SlicedLayerBase, CreatesActivationKernels {
     }
 
     /// @dev The taps of kernel row `dy` for filter `f` from input row `iy`, at shifted column `ox`.
-    function _row(Config memory c, Tensors memory t, uint256 f, uint256 dy, uint256 iy, uint256 ox)
+    function _row(Conv2DLayer.Config memory c, Tensors memory t, uint256 f, uint256 dy, uint256 iy, uint256 ox)
         private
         pure
         returns (int256 sum)

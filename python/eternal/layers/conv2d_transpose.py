@@ -18,8 +18,8 @@ import numpy as np
 from eternal.errors import ModelInputError
 from eternal.fixedpoint import rescale_array
 from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
-from eternal.layers.base import LayerType, Tensor, ints, register
-from eternal.layers.dilation import dilation_config
+from eternal.layers.base import LayerType, Tensor, register
+from eternal.layers.conv2d import Conv2D
 from eternal.layers.spatial import apply_activation, as_2d, pair
 
 INPUT_BITS = 160  # every input must be in [-2^160, 2^160) (fixed point)
@@ -40,19 +40,13 @@ class Conv2DTranspose(LayerType):
     one_d = False  # Conv1DTranspose: height 1
 
     def normalise(self, raw, input_shapes):
-        self.channels_last(raw)
-        if dilation_config(self, raw, 1 if self.one_d else 2):
-            raise self.reject("dilation_rate", raw.get("dilation_rate"), "1")
+        """Conv2D's config (one spelling for both Keras versions); no dilation, no ``output_padding``."""
         if raw.get("output_padding") is not None:
             raise self.reject("output_padding", raw["output_padding"], "None")
-        return {
-            "filters": int(raw["filters"]),
-            "kernel_size": ints(raw["kernel_size"]),
-            "strides": ints(raw["strides"]),
-            "padding": self.padding(raw),
-            "activation": self.activation(raw),
-            "use_bias": bool(raw["use_bias"]),
-        }
+        config = Conv2D.normalise(self, raw, input_shapes)
+        if "dilation_rate" in config:
+            raise self.reject("dilation_rate", raw.get("dilation_rate"), "1")
+        return config
 
     def weights(self, config, arrays, raw):
         self.expect_arrays(arrays, 2 if config["use_bias"] else 1)
