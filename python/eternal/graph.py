@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from eternal.errors import UnsupportedLayerError
 from eternal.extended_activations import canonical_name
-from eternal.keras_io import CONTAINERS, check_supported, library_of
+from eternal.keras_io import CONTAINERS, check_supported, is_operation, library_of
 from eternal.layers import LayerType, lookup
 
 
@@ -92,7 +92,7 @@ class GraphBuilder:
                 pending.remove(layer)
                 progressed = True
                 incoming = [produced[src][tensor] for src, _, tensor in sources]
-                sub = live.get_layer(name) if live is not None else None
+                sub = live.get_layer(name) if live is not None and not is_operation(layer) else None
                 if layer["class_name"] == "InputLayer":
                     if inputs is None:
                         produced[name] = [self._add_input(prefix + name, layer["config"], sub)]
@@ -100,6 +100,8 @@ class GraphBuilder:
                         produced[name] = [inputs[input_names.index(name)]]
                 elif layer["class_name"] in CONTAINERS:
                     produced[name] = self._container(layer, sub, f"{prefix}{name}/", incoming)
+                elif is_operation(layer):
+                    produced[name] = [self._append(Node(prefix + name, "Rescaling", _scalar_op(layer, prefix + name), incoming))]
                 else:
                     produced[name] = [self._add(prefix + name, layer, incoming, sub)]
             if not progressed:
@@ -137,6 +139,8 @@ class GraphBuilder:
         node.config = node.layer_type.normalise(node.raw_config, input_shapes)
         if len(self.nodes) in self.inputs:  # a model input: its shape is its config's
             node.output_shape = list(node.config["shape"])
+        elif node.live is None:  # a tensor operation with a number (_scalar_op): elementwise
+            node.output_shape = list(input_shapes[0])
         else:
             node.output_shape = _output_shape(node, input_shapes)
         self.nodes.append(node)
@@ -238,6 +242,28 @@ def _call_options(layer: dict) -> dict:
     stays (as ``True``) so that a layer can refuse it."""
     return {key: (True if _is_tensor(value) else value) for key, value in _node_kwargs(layer).items()
             if key not in TENSOR_KEYWORDS}
+
+
+def _scalar_op(layer: dict, where: str) -> dict:
+    """A Rescaling config for a tensor operation with one number (``keras_io.SCALAR_OPS``):
+    ``x + c`` is scale 1 and offset c, ``c - x`` scale -1 and offset c, ``x * c`` scale c, ``x / c``
+    scale 1 / c. The exporter then treats it as that layer (``pull`` rebuilds a Rescaling)."""
+    op = layer["class_name"]
+    node = _call_node(layer)
+    args = list(node.get("args", [])) if isinstance(node, dict) else []
+    numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+    if len(args) != 2 or len(numbers) != 1 or node.get("kwargs"):
+        raise UnsupportedLayerError(f"Operation '{where}' ({op}): only a tensor and one number are supported (x + 3, x * 0.5)")
+    c, tensor_first = float(numbers[0]), not isinstance(args[0], (int, float))
+    if op == "Add":
+        return {"scale": 1.0, "offset": c}
+    if op == "Subtract":
+        return {"scale": 1.0, "offset": -c} if tensor_first else {"scale": -1.0, "offset": c}
+    if op == "Multiply":
+        return {"scale": c, "offset": 0.0}
+    if not tensor_first or c == 0:
+        raise UnsupportedLayerError(f"Operation '{where}' (TrueDivide): only a tensor divided by a non-zero number is supported")
+    return {"scale": 1.0 / c, "offset": 0.0}
 
 
 def _output_shape(node: Node, input_shapes: list[list]) -> list:

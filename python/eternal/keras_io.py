@@ -16,7 +16,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from eternal.errors import ModelFileError
+from eternal.errors import ModelFileError, UnsupportedLayerError
 from eternal.layers import lookup
 
 CONTAINERS = ("Sequential", "Functional", "Model")
@@ -70,13 +70,29 @@ def keras_module(library: str):
         return keras
 
 
+SCALAR_OPS = ("Add", "Subtract", "Multiply", "TrueDivide")
+"""Keras 3 tensor operations outside layers that the graph takes, with a number (``x + 3``, ``x / 6``):
+they become Rescaling layers (``eternal.graph``)."""
+
+
+def is_operation(layer: dict) -> bool:
+    """A Keras 3 functional graph's node for a tensor operation (``keras.ops``), not a layer."""
+    return str(layer.get("module", "")).startswith("keras.src.ops")
+
+
 def check_supported(config: dict) -> None:
     """Raises UnsupportedLayerError for the first layer (at any depth) Eternal cannot run."""
     for layer in config.get("config", {}).get("layers", []):
+        name = layer.get("config", {}).get("name", layer.get("name", "?"))
         if layer["class_name"] in CONTAINERS:
             check_supported(layer)
+        elif is_operation(layer):
+            if layer["class_name"] not in SCALAR_OPS:
+                raise UnsupportedLayerError(
+                    f"Operation '{name}' ({layer['module']}.{layer['class_name']}) is not supported. Supported outside "
+                    f"layers: a tensor and a number in {', '.join(SCALAR_OPS)} (x + 3, x * 0.5)")
         else:
-            lookup(layer["class_name"], layer.get("config", {}).get("name", layer.get("name", "?")))
+            lookup(layer["class_name"], name)
 
 
 def read_file_config(path: Path) -> tuple[dict, str]:

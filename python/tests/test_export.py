@@ -286,3 +286,22 @@ def test_cli_bad_files(tmp_path, content, message):
         path.write_bytes(content)
     result = run_cli(path)
     assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_keras3_operations_with_a_number_become_rescaling_and_others_are_refused():
+    from eternal.emulate import compare_with_keras
+
+    # MobileNetV3's hard sigmoid is `ReLU(6)(x + 3) * (1 / 6)`: operations, not layers, in Keras 3.
+    x = keras.Input((4,), name="x")
+    y = 2.0 - keras.layers.Dense(3, name="d")(keras.layers.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)) / 4.0
+    model = keras.Model(x, y, name="ops")
+    set_seeded_weights([model])
+    export = ModelExporter().export_model(model)
+    rescalings = [layer["config"] for layer in export["graph"]["layers"] if layer["class_name"] == "Rescaling"]
+    assert rescalings == [{"scale": 1.0, "offset": 3.0}, {"scale": float(np.float32(1 / 6)), "offset": 0.0},
+                          {"scale": 0.25, "offset": 0.0}, {"scale": -1.0, "offset": 2.0}]
+    batch = np.random.default_rng(3).uniform(-5, 5, (4, 4))
+    assert compare_with_keras(export, model, batch)["max_abs_diff"] < 1e-5
+    for refused, message in ((keras.ops.sqrt(keras.ops.abs(x)), "Operation 'absolute'"), (x * x, "only a tensor and one number")):
+        with pytest.raises(UnsupportedLayerError, match=message):
+            ModelExporter().export_model(keras.Model(x, refused))
