@@ -17,7 +17,6 @@ import numpy as np
 
 from eternal.errors import ModelInputError
 from eternal.fixedpoint import rescale_array
-from eternal.layers.abi import activation_code, encode_words, header, tensor_ref
 from eternal.layers.base import LayerType, Tensor, register
 from eternal.layers.conv2d import Conv2D
 from eternal.layers.spatial import apply_activation, as_2d, pair
@@ -95,17 +94,9 @@ class Conv2DTranspose(LayerType):
         out = apply_activation(config["activation"], out, frac)
         return out.reshape(g["ow"], filters) if self.one_d else out
 
-    def abi_config(self, layer, input_shapes, graph):
-        """``header, H, W, C, KH, KW, filters, SH, SW, padTop, padLeft, OH, OW, activation, kernel, bias``
-        (Conv2D's words; the pads are the transposed convolution's)."""
-        config = layer["config"]
-        g = self.geometry(config, input_shapes[0])
-        tensors = {w["name"]: w for w in layer["weights"]}
-        return encode_words(header(graph) + [
-            g["h"], g["w"], g["c"], g["kh"], g["kw"], config["filters"], g["sh"], g["sw"],
-            g["top"], g["left"], g["oh"], g["ow"], activation_code(config["activation"]),
-            tensor_ref(tensors["kernel"]), tensor_ref(tensors.get("bias")),
-        ])
+    # Conv2D's words (``header, H, W, C, KH, KW, filters, SH, SW, padTop, padLeft, OH, OW,
+    # activation, kernel, bias``), with this layer's geometry: the transposed pads and output size.
+    abi_config = Conv2D.abi_config
 
 
 @register
