@@ -66,7 +66,7 @@ contract Conv2DTransposeLayer is SlicedLayerBase, CreatesActivationKernels {
         _need(xs, 0, 0, xs[0].size);
         Tensors memory t;
         t.x = _at(xs, 0, 0);
-        _checkBound(t.x, xs[0].size);
+        if (_magnitudeBound(t.x, t.x + xs[0].size * 32) > 1 << INPUT_BITS) revert TransposeInputTooLarge();
         t.output = new int256[]((last - first) * c.filters);
         t.kernel = _readPlain(pages, c.kernel, c.weightBits, c.kernelHeight * c.kernelWidth * c.filters * c.channels);
         t.bias = _readRescaled(pages, c.bias, c.weightBits, c.filters, int256(c.fracBits), 0);
@@ -114,19 +114,5 @@ contract Conv2DTransposeLayer is SlicedLayerBase, CreatesActivationKernels {
                 wp := add(wp, 0x20)
             } { sum := add(sum, mul(calldataload(x), mload(wp))) }
         }
-    }
-
-    /// @dev Reverts `TransposeInputTooLarge` unless each of the `n` values at calldata offset `x` is
-    ///      in [-2^160, 2^160).
-    function _checkBound(uint256 x, uint256 n) private pure {
-        uint256 seen;
-        // Equivalent to: seen |= v ^ (v >> 255) (|v|, one less for a negative v) for each v.
-        assembly ("memory-safe") {
-            for { let end := add(x, shl(5, n)) } lt(x, end) { x := add(x, 0x20) } {
-                let v := calldataload(x)
-                seen := or(seen, xor(v, sar(255, v)))
-            }
-        }
-        if (seen >> INPUT_BITS != 0) revert TransposeInputTooLarge();
     }
 }

@@ -179,21 +179,17 @@ contract MultiHeadAttentionLayer is SlicedLayerBase {
         return _rows(xs, k, 0, xs[k].size);
     }
 
-    /// @dev Elements `[lo, hi)` of input `k` into memory, after checking each is in [-2^64, 2^64).
+    /// @dev Elements `[lo, hi)` of input `k` into memory, after checking each is in [-2^64, 2^64)
+    ///      (`_magnitudeBound`: the OR of the magnitudes, plus one, at most 2^64).
     function _rows(Input[] memory xs, uint256 k, uint256 lo, uint256 hi) private pure returns (int256[] memory values) {
         _need(xs, k, lo, hi);
-        values = new int256[](hi - lo);
         uint256 src = _at(xs, k, lo);
-        uint256 seen;
-        // Equivalent to `values[i - lo] = x[i]`, seen |= x ^ (x >> 255) (|x|, one less if negative).
+        if (_magnitudeBound(src, src + (hi - lo) * 32) > 1 << INPUT_BITS) revert AttentionInputTooLarge();
+        values = new int256[](hi - lo);
+        // Equivalent to `values[i - lo] = x[i]`.
         assembly ("memory-safe") {
             calldatacopy(add(values, 0x20), src, shl(5, sub(hi, lo)))
-            for { let p := add(values, 0x20) let end := add(p, shl(5, sub(hi, lo))) } lt(p, end) { p := add(p, 0x20) } {
-                let x := mload(p)
-                seen := or(seen, xor(x, sar(255, x)))
-            }
         }
-        if (seen >> INPUT_BITS != 0) revert AttentionInputTooLarge();
     }
 
     /// @dev The shape of a projection: `rows` rows of `inDim` values to rows of `outDim`.

@@ -152,30 +152,6 @@ abstract contract SpatialBase is SlicedLayerBase, CreatesActivationKernels {
         }
     }
 
-    /// @dev A bound on max |x| over the values at calldata `[p, end)`: one more than the OR of
-    ///      every v >= 0 and every |v| - 1 for v < 0 (at least the largest |x|, at most twice it;
-    ///      2^255 for type(int256).min; 1 for no values). Cheaper than the maximum (no compare and
-    ///      branch per value).
-    function _magnitudeBound(uint256 p, uint256 end) internal pure returns (uint256 bound) {
-        // Equivalent to `for each v in x: bound |= (v < 0 ? -v - 1 : v)`, then `bound + 1`; four
-        // values per round (v ^ (v >> 255), arithmetic: v, or ~v = -v - 1).
-        assembly ("memory-safe") {
-            for {} lt(add(p, 0x60), end) { p := add(p, 0x80) } {
-                let v := calldataload(p)
-                let u := calldataload(add(p, 0x20))
-                let w := calldataload(add(p, 0x40))
-                let z := calldataload(add(p, 0x60))
-                v := or(xor(v, sar(255, v)), xor(u, sar(255, u)))
-                bound := or(bound, or(v, or(xor(w, sar(255, w)), xor(z, sar(255, z)))))
-            }
-            for {} lt(p, end) { p := add(p, 0x20) } {
-                let v := calldataload(p)
-                bound := or(bound, xor(v, sar(255, v)))
-            }
-            bound := add(bound, 1) // below 2^255 + 1: no overflow
-        }
-    }
-
     /// @notice Picks a SWAR slot in which every sum over `rows` rows of `x` stays exact, for any
     ///         kernel of L-bit weights.
     /// @dev A slot sums S = sum x q over at most `rows` rows with |q| <= 2^(L-1), so

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eternal.errors import UnsupportedLayerError
+from eternal.errors import ModelInputError, UnsupportedLayerError
 
 REGISTRY: dict[str, type["LayerType"]] = {}
 
@@ -147,6 +147,12 @@ class LayerType:
         if value not in allowed:
             raise self.reject("padding", value, ", ".join(repr(a) for a in allowed))
         return value
+
+    def expect_within(self, bits: int, what: str, *arrays) -> None:
+        """Raises ModelInputError unless every value of ``arrays`` is in [-2^bits, 2^bits) (fixed point),
+        the range in which the layer's contract runs its sums unchecked (it reverts outside it)."""
+        if any(int(v) >> bits not in (0, -1) for array in arrays for v in np.asarray(array, dtype=object).flat):
+            raise ModelInputError(f"{self.where}: {what} is outside [-2^{bits}, 2^{bits}) (fixed point)")
 
     def expect_arrays(self, arrays: list[np.ndarray], count: int) -> None:
         """Checks the number of weight arrays."""

@@ -15,7 +15,6 @@ bytes as height 1), plain.
 
 import numpy as np
 
-from eternal.errors import ModelInputError
 from eternal.fixedpoint import rescale_array
 from eternal.layers.base import LayerType, Tensor, register
 from eternal.layers.conv2d import Conv2D
@@ -72,8 +71,7 @@ class Conv2DTranspose(LayerType):
     def forward(self, config, inputs, weights, frac):
         g = self.geometry(config, inputs[0].shape)
         x = inputs[0].reshape(g["h"], g["w"], g["c"])
-        if any(int(v) >> INPUT_BITS not in (0, -1) for v in x.flat):
-            raise ModelInputError(f"{self.where}: an input is outside [-2^{INPUT_BITS}, 2^{INPUT_BITS}) (fixed point)")
+        self.expect_within(INPUT_BITS, "an input", x)
         filters = config["filters"]
         kernel = weights[0].values.astype(object).reshape(g["kh"], g["kw"], filters, g["c"])
         total = np.zeros((g["oh"], g["ow"], filters), dtype=object)

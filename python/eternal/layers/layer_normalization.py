@@ -26,7 +26,7 @@ from math import isqrt
 import numpy as np
 
 from eternal.activations import quantise_constant
-from eternal.errors import ModelInputError, UnsupportedLayerError
+from eternal.errors import UnsupportedLayerError
 from eternal.layers.abi import encode_words, header, tensor_ref
 from eternal.layers.base import LayerType, QTensor, Tensor, canonical_float, register
 from eternal.layers.batch_normalization import affine
@@ -77,8 +77,7 @@ class _RowNormalization(LayerType):
 
     def forward(self, config, inputs, weights, frac):
         x = np.asarray(inputs[0], dtype=object)
-        if any(int(v) >> INPUT_BITS not in (0, -1) for v in x.flat):
-            raise ModelInputError(f"{self.where}: an input is outside [-2^{INPUT_BITS}, 2^{INPUT_BITS}) (fixed point)")
+        self.expect_within(INPUT_BITS, "an input", x)
         eps, mode = self._epsilon(config, frac), self._mode(config)
         rows = x.reshape(-1, x.shape[-1]) if x.size else x.reshape(0, 1)
         out = np.array([normalise_row([int(v) for v in row], mode, eps, frac) for row in rows], dtype=object)
@@ -189,8 +188,7 @@ class GroupNormalization(_RowNormalization):
 
     def forward(self, config, inputs, weights, frac):
         x = np.asarray(inputs[0], dtype=object)
-        if any(int(v) >> INPUT_BITS not in (0, -1) for v in x.flat):
-            raise ModelInputError(f"{self.where}: an input is outside [-2^{INPUT_BITS}, 2^{INPUT_BITS}) (fixed point)")
+        self.expect_within(INPUT_BITS, "an input", x)
         channels, groups = x.shape[-1], config["groups"]
         w = channels // groups
         flat = x.reshape(-1, channels).copy()

@@ -17,7 +17,7 @@ import numpy as np
 from eth_abi import encode
 
 from eternal.activations import quantise_multiplier, softmax
-from eternal.errors import ModelInputError, UnsupportedLayerError
+from eternal.errors import UnsupportedLayerError
 from eternal.fixedpoint import rescale_array, to_ints
 from eternal.layers.abi import header, tensor_ref
 from eternal.layers.base import LayerType, Tensor, register
@@ -65,8 +65,7 @@ class MultiHeadAttention(LayerType):
     def forward(self, config, inputs, weights, frac):
         query, value = (np.asarray(x, dtype=object) for x in inputs[:2])
         key = np.asarray(inputs[2], dtype=object) if len(inputs) > 2 else value
-        if any(int(v) >> INPUT_BITS not in (0, -1) for x in (query, value, key) for v in x.flat):
-            raise ModelInputError(f"{self.where}: an input is outside [-2^{INPUT_BITS}, 2^{INPUT_BITS}) (fixed point)")
+        self.expect_within(INPUT_BITS, "an input", query, value, key)
         w = dict(zip(NAMES if config["use_bias"] else NAMES[::2], weights))
         heads, dk, dv = config["num_heads"], config["key_dim"], config["value_dim"]
         q = _project(query, w["query_kernel"], w.get("query_bias"), frac).reshape(len(query), heads, dk)

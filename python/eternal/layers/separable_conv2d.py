@@ -16,7 +16,6 @@ stream; ``bias``.
 
 import numpy as np
 
-from eternal.errors import ModelInputError
 from eternal.fixedpoint import rescale_array
 from eternal.layers.abi import activation_code, encode_words, tensor_ref
 from eternal.layers.base import LayerType, QTensor, Tensor, register
@@ -67,9 +66,7 @@ class SeparableConv2D(LayerType):
     def forward(self, config, inputs, weights, frac):
         layer_type, depthwise_config = self._depthwise(config)
         depthwise = layer_type.forward(depthwise_config, inputs, weights[:1], frac)
-        if any(int(v) >> DEPTHWISE_BITS not in (0, -1) for v in depthwise.flat):
-            raise ModelInputError(
-                f"{self.where}: a depthwise output is outside [-2^{DEPTHWISE_BITS}, 2^{DEPTHWISE_BITS}) (fixed point)")
+        self.expect_within(DEPTHWISE_BITS, "a depthwise output", depthwise)
         pointwise: QTensor = weights[1]  # (filters, C M)
         total = depthwise.reshape(-1, depthwise.shape[-1]).dot(pointwise.values.T.astype(object))
         out = rescale_array(total, frac + pointwise.frac_bits, frac)
