@@ -225,8 +225,9 @@ def _node_kwargs(layer: dict) -> dict:
 def _keyword_tensors(layer: dict) -> list[tuple[str, int, int]]:
     """Input tensors passed by keyword (``value``, ``key``), as (layer, node, tensor) triples."""
     found = []
+    kwargs = _node_kwargs(layer)
     for key in TENSOR_KEYWORDS:
-        value = _node_kwargs(layer).get(key)
+        value = kwargs.get(key)
         if value is None:
             continue
         if isinstance(value, dict):
