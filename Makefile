@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HARDHAT := node_modules/.bin/hardhat
 SOLHINT := node_modules/.bin/solhint
 
-.PHONY: setup compile demo lint test test-contracts test-python bench bench-results clean
+.PHONY: setup compile demo lint test test-contracts test-anvil test-python bench bench-results clean
 
 setup: $(VENV)/.installed node_modules/.installed compile
 
@@ -28,14 +28,19 @@ compile: node_modules/.installed
 demo: setup
 	$(PY) -m eternal.demo $(if $(KEEP_NODE),--keep-node)
 
-test: setup lint test-contracts test-python
+test: setup lint test-contracts test-anvil test-python
 
 # Solidity lint (rules: .solhint.json, explained in docs/CONTRACTS.md "Lint"); any warning fails.
 lint: node_modules/.installed
 	$(SOLHINT) --disc --noPoster --max-warnings 0 'contracts/**/*.sol'
 
+# The Hardhat suite records its fixture runs (gas, output digests) for test-anvil to compare.
 test-contracts:
-	$(HARDHAT) test
+	ETERNAL_FIXTURE_RECORD=out/nodes/hardhat.json $(HARDHAT) test
+
+# The fixture suite again on anvil, the second EVM: identical outputs and gas on both nodes.
+test-anvil:
+	$(PY) scripts/fixtures_on_anvil.py
 
 test-python:
 	$(PY) -m pytest
