@@ -13,6 +13,7 @@ time; it writes ``out/report.md`` and ``out/report.png``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -113,6 +114,8 @@ def _pipeline(rpc_url: str, precision: str, samples: int | None, out: Path, phas
         "argmax_differences": int(np.sum(keras_pred != chain_pred)),
         "max_output_difference": float(np.max(np.abs(chain_out - keras_out))),
         "chain_equals_emulator": bit_exact,
+        # The fixed-point outputs' digest: equal on every node that runs the EVM alike.
+        "chain_outputs_sha256": hashlib.sha256(json.dumps(chain_fixed.astype(object).tolist()).encode()).hexdigest(),
         "phases": {name: round(seconds, 3) for name, seconds in phases.seconds},
     }
     write_figure(out / "report.png", x_test, y_test, keras_pred, chain_pred, deployed.phase_gas, predict_gas=gas)

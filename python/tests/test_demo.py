@@ -1,4 +1,5 @@
-"""The main job end to end on a real Hardhat node: digits CNN trained, exported, deployed, run on chain.
+"""The main job end to end on a real Hardhat node, and on anvil, the second EVM: digits CNN
+trained, exported, deployed, run on chain.
 
 Uses the first 60 of the 360 test images to stay quick; `make demo` runs all of them.
 """
@@ -14,8 +15,15 @@ from eternal.demo import run_demo
 SAMPLES = 60
 
 
-def test_digits_cnn_on_chain_matches_keras_and_emulator(hardhat_node, tmp_path):
-    summary = run_demo(hardhat_node.url, "int32", samples=SAMPLES, out=tmp_path, keep_node=False, quiet=True)
+@pytest.fixture(scope="module")
+def hardhat_run(hardhat_node, tmp_path_factory):
+    """The int32 demo on the session's Hardhat node: (summary, its output directory)."""
+    out = tmp_path_factory.mktemp("demo-hardhat")
+    return run_demo(hardhat_node.url, "int32", samples=SAMPLES, out=out, keep_node=False, quiet=True), out
+
+
+def test_digits_cnn_on_chain_matches_keras_and_emulator(hardhat_run):
+    summary, tmp_path = hardhat_run
     assert summary["chain_equals_emulator"], "on-chain outputs differ from the emulator"
     assert summary["argmax_differences"] == 0
     assert summary["keras_accuracy"] > 0.9
@@ -38,3 +46,16 @@ def test_lower_precisions_are_bit_exact_and_report_their_accuracy(hardhat_node, 
             f"largest output difference {summary['max_output_difference']:.3g}"
         )
     assert summary["chain_accuracy"] > 0.8  # a real drop shows in the line above; a collapse fails
+
+
+def test_anvil_runs_the_main_job_with_the_same_outputs_and_gas(hardhat_run, anvil_node, tmp_path):
+    """The same job on anvil (osaka): the chain's fixed-point outputs are identical to Hardhat's,
+    and so is every phase's gas. Receipts' gasUsed and predict's eth_estimateGas agree exactly."""
+    hardhat, _ = hardhat_run
+    anvil = run_demo(anvil_node.url, "int32", samples=SAMPLES, out=tmp_path, keep_node=False, quiet=True)
+    assert anvil["chain_equals_emulator"], "anvil: on-chain outputs differ from the emulator"
+    assert anvil["chain_outputs_sha256"] == hardhat["chain_outputs_sha256"]
+    assert anvil["model_hash"] == hardhat["model_hash"]
+    assert anvil["phase_gas"] == hardhat["phase_gas"]
+    assert (anvil["gas_used"], anvil["transactions"]) == (hardhat["gas_used"], hardhat["transactions"])
+    assert anvil["predict_gas"] == hardhat["predict_gas"]
