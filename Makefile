@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HARDHAT := node_modules/.bin/hardhat
 SOLHINT := node_modules/.bin/solhint
 
-.PHONY: setup compile demo lint test test-contracts test-anvil test-python bench bench-results clean
+.PHONY: setup compile demo web lint test test-contracts test-anvil test-python bench bench-results clean
 
 setup: $(VENV)/.installed node_modules/.installed compile
 
@@ -27,6 +27,10 @@ compile: node_modules/.installed
 
 demo: setup
 	$(PY) -m eternal.demo $(if $(KEEP_NODE),--keep-node)
+
+# The web page (docs/WEB.md) at http://127.0.0.1:8080/, on the model `make demo KEEP_NODE=1` left running.
+web: node_modules/.installed
+	npm run web
 
 test: setup lint test-contracts test-anvil test-python
 

@@ -57,7 +57,6 @@ def run_demo(rpc_url: str | None, precision: str, samples: int | None, out: Path
                 node = HardhatNode(port=int(os.environ.get("ETERNAL_DEMO_PORT", "8545"))).start()
                 rpc_url = node.url
         summary = _pipeline(rpc_url, precision, samples, out, phases, say)
-        summary["rpc_url"] = rpc_url
         if node is not None and keep_node:
             summary["node_pid"] = node.pid
             node.process = None  # left running on purpose; stop it with `kill PID`
@@ -100,6 +99,7 @@ def _pipeline(rpc_url: str, precision: str, samples: int | None, out: Path, phas
     keras_pred, chain_pred = np.argmax(keras_out, axis=1), np.argmax(chain_out, axis=1)
     summary = {
         "address": deployed.address,
+        "rpc_url": rpc_url,  # with the address, what the web page connects to (web/serve.js)
         "model_hash": deployed.model_hash,
         "precision": precision,
         "params": export["stats"]["params"],

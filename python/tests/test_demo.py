@@ -31,7 +31,9 @@ def test_digits_cnn_on_chain_matches_keras_and_emulator(hardhat_run):
     assert summary["max_output_difference"] < 1e-4
     assert (tmp_path / "report.md").read_text().count(summary["address"]) == 1
     assert (tmp_path / "report.png").stat().st_size > 10_000
-    assert json.loads((tmp_path / "summary.json").read_text())["model_hash"] == summary["model_hash"]
+    written = json.loads((tmp_path / "summary.json").read_text())
+    assert written["model_hash"] == summary["model_hash"]
+    assert (written["address"], written["rpc_url"]) == (summary["address"], hardhat_node.url)  # the web page's defaults
 
 
 @pytest.mark.parametrize("precision", ["int16", "int8"])
