@@ -32,7 +32,12 @@ demo: setup
 web: node_modules/.installed
 	npm run web
 
-test: setup lint test-contracts test-anvil test-python
+# The Hardhat suite and the fixture suite on anvil run side by side (one core each), then the
+# two nodes' fixture records are compared.
+test: setup lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-contracts test-anvil
+	$(PY) scripts/fixtures_on_anvil.py compare
+	$(MAKE) --no-print-directory test-python
 
 # Solidity lint (rules: .solhint.json, explained in docs/CONTRACTS.md "Lint"); any warning fails.
 lint: node_modules/.installed
@@ -44,7 +49,7 @@ test-contracts:
 
 # The fixture suite again on anvil, the second EVM: identical outputs and gas on both nodes.
 test-anvil:
-	$(PY) scripts/fixtures_on_anvil.py
+	$(PY) scripts/fixtures_on_anvil.py run
 
 test-python:
 	$(PY) -m pytest

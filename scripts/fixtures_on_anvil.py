@@ -2,10 +2,10 @@
 both nodes' records compared sample by sample.
 
 ``make test-contracts`` records the Hardhat run (in-process network, osaka) into
-``out/nodes/hardhat.json``. This script starts anvil (osaka, Hardhat's chain id and dev
+``out/nodes/hardhat.json``. ``run`` starts anvil (osaka, Hardhat's chain id and dev
 accounts), runs the same suite there with ``--network anvil`` (which asserts, on anvil too,
-that every output equals the emulator bit for bit), records ``out/nodes/anvil.json``, stops
-the node by its PID, and prints one table:
+that every output equals the emulator bit for bit), records ``out/nodes/anvil.json`` and
+stops the node by its PID; ``compare`` prints one table:
 
 - outputs: the SHA-256 of every sample's outputs must be equal on both nodes;
 - lifecycle gas (``addLayers`` .. ``finalize``, from receipts) must be equal;
@@ -14,12 +14,14 @@ the node by its PID, and prints one table:
   the smallest gas limit that succeeds its own way, and where a call's gas depends on the gas it
   is given (the 63/64 rule: the recurrent layers' calls) they stop at different points.
 
-Run: ``.venv/bin/python scripts/fixtures_on_anvil.py`` (``make test-anvil``; ~4 minutes).
-Exit 0 when both nodes agree, 1 when they do not, 2 when a run is missing or failed.
+Run: ``.venv/bin/python scripts/fixtures_on_anvil.py [run|compare]`` (both by default; ``make
+test`` runs ``run`` beside the Hardhat suite, then ``compare``; ~4 minutes). Exit 0 when both
+nodes agree, 1 when they do not, 2 when a run is missing or failed.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -83,26 +85,43 @@ def compare(hardhat: dict, anvil: dict) -> tuple[Table, list[str]]:
     return table, problems
 
 
-def main() -> int:
-    console = Console(width=120)
-    hardhat_record, anvil_record = RECORDS / "hardhat.json", RECORDS / "anvil.json"
-    if not hardhat_record.exists():
-        console.print(f"error: {hardhat_record.relative_to(ROOT)} is missing: run `make test-contracts` first")
-        return 2
-    anvil_record.unlink(missing_ok=True)
-    log = RECORDS / "anvil.log"
-    status = run_on_anvil(anvil_record, log)
-    if status != 0 or not anvil_record.exists():
+def run(console: Console) -> int:
+    """Runs the suite on anvil into ``out/nodes/anvil.json``."""
+    RECORDS.mkdir(parents=True, exist_ok=True)
+    record, log = RECORDS / "anvil.json", RECORDS / "anvil.log"
+    record.unlink(missing_ok=True)
+    status = run_on_anvil(record, log)
+    if status != 0 or not record.exists():
         failures = [line for line in log.read_text().splitlines() if "failing" in line or "Error" in line][:10]
         console.print("\n".join(failures), markup=False)
         console.print(f"error: the fixture suite failed on anvil (mocha exit {status}); its output is in "
                       f"{log.relative_to(ROOT)}")
         return 2
-    table, problems = compare(load(hardhat_record), load(anvil_record))
+    return 0
+
+
+def check(console: Console) -> int:
+    """Compares the two records and prints the table."""
+    records = [RECORDS / "hardhat.json", RECORDS / "anvil.json"]
+    for path, command in zip(records, ("make test-contracts", "make test-anvil")):
+        if not path.exists():
+            console.print(f"error: {path.relative_to(ROOT)} is missing: run `{command}` first")
+            return 2
+    table, problems = compare(*(load(path) for path in records))
     console.print(table)
     for line in problems[:20]:
         console.print(f"differs: {line}")
     return 1 if problems else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", nargs="?", choices=("run", "compare"),
+                        help="only run the suite on anvil, or only compare the records (default: both)")
+    step = parser.parse_args().step
+    console = Console(width=120)
+    status = run(console) if step in (None, "run") else 0
+    return status or (check(console) if step in (None, "compare") else 0)
 
 
 if __name__ == "__main__":

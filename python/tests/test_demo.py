@@ -22,7 +22,7 @@ def hardhat_run(hardhat_node, tmp_path_factory):
     return run_demo(hardhat_node.url, "int32", samples=SAMPLES, out=out, keep_node=False, quiet=True), out
 
 
-def test_digits_cnn_on_chain_matches_keras_and_emulator(hardhat_run):
+def test_digits_cnn_on_chain_matches_keras_and_emulator(hardhat_run, hardhat_node):
     summary, tmp_path = hardhat_run
     assert summary["chain_equals_emulator"], "on-chain outputs differ from the emulator"
     assert summary["argmax_differences"] == 0
