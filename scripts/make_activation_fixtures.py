@@ -94,7 +94,8 @@ def extended_cases() -> list[dict]:
     limit = ext.INPUT_LIMIT
     for frac in (0, 8, 24, 32, 64):
         xs = edge_inputs(frac) + [limit - 1, -limit + 1, 6 << frac, (6 << frac) + 1, (3 << frac) - 1,
-                                  -(3 << frac) + 1, 5 << (frac - 1) if frac else 2, -(5 << frac) // 2]
+                                  -(3 << frac) + 1, 5 << (frac - 1) if frac else 2, -(5 << frac) // 2,
+                                  (16 << frac) - 1, -(16 << frac) + 1, 16 << frac, -(16 << frac)]  # gelu's saturation
         for name, code in ext.EXTENDED_CODES.items():
             ok = [x for x in xs if name != "exponential" or x <= act.EXP_LIMIT << frac]
             y = act.apply_activation(name, np.array(ok, dtype=object), frac)

@@ -18,11 +18,11 @@ import {
 
 /// @notice An extended activation's input `x` (fixed point 2^-F) is not within +-2^190.
 error ActivationInputTooLarge(int256 x);
-/// @notice `kind` is no activation code (0..16); the same error as `Activations.UnknownActivation`.
+/// @notice `kind` is no activation code (0..19, 22); the same error as `Activations.UnknownActivation`.
 error UnknownActivation(uint256 kind);
 
 /// @title ExtendedActivations
-/// @notice The activations after the first six (codes 6..19), over a run of memory words in
+/// @notice The activations after the first six (codes 6..19, 22), over a run of memory words in
 ///         place, bit for bit with `python/eternal/extended_activations.py` (docs/FORMAT.md).
 /// @dev `ActivationLayer` runs them itself; the layers whose own bytecode has no room for them
 ///      (Dense, the convolutions, pooling) call the `ActivationKernels` contract their
@@ -43,6 +43,7 @@ library ExtendedActivations {
     uint256 internal constant HARD_TANH = 17; // Keras 3: clip(x, -1, 1)
     uint256 internal constant HARD_SHRINK = 18; // Keras 3: x where |x| > 1/2, else 0
     uint256 internal constant SOFT_SHRINK = 19; // Keras 3: x -+ 1/2 where |x| > 1/2, else 0
+    uint256 internal constant GELU_TANH = 22; // keras.ops.gelu's default: gelu's tanh approximation
     /// @dev Constant multipliers (`quantise_multiplier`: q 2^-30): ELU's alpha 1, SELU's scale
     ///      1.0507009873554805 and scale * alpha 1.7580993408473766 (Keras' constants).
     int256 internal constant ELU_ALPHA_Q = 1073741824;
@@ -69,6 +70,10 @@ library ExtendedActivations {
     uint256 private constant ERFC_A8 = 0xffffffffffffffffffffffffffffffffffffffffffffffff2d876e73d1081ad7;
     uint256 private constant ERFC_A9 = 0x2bbe515eed4b477c;
     uint256 private constant MINUS_128_Q64 = 0xffffffffffffffffffffffffffffffffffffffffffffff800000000000000000;
+    /// @dev gelu_tanh's v = 2 sqrt(2/pi) (m + 0.044715 m^3) in Q64: round(2 sqrt(2/pi) 2^64) and
+    ///      round(0.044715 2 sqrt(2/pi) 2^64) (`eternal.extended_activations`).
+    uint256 private constant GELU_TANH_A_Q64 = 29436744586989209809;
+    uint256 private constant GELU_TANH_B_Q64 = 1316264034207222517;
     /// @dev The selector of `ActivationInputTooLarge(int256)`.
     uint256 private constant TOO_LARGE_SELECTOR = 0x21a8cc83;
 
@@ -78,11 +83,11 @@ library ExtendedActivations {
     ///         above 64 fractional bits, `ExpOverflow` for `exponential` above +128.
     /// @param at   Memory address of the first value.
     /// @param end  One past the last value's address.
-    /// @param kind An extended activation code (6..19).
+    /// @param kind An extended activation code (6..19, 22).
     /// @param frac F, at most 64.
     function applyInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
-        if (kind == SILU) return _silu(at, end, frac);
+        if (kind == SILU || kind == GELU_TANH) return _silu(at, end, frac, kind == GELU_TANH);
         if (kind == MISH) return _mish(at, end, frac);
         if (kind == GELU) return _gelu(at, end, frac);
         if (kind == ELU) return _elu(at, end, frac, ELU_ALPHA_Q, MULTIPLIER_FRAC, 0);
@@ -279,16 +284,20 @@ library ExtendedActivations {
     // The exponential's loops, kept whole as FixedMath keeps its own: the polynomial is written
     // out in each (as Yul functions every value would pay their jumps and stack shuffles).
 
-    /// @dev silu in place. Equivalent to `x = silu(x, frac)` of `eternal.extended_activations` for
-    ///      each word: e = expQ64(-|x|) as `FixedMath.expInPlace` computes it (MAP_EXP_Q64: -|x|
-    ///      below -128 taken as -128, whose e is 0), b = 2^64 + e, m = 2^64 (x >= 0) or e, and
-    ///      sign(x) floor((2 |x| m + b) / 2b) (|x| m < 2^254: |x| < 2^190, m <= 2^64).
-    function _silu(uint256 at, uint256 end, uint256 frac) private pure {
+    /// @dev silu, or with `tanhForm` gelu_tanh, in place. Equivalent to `x = silu(x, frac)`
+    ///      (`gelu_tanh(x, frac)`) of `eternal.extended_activations` for each word: e = expQ64(-v)
+    ///      as `FixedMath.expInPlace` computes it (MAP_EXP_Q64: -v below -128 taken as -128, whose
+    ///      e is 0), v = |x| for silu; for gelu_tanh v = floor((m A + c B) / 2^64), m = |x|, c =
+    ///      floor(floor(m^2 / 2^F) m / 2^F), and v = 128 one from m >= 16 one (m^2 < 2^136). Then
+    ///      b = 2^64 + e, n = 2^64 (x >= 0) or e, and sign(x) floor((2 |x| n + b) / 2b)
+    ///      (|x| n < 2^254: |x| < 2^190, n <= 2^64).
+    function _silu(uint256 at, uint256 end, uint256 frac, bool tanhForm) private pure {
         assembly ("memory-safe") {
             let shift := add(frac, 32) // y = x log2(e) with 32 fractional bits
             let low := sub(0, shl(frac, 128)) // -128, the exponent's bound
             let one := shl(252, 1) // c_0
             let oneQ64 := shl(64, 1)
+            let saturation := shl(frac, 16)
             for {} lt(at, end) { at := add(at, 0x20) } {
                 let x := mload(at)
                 if iszero(lt(add(x, INPUT_SHIFT), INPUT_SPAN)) {
@@ -299,6 +308,13 @@ library ExtendedActivations {
                 let t := not(sar(255, x)) // 0 if x < 0, else all ones
                 let z := sub(xor(x, t), t) // -|x|
                 let m := sub(0, z)
+                if tanhForm {
+                    z := low
+                    if lt(m, saturation) {
+                        let c := shr(frac, mul(shr(frac, mul(m, m)), m))
+                        z := sub(0, shr(64, add(mul(m, GELU_TANH_A_Q64), mul(c, GELU_TANH_B_Q64))))
+                    }
+                }
                 if slt(z, low) { z := low }
                 let y := sar(shift, mul(LOG2E_Q64, z))
                 let f := and(0xffffffff, y)

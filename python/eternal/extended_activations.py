@@ -31,6 +31,11 @@ half up (``floor(a / b + 1/2)``) unless stated; ``exp_q64`` is the shared expone
   a_i`` (:data:`ERFC_COEFFICIENTS`), ``E = min(p - floor(z^2 / 2^64), 0)``, ``e = exp_q64(E, 64)``,
   ``c = floor(floor(t e / 2^64) / 2)``, then ``floor((m c + 2^63) / 2^64)``. From ``m >= 16``
   (where ``c < 2^-190``) the result is ``x``, resp. 0.
+- ``gelu_tanh`` (``keras.ops.gelu``'s default, ``approximate=True``): ``x (1 + tanh(u)) / 2`` with
+  ``u = sqrt(2/pi) (x + 0.044715 x^3)``, which is ``x sigmoid(2u)``: ``silu``'s formula with ``e =
+  exp_q64(-v)``, ``v = floor((m A + c B) / 2^64)``, ``m = |x|``, ``c = floor(floor(m^2 / 2^F) m /
+  2^F)``, ``A = round(2 sqrt(2/pi) 2^64)``, ``B = round(0.044715 A)`` (:data:`GELU_TANH_A_Q64`,
+  :data:`GELU_TANH_B_Q64`). From ``m >= 16`` (where ``e = 0``) the result is ``x``, resp. 0.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ ELU_ALPHA = 1.0  # the `elu` activation function's alpha
 EXTENDED_CODES = {
     "relu6": 6, "hard_sigmoid": 7, "hard_sigmoid_tf": 8, "hard_silu": 9, "silu": 10,
     "elu": 11, "selu": 12, "exponential": 13, "softsign": 14, "mish": 15, "gelu": 16,
-    "hard_tanh": 17, "hard_shrink": 18, "soft_shrink": 19,
+    "hard_tanh": 17, "hard_shrink": 18, "soft_shrink": 19, "gelu_tanh": 22,
 }
 # Keras spellings of the same math (Keras 3 serialises `swish` as `silu`, tf_keras `silu` as `swish`).
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
@@ -113,9 +118,12 @@ def hard_silu(x: int, frac: int) -> int:
 
 def silu(x: int, frac: int) -> int:
     """``x sigmoid(x)``, see the module docstring."""
-    magnitude = abs(x)
-    e = exp_q64(-magnitude, frac)  # 0 below -128: x itself above 0, 0 below
-    q = div_round(magnitude * (ONE_Q64 if x >= 0 else e), ONE_Q64 + e)
+    return _times_sigmoid(x, exp_q64(-abs(x), frac))  # e = 0 below -128: x itself above 0, 0 below
+
+
+def _times_sigmoid(x: int, e: int) -> int:
+    """``x sigmoid(v)`` for an odd ``v`` (the sign of ``x``) and ``e = e^-|v|`` in Q64."""
+    q = div_round(abs(x) * (ONE_Q64 if x >= 0 else e), ONE_Q64 + e)
     return q if x >= 0 else -q
 
 
@@ -184,13 +192,28 @@ def gelu(x: int, frac: int) -> int:
     return x - r if x >= 0 else -r
 
 
+# round(2 sqrt(2/pi) 2^64) and round(0.044715 2 sqrt(2/pi) 2^64): gelu_tanh's v = 2u in Q64.
+GELU_TANH_A_Q64 = 29436744586989209809
+GELU_TANH_B_Q64 = 1316264034207222517
+
+
+def gelu_tanh(x: int, frac: int) -> int:
+    """``x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2``, see the module docstring."""
+    magnitude = abs(x)
+    if magnitude >= GELU_SATURATION << frac:
+        return max(x, 0)
+    cube = (((magnitude * magnitude) >> frac) * magnitude) >> frac
+    v = (magnitude * GELU_TANH_A_Q64 + cube * GELU_TANH_B_Q64) >> 64
+    return _times_sigmoid(x, exp_q64(-v, frac))
+
+
 def extended_function(name: str, frac: int):
     """The integer function of an extended activation (``exponential`` is ``activations.exp``)."""
     from eternal.activations import exp
 
     table = {
         "relu6": relu6, "hard_sigmoid": hard_sigmoid, "hard_sigmoid_tf": hard_sigmoid_tf,
-        "hard_silu": hard_silu, "silu": silu, "mish": mish, "gelu": gelu, "selu": selu, "softsign": softsign, "exponential": exp,
+        "hard_silu": hard_silu, "silu": silu, "mish": mish, "gelu": gelu, "gelu_tanh": gelu_tanh, "selu": selu, "softsign": softsign, "exponential": exp,
         "hard_tanh": hard_tanh, "hard_shrink": hard_shrink, "soft_shrink": soft_shrink,
     }
     if name == "elu":

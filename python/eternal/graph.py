@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from eternal.errors import UnsupportedLayerError
 from eternal.extended_activations import canonical_name
-from eternal.keras_io import CONTAINERS, check_supported, is_operation, library_of
+from eternal.keras_io import ACTIVATION_OPS, CONTAINERS, LAYER_OPS, SCALAR_OPS, check_supported, is_operation, library_of
 from eternal.layers import LayerType, lookup
 
 
@@ -101,7 +101,9 @@ class GraphBuilder:
                 elif layer["class_name"] in CONTAINERS:
                     produced[name] = self._container(layer, sub, f"{prefix}{name}/", incoming)
                 elif is_operation(layer):
-                    produced[name] = [self._append(Node(prefix + name, "Rescaling", _scalar_op(layer, prefix + name), incoming))]
+                    class_name, raw = _operation(layer, prefix + name)
+                    raw = self._activation_names(raw)
+                    produced[name] = [self._append(Node(prefix + name, class_name, raw, incoming))]
                 else:
                     produced[name] = [self._add(prefix + name, layer, incoming, sub)]
             if not progressed:
@@ -139,7 +141,7 @@ class GraphBuilder:
         node.config = node.layer_type.normalise(node.raw_config, input_shapes)
         if len(self.nodes) in self.inputs:  # a model input: its shape is its config's
             node.output_shape = list(node.config["shape"])
-        elif node.live is None:  # a tensor operation with a number (_scalar_op): elementwise
+        elif node.live is None:  # a tensor operation (_operation): elementwise
             node.output_shape = list(input_shapes[0])
         else:
             node.output_shape = _output_shape(node, input_shapes)
@@ -243,6 +245,27 @@ def _call_options(layer: dict) -> dict:
     stays (as ``True``) so that a layer can refuse it."""
     return {key: (True if _is_tensor(value) else value) for key, value in _node_kwargs(layer).items()
             if key not in TENSOR_KEYWORDS}
+
+
+def _operation(layer: dict, where: str) -> tuple[str, dict]:
+    """The layer class and config that apply a Keras 3 tensor operation (``keras_io.OPERATIONS``):
+    an activation operation is an Activation layer (``keras.ops.gelu(x, approximate=True)`` is
+    ``gelu_tanh``), LeakyRelu, Elu and Softmax the layers of those names with their parameter, and
+    an operation with a number a Rescaling (:func:`_scalar_op`)."""
+    op, config = layer["class_name"], layer.get("config", {})
+    if op in SCALAR_OPS:
+        return "Rescaling", _scalar_op(layer, where)
+    node = _call_node(layer)
+    args = list(node.get("args", [])) if isinstance(node, dict) else []
+    if len(args) != 1 or (isinstance(node, dict) and node.get("kwargs")):
+        raise UnsupportedLayerError(f"Operation '{where}' ({op}): only one tensor and no other argument is supported")
+    if op in LAYER_OPS:
+        parameters = {key: value for key, value in config.items() if key in ("negative_slope", "alpha", "axis")}
+        return LAYER_OPS[op], parameters
+    if op in ("HardShrink", "SoftShrink") and config.get("threshold", 0.5) != 0.5:
+        raise UnsupportedLayerError(f"Operation '{where}' ({op}): only the activation's threshold 0.5 is supported")
+    activation = "gelu_tanh" if op == "Gelu" and config.get("approximate", True) else ACTIVATION_OPS[op]
+    return "Activation", {"activation": activation}
 
 
 def _scalar_op(layer: dict, where: str) -> dict:

@@ -75,6 +75,20 @@ SCALAR_OPS = ("Add", "Subtract", "Multiply", "TrueDivide")
 they become Rescaling layers (``eternal.graph``)."""
 
 
+ACTIVATION_OPS = {
+    "Relu": "relu", "Relu6": "relu6", "Sigmoid": "sigmoid", "Tanh": "tanh", "Silu": "silu", "HardSigmoid": "hard_sigmoid",
+    "HardSilu": "hard_silu", "Selu": "selu", "Softsign": "softsign", "Exp": "exponential", "HardTanh": "hard_tanh",
+    "HardShrink": "hard_shrink", "SoftShrink": "soft_shrink", "Gelu": "gelu",
+}
+"""Keras 3 activation operations (``keras.ops.relu(x)``) -> the activation function they apply; each
+becomes an Activation layer (``eternal.graph``)."""
+
+LAYER_OPS = {"LeakyRelu": "LeakyReLU", "Elu": "ELU", "Softmax": "Softmax"}
+"""Keras 3 operations with a parameter -> the layer class that applies the same function."""
+
+OPERATIONS = (*SCALAR_OPS, *ACTIVATION_OPS, *LAYER_OPS)
+
+
 def is_operation(layer: dict) -> bool:
     """A Keras 3 functional graph's node for a tensor operation (``keras.ops``), not a layer."""
     return str(layer.get("module", "")).startswith("keras.src.ops")
@@ -87,10 +101,11 @@ def check_supported(config: dict) -> None:
         if layer["class_name"] in CONTAINERS:
             check_supported(layer)
         elif is_operation(layer):
-            if layer["class_name"] not in SCALAR_OPS:
+            if layer["class_name"] not in OPERATIONS:
                 raise UnsupportedLayerError(
                     f"Operation '{name}' ({layer['module']}.{layer['class_name']}) is not supported. Supported outside "
-                    f"layers: a tensor and a number in {', '.join(SCALAR_OPS)} (x + 3, x * 0.5)")
+                    f"layers: a tensor and a number in {', '.join(SCALAR_OPS)} (x + 3, x * 0.5), and "
+                    f"{', '.join(sorted({*ACTIVATION_OPS, *LAYER_OPS}))} on one tensor")
         else:
             lookup(layer["class_name"], name)
 

@@ -27,17 +27,20 @@ def layer_arrays(layer: dict, stream: bytes, bits: int) -> list[np.ndarray]:
 
 
 def _keras3_activation(keras, name: str):
-    """An activation for a Keras 3 config: its own name, or for ``hard_sigmoid_tf`` (tf_keras'
-    ``clip(0.2 x + 0.5, 0, 1)``, which Keras 3 lacks) that function, registered as
-    ``eternal>hard_sigmoid_tf`` (the exporter reads that name back)."""
-    if name != "hard_sigmoid_tf":
-        return name
-
-    @keras.saving.register_keras_serializable(package="eternal", name="hard_sigmoid_tf")
+    """An activation for a Keras 3 config: its own name, or for a function no Keras 3 name
+    gives, that function registered as ``eternal>NAME`` (the exporter reads that name back):
+    ``hard_sigmoid_tf`` (tf_keras' ``clip(0.2 x + 0.5, 0, 1)``) and ``gelu_tanh`` (gelu's tanh
+    approximation, ``keras.ops.gelu``'s default)."""
     def hard_sigmoid_tf(x):
         return keras.ops.clip(0.2 * x + 0.5, 0.0, 1.0)
 
-    return hard_sigmoid_tf
+    def gelu_tanh(x):
+        return keras.ops.gelu(x, approximate=True)
+
+    functions = {"hard_sigmoid_tf": hard_sigmoid_tf, "gelu_tanh": gelu_tanh}
+    if name not in functions:
+        return name
+    return keras.saving.register_keras_serializable(package="eternal", name=name)(functions[name])
 
 
 def _make_layer(keras, layer: dict, layer_type):

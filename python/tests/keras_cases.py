@@ -61,7 +61,14 @@ KERAS3_NOOPS = ("RandomColorDegeneration", "RandomColorJitter", "RandomElasticTr
                 "RandomPosterization", "RandomSaturation", "RandomSharpness", "RandomShear", "AugMix", "CutMix",
                 "MixUp", "RandAugment")
 # Cases only Keras 3 can build (tf_keras has no such layer class).
-KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization", "Activation_piecewise"}
+KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization", "Activation_piecewise", "Activation_ops"}
+
+def _activation_ops(K):
+    """Keras 3 activation operations outside layers: gelu's tanh form (keras.ops.gelu's default)."""
+    x = K.Input((5,), name="x")
+    h = K.layers.Dense(4, name="d")(x)
+    return K.Model(x, K.ops.leaky_relu(K.ops.gelu(h), negative_slope=0.1), name="activation_ops")
+
 
 CASES = {
     "NoOps": lambda K: _noops(K, SHARED_NOOPS),
@@ -114,6 +121,7 @@ CASES = {
     "Activation_piecewise": lambda K: _seq(
         K, (4,), *[K.layers.Activation(a, name=f"act_{a}") for a in ("hard_tanh", "hard_shrink", "soft_shrink")],
     ),
+    "Activation_ops": lambda K: _activation_ops(K),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),
     "AveragePooling2D": lambda K: _seq(K, (5, 5, 2), K.layers.AveragePooling2D(2, padding="same", name="p")),

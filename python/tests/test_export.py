@@ -305,3 +305,27 @@ def test_keras3_operations_with_a_number_become_rescaling_and_others_are_refused
     for refused, message in ((keras.ops.sqrt(keras.ops.abs(x)), "Operation 'absolute'"), (x * x, "only a tensor and one number")):
         with pytest.raises(UnsupportedLayerError, match=message):
             ModelExporter().export_model(keras.Model(x, refused))
+
+
+def test_keras3_activation_operations_become_activation_layers():
+    from eternal.emulate import compare_with_keras
+
+    # keras.ops.gelu defaults to the tanh approximation, which no activation name gives in a config.
+    x = keras.Input((6,), name="x")
+    h = keras.layers.Dense(8, name="d")(x)
+    ops = [keras.ops.gelu(h), keras.ops.gelu(h, approximate=False), keras.ops.silu(h), keras.ops.relu6(h),
+           keras.ops.leaky_relu(h, negative_slope=0.3), keras.ops.elu(h, alpha=0.5), keras.ops.hard_sigmoid(h),
+           keras.ops.tanh(h), keras.ops.softmax(h)]
+    model = keras.Model(x, keras.layers.Concatenate(name="c")(ops), name="activation_ops")
+    set_seeded_weights([model])
+    export = ModelExporter().export_model(model)
+    layers = [(layer["class_name"], layer["config"]) for layer in export["graph"]["layers"][2:-1]]
+    assert [name for name, _ in layers] == ["Activation"] * 4 + ["LeakyReLU", "ELU", "Activation", "Activation", "Softmax"]
+    assert [config.get("activation") for name, config in layers if name == "Activation"] == [
+        "gelu_tanh", "gelu", "silu", "relu6", "hard_sigmoid", "tanh"]
+    batch = np.random.default_rng(5).uniform(-4, 4, (8, 6))
+    assert compare_with_keras(export, model, batch)["max_abs_diff"] < 1e-5
+    for refused, message in ((keras.ops.hard_shrink(h, threshold=0.25), "threshold 0.5"),
+                             (keras.ops.celu(h), "Operation 'celu'")):
+        with pytest.raises(UnsupportedLayerError, match=message):
+            ModelExporter().export_model(keras.Model(x, refused))

@@ -81,8 +81,21 @@ def piecewise_activations(K):
     return model, _floats(44, (16,), -1.5, 1.5)
 
 
+def activation_ops(K):
+    # Keras 3 activation operations outside layers (keras.ops): gelu's tanh form (ops.gelu's
+    # default) on the Activation contract and after a Dense, leaky_relu, elu and softmax as layers.
+    x = K.Input(shape=(16,), name="x")
+    tanh_form = K.ops.gelu(x)
+    dense = K.layers.Dense(6, name="dense")(x)
+    out = K.layers.Concatenate(name="cat")([tanh_form, K.ops.gelu(dense), K.ops.leaky_relu(dense, negative_slope=0.1),
+                                            K.ops.elu(dense, alpha=0.5), K.ops.softmax(dense)])
+    model = _set_weights(K.Model(x, out, name="activation_ops"), 45, 0.3)
+    return model, _floats(45, (16,), -8.0, 8.0)
+
+
 CASES = {
     "piecewise_activations": piecewise_activations,
+    "activation_ops": activation_ops,
     "activation_layers_extended": activation_layers_extended,
     "dense_extended": dense_extended,
     "conv2d_extended": conv2d_extended,
