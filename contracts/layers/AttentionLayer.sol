@@ -16,7 +16,7 @@ import {FixedMath} from "../lib/FixedMath.sol";
 /// @dev Config: `abi.encode(F, bits, Tq, d, Tv, dv, tanhMode, causal, preScale, scoreWeight,
 ///      weightCount)`: `preScale` a one-value tensor or `(0,0,0)` for none, `scoreWeight` the dot
 ///      mode's scale or the tanh mode's `w`, of `weightCount` values (0: none, 1, or d). Inputs:
-///      query `(Tq, d)`, value `(Tv, dv)` and (optionally) key `(Tv, d)`. Every input must be in
+///      query `(Tq, d)`, value `(Tv, dv)` and key `(Tv, d)` (optional when dv = d). Every input must be in
 ///      [-2^64, 2^64) and every weight's frac bits at least 0 (the exporter refuses others), so
 ///      the checked arithmetic never reverts on a valid model. An output range is computed over
 ///      whole query rows, each reading every key and value.
@@ -60,7 +60,7 @@ contract AttentionLayer is AttentionBase {
         returns (int256[] memory output, uint256 size)
     {
         Config memory c = abi.decode(_config(), (Config));
-        if (xs.length != 2) _expectInputs(xs, 3);
+        if (xs.length != 2 || c.valueDim != c.dim) _expectInputs(xs, 3); // the value is the key only if dv = d
         _expectSize(xs, 0, c.queryLength * c.dim);
         _expectSize(xs, 1, c.valueLength * c.valueDim);
         if (xs.length == 3) _expectSize(xs, 2, c.valueLength * c.dim);
