@@ -116,3 +116,19 @@ def test_inputs_outside_the_contract_range_are_refused():
     config = layer.normalise({"axes": -1}, [[2], [2]])
     with pytest.raises(ModelInputError, match=r"outside \[-2\^64, 2\^64\)"):
         layer.forward(config, [np.array([1 << 64, 0], dtype=object), np.array([1, 1], dtype=object)], [], F)
+
+
+def test_tf_keras_deprecated_causal_argument_exports_as_use_causal_mask():
+    """tf_keras' ``Attention(causal=True)`` is not in its get_config: the live layer says it."""
+    tf_keras = pytest.importorskip("tf_keras")
+    import keras
+
+    def build(K, **options):
+        q, v = K.Input(shape=(3, 2), name="q"), K.Input(shape=(3, 2), name="v")
+        if options:
+            return K.Model([q, v], K.layers.Attention(name="a", **options)([q, v]))
+        return K.Model([q, v], K.layers.Attention(name="a")([q, v], use_causal_mask=True))
+
+    old, new = ModelExporter().export_model(build(tf_keras, causal=True)), ModelExporter().export_model(build(keras))
+    assert [layer["config"] for layer in old["graph"]["layers"]] == [layer["config"] for layer in new["graph"]["layers"]]
+    assert old["graph"]["layers"][-1]["config"]["causal"] is True
