@@ -8,7 +8,8 @@
 const { expect } = require("chai");
 const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
-const { abi, TENSOR, deployLayerKit, cloneLayer, writeStream, expectSlicesOfForward } = require("../helpers/layerHarness");
+const { abi, TENSOR, deployLayerKit, cloneLayer, writeStream, instantiate, runSample, expectSlicesOfForward } = require("../helpers/layerHarness");
+const { fixturesUsing, readFixture } = require("../helpers/fixtureFiles");
 const { plainTensor } = require("../helpers/weightStream");
 const { rescale, roundDiv, isqrt } = require("../helpers/reference");
 const { randomIntsWithin } = require("../helpers/random");
@@ -156,5 +157,34 @@ describe("DotLayer", function () {
     const layer = await cloneLayer(kit, "DotLayer", abi.encode(DOT, [F, 32, 1, 2, 1, 1, 1, 1, eps]));
     await expect(layer.forward([[1n << 64n, 0n], [1n, 1n]], [])).to.be.revertedWithCustomError(layer, "AttentionInputTooLarge");
     await expect(layer.forward([[1n, 0n], [1n]], [])).to.be.revertedWithCustomError(layer, "WrongInputSize").withArgs(1, 2, 1);
+  });
+});
+
+describe("AttentionLayer and DotLayer in the fixtures, layer by layer", function () {
+  const names = fixturesUsing(["AttentionLayer", "DotLayer"]);
+  const contracts = [...new Set(names.flatMap((name) => readFixture(name).plan.layers.map((l) => l.contract).filter(Boolean)))];
+  const gasRows = [];
+  const bigs = (values) => values.map((v) => BigInt(v));
+  const deployFixtureKit = async () => deployLayerKit(contracts);
+
+  it("has fixtures at int32, int16 and int8", function () {
+    expect(new Set(names.map((name) => readFixture(name).precision))).to.deep.equal(new Set(["int32", "int16", "int8"]));
+  });
+  for (const name of names) {
+    it(`${name}: every sample equals the emulator exactly`, async function () {
+      const kit = await loadFixture(deployFixtureKit);
+      const fixture = readFixture(name);
+      const instance = await instantiate(kit, fixture.plan);
+      for (const [s, sample] of fixture.samples.entries()) {
+        const { outputs, gas } = await runSample(kit, fixture.plan, instance, sample.inputs.map(bigs));
+        expect(outputs).to.deep.equal(sample.expected.map(bigs));
+        fixture.plan.layers.forEach((layer, i) => {
+          if (s === 0 && ["AttentionLayer", "DotLayer"].includes(layer.contract)) gasRows.push({ fixture: name, layer: layer.name, gas: Number(gas[i]) });
+        });
+      }
+    });
+  }
+  after(function () {
+    if (gasRows.length && process.env.ETERNAL_GAS_TABLES) console.table(gasRows);
   });
 });
