@@ -103,6 +103,8 @@ def test_dot_contracts_the_given_axes_and_normalises_each_fibre():
     ("Attention", {"score_mode": "general"}, [[3, 2], [3, 2]], "`score_mode='general'`"),
     ("AdditiveAttention", {}, [[3, 2], [3, 2], [4, 2]], "key and value of one length"),
     ("Attention", {}, [[3, 2, 1], [3, 2, 1]], "each (steps, features)"),
+    ("Attention", {}, [[None, 2], [None, 2]], "of fixed sizes"),
+    ("Dot", {"axes": 2}, [[None, 2], [3, 2]], "of fixed sizes"),
     ("Dot", {"axes": [0, 1]}, [[2, 3], [2, 3]], "one non-batch axis"),
     ("Dot", {"axes": [1, 2]}, [[2, 3], [2, 3]], "of one size"),
 ])

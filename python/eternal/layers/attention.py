@@ -80,8 +80,8 @@ class _DenseAttention(LayerType):
             raise self.reject("mask", "a tensor", "no mask (use_causal_mask is supported)")
         if call.get("return_attention_scores"):
             raise self.reject("return_attention_scores", True, "False")
-        if len(input_shapes) not in (2, 3) or any(len(shape) != 2 for shape in input_shapes):
-            raise self.reject("inputs", [list(s) for s in input_shapes], "[query, value] or [query, value, key], each (steps, features)")
+        if len(input_shapes) not in (2, 3) or any(len(shape) != 2 or None in shape for shape in input_shapes):
+            raise self.reject("inputs", [list(s) for s in input_shapes], "[query, value] or [query, value, key], each (steps, features) of fixed sizes")
         query, value = input_shapes[:2]
         key = input_shapes[2] if len(input_shapes) > 2 else value
         if query[-1] != key[-1] or key[0] != value[0]:

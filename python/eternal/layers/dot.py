@@ -48,8 +48,8 @@ class Dot(LayerType):
     contract = "DotLayer"
 
     def normalise(self, raw, input_shapes):
-        if len(input_shapes) != 2 or any(len(shape) not in (1, 2) for shape in input_shapes):
-            raise self.reject("inputs", [list(s) for s in input_shapes], "two tensors of rank 1 or 2 (without the batch axis)")
+        if len(input_shapes) != 2 or any(len(shape) not in (1, 2) or None in shape for shape in input_shapes):
+            raise self.reject("inputs", [list(s) for s in input_shapes], "two tensors of rank 1 or 2 (without the batch axis), of fixed sizes")
         axes = raw.get("axes", -1)
         axes = list(axes) if isinstance(axes, (list, tuple)) else [axes, axes]
         resolved = []
