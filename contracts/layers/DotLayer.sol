@@ -55,19 +55,25 @@ contract DotLayer is AttentionBase {
             _normalise(x, c.outer1, c.inner1, c);
             _normalise(y, c.outer2, c.inner2, c);
         }
-        uint256 columns = c.outer2 * c.inner2;
-        size = c.outer1 * c.inner1 * columns;
+        size = c.outer1 * c.inner1 * c.outer2 * c.inner2;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        output = _products(c, x, y, from, to);
+    }
+
+    /// @dev Output elements `[from, to)`: `rescale(x[o1, :, r1] . y[o2, :, r2], 2F, F)`.
+    function _products(Config memory c, int256[] memory x, int256[] memory y, uint256 from, uint256 to)
+        private
+        pure
+        returns (int256[] memory output)
+    {
+        uint256 columns = c.outer2 * c.inner2;
         output = new int256[](to - from);
+        (Strided memory u, Strided memory v) = (Strided(x, c.inner1, 0), Strided(y, c.inner2, 0));
         for (uint256 k = from; k < to; ++k) {
             (uint256 a, uint256 b) = (k / columns, k % columns);
-            uint256 p = (a / c.inner1) * c.n * c.inner1 + a % c.inner1;
-            uint256 q = (b / c.inner2) * c.n * c.inner2 + b % c.inner2;
-            int256 sum;
-            for (uint256 i; i < c.n; ++i) {
-                sum += x[p + i * c.inner1] * y[q + i * c.inner2];
-            }
-            output[k - from] = FixedMath.rescaleInt(sum, int256(2 * c.frac), int256(c.frac));
+            u.first = (a / c.inner1) * c.n * c.inner1 + a % c.inner1;
+            v.first = (b / c.inner2) * c.n * c.inner2 + b % c.inner2;
+            output[k - from] = FixedMath.rescaleInt(_fibreDot(u, v, c.n), int256(2 * c.frac), int256(c.frac));
         }
     }
 
@@ -75,11 +81,8 @@ contract DotLayer is AttentionBase {
     function _normalise(int256[] memory values, uint256 outer, uint256 inner, Config memory c) private pure {
         for (uint256 f; f < outer * inner; ++f) {
             uint256 p = (f / inner) * c.n * inner + f % inner;
-            uint256 squares;
-            for (uint256 i; i < c.n; ++i) {
-                int256 v = values[p + i * inner];
-                squares += uint256(v * v);
-            }
+            Strided memory fibre = Strided(values, inner, p);
+            uint256 squares = uint256(_fibreDot(fibre, fibre, c.n));
             int256 s = int256(FixedPointMathLib.sqrt((squares > c.eps ? squares : c.eps) << (2 * EXTRA_BITS)));
             for (uint256 i; i < c.n; ++i) {
                 // roundDiv(v << (F + G), s) = floor((2 (v << (F + G)) + s) / 2s); `/` truncates
@@ -88,6 +91,27 @@ contract DotLayer is AttentionBase {
                 int256 quotient = t / (2 * s);
                 if (t < 0 && t % (2 * s) != 0) --quotient;
                 values[p + i * inner] = quotient;
+            }
+        }
+    }
+
+    /// @dev `sum_i u_i v_i` over `i < n` (`Strided`: `u_i = u.values[u.first + i u.stride]`), for
+    ///      fibres of the config's inputs (whose sizes `_expectSize` checked: every index is inside
+    ///      its array) with every |value| below 2^64 (`_rows`; normalised ones below 2^(F+2)): each
+    ///      product is below 2^128 and the sum of n < 2^64 of them below 2^192, so the loop runs
+    ///      without overflow or bounds checks.
+    function _fibreDot(Strided memory u, Strided memory v, uint256 n) private pure returns (int256 sum) {
+        (int256[] memory x, int256[] memory y) = (u.values, v.values);
+        (uint256 p, uint256 q, uint256 sx, uint256 sy) = (u.first, v.first, u.stride, v.stride);
+        // Equivalent to `for (uint256 i; i < n; ++i) sum += x[p + i * sx] * y[q + i * sy];`.
+        assembly ("memory-safe") {
+            let a := add(add(x, 0x20), shl(5, p)) // &x[p]
+            let b := add(add(y, 0x20), shl(5, q)) // &y[q]
+            let stepA := shl(5, sx)
+            let stepB := shl(5, sy)
+            for { let end := add(a, mul(n, stepA)) } lt(a, end) { a := add(a, stepA) } {
+                sum := add(sum, mul(mload(a), mload(b)))
+                b := add(b, stepB)
             }
         }
     }
