@@ -66,8 +66,7 @@ contract AttentionLayer is AttentionBase {
         if (xs.length == 3) _expectSize(xs, 2, c.valueLength * c.dim);
         size = c.queryLength * c.valueDim;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
-        uint256 first = from / c.valueDim;
-        uint256 last = to == from ? first : (to - 1) / c.valueDim + 1;
+        (uint256 first, uint256 last) = _rowsCovering(from, to, c.valueDim);
         output = _attend(c, xs, _weights(c, pages), first, last);
         output = _trim(output, from - first * c.valueDim, to - first * c.valueDim);
     }

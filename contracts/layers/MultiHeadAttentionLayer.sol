@@ -58,8 +58,7 @@ contract MultiHeadAttentionLayer is AttentionBase {
         if (xs.length == 3) _expectSize(xs, 2, c.keyLength * c.keyInputDim);
         size = c.queryLength * c.queryDim;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
-        uint256 first = from / c.queryDim;
-        uint256 last = to == from ? first : (to - 1) / c.queryDim + 1;
+        (uint256 first, uint256 last) = _rowsCovering(from, to, c.queryDim);
         int256[] memory attended = _attend(c, xs, pages, first, last);
         output = _project(pages, c, attended, Shape(last - first, c.heads * c.headValueDim, c.queryDim), 6);
         output = _trim(output, from - first * c.queryDim, to - first * c.queryDim);

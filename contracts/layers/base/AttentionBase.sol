@@ -43,6 +43,13 @@ abstract contract AttentionBase is SlicedLayerBase {
         }
     }
 
+    /// @dev The rows `[first, last)` of `width` values each that hold output elements `[from, to)`
+    ///      (none, `first == last`, for an empty range).
+    function _rowsCovering(uint256 from, uint256 to, uint256 width) internal pure returns (uint256 first, uint256 last) {
+        first = from / width;
+        last = to == from ? first : (to - 1) / width + 1;
+    }
+
     /// @dev How many keys query row `row` reads: all `keys`, or with the causal mask `row + 1` at most.
     function _allowed(bool causal, uint256 row, uint256 keys) internal pure returns (uint256) {
         return causal && row + 1 < keys ? row + 1 : keys;
