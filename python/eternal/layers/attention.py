@@ -15,8 +15,9 @@ Scores ``S[i, j]`` (fixed point 2^-F):
 Each row of ``S`` goes through the shared softmax (over ``j <= i`` alone with the causal mask, the
 rest 0), and ``O[i, e] = rescale(sum_j A[i, j] v[j, e], 2F, F)``. ``AttentionLayer`` computes the
 same integers. Inputs must be in [-2^64, 2^64) and weights' frac bits at least 0 (both sides
-refuse others). ``dropout`` is a no-op at inference. Refused: masks (``mask=``, or a masking layer
-upstream), ``return_attention_scores``.
+refuse others). ``dropout`` is a no-op at inference; tf_keras' deprecated ``causal=True`` is the
+causal mask. Refused: ``mask=`` (the layers that make masks upstream are refused themselves),
+``return_attention_scores``, lengths that are not fixed.
 """
 
 import numpy as np
