@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
+import {AttentionBase} from "./base/AttentionBase.sol";
 import {FixedMath} from "../lib/FixedMath.sol";
 
 /// @title MultiHeadAttentionLayer
@@ -18,12 +18,7 @@ import {FixedMath} from "../lib/FixedMath.sol";
 ///      frac bits at least 0 (the exporter refuses others), so the checked arithmetic never
 ///      reverts on a valid model. An output range is computed over whole query rows, each reading
 ///      every key and value.
-contract MultiHeadAttentionLayer is SlicedLayerBase {
-    uint256 private constant INPUT_BITS = 64;
-
-    /// @notice An input is outside [-2^64, 2^64) (fixed point).
-    error AttentionInputTooLarge();
-
+contract MultiHeadAttentionLayer is AttentionBase {
     /// @notice The layer config.
     struct Config {
         uint256 frac;
@@ -63,8 +58,7 @@ contract MultiHeadAttentionLayer is SlicedLayerBase {
         if (xs.length == 3) _expectSize(xs, 2, c.keyLength * c.keyInputDim);
         size = c.queryLength * c.queryDim;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
-        uint256 first = from / c.queryDim;
-        uint256 last = to == from ? first : (to - 1) / c.queryDim + 1;
+        (uint256 first, uint256 last) = _rowsCovering(from, to, c.queryDim);
         int256[] memory attended = _attend(c, xs, pages, first, last);
         output = _project(pages, c, attended, Shape(last - first, c.heads * c.headValueDim, c.queryDim), 6);
         output = _trim(output, from - first * c.queryDim, to - first * c.queryDim);
@@ -136,60 +130,13 @@ contract MultiHeadAttentionLayer is SlicedLayerBase {
 
     /// @dev Scores, softmax and the weighted values of one query row and head.
     function _head(Config memory c, Head memory t) private pure {
-        uint256 allowed = c.causal != 0 && t.row + 1 < c.keyLength ? t.row + 1 : c.keyLength;
-        _scores(c, t, allowed);
-        int256[] memory scores = t.scores;
-        uint256 at;
-        assembly ("memory-safe") {
-            at := add(scores, 0x20)
-        }
-        FixedMath.softmaxInPlace(at, at + allowed * 32, c.frac, allowed * 32);
-        _weighted(c, t, allowed);
-    }
-
-    /// @dev `scores[j] = rescale(q . k_j, 2F, F)` for the first `allowed` keys.
-    function _scores(Config memory c, Head memory t, uint256 allowed) private pure {
-        uint256 dk = c.keyDim;
-        uint256 q = (t.at * c.heads + t.head) * dk;
-        for (uint256 j; j < allowed; ++j) {
-            int256 sum;
-            uint256 k = (j * c.heads + t.head) * dk;
-            for (uint256 d; d < dk; ++d) {
-                sum += t.queries[q + d] * t.keys[k + d];
-            }
-            t.scores[j] = FixedMath.rescaleInt(sum, int256(2 * c.frac), int256(c.frac));
-        }
-    }
-
-    /// @dev The head's output: `rescale(sum_j a_j v_j, 2F, F)` over the first `allowed` values.
-    function _weighted(Config memory c, Head memory t, uint256 allowed) private pure {
-        uint256 dv = c.headValueDim;
-        uint256 o = (t.at * c.heads + t.head) * dv;
-        for (uint256 d; d < dv; ++d) {
-            int256 sum;
-            for (uint256 j; j < allowed; ++j) {
-                sum += t.scores[j] * t.values[(j * c.heads + t.head) * dv + d];
-            }
-            t.attended[o + d] = FixedMath.rescaleInt(sum, int256(2 * c.frac), int256(c.frac));
-        }
-    }
-
-    /// @dev All of input `k` into memory (`_rows`).
-    function _whole(Input[] memory xs, uint256 k) private pure returns (int256[] memory) {
-        return _rows(xs, k, 0, xs[k].size);
-    }
-
-    /// @dev Elements `[lo, hi)` of input `k` into memory, after checking each is in [-2^64, 2^64)
-    ///      (`_magnitudeBound`: the OR of the magnitudes, plus one, at most 2^64).
-    function _rows(Input[] memory xs, uint256 k, uint256 lo, uint256 hi) private pure returns (int256[] memory values) {
-        _need(xs, k, lo, hi);
-        uint256 src = _at(xs, k, lo);
-        if (_magnitudeBound(src, src + (hi - lo) * 32) > 1 << INPUT_BITS) revert AttentionInputTooLarge();
-        values = new int256[](hi - lo);
-        // Equivalent to `values[i - lo] = x[i]`.
-        assembly ("memory-safe") {
-            calldatacopy(add(values, 0x20), src, shl(5, sub(hi, lo)))
-        }
+        uint256 allowed = _allowed(c.causal != 0, t.row, c.keyLength);
+        (uint256 dk, uint256 dv) = (c.keyDim, c.headValueDim);
+        Strided memory keys = Strided(t.keys, c.heads * dk, t.head * dk);
+        _dotScores(t.queries, (t.at * c.heads + t.head) * dk, keys, dk, t.scores, allowed, c.frac);
+        _softmax(t.scores, allowed, c.frac);
+        Strided memory values = Strided(t.values, c.heads * dv, t.head * dv);
+        _mix(t.scores, allowed, values, dv, t.attended, (t.at * c.heads + t.head) * dv, c.frac);
     }
 
     /// @dev The shape of a projection: `rows` rows of `inDim` values to rows of `outDim`.

@@ -121,6 +121,8 @@ class GraphBuilder:
         kwargs = _call_options(layer)
         if kwargs:  # e.g. MultiHeadAttention's use_causal_mask: the layer's normaliser reads them
             raw = {**raw, CALL_OPTIONS: kwargs}
+        if getattr(live, "causal", None) is True:  # tf_keras' deprecated Attention(causal=True), not in get_config
+            raw = {**raw, "causal": True}
         return self._append(Node(name, layer["class_name"], raw, incoming, live))
 
     def _activation_names(self, raw: dict) -> dict:

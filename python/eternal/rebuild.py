@@ -85,7 +85,9 @@ def build_keras_model(graph: dict, stream: bytes):
         keras_layer = _make_layer(keras, layer, layer_type)
         sources = [tensors[ref[0]] for ref in layer["inbound"]]
         call_options = getattr(layer_type, "call_options", None)
-        if call_options is not None:  # inputs as separate arguments, plus its call's options (MultiHeadAttention)
+        if getattr(layer_type, "list_call", False):  # inputs as one list, plus its call's options (Attention)
+            tensors[index] = keras_layer(sources, **call_options(layer["config"]))
+        elif call_options is not None:  # inputs as separate arguments, plus its call's options (MultiHeadAttention)
             tensors[index] = keras_layer(*sources, **call_options(layer["config"]))
         else:
             tensors[index] = keras_layer(sources if len(sources) > 1 else sources[0])

@@ -115,6 +115,23 @@ CASES = {
             K.layers.MultiHeadAttention(num_heads=2, key_dim=3, name="self")(x, x, use_causal_mask=True), m, m),
         name="attention",
     ),
+    "Attention": lambda K: K.Model(
+        [(x := K.Input(shape=(4, 3), name="x")), (m := K.Input(shape=(2, 3), name="m"))],
+        K.layers.Attention(score_mode="concat", name="concat")([
+            K.layers.Attention(use_scale=True, dropout=0.1, name="luong")([x, m], use_causal_mask=True), x, K.layers.Dense(3, name="k")(x)]),
+        name="attention",
+    ),
+    "AdditiveAttention": lambda K: K.Model(
+        [(x := K.Input(shape=(4, 3), name="x")), (m := K.Input(shape=(2, 3), name="m"))],
+        K.layers.AdditiveAttention(use_scale=False, name="plain")([K.layers.AdditiveAttention(name="bahdanau")([x, m]), x],
+                                                                  use_causal_mask=True),
+        name="additive",
+    ),
+    "Dot": lambda K: K.Model(
+        [(a := K.Input(shape=(3, 4), name="a")), (b := K.Input(shape=(5, 4), name="b"))],
+        K.layers.Dot(axes=(1, 1), name="mixed")([K.layers.Dot(axes=-1, normalize=True, name="cosine")([a, b]), K.layers.Dense(5, name="d")(a)]),
+        name="dot",
+    ),
     "Conv2D_dilated": lambda K: _seq(K, (7, 8, 2), K.layers.Conv2D(3, 3, dilation_rate=(2, 3), padding="same", name="c")),
     "DepthwiseConv2D_dilated": lambda K: _seq(K, (7, 7, 2), K.layers.DepthwiseConv2D(2, dilation_rate=2, name="dw")),
     "Conv1D_dilated": lambda K: _seq(K, (11, 2), K.layers.Conv1D(3, 3, dilation_rate=3, padding="same", name="c1")),

@@ -84,7 +84,7 @@ def test_every_supported_layer_type_rebuilds(case):
 
 @pytest.mark.parametrize("case", ["NoOps", "NoOps_1d_3d", "NoOps_keras3", "PReLU", "PReLU_per_value", "Multiply_broadcast",
                                   "Add_broadcast", "Subtract", "Average", "Maximum", "Minimum",
-                                  "Activation_ops"])
+                                  "Activation_ops", "Attention", "AdditiveAttention", "Dot"])
 def test_no_ops_merges_and_prelu_rebuild_to_the_same_hashes(case, tmp_path):
     """Rebuilt, saved as `pull` saves, loaded and exported again: the same graph and weights (int16 is exact)."""
     model = CASES[case](keras)

@@ -22,4 +22,18 @@ function sumMagnitudes(x) {
   return x.reduce((a, v) => a + magnitude(v), 0n);
 }
 
-module.exports = { rescale, floorDiv, magnitude, sumMagnitudes };
+/** round(a / b), half up, for BigInt (b > 0): floor((2a + b) / 2b). */
+const roundDiv = (a, b) => floorDiv(2n * a + b, 2n * b);
+
+/** floor(sqrt(v)) of a BigInt v >= 0 (Newton's method from above). */
+function isqrt(v) {
+  if (v < 2n) return v;
+  let x = 1n << BigInt(Math.ceil(v.toString(2).length / 2));
+  for (;;) {
+    const y = (x + v / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+module.exports = { rescale, floorDiv, roundDiv, isqrt, magnitude, sumMagnitudes };

@@ -21,13 +21,14 @@ async function deploySpatialKit() {
 }
 
 /**
- * One `it` per fixture whose plan uses `contract` (and only contracts of this family): every
+ * One `it` per fixture whose plan uses `contract` (and only contracts of this family: the spatial
+ * one unless `family` names its `contracts` and the `deployKit` that deploys them): every
  * sample through the layers one by one equals the fixture's emulator output exactly. Requires
  * fixtures at int32 and int8. Prints the layer's forward gas per fixture.
  */
-function itMatchesEmulatorOnFixtures(contract) {
+function itMatchesEmulatorOnFixtures(contract, family = { contracts: CONTRACTS, deployKit: deploySpatialKit }) {
   const names = fixturesUsing([contract]).filter((name) =>
-    readFixture(name).plan.layers.every((layer) => !layer.contract || CONTRACTS.includes(layer.contract)),
+    readFixture(name).plan.layers.every((layer) => !layer.contract || family.contracts.includes(layer.contract)),
   );
   const gasRows = [];
   it(`has ${contract} fixtures at int32 and int8`, function () {
@@ -36,7 +37,7 @@ function itMatchesEmulatorOnFixtures(contract) {
   });
   for (const name of names) {
     it(`${name}: every sample equals the emulator exactly`, async function () {
-      const kit = await loadFixture(deploySpatialKit);
+      const kit = await loadFixture(family.deployKit);
       const fixture = readFixture(name);
       const instance = await instantiate(kit, fixture.plan);
       for (const sample of fixture.samples) {

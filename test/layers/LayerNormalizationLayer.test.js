@@ -7,7 +7,7 @@ const { ethers } = require("hardhat");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { abi, TENSOR, deployLayerKit, cloneLayer, writeStream, expectSlicesOfForward } = require("../helpers/layerHarness");
 const { plainTensor } = require("../helpers/weightStream");
-const { rescale, floorDiv } = require("../helpers/reference");
+const { rescale, roundDiv, isqrt } = require("../helpers/reference");
 const { randomIntsWithin } = require("../helpers/random");
 const { F } = require("../helpers/edgeGrid");
 
@@ -18,19 +18,6 @@ const [SUBTRACT_MEAN, CENTERED_VARIANCE] = [1, 2];
 async function deployKit() {
   return deployLayerKit(["LayerNormalizationLayer"]);
 }
-
-/** floor(sqrt(v)) of a BigInt v >= 0 (Newton's method from above). */
-function isqrt(v) {
-  if (v < 2n) return v;
-  let x = 1n << BigInt(Math.ceil(v.toString(2).length / 2));
-  for (;;) {
-    const y = (x + v / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
-  }
-}
-
-const roundDiv = (a, b) => floorDiv(2n * a + b, 2n * b);
 
 /** The normalised row (before gamma and beta), as the contract's notice says. */
 function normaliseRow(x, mode, eps) {

@@ -20,6 +20,7 @@ from eternal.layers.base import (
 from eternal.layers import (  # noqa: F401,E402
     activation,
     add,
+    attention,
     average_pooling2d,
     batch_normalization,
     bidirectional,
@@ -29,6 +30,7 @@ from eternal.layers import (  # noqa: F401,E402
     conv2d_transpose,
     depthwise_conv2d,
     dense,
+    dot,
     elu,
     embedding,
     flatten,
