@@ -112,8 +112,8 @@ class Topology:
     def filter_block(self, layer: int) -> int | None:
         """The unit of a slice of ``layer`` inside one output position, if its contract computes
         only that part of a position (:meth:`eternal.layers.LayerType.filter_block`), else None."""
-        config = self._layers[layer]
-        return lookup(config["class_name"], config["name"]).filter_block(config["config"])
+        entry = self._layers[layer]
+        return lookup(entry["class_name"], entry["name"]).filter_block(entry.get("config", {}))
 
     def returns(self, stage: Stage) -> list[int]:
         """The tensors ``runStage`` gives back for ``stage``: those a later layer reads or

@@ -12,9 +12,9 @@ the parts are sized from cheap measurements, not found by trial:
   with :data:`eternal.stage_plan.MARGIN` to spare, else in slices of as many rows as fit with their calls' overhead (which grows
   with the rows for a slice handed only its windows); a layer without rows just runs whole;
 - but a layer that computes part of an output position (a Conv2D: blocks of filters,
-  :meth:`eternal.stage_plan.Topology.filter_block`) whose rows are too few to probe, or too
-  costly to run one a call, is measured by two probe slices of one and two units of filters
-  of its middle position, and runs whole if that fits, else in slices of whole positions or,
+  :meth:`eternal.stage_plan.Topology.filter_block`) whose one row is too costly for a call,
+  or which ran out of gas whole, is measured by two probe slices of one and two units of
+  filters of its middle position, and runs in slices of as many whole positions as fit or,
   when one position does not fit, of as many units of one position's filters as fit;
 - a part that still runs out of gas is halved (:func:`eternal.stage_plan.split`) until its
   halves fit, once its first element alone was seen to fit: when one element does not fit,
@@ -58,11 +58,9 @@ class Rescue:
             if per_row > 0 and fixed + rows * per_row + self._overhead(run, whole) > self.limit:
                 row = Slice(layer, 0, top.sizes[layer] // rows)
                 if top.filter_block(layer) and not self._fits(run, row, fixed + per_row):
-                    pieces = self._filters(run, layer)
+                    pieces = self._filters(run, layer) or self._rows(run, layer, rows, fixed, per_row)
                 else:
                     pieces = self._rows(run, layer, rows, fixed, per_row)
-        elif top.filter_block(layer):
-            pieces = self._filters(run, layer)
         done: list[Step] = []
         for piece in pieces:
             done += self._run(run, piece)
@@ -87,19 +85,19 @@ class Rescue:
             at += low
         return pieces
 
-    def _filters(self, run: SampleRun, layer: int) -> list[Step]:
-        """``layer`` whole if its probes of the middle position's first one and two units of
-        filters say it fits, else in slices of as many units as fit with their calls' overhead:
-        whole positions when one fits, else parts of one position, cut at multiples of the unit
-        (at least one). A position of fewer than two units, or a probe out of gas: whole (then
-        found by halving)."""
+    def _filters(self, run: SampleRun, layer: int) -> list[Slice] | None:
+        """Slices of ``layer`` too costly for one call, sized by probes of the middle position's
+        first one and two units of filters: each of as many units as fit with its call's
+        overhead, whole positions when one fits, else parts of one position cut at multiples
+        of the unit (at least one). None (the caller halves) for a position of fewer than two
+        units or a probe out of gas."""
         top = self.topology
         size, channels, unit = top.sizes[layer], top.shapes[layer][-1], top.filter_block(layer)
         at = size // channels // 2 * channels
         probe = self._measure(run, layer, [Slice(layer, at, at + count * unit) for count in (1, 2)]) \
             if channels >= 2 * unit else None
-        if probe is None or probe[1] <= 0 or self._fits(run, Stage(layer, layer + 1), probe[0] + size / unit * probe[1]):
-            return [Stage(layer, layer + 1)]
+        if probe is None or probe[1] <= 0:
+            return None
         fixed, per_unit = probe
         low, high = 1, -(-size // unit)  # units a slice: the answer is in [low, high]
         while low < high:
@@ -147,6 +145,9 @@ class Rescue:
         if isinstance(piece, Slice):
             return self.slices(run, piece, outcome, checked)
         layer = self.topology.run_layers(piece.first, piece.stop)[0]
+        parts = self._filters(run, layer) if self.topology.filter_block(layer) and not outcome.intrinsic else None
+        if parts:
+            return [step for part in parts for step in self._run(run, part)]
         whole = Slice(layer, 0, self.topology.sizes[layer])
         return self.slices(run, whole, outcome)
 

@@ -1,7 +1,8 @@
-"""Staged inference of a Conv2D whose one output position does not fit a call: the rescue
-measures units of filters (:meth:`eternal.stage_rescue.Rescue._filters`) and slices the
-position by blocks of filters, with no call over the cap; on anvil, a model whose 1x1
-Conv2D position is split gives the emulator's outputs bit for bit."""
+"""Staged inference of a Conv2D whose one output position does not fit a call: after the layer
+runs out of gas whole, the rescue measures units of filters
+(:meth:`eternal.stage_rescue.Rescue._filters`) and slices the position by blocks of filters,
+with no other call over the cap; on anvil, a model whose 1x1 Conv2D position is split gives
+the emulator's outputs bit for bit."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from test_stages import forced_cap
 
 from eternal.layers import lookup
 from eternal.stage_plan import Slice, Stage, Topology
+from eternal.stages import StagedPredictor
 from eternal.tensorpack import pack
 
 ZERO, CODE = "0x" + "00" * 20, "0x" + "11" * 20
@@ -30,8 +32,8 @@ class FilterNode(SimulatedNode):
     """The simulated node, but a slice of the Conv2D costs its layer's share of the blocks of
     32 filters it touches at each position (what Conv2DLayer computes), plus ``slice_base``."""
 
-    def __init__(self, g, layer_gas, cap):
-        super().__init__(g, layer_gas, cap)
+    def __init__(self, g, layer_gas, cap, slice_base=1_000):
+        super().__init__(g, layer_gas, cap, slice_base=slice_base)
         self.top = Topology(g, [ZERO if layer["class_name"] == "InputLayer" else CODE for layer in g["layers"]])
 
     def slice_gas(self, step, given):
@@ -51,14 +53,15 @@ def test_conv2d_takes_filter_slices_in_units_of_32_but_not_under_a_softmax():
 
 
 def test_a_single_pixel_over_the_cap_is_probed_by_filters_and_sliced_within_its_position():
+    # Few rows (one): the layer is tried whole first, as any such layer (most fit), then probed.
     node = FilterNode(conv_graph((1, 1, 1024)), {1: 1_000_000, 2: 40_000_000, 3: 500_000}, cap=CAP)
     staged = predictor(node)
     first = staged.first([pack(SAMPLES[0])])
     probes = [Slice(2, 0, 32), Slice(2, 0, 64)]  # the first one and two units of the middle (only) position
     # 1.25M a unit of 32 filters: 12 units (15M) + overhead < 16.7M / 1.1
     slices = [Slice(2, 0, 384), Slice(2, 384, 768), Slice(2, 768, 1024)]
-    assert [call for call, _ in node.calls] == [Stage(0, 4), Stage(1, 2)] + probes + slices + [Stage(3, 4)]
-    assert staged.failed == {Stage(0, 4)} and first.plan == [Stage(1, 2)] + slices + [Stage(3, 4)]
+    assert [call for call, _ in node.calls] == [Stage(0, 4), Stage(1, 2), Stage(2, 3)] + probes + slices + [Stage(3, 4)]
+    assert staged.failed == {Stage(0, 4), Stage(2, 3)} and first.plan == [Stage(1, 2)] + slices + [Stage(3, 4)]
     assert outputs(first, node) == node.expected(SAMPLES[0])
     (run,) = staged.run([1], [[pack(SAMPLES[1])]])
     assert run.plan == staged.plan == first.plan and outputs(run, node) == node.expected(SAMPLES[1])
@@ -70,7 +73,20 @@ def test_positions_that_fit_one_a_call_are_sliced_whole_after_probing_the_middle
     first = staged.first([pack(SAMPLES[0])])
     probes = [Slice(2, 768, 800), Slice(2, 768, 832)]  # position 3 of 6
     slices = [Slice(2, p * 256, (p + 1) * 256) for p in range(6)]  # 12 units fit: one position (8)
-    assert [call for call, _ in node.calls] == [Stage(0, 4), Stage(1, 2)] + probes + slices + [Stage(3, 4)]
+    assert [call for call, _ in node.calls] == [Stage(0, 4), Stage(1, 2), Stage(2, 3)] + probes + slices + [Stage(3, 4)]
+    assert staged.failed == {Stage(0, 4), Stage(2, 3)} and outputs(first, node) == node.expected(SAMPLES[0])
+
+
+def test_rows_whose_one_row_is_over_the_budget_are_sliced_by_positions_without_a_failed_call():
+    # Hardhat: steps planned to half the cap. A slice costs 5M besides its part (16M: 4M a row,
+    # 2M a position): the row probes run under the cap, one row (9M) is over the budget / 1.1.
+    node = FilterNode(conv_graph((4, 2, 256)), {1: 1_000_000, 2: 16_000_000, 3: 500_000}, cap=CAP, slice_base=5_000_000)
+    staged = StagedPredictor(node.top, node, CAP, budget=CAP // 2)
+    first = staged.first([pack(SAMPLES[0])])
+    rows = [Slice(2, 1024, 1536), Slice(2, 1024, 2048)]
+    units = [Slice(2, 1024, 1056), Slice(2, 1024, 1088)]  # 0.25M a unit: 10 fit, a position (8) a slice
+    slices = [Slice(2, p * 256, (p + 1) * 256) for p in range(8)]
+    assert [call for call, _ in node.calls] == [Stage(0, 4), Stage(1, 2)] + rows + units + slices + [Stage(3, 4)]
     assert staged.failed == {Stage(0, 4)} and outputs(first, node) == node.expected(SAMPLES[0])
 
 
