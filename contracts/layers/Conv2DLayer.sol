@@ -44,9 +44,12 @@ contract Conv2DLayer is SpatialBase {
 
     /// @notice Output elements `[start, end)` (clamped) of the convolution: `forward`,
     ///         `forwardSlice` and `forwardWindow` (`SlicedLayerBase`). Only the output positions
-    ///         (pixels, all filters each) that the range touches are computed, so the gas is
-    ///         roughly in proportion to the range, plus the cost of streaming and expanding the
-    ///         kernel once; they read only the input rows under them (`_inputRows`).
+    ///         (pixels) that the range touches are computed, all filters each but at a position
+    ///         the range only partly covers, where only the blocks of E filters holding its
+    ///         filters run (`Cut`), so the gas is roughly in proportion to the range, plus the
+    ///         cost of streaming and expanding the kernel's blocks once (up to three times for a
+    ///         range with partial positions at both ends); they read only the input rows under
+    ///         them (`_inputRows`).
     /// @dev Reverts `ActivationsTooLarge` only when no 256-bit slot holds the exact sums
     ///      (max|x| * rows * 2^(L-1) >= 2^254 over the rows read), which no real model reaches;
     ///      `KernelSizeMismatch` when the config's kernel is not `blocks * rows * 32` bytes.
