@@ -9,7 +9,9 @@
 - ``mobilenetv2``: keras.applications ``MobileNetV2(alpha=0.35, input_shape=(96, 96, 3),
   classes=10, weights=None)``.
 - issue 13's keras.applications at 32x32x3, 10 classes: ``mobilenet`` (alpha 0.25),
-  ``mobilenetv3small``, ``mobilenetv3large`` (minimalistic), ``efficientnetb0``, ``nasnetmobile``.
+  ``mobilenetv3small``, ``mobilenetv3large`` (minimalistic), ``efficientnetb0``, ``nasnetmobile``;
+  and the other ``minimalistic`` setting of each MobileNetV3: ``mobilenetv3small_min``,
+  ``mobilenetv3large_full``.
 
 BatchNormalization layers get seeded moving statistics (fresh ones are the identity,
 which would test nothing). ``sample(name, n)`` gives seeded inputs in the model's range.
@@ -27,7 +29,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 SEED = 11
 INPUT_SHAPES = {"lenet": (28, 28, 1), "mlp": (256,), "resnet8": (32, 32, 3), "mobilenetv2": (96, 96, 3),
                 **{name: (32, 32, 3) for name in ("mobilenet", "mobilenetv3small", "mobilenetv3large", "efficientnetb0",
-                                                  "nasnetmobile")}}
+                                                  "nasnetmobile", "mobilenetv3small_min", "mobilenetv3large_full")}}
 
 
 def lenet(K):
@@ -80,17 +82,21 @@ def mobilenetv2(K):
     return K.applications.MobileNetV2(alpha=0.35, input_shape=INPUT_SHAPES["mobilenetv2"], classes=10, weights=None)
 
 
-def _application(name: str, **options):
-    """keras.applications ``name`` at 32x32 (issue 13's on-chain check), 10 classes, no download."""
+def _application(name: str, key: str | None = None, **options):
+    """keras.applications ``name`` at 32x32 (issue 13's on-chain check), 10 classes, no download
+    (``key``: its name here, when not ``name`` in lower case)."""
     def build(K):
-        return getattr(K.applications, name)(input_shape=INPUT_SHAPES[name.lower()], classes=10, weights=None, **options)
+        shape = INPUT_SHAPES[key or name.lower()]
+        return getattr(K.applications, name)(input_shape=shape, classes=10, weights=None, **options)
     return build
 
 
 BUILDERS = {"lenet": lenet, "mlp": mlp, "resnet8": resnet8, "mobilenetv2": mobilenetv2,
             "mobilenet": _application("MobileNet", alpha=0.25), "mobilenetv3small": _application("MobileNetV3Small"),
             "mobilenetv3large": _application("MobileNetV3Large", minimalistic=True),
-            "efficientnetb0": _application("EfficientNetB0"), "nasnetmobile": _application("NASNetMobile")}
+            "efficientnetb0": _application("EfficientNetB0"), "nasnetmobile": _application("NASNetMobile"),
+            "mobilenetv3small_min": _application("MobileNetV3Small", "mobilenetv3small_min", minimalistic=True),
+            "mobilenetv3large_full": _application("MobileNetV3Large", "mobilenetv3large_full", minimalistic=False)}
 
 
 def build(name: str, K=None):

@@ -44,9 +44,12 @@ contract Conv2DLayer is SpatialBase {
 
     /// @notice Output elements `[start, end)` (clamped) of the convolution: `forward`,
     ///         `forwardSlice` and `forwardWindow` (`SlicedLayerBase`). Only the output positions
-    ///         (pixels, all filters each) that the range touches are computed, so the gas is
-    ///         roughly in proportion to the range, plus the cost of streaming and expanding the
-    ///         kernel once; they read only the input rows under them (`_inputRows`).
+    ///         (pixels) that the range touches are computed, all filters each but at a position
+    ///         the range only partly covers, where only the blocks of E filters holding its
+    ///         filters run (`Cut`), so the gas is roughly in proportion to the range, plus the
+    ///         cost of streaming and expanding the kernel's blocks once (up to three times for a
+    ///         range with partial positions at both ends); they read only the input rows under
+    ///         them (`_inputRows`).
     /// @dev Reverts `ActivationsTooLarge` only when no 256-bit slot holds the exact sums
     ///      (max|x| * rows * 2^(L-1) >= 2^254 over the rows read), which no real model reaches;
     ///      `KernelSizeMismatch` when the config's kernel is not `blocks * rows * 32` bytes.
@@ -65,11 +68,36 @@ contract Conv2DLayer is SpatialBase {
         (Config memory c, bytes memory raw) = _checkedConfig(xs);
         size = c.outHeight * c.outWidth * c.filters;
         (uint256 from, uint256 to) = _sliceBounds(start, end, size);
+        Cut memory cut = _cut(c, from, to);
+        output = _positions(c, _image(xs, c, cut.first, cut.last), pages, cut);
+        _applyPost(raw, pages, output, c.fracBits, c.weightBits, c.filters);
+        output = _trim(output, from - cut.first * c.filters, to - cut.first * c.filters);
+    }
+
+    /// @notice The positions `[first, last)` a slice touches, and the filters computed at the
+    ///         partial ones: `[head, filters)` at `first` and `[0, tail)` at `last - 1` (both at
+    ///         the one position when `last = first + 1`: `[head, tail)`); all at the others.
+    ///         `head` and `tail` fall on blocks of E filters (multiples of E, or `tail = filters`).
+    struct Cut {
+        uint256 first;
+        uint256 last;
+        uint256 head;
+        uint256 tail;
+    }
+
+    /// @dev The `Cut` of elements `[from, to)`, widened to whole blocks of E filters (so a
+    ///      partial position whose blocks are all needed is whole): whole positions under a
+    ///      softmax (it needs every filter of a position) or for an empty range (every block
+    ///      runs, as for `forward`).
+    function _cut(Config memory c, uint256 from, uint256 to) private pure returns (Cut memory cut) {
         uint256 first = from / c.filters; // the first position the range touches
         uint256 last = to == from ? first : (to - 1) / c.filters + 1; // one past the last
-        output = _positions(c, _image(xs, c, first, last), pages, first, last);
-        _applyPost(raw, pages, output, c.fracBits, c.weightBits, c.filters);
-        output = _trim(output, from - first * c.filters, to - first * c.filters);
+        cut = Cut(first, last, 0, c.filters);
+        if (c.activation != Activations.SOFTMAX && from < to) {
+            uint256 perWord = 256 / c.weightBits;
+            cut.head = (from - first * c.filters) / perWord * perWord;
+            cut.tail = _min(c.filters, (to - (last - 1) * c.filters + perWord - 1) / perWord * perWord);
+        }
     }
 
     /// @dev The image as positions `[first, last)` read it: the input rows under them (`_need`ed).
@@ -91,45 +119,62 @@ contract Conv2DLayer is SpatialBase {
         _expectSize(xs, 0, c.height * c.width * c.channels);
     }
 
-    /// @dev The layer's output at positions `[first, last)` (position p = oy * outWidth + ox),
-    ///      all filters each: `(last - first) * filters` values, fixed point 2^-F.
-    function _positions(Config memory c, Image memory x, address[] calldata pages, uint256 first, uint256 last)
+    /// @dev The layer's output at positions `[cut.first, cut.last)` (position p = oy * outWidth +
+    ///      ox): `(last - first) * filters` values, fixed point 2^-F, those of the filters the cut
+    ///      leaves out of a partial position (past their blocks) as bias and activation make zeros.
+    function _positions(Config memory c, Image memory x, address[] calldata pages, Cut memory cut)
         private
         view
         returns (int256[] memory output)
     {
-        output = new int256[]((last - first) * c.filters);
+        output = new int256[]((cut.last - cut.first) * c.filters);
         int256[] memory bias = _readRescaled(pages, c.bias, c.weightBits, c.filters, int256(c.fracBits), 0);
-        // Bias, rescale and activation over whole positions: every position's filters are all
-        // there, so the bias and a softmax over the channels line up as in the full output.
-        if (_convolve(c, x, pages, output, first, last, bias)) {
+        // Bias, rescale and activation over whole positions: the bias and a softmax over the
+        // channels line up as in the full output (a softmax's cut is whole positions).
+        if (_convolve(c, x, pages, output, cut, bias)) {
             Activations.activate(output, c.activation, c.fracBits, c.filters); // rescaled, with the bias
         } else {
             _finishSums(output, c.fracBits, c.kernel.fracBits, bias, c.filters, c.activation);
         }
     }
 
-    /// @dev The sums of positions `[first, last)`, block by block of E filters: rescaled to F with
-    ///      `bias` (2^-F) added when `folded` (`_foldBias`: the scatter does it), else the exact
-    ///      sums `sum x q`.
+    /// @dev The sums of the cut's filters at positions `[cut.first, cut.last)`, block by block of
+    ///      E filters: rescaled to F with `bias` (2^-F) added when `folded` (`_foldBias`: the
+    ///      scatter does it), else the exact sums `sum x q`.
     function _convolve(
         Config memory c,
         Image memory x,
         address[] calldata pages,
         int256[] memory output,
-        uint256 first,
-        uint256 last,
+        Cut memory cut,
         int256[] memory bias
     ) private view returns (bool folded) {
         uint256 rows = _kernelRows(c);
         Swar memory s = _swar(c.weightBits, x.readFrom, x.readTo, rows);
         _fit(s, _min(256 / c.weightBits, c.filters), true); // the first block has the most groups
-        Run memory run = _newRun(c, x, output, first);
+        Run memory run = _newRun(c, x, output, cut.first);
         run.weightBase = _memoryOf(_expanded(c, s, rows));
-        run.endPosition = last;
         (run.biasTable, folded) = _fold(s, bias, c.kernel.fracBits);
         if (_tapMajor(c)) run.accBase = _memoryOf(new bytes(c.outWidth * s.groups * 32));
-        _blocks(c, pages, s, run, rows);
+        _cutBlocks(c, pages, s, run, cut);
+    }
+
+    /// @dev The cut in up to three runs of `_blocks`: the first position's filters `[head, ...)`,
+    ///      the whole positions between, the last position's `[0, tail)`; one run for one
+    ///      position (`[head, tail)`), no positions, or whole positions only (as `forward`).
+    function _cutBlocks(Config memory c, address[] calldata pages, Swar memory s, Run memory run, Cut memory cut)
+        private
+        view
+    {
+        (uint256 from, uint256 to) = (cut.first, cut.last);
+        if (to - from <= 1) return _blocks(c, pages, s, run, [from, to, cut.head, cut.tail]);
+        if (cut.head != 0) {
+            _blocks(c, pages, s, run, [from, from + 1, cut.head, c.filters]);
+            ++from;
+        }
+        if (cut.tail != c.filters) --to;
+        if (from < to) _blocks(c, pages, s, run, [from, to, 0, c.filters]);
+        if (to != cut.last) _blocks(c, pages, s, run, [to, cut.last, 0, cut.tail]);
     }
 
     /// @dev The buffer of a block's expanded words: `rows` of G (the first block's, the most),
@@ -143,14 +188,22 @@ contract Conv2DLayer is SpatialBase {
         return c.weightBits == 32 && !_tapMajor(c) && c.filters >= 16;
     }
 
-    /// @dev Every block of E filters (`rows` words each), by pairs of full blocks when `_paired`.
-    function _blocks(Config memory c, address[] calldata pages, Swar memory s, Run memory run, uint256 rows) private view {
+    /// @dev At positions `[part[0], part[1])`, the blocks of E filters (KH KW C words each) of
+    ///      filters `[part[2], part[3])` (whole blocks: multiples of E, or the last filter), by
+    ///      pairs of full blocks when `_paired`.
+    function _blocks(Config memory c, address[] calldata pages, Swar memory s, Run memory run, uint256[4] memory part)
+        private
+        view
+    {
+        uint256 rows = c.kernelHeight * c.kernelWidth * c.channels;
         uint256 perWord = 256 / c.weightBits;
         bool pairs = _paired(c);
+        (run.firstPosition, run.endPosition) = (part[0], part[1]);
+        uint256 stop = part[3]; // past the last block: a multiple of E, or the last filter
         Buffers memory b = Buffers(new bytes(rows * 32), "", "");
         if (pairs) (b.other, b.halves) = (new bytes(rows * 32), new bytes(rows * 128));
-        for (uint256 k = 0; k * perWord < c.filters;) {
-            if (pairs && (k + 2) * perWord <= c.filters) {
+        for (uint256 k = part[2] / perWord; k * perWord < stop;) {
+            if (pairs && (k + 2) * perWord <= stop) {
                 _pair(c, pages, s, run, b, k);
                 k += 2;
             } else {

@@ -109,6 +109,12 @@ class Topology:
             self._windows[step] = windows
         return self._windows[step]
 
+    def filter_block(self, layer: int) -> int | None:
+        """The unit of a slice of ``layer`` inside one output position, if its contract computes
+        only that part of a position (:meth:`eternal.layers.LayerType.filter_block`), else None."""
+        entry = self._layers[layer]
+        return lookup(entry["class_name"], entry["name"]).filter_block(entry.get("config", {}))
+
     def returns(self, stage: Stage) -> list[int]:
         """The tensors ``runStage`` gives back for ``stage``: those a later layer reads or
         that are model outputs, among those it is handed or computes, ascending id."""

@@ -11,6 +11,11 @@ the parts are sized from cheap measurements, not found by trial:
   then runs whole (``runStage``) if that fits the budget (the cap, or less on Hardhat)
   with :data:`eternal.stage_plan.MARGIN` to spare, else in slices of as many rows as fit with their calls' overhead (which grows
   with the rows for a slice handed only its windows); a layer without rows just runs whole;
+- but a layer that computes part of an output position (a Conv2D: blocks of filters,
+  :meth:`eternal.stage_plan.Topology.filter_block`) whose one row is too costly for a call,
+  or which ran out of gas whole, is measured by two probe slices of one and two units of
+  filters of its middle position, and runs in slices of as many whole positions as fit or,
+  when one position does not fit, of as many units of one position's filters as fit;
 - a part that still runs out of gas is halved (:func:`eternal.stage_plan.split`) until its
   halves fit, once its first element alone was seen to fit: when one element does not fit,
   nothing will (:class:`eternal.errors.CallGasCapError`).
@@ -41,7 +46,7 @@ class Rescue:
         return done
 
     def layer(self, run: SampleRun, layer: int) -> list[Step]:
-        """One layer, whole if its probes say it fits, else in slices of as many rows as fit."""
+        """One layer, whole if its probes say it fits, else in slices of as many rows (or filters) as fit."""
         top = self.topology
         shape = top.shapes[layer]
         rows = shape[0] if len(shape) >= 2 else 1
@@ -51,7 +56,11 @@ class Rescue:
         if probe is not None:
             fixed, per_row = probe
             if per_row > 0 and fixed + rows * per_row + self._overhead(run, whole) > self.limit:
-                pieces = self._rows(run, layer, rows, fixed, per_row)
+                row = Slice(layer, 0, top.sizes[layer] // rows)
+                if top.filter_block(layer) and not self._fits(run, row, fixed + per_row):
+                    pieces = self._filters(run, layer) or self._rows(run, layer, rows, fixed, per_row)
+                else:
+                    pieces = self._rows(run, layer, rows, fixed, per_row)
         done: list[Step] = []
         for piece in pieces:
             done += self._run(run, piece)
@@ -75,6 +84,36 @@ class Rescue:
             pieces.append(Slice(layer, at * step, (at + low) * step))
             at += low
         return pieces
+
+    def _filters(self, run: SampleRun, layer: int) -> list[Slice] | None:
+        """Slices of ``layer`` too costly for one call, sized by probes of the middle position's
+        first one and two units of filters: each of as many units as fit with its call's
+        overhead, whole positions when one fits, else parts of one position cut at multiples
+        of the unit (at least one). None (the caller halves) for a position of fewer than two
+        units or a probe out of gas."""
+        top = self.topology
+        size, channels, unit = top.sizes[layer], top.shapes[layer][-1], top.filter_block(layer)
+        at = size // channels // 2 * channels
+        probe = self._measure(run, layer, [Slice(layer, at, at + count * unit) for count in (1, 2)]) \
+            if channels >= 2 * unit else None
+        if probe is None or probe[1] <= 0:
+            return None
+        fixed, per_unit = probe
+        low, high = 1, -(-size // unit)  # units a slice: the answer is in [low, high]
+        while low < high:
+            middle = (low + high + 1) // 2
+            fits = self._fits(run, Slice(layer, 0, min(size, middle * unit)), fixed + middle * per_unit)
+            low, high = (middle, high) if fits else (low, middle - 1)
+        length = low * unit
+        if length >= channels:
+            length -= length % channels
+            return [Slice(layer, start, min(size, start + length)) for start in range(0, size, length)]
+        return [Slice(layer, start, min(start + length, position + channels))
+                for position in range(0, size, channels) for start in range(position, position + channels, length)]
+
+    def _fits(self, run: SampleRun, step: Step, layer_gas: float) -> bool:
+        """Whether ``step``, its layer using ``layer_gas``, fits the limit with its call's overhead."""
+        return layer_gas + self._overhead(run, step) <= self.limit
 
     def slices(self, run: SampleRun, piece: Slice, outcome: Outcome, checked: bool = False) -> list[Step]:
         """``piece`` ran out of gas: its halves, each halved again while it does (after one
@@ -106,6 +145,9 @@ class Rescue:
         if isinstance(piece, Slice):
             return self.slices(run, piece, outcome, checked)
         layer = self.topology.run_layers(piece.first, piece.stop)[0]
+        parts = self._filters(run, layer) if self.topology.filter_block(layer) and not outcome.intrinsic else None
+        if parts:
+            return [step for part in parts for step in self._run(run, part)]
         whole = Slice(layer, 0, self.topology.sizes[layer])
         return self.slices(run, whole, outcome)
 
@@ -113,17 +155,21 @@ class Rescue:
         """``(fixed, per_row)``: the layer's gas in a slice, from one and two middle rows; None
         when a probe runs out of gas (then the layer is found by halving)."""
         step, middle = self.topology.sizes[layer] // rows, rows // 2
+        return self._measure(run, layer, [Slice(layer, middle * step, (middle + count) * step) for count in (1, 2)])
+
+    def _measure(self, run: SampleRun, layer: int, probes: list[Slice]) -> tuple[int, int] | None:
+        """``(fixed, per_unit)`` from the layer's gas in two probe slices of one and two units;
+        None when one runs out of gas."""
         used = []
-        for count in (1, 2):
-            probe = Slice(layer, middle * step, (middle + count) * step)
+        for probe in probes:
             outcome = self.calls.run(probe, [run.tensors])[0]
             if outcome.out_of_gas:
                 return None
             if not outcome.ok:
                 raise TransactionFailed(f"predict on sample {run.number} failed: {outcome.reason}")
             used.append(outcome.layer_gas[layer])
-        per_row = used[1] - used[0]
-        return used[0] - per_row, per_row
+        per_unit = used[1] - used[0]
+        return used[0] - per_unit, per_unit
 
     def _overhead(self, run: SampleRun, step: Step) -> int:
         return self.calls.overhead(step, [len(run.tensors[i]) for i in self.topology.reads(step)])

@@ -105,6 +105,13 @@ class LayerType:
         """
         return None
 
+    def filter_block(self, config: dict) -> int | None:
+        """Output elements of a slice's unit inside one output position (the last axis), when the
+        contract computes only the channels of a slice that begins or ends inside a position
+        (a multiple of its kernel's blocks: a slice cut at multiples of it computes no filter
+        twice); None: a slice costs whole positions (or the layer has none)."""
+        return None
+
     def input_id_count(self, config: dict) -> int | None:
         """``n`` if the layer reads its input as integer ids in ``[0, n)``; None if it reads activations."""
         return None

@@ -52,6 +52,12 @@ class Conv2D(LayerType):
         g = self.geometry(config, input_shapes[0])
         return [row_window(g, g["kh"], config["filters"], start, end)]
 
+    def filter_block(self, config):
+        """32 filters: a whole number of the kernel's blocks (256/L filters a word: 32, 16 or 8).
+        Conv2DLayer computes only the blocks of a partial position's filters, but under a
+        softmax over the channels, which needs them all (whole positions: None)."""
+        return None if config["activation"] == "softmax" else 32
+
     def forward(self, config, inputs, weights, frac):
         x = inputs[0]
         g = self.geometry(config, x.shape)
