@@ -329,3 +329,10 @@ def test_keras3_activation_operations_become_activation_layers():
                              (keras.ops.celu(h), "Operation 'celu'")):
         with pytest.raises(UnsupportedLayerError, match=message):
             ModelExporter().export_model(keras.Model(x, refused))
+
+
+def test_an_input_axis_of_unknown_size_is_refused_in_one_line():
+    x = keras.Input((None, 4), name="tokens")
+    model = keras.Model(x, keras.layers.Dense(2, name="d")(x))
+    with pytest.raises(UnsupportedLayerError, match=r"Input 'tokens' has shape \(None, 4\): every axis but the batch"):
+        ModelExporter().export_model(model)
