@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -49,21 +51,40 @@ def shipped_artifacts(wheel: Path) -> dict[str, dict]:
                 if name.startswith(PACKAGED) and name.endswith(".json")}
 
 
-def fresh_compile(workdir: Path) -> Path:
-    """Compiles ``contracts/`` with the repo's Hardhat config into ``workdir`` (its own artifacts
-    and cache: the repo's are not read or written); returns the artifacts folder."""
-    config = workdir / "hardhat.config.js"
-    config.write_text(
-        f"const repo = {json.dumps(str(REPO))};\n"
-        "const base = require(repo + '/hardhat.config.js');\n"
-        "module.exports = { ...base, paths: { root: repo, sources: repo + '/contracts',\n"
-        "  artifacts: __dirname + '/artifacts', cache: __dirname + '/cache' } };\n"
-    )
-    hardhat = REPO / "node_modules" / ".bin" / "hardhat"
-    result = subprocess.run([str(hardhat), "--config", str(config), "compile", "--quiet"], cwd=REPO,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, f"fresh hardhat compile failed:\n{result.stdout}\n{result.stderr}"
-    return workdir / "artifacts"
+class FreshCompile:
+    """``hardhat compile`` of ``contracts/`` with the repo's config into ``workdir`` (its own
+    artifacts and cache: the repo's are neither read nor written), run in the background
+    from :meth:`start` until :meth:`artifacts` waits for it; :meth:`stop` ends it by its PID."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.log = workdir / "compile.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "FreshCompile":
+        config = self.workdir / "hardhat.config.js"
+        config.write_text(
+            f"const repo = {json.dumps(str(REPO))};\n"
+            "const base = require(repo + '/hardhat.config.js');\n"
+            "module.exports = { ...base, paths: { root: repo, sources: repo + '/contracts',\n"
+            "  artifacts: __dirname + '/artifacts', cache: __dirname + '/cache' } };\n"
+        )
+        hardhat = REPO / "node_modules" / ".bin" / "hardhat"
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen([str(hardhat), "--config", str(config), "compile", "--quiet"], cwd=REPO,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def artifacts(self, timeout: float = 900) -> Path:
+        """The fresh artifacts folder, once the compile has finished."""
+        code = self.process.wait(timeout=timeout)
+        assert code == 0, f"fresh hardhat compile failed:\n{self.log.read_text()[-3000:]}"
+        return self.workdir / "artifacts"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
 
 
 def artifact_differences(shipped: dict[str, dict], fresh: dict[str, dict]) -> list[str]:
