@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HARDHAT := node_modules/.bin/hardhat
 SOLHINT := node_modules/.bin/solhint
 
-.PHONY: setup compile demo web lint test test-contracts test-anvil test-python bench bench-results clean
+.PHONY: setup compile demo web lint test test-contracts test-anvil test-python bench bench-results wheel clean
 
 setup: $(VENV)/.installed node_modules/.installed compile
 
@@ -58,5 +58,10 @@ test-python:
 bench-results: setup
 	PYTHONPATH=python $(PY) bench/results.py
 
+# A wheel that carries the compiled contracts (setup.py stages them): dist/eternal-*.whl.
+wheel: setup
+	rm -rf build
+	$(PY) -m pip wheel . --no-deps --quiet -w dist
+
 clean:
-	rm -rf artifacts cache out
+	rm -rf artifacts cache out build dist

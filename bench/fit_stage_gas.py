@@ -14,6 +14,7 @@ less 21,000, the calldata, the layers and the walk). Prints the figures to put i
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import tempfile
@@ -69,7 +70,7 @@ def models(limit: int | None) -> list[tuple[str, dict, np.ndarray]]:
 def record(w3, address, batch, caps) -> list[tuple]:
     """(shape, model layers, calldata, layers' gas, walk gas) of every call of staged predicts
     under ``caps``."""
-    from eternal import predict as predict_module
+    predict_module = importlib.import_module("eternal.predict")  # the module: eternal.predict is the API function
     from eternal import stage_calls
 
     calls, shapes = [], []
@@ -104,7 +105,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, help="only the first N models")
     args = parser.parse_args()
-    from eternal import predict as predict_module
+    predict_module = importlib.import_module("eternal.predict")  # the module: eternal.predict is the API function
     from eternal import stage_gas
     from eternal.chain import connect
     from eternal.deploy import ModelDeployer

@@ -10,8 +10,8 @@ from pathlib import Path
 from eth_utils import keccak
 from web3 import Web3
 
+from eternal.checkout import artifacts_dir, compile_hint
 from eternal.errors import ArtifactError, ChainError, ModelContractError
-from eternal.node import ARTIFACTS
 from eternal.rpc import CONNECT_RETRIES, REQUEST_TIMEOUT_SECONDS, http_provider
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
@@ -47,10 +47,6 @@ def genesis_hash(w3: Web3) -> str:
     return w3.eth.get_block(0)["hash"].to_0x_hex()
 
 
-def artifacts_dir() -> Path:
-    return Path(os.environ.get("ETERNAL_ARTIFACTS", ARTIFACTS))
-
-
 def artifact(name: str) -> dict:
     """The Hardhat artifact (``abi``, ``bytecode``) of contract ``name``.
 
@@ -65,7 +61,7 @@ def _artifact(directory: str, name: str) -> dict:
     root = Path(directory) / "contracts"
     found = sorted(path for path in root.glob(f"**/{name}.json")) if root.exists() else []
     if not found:
-        raise ArtifactError(f"Contract artifact {name}.json not found under {root}: run `npx hardhat compile`")
+        raise ArtifactError(f"Contract artifact {name}.json not found under {root}: {compile_hint()}")
     data = json.loads(found[0].read_text())
     if not data.get("bytecode") or data["bytecode"] == "0x":
         raise ArtifactError(f"Artifact {found[0]} has no bytecode (abstract contract or interface?)")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,11 +24,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from eternal.checkout import ARTIFACTS, HARDHAT, REPO, in_checkout, require_checkout
 from eternal.errors import NodeError
 
-REPO = Path(os.environ.get("ETERNAL_REPO", Path(__file__).resolve().parents[2]))
-HARDHAT = REPO / "node_modules" / ".bin" / "hardhat"
-ARTIFACTS = REPO / "artifacts"
 DEV_MNEMONIC = "test test test test test test test test test test test junk"  # Hardhat's and anvil's default
 DEV_CHAIN_ID = 31337
 
@@ -58,9 +57,11 @@ def rpc(url: str, method: str, params=None, timeout: float = 5.0):
 
 
 def compile_contracts(force: bool = False) -> None:
-    """Runs ``hardhat compile`` when the artifacts are missing (or always with ``force``)."""
-    if not force and (ARTIFACTS / "contracts" / "EternalModel.sol" / "EternalModel.json").exists():
+    """Runs ``hardhat compile`` when the artifacts are missing (or always with ``force``); an
+    installed wheel carries its compiled contracts and compiles nothing (unless forced: it cannot)."""
+    if not force and (not in_checkout() or (ARTIFACTS / "contracts" / "EternalModel.sol" / "EternalModel.json").exists()):
         return
+    require_checkout("Compiling the contracts")
     result = subprocess.run([str(HARDHAT), "compile", "--quiet"], cwd=REPO, capture_output=True, text=True)
     if result.returncode != 0:
         raise NodeError(f"`npx hardhat compile` failed: {(result.stderr or result.stdout).strip().splitlines()[-1:]}")
@@ -175,6 +176,7 @@ class HardhatNode(LocalNode):
     engine = "hardhat"
 
     def command(self) -> list[str]:
+        require_checkout("A Hardhat node")
         if not HARDHAT.exists():
             raise NodeError(f"Hardhat not installed: {HARDHAT} missing (run `npm install`)")
         return [str(HARDHAT), "node", "--hostname", "127.0.0.1", "--port", str(self.port)]
@@ -187,11 +189,18 @@ class HardhatNode(LocalNode):
 
 
 def anvil_binary() -> Path:
-    """The native ``anvil`` that npm ``@foundry-rs/anvil`` installs in its platform package.
+    """The native ``anvil`` that npm ``@foundry-rs/anvil`` installs in its platform package
+    (from an installed wheel: the ``anvil`` on PATH).
 
     Raises:
         NodeError: the package is not installed (or has no build for this platform).
     """
+    if not in_checkout():  # an installed package: Foundry's own anvil, if the user has one
+        on_path = shutil.which("anvil")
+        if on_path is None:
+            raise NodeError("anvil not found: this eternal is an installed package (no npm @foundry-rs/anvil); "
+                            "put Foundry's `anvil` on PATH")
+        return Path(on_path)
     found = sorted((REPO / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil"))
     if not found:  # the package's own launcher (node) finds the binary the same way
         launcher = REPO / "node_modules" / ".bin" / "anvil"

@@ -3,6 +3,7 @@ clear line; batches run concurrently, in input order, and an interrupted one kee
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -18,9 +19,10 @@ import pytest
 from cli_run import one_line_error, run_cli
 from deploy_cli import cli, deployed_copy
 
-from eternal import predict as predict_module
 from eternal.cli import main
 from eternal.predict import input_limit
+
+predict_module = importlib.import_module("eternal.predict")  # the module: eternal.predict is the API function
 
 
 @pytest.fixture(scope="module")

@@ -296,6 +296,16 @@ class ModelDeployer:
     def deploy_model(self, model_data, precision: str | None = None) -> DeployResult:
         """Deploys (or resumes deploying) one model; see :meth:`_deploy_model`. Sends transactions.
 
+        Args:
+            model_data: an export dict (:meth:`ModelExporter.export_model
+                <eternal.export.ModelExporter.export_model>`), an export file, a Keras file or model.
+            precision: the weights' precision when ``model_data`` is a Keras model or file
+                (``int32``, ``int16`` or ``int8``; default int32).
+
+        Returns:
+            The finalised model's address: a :class:`DeployResult`, which is that address as a
+            ``str`` and carries the deployment's facts (``gas_used``, ``transactions``, ``seconds``…).
+
         Raises:
             AccountBusyError, DeployRunningError: another run holds the account's or the journal's
                 lock for longer than ``journal.LOCK_WAIT_SECONDS``.

@@ -1,4 +1,9 @@
-"""What a deployment returns, prints with ``--json`` and remembers in ``deployed.jsonl``."""
+"""What a deployment returns, prints with ``--json`` and remembers in ``deployed.jsonl``.
+
+:meth:`ModelDeployer.deploy_model <eternal.deploy.deployer.ModelDeployer.deploy_model>` returns the
+model's address, as the seed's deployer does: a :class:`DeployResult` *is* that address (a ``str``
+equal to it, usable wherever an address is), and its attributes hold the deployment's facts.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ from eternal.deploy.records import DeploymentState
 from eternal.deploy.steps import gas_by_phase
 
 
-@dataclass
-class DeployResult:
+@dataclass(eq=False)  # compared and hashed as the address string it is
+class DeployResult(str):
+    """The finalised model's address (EIP-55), with the deployment's facts as attributes."""
+
     address: str
     model_hash: str
     chain_id: int
@@ -26,6 +33,9 @@ class DeployResult:
     phase_seconds: dict
     phase_gas: dict  # gas of the mined transactions per phase (implementations, model, layers, ...)
     already_deployed: bool = False  # found deployed by an earlier run: nothing sent (not part of the record)
+
+    def __new__(cls, address: str, *args, **kwargs):
+        return super().__new__(cls, address)
 
     def record(self) -> dict:
         """The deployment's facts: what ``--json`` prints, the same on every rerun."""
