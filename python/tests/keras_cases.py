@@ -61,7 +61,8 @@ KERAS3_NOOPS = ("RandomColorDegeneration", "RandomColorJitter", "RandomElasticTr
                 "RandomPosterization", "RandomSaturation", "RandomSharpness", "RandomShear", "AugMix", "CutMix",
                 "MixUp", "RandAugment")
 # Cases only Keras 3 can build (tf_keras has no such layer class).
-KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization", "Activation_piecewise"}
+KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization", "Activation_piecewise",
+               "Activation_log_softmax"}
 
 CASES = {
     "NoOps": lambda K: _noops(K, SHARED_NOOPS),
@@ -113,6 +114,13 @@ CASES = {
     "Conv1D_dilated": lambda K: _seq(K, (11, 2), K.layers.Conv1D(3, 3, dilation_rate=3, padding="same", name="c1")),
     "Activation_piecewise": lambda K: _seq(
         K, (4,), *[K.layers.Activation(a, name=f"act_{a}") for a in ("hard_tanh", "hard_shrink", "soft_shrink")],
+    ),
+    "Activation_softplus": lambda K: _seq(
+        K, (4,), K.layers.Activation("softplus", name="act"), K.layers.Dense(3, activation="softplus", name="d"),
+    ),
+    # tf_keras has no log_softmax activation.
+    "Activation_log_softmax": lambda K: _seq(
+        K, (4,), K.layers.Activation("log_softmax", name="act"), K.layers.Dense(3, activation="log_softmax", name="d"),
     ),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),

@@ -12,7 +12,7 @@ REGISTRY: dict[str, type["LayerType"]] = {}
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "relu6", "hard_sigmoid",
                "hard_sigmoid_tf", "hard_silu", "silu", "elu", "selu", "exponential", "softsign", "mish", "gelu",
-               "hard_tanh", "hard_shrink", "soft_shrink")
+               "hard_tanh", "hard_shrink", "soft_shrink", "softplus", "log_softmax")
 
 
 @dataclass(frozen=True)
