@@ -122,6 +122,11 @@ CASES = {
     "Activation_log_softmax": lambda K: _seq(
         K, (4,), K.layers.Activation("log_softmax", name="act"), K.layers.Dense(3, activation="log_softmax", name="d"),
     ),
+    "EinsumDense": lambda K: _seq(
+        K, (3, 4), K.layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 3), bias_axes="de", activation="gelu", name="heads"),
+        K.layers.EinsumDense("abcd,cde->abe", output_shape=(None, 5), bias_axes="e", name="merge"),
+        K.layers.EinsumDense("...b,bc->...c", output_shape=2, name="ell"),
+    ),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),
     "AveragePooling2D": lambda K: _seq(K, (5, 5, 2), K.layers.AveragePooling2D(2, padding="same", name="p")),

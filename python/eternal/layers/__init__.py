@@ -29,6 +29,7 @@ from eternal.layers import (  # noqa: F401,E402
     conv2d_transpose,
     depthwise_conv2d,
     dense,
+    einsum_dense,
     elu,
     embedding,
     flatten,

@@ -97,6 +97,12 @@ class LayerType:
         ``config``, e.g. a wrapper runs its inner layer's)."""
         return self.contract
 
+    def output_shape(self, config: dict) -> list[int] | None:
+        """The output shape (without the batch axis) when the canonical config fixes it and Keras may
+        not know it (Keras 3's EinsumDense leaves an axis its ``output_shape`` names None); None:
+        the graph asks the Keras layer."""
+        return None
+
     def input_windows(self, config: dict, input_shapes: list[list[int]], start: int, end: int) -> list[tuple[int, int]] | None:
         """What output elements ``[start, end)`` (flat, C order, ``start < end``) read of each
         input on chain: elements ``[lo, hi)`` of its flat values, one pair per input. These
