@@ -142,7 +142,7 @@ class GraphBuilder:
         elif node.live is None:  # a tensor operation with a number (_scalar_op): elementwise
             node.output_shape = list(input_shapes[0])
         else:
-            node.output_shape = node.layer_type.output_shape(node.config) or _output_shape(node, input_shapes)
+            node.output_shape = node.layer_type.fixed_output_shape(node.config) or _output_shape(node, input_shapes)
         self.nodes.append(node)
         return [len(self.nodes) - 1, 0]
 

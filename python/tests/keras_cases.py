@@ -63,6 +63,9 @@ KERAS3_NOOPS = ("RandomColorDegeneration", "RandomColorJitter", "RandomElasticTr
 # Cases only Keras 3 can build (tf_keras has no such layer class).
 KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization", "Activation_piecewise",
                "Activation_log_softmax"}
+# Cases both build whose math differs between the versions, so their exports hash differently:
+# UnitNormalization's floor (test_unit_normalization.py).
+VERSIONS_DIFFER = {"UnitNormalization"}
 
 CASES = {
     "NoOps": lambda K: _noops(K, SHARED_NOOPS),
@@ -126,6 +129,9 @@ CASES = {
         K, (3, 4), K.layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 3), bias_axes="de", activation="gelu", name="heads"),
         K.layers.EinsumDense("abcd,cde->abe", output_shape=(None, 5), bias_axes="e", name="merge"),
         K.layers.EinsumDense("...b,bc->...c", output_shape=2, name="ell"),
+    ),
+    "UnitNormalization": lambda K: _seq(
+        K, (2, 3), K.layers.UnitNormalization(name="unit"), K.layers.UnitNormalization(axis=[1, 2], name="unit_both"),
     ),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),

@@ -56,6 +56,7 @@ from eternal.layers import (  # noqa: F401,E402
     simple_rnn,
     softmax,
     time_distributed,
+    unit_normalization,
     upsampling,
     zero_padding2d,
 )

@@ -97,7 +97,7 @@ class LayerType:
         ``config``, e.g. a wrapper runs its inner layer's)."""
         return self.contract
 
-    def output_shape(self, config: dict) -> list[int] | None:
+    def fixed_output_shape(self, config: dict) -> list[int] | None:
         """The output shape (without the batch axis) when the canonical config fixes it and Keras may
         not know it (Keras 3's EinsumDense leaves an axis its ``output_shape`` names None); None:
         the graph asks the Keras layer."""

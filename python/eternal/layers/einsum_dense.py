@@ -63,7 +63,7 @@ class EinsumDense(Dense):
         return {"equation": equation, "output_shape": shape, "bias_axes": bias_axes, "activation": self.activation(raw),
                 "contracted_shape": [int(d) for d in input_shapes[0][split:]]}
 
-    def output_shape(self, config):
+    def fixed_output_shape(self, config):
         return list(config["output_shape"])
 
     @staticmethod
