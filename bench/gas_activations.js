@@ -1,5 +1,5 @@
 // Gas and error of the activations (Keras `Activation` layer; F = 24, int32): sigmoid, tanh,
-// softmax (over runs of 10) and the extended ones (codes 6 and up, ExtendedActivations) on 2,040
+// softmax and log_softmax (over runs of 10) and the extended ones (codes 6 and up, ExtendedActivations) on 2,040
 // values uniform in [-8, 8]. Gas per value is
 // the slope between 2,040 and 20 values of the layer's forward measured inside its call
 // (LayerHarness.measureCall: what `predict --profile` reports), so the layer's fixed cost drops
@@ -17,9 +17,9 @@ const SCALE = 2 ** F;
 const U = "uint256";
 const CODES = {
   linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4, relu6: 6, hard_sigmoid: 7, hard_sigmoid_tf: 8, hard_silu: 9, silu: 10,
-  elu: 11, selu: 12, exponential: 13, softsign: 14, mish: 15, gelu: 16,
+  elu: 11, selu: 12, exponential: 13, softsign: 14, mish: 15, gelu: 16, softplus: 20, log_softmax: 21,
 };
-const RUN = 10; // softmax's axis
+const RUN = 10; // softmax's and log_softmax's axis
 const SIZES = [20, 2040];
 
 const sigmoid = (x) => 1 / (1 + Math.exp(-x));
@@ -34,6 +34,7 @@ const softmax = (xs) => {
   }
   return out;
 };
+const logSoftmax = (xs) => softmax(xs).map(Math.log);
 const clip = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
 // erf to ~1e-16 (Maclaurin series below 3, else 1 - erfc's continued fraction; float64 reference).
 const erf = (x) => {
@@ -69,6 +70,8 @@ const REFERENCE = {
   softsign: each((x) => x / (1 + Math.abs(x))),
   mish: each((x) => x * Math.tanh(Math.log1p(Math.exp(x)))),
   gelu: each((x) => 0.5 * x * (1 + erf(x / Math.SQRT2))),
+  softplus: each((x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))),
+  log_softmax: logSoftmax,
 };
 
 async function main() {

@@ -83,8 +83,21 @@ def build() -> dict:
             if INT256_MIN <= result <= INT256_MAX:  # the chain's left shift does not check overflow
                 rescales.append([str(v), from_frac, to_frac, str(result)])
     cases.append({"fn": "rescale", "rows": rescales})
+    cases.append({"fn": "lnQ64", "x": [str(u) for u in ln_inputs()], "y": [str(act.ln_q64(u)) for u in ln_inputs()]})
     cases += extended_cases()
     return {"format": "eternal-activation-fixture/1", "cases": cases}
+
+
+def ln_inputs() -> list[int]:
+    """``ln_q64``'s edges (1, the sqrt(2) switch, powers of two and their neighbours) and random Q64
+    values from 1 to 2^190."""
+    sqrt2 = act.SQRT2_Q64
+    values = {1 << 64, (1 << 64) + 1, sqrt2 - 1, sqrt2, sqrt2 + 1, sqrt2 + 2, (1 << 65) - 1, 1 << 65, (1 << 65) + 1,
+              3 << 64, (10 << 64) + 7, 1 << 128, (1 << 254) - 1, (sqrt2 << 40) + (1 << 40)}
+    rng = np.random.default_rng(64)
+    values.update((1 << 64) + 4 * int(v) for v in rng.integers(0, 1 << 62, 20, dtype=np.int64))
+    values.update(int(v) << int(s) for v, s in zip(rng.integers(1 << 62, 1 << 63, 20, dtype=np.int64), rng.integers(2, 128, 20)))
+    return sorted(values)
 
 
 def extended_cases() -> list[dict]:
@@ -99,8 +112,16 @@ def extended_cases() -> list[dict]:
         for name, code in ext.EXTENDED_CODES.items():
             ok = [x for x in xs if name != "exponential" or x <= act.EXP_LIMIT << frac]
             y = act.apply_activation(name, np.array(ok, dtype=object), frac)
-            cases.append({"fn": "activate", "name": name, "kind": code, "frac": frac, "axis": 1,
+            axis = len(ok) if name == "log_softmax" else 1  # one row: the whole vector
+            cases.append({"fn": "activate", "name": name, "kind": code, "frac": frac, "axis": axis,
                           "x": [str(v) for v in ok], "y": [str(int(v)) for v in y]})
+    # log_softmax over rows of 1, 3 and 8 values (a row of one is 0 - ln 1 = 0), at F = 24.
+    rng = np.random.default_rng(21)
+    row_values = [int(v) for v in np.rint(rng.normal(0, 4, 24) * (1 << 24))]
+    for axis in (1, 3, 8):
+        y = act.apply_activation("log_softmax", np.array(row_values, dtype=object).reshape(-1, axis), 24).ravel()
+        cases.append({"fn": "activate", "name": "log_softmax", "kind": ext.EXTENDED_CODES["log_softmax"],
+                      "frac": 24, "axis": axis, "x": [str(v) for v in row_values], "y": [str(int(v)) for v in y]})
     cases.append({"fn": "extendedTooLarge", "frac": 24, "x": [str(limit), str(-limit), str(INT256_MIN)]})
     return cases
 

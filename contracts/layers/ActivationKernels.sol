@@ -4,13 +4,14 @@ pragma solidity ^0.8.28;
 import {ExtendedActivations} from "../lib/ExtendedActivations.sol";
 
 /// @title ActivationKernels
-/// @notice The extended activations (codes 6..14, `ExtendedActivations`) for the layers whose own
+/// @notice The extended activations (codes 6 and up, `ExtendedActivations`) for the layers whose own
 ///         bytecode has no room for them: each such implementation creates one in its constructor
 ///         (`CreatesActivationKernels`, its first creation, so at the CREATE address of its nonce 1)
 ///         and `Activations.activate` calls it there.
-/// @dev Calldata: `abi.encodePacked(uint256 kind, uint256 frac, int256[] values)` (`kind` a code or
-///      an elu word with its alpha, `ExtendedActivations.applyKindInPlace`); returns the
-///      activated values, packed the same way (32 bytes each). Stateless.
+/// @dev Calldata: `abi.encodePacked(uint256 kind, uint256 frac | axis << 128, int256[] values)`
+///      (`kind` a code or an elu word with its alpha, `axis` the last axis's length, for
+///      log_softmax: `ExtendedActivations.applyKindInPlace`); returns the activated values, packed
+///      the same way (32 bytes each). Stateless.
 contract ActivationKernels {
     /// @notice The calldata is not two header words and whole 32-byte values.
     error BadKernelCall(uint256 size);

@@ -10,8 +10,9 @@ import {CreatesActivationKernels} from "./base/CreatesActivationKernels.sol";
 /// @notice Keras `Activation`: one activation function over the tensor (softmax over the last axis).
 /// @dev Config: `abi.encode(F, bits, activation, axis)`; `axis` = length of the last axis (the Keras
 ///      `ELU` layer: `activation` = `ELU | alphaFrac << 8 | uint32(alphaQ) << 16`, alpha = alphaQ 2^-alphaFrac). relu and
-///      leaky_relu run `Elementwise`; the others `Activations` on a copy of the range (for softmax,
-///      of the whole runs of `axis` values that cover it); the extended ones (codes 6 and up) run
+///      leaky_relu run `Elementwise`; the others `Activations` on a copy of the range (for softmax
+///      and log_softmax, of the whole runs of `axis` values that cover it); the extended ones
+///      (codes 6 and up) run
 ///      in its `ActivationKernels`, as in every layer: inlined here, their exponential loops
 ///      would share blocks with FixedMath's (the optimizer merges identical code) and sigmoid,
 ///      tanh and softmax would pay ~60 gas a value more for the jumps.
@@ -40,7 +41,7 @@ contract ActivationLayer is SlicedLayerBase, CreatesActivationKernels {
             return (output, size);
         }
         (uint256 low, uint256 high) = (from, to);
-        if (activation == Activations.SOFTMAX) {
+        if (activation == Activations.SOFTMAX || activation == Activations.LOG_SOFTMAX) {
             if (axis == 0 || size % axis != 0) revert Activations.SoftmaxAxisMismatch(size, axis);
             (low, high) = (from - from % axis, to + (axis - to % axis) % axis);
         }

@@ -5,11 +5,13 @@ import {FixedPointMathLib} from "solady/src/utils/FixedPointMathLib.sol";
 import {SlicedLayerBase} from "./base/SlicedLayerBase.sol";
 
 /// @title LayerNormalizationLayer
-/// @notice Keras `LayerNormalization` (also with `rms_scaling`) and `RMSNormalization` over the
-///         last axis, in integers (docs/FORMAT.md, "Row normalization"). For each row `x` of `n`
-///         values (fixed point 2^-F), `S = sum(x)`:
+/// @notice Keras `LayerNormalization` (also with `rms_scaling`), `RMSNormalization` and
+///         `UnitNormalization` over the last axis, in integers (docs/FORMAT.md, "Row
+///         normalization"). For each row `x` of `n` values (fixed point 2^-F), `S = sum(x)`:
 ///         `u_i = n x_i - S` (mode bit 1) or `n x_i`; `v_i = n x_i - S` (mode bit 2) or `n x_i`;
 ///         `D = divRound(sum(v_i^2), n) + n^2 eps` (2F bits); `s = floor(sqrt(D << 2G))`;
+///         UnitNormalization (mode 4 alone): `u_i = x_i`, `s = floor(sqrt(max(sum(x_i^2) << 2G,
+///         eps)))` with `eps` on 2F + 2G bits, and no gamma or beta (`x / sqrt(max(sum(x^2), eps))`);
 ///         `y_i = roundDiv(u_i << (F + G), s)` (half up), then
 ///         `rescale(y_i * gamma_c, F + gammaFrac, F) + rescale(beta_c, betaFrac, F)`, as
 ///         BatchNormalization computes it (`Elementwise.affine`), in the same pass.
@@ -33,6 +35,7 @@ contract LayerNormalizationLayer is SlicedLayerBase {
     int256 private constant MAX_GAMMA_FRAC = 128;
     uint256 private constant SUBTRACT_MEAN = 1;
     uint256 private constant CENTERED_VARIANCE = 2;
+    uint256 private constant UNIT = 4;
 
     /// @notice The input's `length` values are not whole rows of `width`, or `width` is out of range.
     error RowMismatch(uint256 length, uint256 width);
@@ -98,7 +101,12 @@ contract LayerNormalizationLayer is SlicedLayerBase {
         }
         rows = Rows(frac, width, mode, eps, 0, gamma.fracBits > 0 ? uint256(gamma.fracBits) : 0, groups);
         int256[] memory betas = _readRescaled(pages, beta, bits, width, int256(frac), 0);
-        rows.table = _pairs(_readPlain(pages, gamma, bits, width), betas, gamma.fracBits, rows.down);
+        int256[] memory gammas = _readPlain(pages, gamma, bits, width);
+        if (mode == UNIT) {
+            // UnitNormalization has no gamma (its config's is empty, frac 0): ones, so q stays q.
+            for (uint256 c; c < width; ++c) gammas[c] = 1;
+        }
+        rows.table = _pairs(gammas, betas, gamma.fracBits, rows.down);
     }
 
     /// @dev The pairs of `Rows` (gammas below 2^31, betas on F bits below 2^(31 + 128): with
@@ -174,8 +182,13 @@ contract LayerNormalizationLayer is SlicedLayerBase {
         _finishSet(at, n, rows.mode & SUBTRACT_MEAN != 0 ? total : int256(0), _root(n, total, squares, rows), rows, pairs);
     }
 
-    /// @dev `s = floor(sqrt(D << 2G))`, `D = divRound(sum(v_i^2), n) + n^2 eps` (exact, see @dev).
+    /// @dev `s = floor(sqrt(D << 2G))`, `D = divRound(sum(v_i^2), n) + n^2 eps` (exact, see @dev), or
+    ///      UNIT: `s = floor(sqrt(max(sum(x_i^2) << 2G, eps)))` (`eps` on 2F + 2G bits).
     function _root(uint256 n, int256 total, uint256 squares, Rows memory rows) private pure returns (uint256) {
+        if (rows.mode == UNIT) {
+            uint256 d = squares << (2 * EXTRA_BITS);
+            return FixedPointMathLib.sqrt(d > rows.eps ? d : rows.eps);
+        }
         bool centered = rows.mode & CENTERED_VARIANCE != 0;
         uint256 spread = centered ? n * squares - uint256(total * total) : n * squares;
         return FixedPointMathLib.sqrt((spread + n * n * rows.eps) << (2 * EXTRA_BITS));
@@ -204,7 +217,7 @@ contract LayerNormalizationLayer is SlicedLayerBase {
         uint256 end;
     }
 
-    /// @dev In place: `q = roundDiv((n x_i - shift) << (F + G), s)`, i.e. floor((2a + s) / 2s), the
+    /// @dev In place: `q = roundDiv((n x_i - shift) << (F + G), s)` (UNIT: `x_i` for `n x_i`), i.e. floor((2a + s) / 2s), the
     ///      quotient rounded half up for either sign of `a` (s > 0: epsilon is at least 1); then
     ///      `(q * pair.0 + pair.1) >> down` (`Rows`), the pairs taken in turn from `pairs.first`.
     function _finishSet(uint256 at, uint256 n, int256 shift, uint256 s, Rows memory rows, Pairs memory pairs)
@@ -213,9 +226,11 @@ contract LayerNormalizationLayer is SlicedLayerBase {
     {
         (uint256 up, uint256 down) = (rows.frac + EXTRA_BITS, rows.down);
         (uint256 pair, uint256 first, uint256 last) = (pairs.first, pairs.first, pairs.end);
+        uint256 end = at + n * 32;
+        if (rows.mode == UNIT) n = 1; // from here n is x_i's multiplier
         assembly ("memory-safe") {
             let twice := shl(1, s)
-            for { let end := add(at, shl(5, n)) } lt(at, end) { at := add(at, 0x20) } {
+            for {} lt(at, end) { at := add(at, 0x20) } {
                 let t := add(shl(1, shl(up, sub(mul(n, mload(at)), shift))), s)
                 let q := sdiv(t, twice)
                 // sdiv truncates towards 0: one less for a negative t that is not a multiple.

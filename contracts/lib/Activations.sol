@@ -16,6 +16,9 @@ library Activations {
     uint256 internal constant TANH = 3;
     uint256 internal constant SOFTMAX = 4;
     uint256 internal constant LEAKY_RELU = 5;
+    /// @dev `ExtendedActivations.LOG_SOFTMAX`: over the last axis like softmax (the kernels get
+    ///      `axis` above the frac word's low 128 bits).
+    uint256 internal constant LOG_SOFTMAX = 21;
 
     /// @dev Keras' default slope 0.2 of the `leaky_relu` activation as a 32-bit multiplier:
     ///      round(0.2 * 2^33) with 33 fractional bits (`quantise_multiplier(0.2)`).
@@ -33,7 +36,7 @@ library Activations {
     /// @param x fixed point, 2^-frac scale.
     /// @param kind LINEAR, RELU, SIGMOID, TANH, SOFTMAX or LEAKY_RELU, or an `ExtendedActivations` code.
     /// @param frac fractional bits F of the activations.
-    /// @param axis length of the last axis (softmax runs over each run of `axis` values).
+    /// @param axis length of the last axis (softmax and log_softmax run over each run of `axis` values).
     function activate(int256[] memory x, uint256 kind, uint256 frac, uint256 axis) internal view {
         if (kind == LINEAR) return;
         if (kind == RELU) return relu(x);
@@ -41,7 +44,7 @@ library Activations {
         if (kind == TANH) return tanh(x, frac);
         if (kind == SOFTMAX) return softmax(x, frac, axis);
         if (kind == LEAKY_RELU) return leakyRelu(x, LEAKY_SLOPE_Q, LEAKY_SLOPE_FRAC, frac);
-        extended(x, kind, frac);
+        extended(x, kind, frac | (axis << 128));
     }
 
     /// @notice Applies an extended activation (code 6 and up) to `x` in place, in the calling
@@ -49,7 +52,7 @@ library Activations {
     ///         for a code it does not know), or `ActivationKernelsMissing` when there is none.
     /// @param x    Fixed point 2^-frac, replaced by the result.
     /// @param kind An `ExtendedActivations` code.
-    /// @param frac F.
+    /// @param frac F in the low 128 bits, the last axis's length (log_softmax's runs) above.
     function extended(int256[] memory x, uint256 kind, uint256 frac) internal view {
         if (x.length == 0) return;
         address kernels = _kernels();

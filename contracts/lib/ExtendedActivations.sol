@@ -15,14 +15,16 @@ import {
     LOG2E_Q64
 } from "./FixedMath.sol";
 // solhint-enable no-unused-import
+import {FixedLog} from "./FixedLog.sol";
+import {Activations} from "./Activations.sol";
 
 /// @notice An extended activation's input `x` (fixed point 2^-F) is not within +-2^190.
 error ActivationInputTooLarge(int256 x);
-/// @notice `kind` is no activation code (0..19, 22); the same error as `Activations.UnknownActivation`.
+/// @notice `kind` is no activation code (0..22); the same error as `Activations.UnknownActivation`.
 error UnknownActivation(uint256 kind);
 
 /// @title ExtendedActivations
-/// @notice The activations after the first six (codes 6..19, 22), over a run of memory words in
+/// @notice The activations after the first six (codes 6..22), over a run of memory words in
 ///         place, bit for bit with `python/eternal/extended_activations.py` (docs/FORMAT.md).
 /// @dev `ActivationLayer` runs them itself; the layers whose own bytecode has no room for them
 ///      (Dense, the convolutions, pooling) call the `ActivationKernels` contract their
@@ -43,6 +45,8 @@ library ExtendedActivations {
     uint256 internal constant HARD_TANH = 17; // Keras 3: clip(x, -1, 1)
     uint256 internal constant HARD_SHRINK = 18; // Keras 3: x where |x| > 1/2, else 0
     uint256 internal constant SOFT_SHRINK = 19; // Keras 3: x -+ 1/2 where |x| > 1/2, else 0
+    uint256 internal constant SOFTPLUS = 20; // log(1 + e^x)
+    uint256 internal constant LOG_SOFTMAX = 21; // x - max - log(sum e^(x - max)) over the last axis
     uint256 internal constant GELU_TANH = 22; // keras.ops.gelu's default: gelu's tanh approximation
     /// @dev Constant multipliers (`quantise_multiplier`: q 2^-30): ELU's alpha 1, SELU's scale
     ///      1.0507009873554805 and scale * alpha 1.7580993408473766 (Keras' constants).
@@ -83,7 +87,7 @@ library ExtendedActivations {
     ///         above 64 fractional bits, `ExpOverflow` for `exponential` above +128.
     /// @param at   Memory address of the first value.
     /// @param end  One past the last value's address.
-    /// @param kind An extended activation code (6..19, 22).
+    /// @param kind An extended activation code (6..22).
     /// @param frac F, at most 64.
     function applyInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
@@ -98,19 +102,23 @@ library ExtendedActivations {
         if (kind == HARD_SILU) return _hardSilu(at, end, frac);
         if (kind == SOFTSIGN) return _softsign(at, end, frac);
         if (kind >= HARD_TANH && kind <= SOFT_SHRINK) return _piecewise(at, end, frac, kind);
-        if (kind != EXPONENTIAL) revert UnknownActivation(kind);
+        if (kind != EXPONENTIAL && kind != SOFTPLUS) revert UnknownActivation(kind);
         _checkInputs(at, end);
+        if (kind == SOFTPLUS) return FixedLog.softplusInPlace(at, end, frac);
         FixedMath.expInPlace(at, end, frac, FixedMath.MAP_EXP);
     }
 
-    /// @notice `applyInPlace` of a code, or elu with alpha = alphaQ 2^-alphaFrac (the Keras `ELU`
-    ///         layer, its config's activation word) from the kind word
-    ///         `ELU | alphaFrac << 8 | uint32(alphaQ) << 16` (above 255).
-    /// @param at   Memory address of the first value.
-    /// @param end  One past the last value's address.
-    /// @param kind A code (6..19) or such an elu word.
-    /// @param frac F, at most 64.
-    function applyKindInPlace(uint256 at, uint256 end, uint256 kind, uint256 frac) internal pure {
+    /// @notice `applyInPlace` of a code, log_softmax over runs of `axis` values, or elu with
+    ///         alpha = alphaQ 2^-alphaFrac (the Keras `ELU` layer, its config's activation word)
+    ///         from the kind word `ELU | alphaFrac << 8 | uint32(alphaQ) << 16` (above 255).
+    ///         log_softmax reverts `SoftmaxAxisMismatch` when `axis` is 0 or does not divide the values.
+    /// @param at        Memory address of the first value.
+    /// @param end       One past the last value's address.
+    /// @param kind      A code (6..21) or an elu word.
+    /// @param fracWord  F (at most 64) in the low 128 bits, `axis` (the last axis's length) above.
+    function applyKindInPlace(uint256 at, uint256 end, uint256 kind, uint256 fracWord) internal pure {
+        uint256 frac = fracWord & type(uint128).max;
+        if (kind == LOG_SOFTMAX) return _logSoftmax(at, end, frac, fracWord >> 128);
         if (kind < 256) return applyInPlace(at, end, kind, frac);
         if (kind & 0xff != ELU || kind >> 48 != 0) revert UnknownActivation(kind);
         // Equivalent to `int32(uint32(kind >> 16))`: alpha's multiplier, sign-extended.
@@ -129,6 +137,15 @@ library ExtendedActivations {
     function applyEluInPlace(uint256 at, uint256 end, uint256 frac, int256 alphaQ, uint256 alphaFrac) internal pure {
         if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
         _elu(at, end, frac, alphaQ, alphaFrac, 0);
+    }
+
+    /// @dev log_softmax over runs of `axis` values, after the checks `applyKindInPlace` states.
+    function _logSoftmax(uint256 at, uint256 end, uint256 frac, uint256 axis) private pure {
+        uint256 length = (end - at) / 32;
+        if (axis == 0 || length % axis != 0) revert Activations.SoftmaxAxisMismatch(length, axis);
+        if (frac > FixedMath.MAX_FRAC) revert FracBitsUnsupported(frac);
+        _checkInputs(at, end);
+        FixedLog.logSoftmaxInPlace(at, end, frac, axis * 32);
     }
 
     /// @dev Reverts `ActivationInputTooLarge` unless every word of `[at, end)` is within +-2^190

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Fixed, FixedMath} from "../lib/FixedMath.sol";
 import {Activations} from "../lib/Activations.sol";
+import {FixedLog} from "../lib/FixedLog.sol";
 import {CreatesActivationKernels} from "../layers/base/CreatesActivationKernels.sol";
 
 /// @title FixedHarness
@@ -22,6 +23,12 @@ contract FixedHarness is CreatesActivationKernels {
     /// @param frac F, at most 64.
     function exp(int256 x, uint256 frac) external pure returns (int256) {
         return Fixed.unwrap(Fixed.wrap(x).exp(frac));
+    }
+
+    /// @notice `FixedLog.lnQ64(u)`.
+    /// @param u Q64, at least 2^64.
+    function lnQ64(uint256 u) external pure returns (int256) {
+        return FixedLog.lnQ64(u);
     }
 
     /// @notice `FixedMath.sigmoid(x, frac)`.

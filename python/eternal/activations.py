@@ -151,6 +151,37 @@ def softmax(values, frac: int) -> list[int]:
     return [div_round(e << frac, total) for e in exps]
 
 
+LN2_Q64 = 12786308645202655660  # round(ln(2) 2^64)
+SQRT2_Q64 = 26087635650665564424  # floor(sqrt(2) 2^64)
+# round(2^64 / (2i + 1)), i = 0..5: atanh(s) / s = sum s^(2i) / (2i + 1), cut after s^10.
+ATANH_COEFFICIENTS = tuple(((1 << 65) + 2 * i + 1) // (4 * i + 2) for i in range(6))
+
+
+def ln_q64(u: int) -> int:
+    """``ln(u 2^-64)`` in Q64 for ``u >= 2^64`` (a value of at least 1).
+
+    ``k = bitlen(u) - 65``, ``m = floor(u / 2^k)`` in ``[2^64, 2^65)``; above ``sqrt(2)`` (``m >
+    SQRT2_Q64``) ``c = 2^65`` and ``k + 1``, else ``c = 2^64`` (so ``m / c`` is within
+    ``[1/sqrt 2, sqrt 2]``); ``s = floor(|m - c| 2^64 / (m + c))`` (``|s| <= 0.1716``), ``w =
+    floor(s^2 / 2^64)``, ``p`` by Horner's rule over :data:`ATANH_COEFFICIENTS` (``p = floor(p w /
+    2^64) + a_i``), ``t = floor(s p / 2^63)`` (``2 atanh(s)``, floored), and ``k LN2_Q64 +- t`` (the
+    sign of ``m - c``). The series' cut costs below ``2^-35.7``, the floors a few ``2^-64``: within
+    ``2^-35`` of ``ln`` (python/tests/test_extended_activations.py checks it against ``math.log``).
+    """
+    k = u.bit_length() - 65
+    m = u >> k
+    c = ONE_Q64
+    if m > SQRT2_Q64:
+        c, k = ONE_Q64 << 1, k + 1
+    s = (abs(m - c) << 64) // (m + c)
+    w = (s * s) >> 64
+    p = ATANH_COEFFICIENTS[-1]
+    for a in reversed(ATANH_COEFFICIENTS[:-1]):
+        p = ((p * w) >> 64) + a
+    t = (s * p) >> 63
+    return k * LN2_Q64 + (t if m >= c else -t)
+
+
 def relu(x: int) -> int:
     """``max(x, 0)``."""
     return x if x > 0 else 0
@@ -186,6 +217,9 @@ def _map(function, x: np.ndarray) -> np.ndarray:
 EXTENDED: dict = {}
 """The extended activations by name, each ``frac -> (int -> int)``: ``eternal.extended_activations``
 (which builds on this module) registers them when it is imported, as every layer module does."""
+ROW_WISE: dict = {"softmax": softmax}
+"""The activations over the last axis, each ``(row of ints, frac) -> list of ints`` (``log_softmax``
+joins when ``eternal.extended_activations`` is imported)."""
 
 
 def apply_activation(name: str, x, frac: int) -> np.ndarray:
@@ -202,13 +236,14 @@ def apply_activation(name: str, x, frac: int) -> np.ndarray:
     if name == "leaky_relu":
         multiplier = quantise_multiplier(LEAKY_RELU_SLOPE)
         return _map(lambda v: leaky_relu(v, frac, multiplier), x)
-    if name == "softmax":
+    row_function = ROW_WISE.get(name)
+    if row_function is not None:
         if x.ndim == 0:
-            raise ActivationError("softmax needs at least one axis")
+            raise ActivationError(f"{name} needs at least one axis")
         rows = x.reshape(-1, x.shape[-1]) if x.size else x.reshape(0, max(x.shape[-1], 1))
         out = np.empty(rows.shape, dtype=object)
         for i, row in enumerate(rows):
-            out[i, :] = softmax(row, frac)
+            out[i, :] = row_function(row, frac)
         return out.reshape(x.shape)
     function_of = EXTENDED.get(name)
     if function_of is not None:

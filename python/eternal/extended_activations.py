@@ -36,11 +36,15 @@ half up (``floor(a / b + 1/2)``) unless stated; ``exp_q64`` is the shared expone
   exp_q64(-v)``, ``v = floor((m A + c B) / 2^64)``, ``m = |x|``, ``c = floor(floor(m^2 / 2^F) m /
   2^F)``, ``A = round(2 sqrt(2/pi) 2^64)``, ``B = round(0.044715 A)`` (:data:`GELU_TANH_A_Q64`,
   :data:`GELU_TANH_B_Q64`). From ``m >= 16`` (where ``e = 0``) the result is ``x``, resp. 0.
+- ``softplus``: ``log(1 + e^x) = max(x, 0) + log(1 + e^-|x|)``: ``max(x, 0) + rescale(ln_q64(2^64 +
+  exp_q64(-|x|)), 64, frac)`` (``ln_q64`` of ``eternal.activations``, within ``2^-35``).
+- ``log_softmax`` (over the last axis, as softmax): ``x_i - max - log(sum_j e^(x_j - max))``:
+  ``x_i - peak - rescale(ln_q64(sum_j exp_q64(x_j - peak)), 64, frac)``, the sum at least ``2^64``.
 """
 
 from __future__ import annotations
 
-from eternal.activations import EXTENDED, ONE_Q64, div_round, exp_q64, quantise_multiplier
+from eternal.activations import EXTENDED, ONE_Q64, ROW_WISE, div_round, exp_q64, ln_q64, quantise_multiplier
 from eternal.errors import ActivationError
 from eternal.fixedpoint import rescale
 
@@ -54,7 +58,7 @@ ELU_ALPHA = 1.0  # the `elu` activation function's alpha
 EXTENDED_CODES = {
     "relu6": 6, "hard_sigmoid": 7, "hard_sigmoid_tf": 8, "hard_silu": 9, "silu": 10,
     "elu": 11, "selu": 12, "exponential": 13, "softsign": 14, "mish": 15, "gelu": 16,
-    "hard_tanh": 17, "hard_shrink": 18, "soft_shrink": 19, "gelu_tanh": 22,
+    "hard_tanh": 17, "hard_shrink": 18, "soft_shrink": 19, "softplus": 20, "log_softmax": 21, "gelu_tanh": 22,
 }
 # Keras spellings of the same math (Keras 3 serialises `swish` as `silu`, tf_keras `silu` as `swish`).
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
@@ -166,6 +170,21 @@ def mish(x: int, frac: int) -> int:
     return q if x >= 0 else -q
 
 
+def softplus(x: int, frac: int) -> int:
+    """``log(1 + e^x)``, see the module docstring."""
+    return max(x, 0) + rescale(ln_q64(ONE_Q64 + exp_q64(-abs(x), frac)), 64, frac)
+
+
+def log_softmax(values, frac: int) -> list[int]:
+    """``log(softmax(v))`` of one vector of ints, see the module docstring."""
+    values = [int(v) for v in values]
+    for v in values:
+        _check(v)
+    peak = max(values)
+    shift = peak + rescale(ln_q64(sum(exp_q64(v - peak, frac) for v in values)), 64, frac)
+    return [v - shift for v in values]
+
+
 # round(1/sqrt(2) 2^64) and Numerical Recipes' erfcc coefficients a_0..a_9 as round(a_i 2^64).
 INV_SQRT2_Q64 = 13043817825332782212
 ERFC_COEFFICIENTS = (
@@ -214,7 +233,7 @@ def extended_function(name: str, frac: int):
     table = {
         "relu6": relu6, "hard_sigmoid": hard_sigmoid, "hard_sigmoid_tf": hard_sigmoid_tf,
         "hard_silu": hard_silu, "silu": silu, "mish": mish, "gelu": gelu, "gelu_tanh": gelu_tanh, "selu": selu, "softsign": softsign, "exponential": exp,
-        "hard_tanh": hard_tanh, "hard_shrink": hard_shrink, "soft_shrink": soft_shrink,
+        "hard_tanh": hard_tanh, "hard_shrink": hard_shrink, "soft_shrink": soft_shrink, "softplus": softplus,
     }
     if name == "elu":
         alpha = quantise_multiplier(ELU_ALPHA)
@@ -229,4 +248,6 @@ def extended_function(name: str, frac: int):
     return checked
 
 
-EXTENDED.update({name: (lambda frac, name=name: extended_function(name, frac)) for name in EXTENDED_CODES})
+EXTENDED.update({name: (lambda frac, name=name: extended_function(name, frac))
+                 for name in EXTENDED_CODES if name != "log_softmax"})
+ROW_WISE["log_softmax"] = log_softmax

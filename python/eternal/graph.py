@@ -146,7 +146,7 @@ class GraphBuilder:
         elif node.live is None:  # a tensor operation (_operation): elementwise
             node.output_shape = list(input_shapes[0])
         else:
-            node.output_shape = _output_shape(node, input_shapes)
+            node.output_shape = node.layer_type.fixed_output_shape(node.config) or _output_shape(node, input_shapes)
         self.nodes.append(node)
         return [len(self.nodes) - 1, 0]
 
@@ -266,6 +266,8 @@ def _operation(layer: dict, where: str) -> tuple[str, dict]:
         return LAYER_OPS[op], parameters
     if op in ("HardShrink", "SoftShrink") and config.get("threshold", 0.5) != 0.5:
         raise UnsupportedLayerError(f"Operation '{where}' ({op}): only the activation's threshold 0.5 is supported")
+    if op == "LogSoftmax" and config.get("axis", -1) != -1:
+        raise UnsupportedLayerError(f"Operation '{where}' (LogSoftmax): only the last axis is supported")
     activation = "gelu_tanh" if op == "Gelu" and config.get("approximate", True) else ACTIVATION_OPS[op]
     return "Activation", {"activation": activation}
 

@@ -78,7 +78,8 @@ they become Rescaling layers (``eternal.graph``)."""
 ACTIVATION_OPS = {
     "Relu": "relu", "Relu6": "relu6", "Sigmoid": "sigmoid", "Tanh": "tanh", "Silu": "silu", "HardSigmoid": "hard_sigmoid",
     "HardSilu": "hard_silu", "Selu": "selu", "Softsign": "softsign", "Exp": "exponential", "HardTanh": "hard_tanh",
-    "HardShrink": "hard_shrink", "SoftShrink": "soft_shrink", "Gelu": "gelu",
+    "HardShrink": "hard_shrink", "SoftShrink": "soft_shrink", "Gelu": "gelu", "Softplus": "softplus",
+    "LogSoftmax": "log_softmax",
 }
 """Keras 3 activation operations (``keras.ops.relu(x)``) -> the activation function they apply; each
 becomes an Activation layer (``eternal.graph``)."""

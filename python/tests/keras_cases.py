@@ -61,7 +61,12 @@ KERAS3_NOOPS = ("RandomColorDegeneration", "RandomColorJitter", "RandomElasticTr
                 "RandomPosterization", "RandomSaturation", "RandomSharpness", "RandomShear", "AugMix", "CutMix",
                 "MixUp", "RandAugment")
 # Cases only Keras 3 can build (tf_keras has no such layer class).
-KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization", "Activation_piecewise", "Activation_ops"}
+KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization", "Activation_piecewise",
+               "Activation_log_softmax", "Activation_ops"}
+# Cases both build whose math differs between the versions, so their exports hash differently:
+# UnitNormalization's floor (test_unit_normalization.py).
+VERSIONS_DIFFER = {"UnitNormalization"}
+
 
 def _activation_ops(K):
     """Keras 3 activation operations outside layers: gelu's tanh form (keras.ops.gelu's default)."""
@@ -139,6 +144,21 @@ CASES = {
         K, (4,), *[K.layers.Activation(a, name=f"act_{a}") for a in ("hard_tanh", "hard_shrink", "soft_shrink")],
     ),
     "Activation_ops": lambda K: _activation_ops(K),
+    "Activation_softplus": lambda K: _seq(
+        K, (4,), K.layers.Activation("softplus", name="act"), K.layers.Dense(3, activation="softplus", name="d"),
+    ),
+    # tf_keras has no log_softmax activation.
+    "Activation_log_softmax": lambda K: _seq(
+        K, (4,), K.layers.Activation("log_softmax", name="act"), K.layers.Dense(3, activation="log_softmax", name="d"),
+    ),
+    "EinsumDense": lambda K: _seq(
+        K, (3, 4), K.layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 3), bias_axes="de", activation="gelu", name="heads"),
+        K.layers.EinsumDense("abcd,cde->abe", output_shape=(None, 5), bias_axes="e", name="merge"),
+        K.layers.EinsumDense("...b,bc->...c", output_shape=2, name="ell"),
+    ),
+    "UnitNormalization": lambda K: _seq(
+        K, (2, 3), K.layers.UnitNormalization(name="unit"), K.layers.UnitNormalization(axis=[1, 2], name="unit_both"),
+    ),
     "Conv1D": lambda K: _seq(K, (9, 3), K.layers.Conv1D(4, 3, strides=2, activation="relu", name="c1")),
     "MaxPooling2D": lambda K: _seq(K, (6, 6, 2), K.layers.MaxPooling2D(2, name="p")),
     "AveragePooling2D": lambda K: _seq(K, (5, 5, 2), K.layers.AveragePooling2D(2, padding="same", name="p")),

@@ -167,7 +167,7 @@ def test_recurrent_layers_refuse_extended_activations():
 
 def test_unknown_activation_lists_the_supported_ones():
     with pytest.raises(UnsupportedLayerError, match="softsign"):
-        ModelExporter().export_model(_dense_model(keras, "log_softmax"))
+        ModelExporter().export_model(_dense_model(keras, "sparsemax"))
 
 
 def test_pull_rebuilds_tf_keras_hard_sigmoid_in_keras3():

@@ -25,4 +25,20 @@ def tiny_transformer(K):
     return model, [tokens, floats(52, (3, 4))]
 
 
-CASES = {"tiny_transformer": tiny_transformer}
+def einsum_dense(K):
+    # EinsumDense equations that are a Dense over trailing axes (DenseLayer): a projection to
+    # heads with a bias over both new axes, the heads' merge back with a bias over one axis (the
+    # other broadcast), an ellipsis without bias, a 2-D one with softplus.
+    x = K.Input(shape=(4, 5), name="x")
+    heads = K.layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 3), bias_axes="de", activation="relu",
+                                 name="to_heads")(x)
+    merged = K.layers.EinsumDense("abcd,cde->abe", output_shape=(None, 6), bias_axes="e", name="merge")(heads)
+    split = K.layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 2), bias_axes="e", name="half_bias")(merged)
+    ellipsis = K.layers.EinsumDense("...b,bc->...c", output_shape=3, name="ellipsis")(merged)
+    flat = K.layers.Flatten(name="f")(x)
+    out = K.layers.EinsumDense("ab,bc->ac", output_shape=2, bias_axes="c", activation="softplus", name="head")(flat)
+    model = seeded_weights(K.Model(x, [out, split, ellipsis], name="einsum_dense"), 53, 0.5)
+    return model, floats(53, (4, 5))
+
+
+CASES = {"tiny_transformer": tiny_transformer, "einsum_dense": einsum_dense}

@@ -93,7 +93,22 @@ def activation_ops(K):
     return model, _floats(45, (16,), -8.0, 8.0)
 
 
+def log_activations(K):
+    # softplus and log_softmax (FixedLog.sol's logarithm) as Activation layers (the shared contract),
+    # on Dense (its ActivationKernels) and log_softmax over Conv2D's channels (SpatialBase's axis).
+    x = K.Input(shape=(16,), name="x")
+    layers = [K.layers.Activation(name, name=name)(x) for name in ("softplus", "log_softmax")]
+    dense = [K.layers.Dense(5, activation=name, name=f"dense_{name}")(x) for name in ("softplus", "log_softmax")]
+    grid = K.layers.Reshape((2, 2, 4), name="grid")(x)
+    conv = K.layers.Conv2D(3, 2, padding="same", activation="log_softmax", name="conv_log_softmax")(grid)
+    flat = K.layers.Flatten(name="flat")(conv)
+    out = K.layers.Concatenate(name="cat")(layers + dense + [flat])
+    model = _set_weights(K.Model(x, out, name="log_activations"), 45, 0.3)
+    return model, _floats(45, (16,), -8.0, 8.0)
+
+
 CASES = {
+    "log_activations": log_activations,
     "piecewise_activations": piecewise_activations,
     "activation_ops": activation_ops,
     "activation_layers_extended": activation_layers_extended,

@@ -53,5 +53,29 @@ def group_normalization(K):
     return model, floats(45, (4, 3, 6))
 
 
+def unit_normalization(K):
+    # UnitNormalization over the last axis of a Dense's output and over the last two axes; the
+    # third sample's rows are tiny (3 and 4 units of 2^-24, norm 5 units: below tf_keras' floor
+    # 1e-6, above Keras 3's), so each Keras version's own floor is seen.
+    x = K.Input(shape=(3, 4), name="x")
+    last = K.layers.UnitNormalization(name="unit_last")(x)
+    dense = K.layers.Dense(5, name="d")(x)
+    both = K.layers.UnitNormalization(axis=[1, 2], name="unit_both")(dense)
+    out = K.layers.Concatenate(name="join")([K.layers.Flatten(name="f1")(last), K.layers.Flatten(name="f2")(both)])
+    model = seeded_weights(K.Model(x, out, name="unit_normalization"), 47, 0.6)
+    inputs = floats(47, (3, 4), -2.0, 2.0)
+    inputs[-1] = np.float32(2.0**-24) * np.array([[3, 4, 0, 0], [0, -3, 0, 4], [0, 0, 0, 0]], dtype="float32")
+    return model, inputs
+
+
+def unit_normalization_tf_keras(K):
+    """unit_normalization built with tf_keras whatever ``K`` is: its floor (1e-12 on sum(x^2)) on chain."""
+    del K
+    import tf_keras
+
+    return unit_normalization(tf_keras)
+
+
 CASES = {"normalization_layers": normalization_layers, "layer_normalization": layer_normalization,
-         "group_normalization": group_normalization}
+         "group_normalization": group_normalization, "unit_normalization": unit_normalization,
+         "unit_normalization_tf_keras": unit_normalization_tf_keras}

@@ -1,4 +1,4 @@
-// FixedMath (the Fixed type's operators, rescaling, exp, sigmoid, tanh) against
+// FixedMath (the Fixed type's operators, rescaling, exp, sigmoid, tanh) and FixedLog's lnQ64 against
 // python/eternal/activations.py, value for value (test/fixtures/numbers/activations.json, written
 // by scripts/make_activation_fixtures.py), through FixedHarness.
 const { expect } = require("chai");
@@ -32,6 +32,13 @@ describe("FixedMath (bit-exact with Python)", function () {
       }
     });
   }
+
+  it("lnQ64 (FixedLog) over its edges and random Q64 values from 1 to 2^254", async function () {
+    const { harness } = await loadFixture(deployHarness);
+    const c = fixture.cases.find((c) => c.fn === "lnQ64");
+    const got = await Promise.all(c.x.map((u) => harness.lnQ64(BigInt(u))));
+    expect(got).to.deep.equal(big(c.y));
+  });
 
   it("exp rejects more than 64 fractional bits", async function () {
     const { harness } = await loadFixture(deployHarness);

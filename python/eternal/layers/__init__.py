@@ -31,6 +31,7 @@ from eternal.layers import (  # noqa: F401,E402
     depthwise_conv2d,
     dense,
     dot,
+    einsum_dense,
     elu,
     embedding,
     flatten,
@@ -57,6 +58,7 @@ from eternal.layers import (  # noqa: F401,E402
     simple_rnn,
     softmax,
     time_distributed,
+    unit_normalization,
     upsampling,
     zero_padding2d,
 )

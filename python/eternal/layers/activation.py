@@ -17,15 +17,15 @@ class Activation(LayerType):
         return apply_activation(config["activation"], inputs[0], frac)
 
     def input_windows(self, config, input_shapes, start, end):
-        """``[start, end)``; for softmax, the whole runs of the last axis that cover it."""
-        if config["activation"] != "softmax":
+        """``[start, end)``; for softmax and log_softmax, the whole runs of the last axis that cover it."""
+        if config["activation"] not in ("softmax", "log_softmax"):
             return [(start, end)]
         shape = input_shapes[0]
         axis = int(shape[-1]) if shape else 1
         return [(start - start % axis, end + (axis - end % axis) % axis)]
 
     def abi_config(self, layer, input_shapes, graph):
-        """``header, activation, axis`` (axis: length of the last axis, for softmax)."""
+        """``header, activation, axis`` (axis: length of the last axis, for softmax and log_softmax)."""
         shape = input_shapes[0]
         axis = int(shape[-1]) if shape else 1
         return encode_words(header(graph) + [activation_code(layer["config"]["activation"]), axis])

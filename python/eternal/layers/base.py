@@ -12,7 +12,7 @@ REGISTRY: dict[str, type["LayerType"]] = {}
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "relu6", "hard_sigmoid",
                "hard_sigmoid_tf", "hard_silu", "silu", "elu", "selu", "exponential", "softsign", "mish", "gelu",
-               "hard_tanh", "hard_shrink", "soft_shrink", "gelu_tanh")
+               "hard_tanh", "hard_shrink", "soft_shrink", "softplus", "log_softmax", "gelu_tanh")
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,12 @@ class LayerType:
         layer picks another for some shapes, e.g. a merge that broadcasts, or for its canonical
         ``config``, e.g. a wrapper runs its inner layer's)."""
         return self.contract
+
+    def fixed_output_shape(self, config: dict) -> list[int] | None:
+        """The output shape (without the batch axis) when the canonical config fixes it and Keras may
+        not know it (Keras 3's EinsumDense leaves an axis its ``output_shape`` names None); None:
+        the graph asks the Keras layer."""
+        return None
 
     def input_windows(self, config: dict, input_shapes: list[list[int]], start: int, end: int) -> list[tuple[int, int]] | None:
         """What output elements ``[start, end)`` (flat, C order, ``start < end``) read of each

@@ -34,7 +34,7 @@ from eternal.layers.batch_normalization import affine
 EXTRA_BITS = 16  # G: fractional bits the square root keeps beyond F
 INPUT_BITS = 80  # every x must be in [-2^80, 2^80) (fixed point)
 MAX_WIDTH = 1 << 16  # the longest last axis (n^2 and the sums stay far below 2^255)
-SUBTRACT_MEAN, CENTERED_VARIANCE = 1, 2  # the config's mode bits
+SUBTRACT_MEAN, CENTERED_VARIANCE, UNIT = 1, 2, 4  # the config's mode bits (UNIT alone: UnitNormalization)
 
 
 
@@ -44,7 +44,11 @@ def round_div(a: int, b: int) -> int:
 
 
 def normalise_row(x: list[int], mode: int, eps: int, frac: int) -> list[int]:
-    """One row's normalised values (before gamma and beta), as the module docstring says."""
+    """One row's normalised values (before gamma and beta), as the module docstring says; UNIT:
+    ``x_i`` for ``u_i`` and ``s = isqrt(max(sum(x_i^2) << 2G, eps))`` (``eps``, the floor, on 2F + 2G bits)."""
+    if mode == UNIT:
+        s = isqrt(max(sum(t * t for t in x) << (2 * EXTRA_BITS), eps))
+        return [round_div(t << (frac + EXTRA_BITS), s) for t in x]
     n, total = len(x), sum(x)
     u = [n * v - (total if mode & SUBTRACT_MEAN else 0) for v in x]
     v = [n * w - (total if mode & CENTERED_VARIANCE else 0) for w in x]
