@@ -6,20 +6,46 @@ Uses the first 60 of the 360 test images to stay quick; `make demo` runs all of 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 
 import pytest
 
 from eternal.demo import run_demo
 
 SAMPLES = 60
+# A sender no other test uses: its nonces, so every contract address and calldata byte, are the
+# same on both nodes, whatever else the session deployed there before.
+SENDER_KEY = "0x" + hashlib.sha256(b"eternal: the main job on two nodes").hexdigest()
+
+
+def run_as_own_sender(url: str, out) -> dict:
+    """The int32 demo deployed by :data:`SENDER_KEY`, funded by the node's first dev account."""
+    from eth_account import Account
+    from web3 import Web3
+
+    w3 = Web3(Web3.HTTPProvider(url))
+    sender = Account.from_key(SENDER_KEY).address
+    if w3.eth.get_balance(sender) == 0:
+        w3.eth.wait_for_transaction_receipt(
+            w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": sender, "value": 10**21}))
+    saved = os.environ.get("ETERNAL_PRIVATE_KEY")
+    os.environ["ETERNAL_PRIVATE_KEY"] = SENDER_KEY
+    try:
+        return run_demo(url, "int32", samples=SAMPLES, out=out, keep_node=False, quiet=True)
+    finally:
+        if saved is None:
+            del os.environ["ETERNAL_PRIVATE_KEY"]
+        else:
+            os.environ["ETERNAL_PRIVATE_KEY"] = saved
 
 
 @pytest.fixture(scope="module")
 def hardhat_run(hardhat_node, tmp_path_factory):
     """The int32 demo on the session's Hardhat node: (summary, its output directory)."""
     out = tmp_path_factory.mktemp("demo-hardhat")
-    return run_demo(hardhat_node.url, "int32", samples=SAMPLES, out=out, keep_node=False, quiet=True), out
+    return run_as_own_sender(hardhat_node.url, out), out
 
 
 def test_digits_cnn_on_chain_matches_keras_and_emulator(hardhat_run, hardhat_node):
@@ -54,7 +80,7 @@ def test_anvil_runs_the_main_job_with_the_same_outputs_and_gas(hardhat_run, anvi
     """The same job on anvil (osaka): the chain's fixed-point outputs are identical to Hardhat's,
     and so is every phase's gas. Receipts' gasUsed and predict's eth_estimateGas agree exactly."""
     hardhat, _ = hardhat_run
-    anvil = run_demo(anvil_node.url, "int32", samples=SAMPLES, out=tmp_path, keep_node=False, quiet=True)
+    anvil = run_as_own_sender(anvil_node.url, tmp_path)
     assert anvil["chain_equals_emulator"], "anvil: on-chain outputs differ from the emulator"
     assert anvil["chain_outputs_sha256"] == hardhat["chain_outputs_sha256"]
     assert anvil["model_hash"] == hardhat["model_hash"]
