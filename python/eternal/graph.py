@@ -127,8 +127,12 @@ class GraphBuilder:
 
     def _activation_names(self, raw: dict) -> dict:
         """``raw`` with its activation names canonical: one name per function in both libraries
-        (``swish`` is ``silu``; tf_keras' ``hard_sigmoid``, 0.2 x + 0.5, is ``hard_sigmoid_tf``)."""
+        (``swish`` is ``silu``; tf_keras' ``hard_sigmoid``, 0.2 x + 0.5, is ``hard_sigmoid_tf``), the
+        layers a wrapper holds (Bidirectional, TimeDistributed) included."""
         raw = dict(raw)
+        for key in ("layer", "backward_layer"):
+            if isinstance(raw.get(key), dict) and isinstance(raw[key].get("config"), dict):
+                raw[key] = {**raw[key], "config": self._activation_names(raw[key]["config"])}
         for key in ("activation", "recurrent_activation"):
             value = raw.get(key)
             if isinstance(value, dict) and str(value.get("config")).startswith("eternal>"):

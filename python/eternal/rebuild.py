@@ -43,6 +43,16 @@ def _keras3_activation(keras, name: str):
     return keras.saving.register_keras_serializable(package="eternal", name=name)(functions[name])
 
 
+def keras3_config(keras, layer_type, config: dict) -> dict:
+    """``layer_type.keras_config(config)`` with its activations as Keras 3 takes them
+    (``_keras3_activation``); the wrappers build their inner layer from it too."""
+    config = layer_type.keras_config(config)
+    for key in ("activation", "recurrent_activation"):
+        if isinstance(config.get(key), str):
+            config[key] = _keras3_activation(keras, config[key])
+    return config
+
+
 def _make_layer(keras, layer: dict, layer_type):
     """The Keras layer object for one graph layer (not yet called)."""
     name, class_name = layer["name"].replace("/", "__"), layer["class_name"]
@@ -52,10 +62,7 @@ def _make_layer(keras, layer: dict, layer_type):
             return make(keras, layer["config"], name)
         except (AttributeError, TypeError, ValueError) as exc:
             raise RebuildError(f"Layer '{layer['name']}' ({class_name}): cannot rebuild from config {layer['config']}: {exc}") from None
-    config = layer_type.keras_config(layer["config"])
-    for key in ("activation", "recurrent_activation"):
-        if isinstance(config.get(key), str):
-            config[key] = _keras3_activation(keras, config[key])
+    config = keras3_config(keras, layer_type, layer["config"])
     cls = getattr(keras.layers, class_name, None)
     if cls is None:
         raise RebuildError(f"Layer '{layer['name']}' ({class_name}): Keras {keras.__version__} has no such layer")

@@ -182,9 +182,9 @@ def _check_layers(onchain: OnChainModel, report: Report) -> None:
 
 def _without_kernels(plan: dict, onchain: OnChainModel) -> list[str]:
     """The layers that call their implementation's ActivationKernels (an extended activation, or
-    the ELU layer) where that address holds other code."""
+    the ELU layer, in an implementation that creates one) where that address holds other code."""
     from eternal.chain import code_hash
-    from eternal.deploy.implementations import artifact_code_hash
+    from eternal.deploy.implementations import artifact_code_hash, creates_activation_kernels
     from eternal.extended_activations import EXTENDED_CODES
 
     wanted = None
@@ -192,6 +192,8 @@ def _without_kernels(plan: dict, onchain: OnChainModel) -> list[str]:
     for layer, code in zip(plan["layers"], onchain.layer_code):
         activation = onchain.graph["layers"][layer["index"]]["config"].get("activation")
         if layer["contract"] is None or (activation not in EXTENDED_CODES and layer["class_name"] != "ELU"):
+            continue
+        if not creates_activation_kernels(layer["contract"]):
             continue
         wanted = wanted or artifact_code_hash("ActivationKernels")
         if code_hash(onchain.kernel_code.get(implementation_of(code) or "", b"")) != wanted:

@@ -62,7 +62,7 @@ KERAS3_NOOPS = ("RandomColorDegeneration", "RandomColorJitter", "RandomElasticTr
                 "MixUp", "RandAugment")
 # Cases only Keras 3 can build (tf_keras has no such layer class).
 KERAS3_ONLY = {"NoOps_keras3", "LayerNormalization_rms", "RMSNormalization", "Activation_piecewise",
-               "Activation_log_softmax", "Activation_ops"}
+               "Activation_log_softmax", "Activation_ops", "Recurrent_hard_sigmoid"}
 # Cases both build whose math differs between the versions, so their exports hash differently:
 # UnitNormalization's floor (test_unit_normalization.py).
 VERSIONS_DIFFER = {"UnitNormalization"}
@@ -240,6 +240,17 @@ CASES = {
     "SimpleRNN": lambda K: _seq(K, (4, 3), K.layers.SimpleRNN(5, return_sequences=True, name="rnn")),
     "LSTM": lambda K: _seq(K, (4, 3), K.layers.LSTM(5, go_backwards=True, name="lstm")),
     "GRU": lambda K: _seq(K, (4, 3), K.layers.GRU(5, name="gru")),
+    # Extended activations in the recurrent cells, the math tf_keras shares (swish is silu).
+    "Recurrent_extended": lambda K: _seq(
+        K, (4, 3), K.layers.SimpleRNN(4, activation="selu", return_sequences=True, name="rnn"),
+        K.layers.GRU(3, activation="swish", recurrent_activation="softsign", return_sequences=True, name="gru"),
+        K.layers.Bidirectional(K.layers.LSTM(2, activation="mish", recurrent_activation="sigmoid"), name="bi"),
+    ),
+    # Keras 3's hard_sigmoid (tf_keras' is another function), relu6 and hard_silu.
+    "Recurrent_hard_sigmoid": lambda K: _seq(
+        K, (4, 3), K.layers.LSTM(3, activation="relu6", recurrent_activation="hard_sigmoid", return_sequences=True, name="lstm"),
+        K.layers.Bidirectional(K.layers.GRU(2, activation="hard_silu", recurrent_activation="hard_sigmoid"), name="bi"),
+    ),
     "InputLayer": lambda K: _seq(K, (3,), K.layers.Dense(1, name="d")),
     "Nested": lambda K: K.Model(
         (x := K.Input(shape=(4,), name="x")),

@@ -65,11 +65,36 @@ def test_forward_matches_keras(case, precision, library):
     assert error <= TOL[precision], f"{case} {precision}: max |emulator - Keras| = {error:.3g}"
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", sorted(set(CASES) - sequence_cases.KERAS2_OTHER_MATH))
 def test_keras2_and_keras3_export_identically(case):
     export3 = ModelExporter().export_model(CASES[case](keras)[0])
     export2 = ModelExporter().export_model(CASES[case](tf_keras)[0])
     assert export3["hashes"] == export2["hashes"]
+
+
+def _gate_names(export) -> list:
+    """Every recurrent layer's (activation, recurrent_activation), a Bidirectional's inner layer's too."""
+    configs = [layer["config"] for layer in export["graph"]["layers"]]
+    configs = [c["layer"]["config"] if "layer" in c else c for c in configs]
+    return [(c["activation"], c.get("recurrent_activation")) for c in configs if "units" in c and "use_bias" in c]
+
+
+@pytest.mark.parametrize("case", sorted(sequence_cases.KERAS2_OTHER_MATH))
+def test_keras2_hard_sigmoid_exports_as_hard_sigmoid_tf_inside_wrappers_too(case):
+    gates3 = _gate_names(ModelExporter().export_model(CASES[case](keras)[0]))
+    gates2 = _gate_names(ModelExporter().export_model(CASES[case](tf_keras)[0]))
+    assert [g for _, g in gates3] == ["hard_sigmoid"]
+    assert [g for _, g in gates2] == ["hard_sigmoid_tf"]
+    assert [a for a, _ in gates2] == [a for a, _ in gates3]
+
+
+@pytest.mark.parametrize("class_name", ["SimpleRNN", "LSTM", "GRU"])
+def test_recurrent_softmax_is_refused_with_the_supported_list(class_name):
+    layer = getattr(keras.layers, class_name)(2, activation="softmax", name="r")
+    model = keras.Sequential([keras.Input(shape=(3, 2)), layer])
+    with pytest.raises(UnsupportedLayerError, match=r"`activation='softmax'` is not supported\. Supported: .*hard_sigmoid_tf") as error:
+        ModelExporter().export_model(model)
+    assert "\n" not in str(error.value) and "softmax" not in str(error.value).split("Supported:")[1]
 
 
 # Exact rounding rules, hand-computed ------------------------------------------------

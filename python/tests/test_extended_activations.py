@@ -158,11 +158,11 @@ def test_keras3_hard_swish_is_hard_silu():
     assert _graph(_dense_model(keras, "hard_swish"))["layers"][1]["config"]["activation"] == "hard_silu"
 
 
-def test_recurrent_layers_refuse_extended_activations():
+def test_recurrent_layers_take_extended_activations():
     x = keras.Input(shape=(3, 2), name="x")
-    model = keras.Model(x, keras.layers.SimpleRNN(2, activation="silu", name="rnn")(x))
-    with pytest.raises(UnsupportedLayerError, match=r"`activation='silu'` is not supported. Supported: linear, relu"):
-        ModelExporter().export_model(model)
+    model = keras.Model(x, keras.layers.LSTM(2, activation="silu", recurrent_activation="hard_sigmoid", name="rnn")(x))
+    config = ModelExporter().export_model(model)["graph"]["layers"][1]["config"]
+    assert (config["activation"], config["recurrent_activation"]) == ("silu", "hard_sigmoid")
 
 
 def test_unknown_activation_lists_the_supported_ones():

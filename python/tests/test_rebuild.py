@@ -84,7 +84,8 @@ def test_every_supported_layer_type_rebuilds(case):
 
 @pytest.mark.parametrize("case", ["NoOps", "NoOps_1d_3d", "NoOps_keras3", "PReLU", "PReLU_per_value", "Multiply_broadcast",
                                   "Add_broadcast", "Subtract", "Average", "Maximum", "Minimum",
-                                  "Activation_ops", "Attention", "AdditiveAttention", "Dot"])
+                                  "Activation_ops", "Attention", "AdditiveAttention", "Dot", "Recurrent_extended",
+                                  "Recurrent_hard_sigmoid"])
 def test_no_ops_merges_and_prelu_rebuild_to_the_same_hashes(case, tmp_path):
     """Rebuilt, saved as `pull` saves, loaded and exported again: the same graph and weights (int16 is exact)."""
     model = CASES[case](keras)
@@ -93,3 +94,17 @@ def test_no_ops_merges_and_prelu_rebuild_to_the_same_hashes(case, tmp_path):
     build_keras_model(export["graph"], weight_stream(export)).save(tmp_path / "pulled.keras")
     again = ModelExporter("int16").export_model(keras.saving.load_model(tmp_path / "pulled.keras"))
     assert again["hashes"] == export["hashes"]
+
+
+def test_tf_keras_hard_sigmoid_inside_bidirectional_rebuilds_as_tf_keras_computes():
+    """tf_keras' hard_sigmoid (0.2 x + 0.5) in a wrapped layer is rebuilt as that function, not Keras 3's."""
+    import tf_keras
+
+    inputs = tf_keras.Input((4, 3), name="x")
+    inner = tf_keras.layers.LSTM(3, recurrent_activation="hard_sigmoid", return_sequences=True)
+    model = tf_keras.Model(inputs, tf_keras.layers.Bidirectional(inner, name="bi")(inputs), name="old")
+    set_seeded_weights([model])
+    export = ModelExporter("int32").export_model(model)
+    rebuilt = build_keras_model(export["graph"], weight_stream(export))
+    feed = np.random.default_rng(1).uniform(-3, 3, (3, 4, 3)).astype("float32")
+    assert np.max(np.abs(model.predict(feed, verbose=0) - np.asarray(rebuilt.predict(feed, verbose=0)))) < 1e-4

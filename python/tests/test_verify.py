@@ -59,3 +59,19 @@ def test_verify_checks_the_activation_kernels_an_extended_activation_calls(hardh
     emptied = {implementation: b"" for implementation in good.kernel_code}
     bad = check_model(dataclasses.replace(good, kernel_code=emptied))
     assert {name for name, ok, _ in bad.checks if not ok} == {"activation kernels"}
+
+
+def test_verify_passes_a_recurrent_layer_with_an_extended_activation(hardhat_node, w3, workdir):
+    """SimpleRNN runs gelu itself (no ActivationKernels): verify does not look for one."""
+    import keras
+
+    from eternal.deploy.implementations import creates_activation_kernels
+    from eternal.export import ModelExporter, save_export
+
+    x = keras.Input(shape=(3, 2), name="x")
+    model = keras.Model(x, keras.layers.SimpleRNN(2, activation="gelu", name="rnn")(x), name="gelu_rnn")
+    path = workdir / "gelu_rnn.json"
+    save_export(ModelExporter("int32").export_model(model), path)
+    good = read_model(w3, deployed_copy(path, workdir / "jrnn", hardhat_node.url))
+    assert check_model(good).ok
+    assert not creates_activation_kernels("SimpleRNNLayer") and creates_activation_kernels("DenseLayer")

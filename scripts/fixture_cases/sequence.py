@@ -1,4 +1,4 @@
-"""Fixture cases for the sequence layers: Embedding, SimpleRNN, LSTM, GRU.
+"""Fixture cases for the sequence layers: Embedding, SimpleRNN, LSTM, GRU (every activation), Bidirectional.
 
 ``CASES = {name: build(K) -> (model, inputs)}`` with ``K`` the Keras package
 (``keras`` or ``tf_keras``). Weights come from a seeded generator, not from Keras'
@@ -115,6 +115,30 @@ def bidirectional_merges(K):
     return model, _floats(11, (5, 3))
 
 
+def lstm_hard_sigmoid_relu6(K):
+    # Extended activations in the cell (ExtendedActivations on one value, in RecurrentLayer): the
+    # Keras 2 era default gate (Keras 3's hard_sigmoid, x / 6 + 1/2) and a clipped candidate.
+    layer = K.layers.LSTM(4, activation="relu6", recurrent_activation="hard_sigmoid", return_sequences=True, name="lstm")
+    return _model(K, (4, 3), [layer], "lstm_hard_sigmoid_relu6", 12, scale=1.2), _floats(12, (4, 3), -3.0, 3.0)
+
+
+def gru_silu_hard_sigmoid(K):
+    layer = K.layers.GRU(5, activation="silu", recurrent_activation="hard_sigmoid", name="gru")
+    return _model(K, (5, 3), [layer], "gru_silu_hard_sigmoid", 13, scale=1.0), _floats(13, (5, 3), -3.0, 3.0)
+
+
+def simple_rnn_gelu(K):
+    layer = K.layers.SimpleRNN(4, activation="gelu", return_sequences=True, go_backwards=True, name="rnn")
+    return _model(K, (4, 3), [layer], "simple_rnn_gelu", 14, scale=0.4), _floats(14, (4, 3))
+
+
+def bidirectional_lstm_hard_sigmoid(K):
+    # The Bidirectional wrapper's inner activations (mish candidate, hard_sigmoid gates), merge sum.
+    inner = K.layers.LSTM(3, activation="mish", recurrent_activation="hard_sigmoid", return_sequences=True)
+    layer = K.layers.Bidirectional(inner, merge_mode="sum", name="bi_lstm")
+    return _model(K, (4, 2), [layer], "bidirectional_lstm_hard_sigmoid", 15), _floats(15, (4, 2), -3.0, 3.0)
+
+
 def _model_of(K, x, out, name, seed):
     from fixture_cases import seeded_weights
 
@@ -140,4 +164,11 @@ CASES = {
     "embedding_gru_simple_rnn_dense": embedding_gru_rnn_dense,
     "sequence_tagger": sequence_tagger,
     "bidirectional_merges": bidirectional_merges,
+    "lstm_hard_sigmoid_relu6": lstm_hard_sigmoid_relu6,
+    "gru_silu_hard_sigmoid": gru_silu_hard_sigmoid,
+    "simple_rnn_gelu": simple_rnn_gelu,
+    "bidirectional_lstm_hard_sigmoid": bidirectional_lstm_hard_sigmoid,
 }
+# Cases whose tf_keras build computes another function (tf_keras' hard_sigmoid is 0.2 x + 1/2, exported
+# as hard_sigmoid_tf), so their Keras 2 and Keras 3 exports differ by design.
+KERAS2_OTHER_MATH = {"lstm_hard_sigmoid_relu6", "gru_silu_hard_sigmoid", "bidirectional_lstm_hard_sigmoid"}

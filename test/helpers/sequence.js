@@ -62,4 +62,28 @@ async function forwardGas({ layer, pages }, values) {
   return Number(await layer.forward.estimateGas([values], pages));
 }
 
-module.exports = { deploySequenceFixture, expectSamplesExact, forwardGas };
+/** A fixture's weight stream (its pages joined) as one Buffer. */
+function fixtureStream(fixture) {
+  return Buffer.concat(fixture.plan.pages.map((page) => Buffer.from(page.slice(2), "hex")));
+}
+
+/** One offset-binary value of `bits` at byte `at` of `stream`, as a BigInt. */
+function offsetBinary(stream, at, bits) {
+  return BigInt("0x" + stream.subarray(at, at + bits / 8).toString("hex")) - (1n << BigInt(bits - 1));
+}
+
+/** A blocked kernel (docs/FORMAT.md) from the fixture's pages, as rows x cols BigInts. */
+function decodeBlocked(fixture, tensor, rows, cols, bits) {
+  const stream = fixtureStream(fixture);
+  const lanes = 256 / bits;
+  return Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, j) =>
+    offsetBinary(stream, Number(tensor.offset) + (Math.floor(j / lanes) * rows + r) * 32 + (j % lanes) * (bits / 8), bits)));
+}
+
+/** A plain tensor (docs/FORMAT.md: consecutive offset-binary values) of `count` values, as BigInts. */
+function decodePlain(fixture, tensor, count, bits) {
+  const stream = fixtureStream(fixture);
+  return Array.from({ length: count }, (_, i) => offsetBinary(stream, Number(tensor.offset) + i * (bits / 8), bits));
+}
+
+module.exports = { deploySequenceFixture, expectSamplesExact, forwardGas, decodeBlocked, decodePlain };

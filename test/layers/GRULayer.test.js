@@ -5,7 +5,7 @@ const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { fixtureVariants } = require("../helpers/fixtureFiles");
 const { deploySequenceFixture, expectSamplesExact, forwardGas } = require("../helpers/sequence");
 
-const NAMES = [...fixtureVariants("gru"), ...fixtureVariants("gru_seq_backwards")];
+const NAMES = [...fixtureVariants("gru"), ...fixtureVariants("gru_seq_backwards"), ...fixtureVariants("gru_silu_hard_sigmoid")];
 
 describe("GRULayer", function () {
   // loadFixture needs one named function per snapshot.

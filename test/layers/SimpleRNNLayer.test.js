@@ -3,28 +3,11 @@
 const { expect } = require("chai");
 const { loadFixture } = require("@nomicfoundation/hardhat-network-helpers");
 const { fixtureVariants } = require("../helpers/fixtureFiles");
-const { deploySequenceFixture, expectSamplesExact, forwardGas } = require("../helpers/sequence");
+const { decodeBlocked, deploySequenceFixture, expectSamplesExact, forwardGas } = require("../helpers/sequence");
 const { rescale } = require("../helpers/reference");
 
-const CASES = [...fixtureVariants("simple_rnn"), ...fixtureVariants("simple_rnn_seq_backwards_relu")];
+const CASES = [...fixtureVariants("simple_rnn"), ...fixtureVariants("simple_rnn_seq_backwards_relu"), ...fixtureVariants("simple_rnn_gelu")];
 const [LINEAR32, LINEAR16, LINEAR8] = fixtureVariants("simple_rnn_linear_nobias");
-
-/** A blocked kernel (docs/FORMAT.md) from the fixture's pages, as rows x cols BigInts. */
-function decodeBlocked(fixture, tensor, rows, cols, bits) {
-  const stream = Buffer.concat(fixture.plan.pages.map((page) => Buffer.from(page.slice(2), "hex")));
-  const lanes = 256 / bits;
-  const width = bits / 8;
-  const matrix = [];
-  for (let r = 0; r < rows; r++) {
-    const row = [];
-    for (let j = 0; j < cols; j++) {
-      const at = Number(tensor.offset) + (Math.floor(j / lanes) * rows + r) * 32 + (j % lanes) * width;
-      row.push(BigInt("0x" + stream.subarray(at, at + width).toString("hex")) - (1n << BigInt(bits - 1)));
-    }
-    matrix.push(row);
-  }
-  return matrix;
-}
 
 /** SimpleRNN, linear, no bias, return_sequences, forwards: the reference in BigInt. */
 function referenceLinear(x, config, kernel, recurrent) {

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Fixed, FixedMath} from "../../lib/FixedMath.sol";
 import {Activations} from "../../lib/Activations.sol";
+import {ExtendedActivations} from "../../lib/ExtendedActivations.sol";
 import {LayerBase} from "./LayerBase.sol";
 import {BlockedMatVec} from "../../lib/BlockedMatVec.sol";
 
@@ -48,7 +49,7 @@ abstract contract RecurrentLayer is LayerBase {
     error SequenceLengthMismatch(uint256 length, uint256 inputDim);
     /// @notice A gate product `a * b + c * d` has an operand of 2^126 or more (2^-F scale).
     error GateOperandTooLarge(int256 a, int256 b, int256 c, int256 d);
-    /// @notice Activation code `kind` cannot run inside a recurrent cell (softmax or unknown).
+    /// @notice Activation code `kind` cannot run inside a recurrent cell (softmax).
     error UnsupportedRecurrentActivation(uint256 kind);
 
     /// @notice A Keras Bidirectional wrapper's tail after the config: the backward layer's
@@ -190,8 +191,11 @@ abstract contract RecurrentLayer is LayerBase {
     /// @param s The running state and this step's pre-activation parts.
     function _step(Config memory c, State memory s) internal pure virtual;
 
-    /// @notice `activation(v)` for one value, bit-exact with `Activations.apply` (no softmax).
-    /// @param kind An `Activations` code. @param v Fixed point 2^-frac. @param frac F.
+    /// @notice `activation(v)` for one value, bit-exact with `Activations.activate` (no softmax).
+    /// @dev The extended codes (6 and up) run `ExtendedActivations` here, on one word, last (the
+    ///      first six keep their cost): a call to an `ActivationKernels` per gate value would cost
+    ///      ~1,200 gas more per value than the 3 KB of code it saves.
+    /// @param kind An `Activations` or `ExtendedActivations` code. @param v Fixed point 2^-frac. @param frac F.
     function _activate(uint256 kind, int256 v, uint256 frac) internal pure returns (int256) {
         if (kind == Activations.LINEAR) return v;
         if (kind == Activations.SIGMOID) return Fixed.unwrap(FixedMath.sigmoid(Fixed.wrap(v), frac));
@@ -203,7 +207,24 @@ abstract contract RecurrentLayer is LayerBase {
                 FixedMath.mulConst(Fixed.wrap(v), Activations.LEAKY_SLOPE_Q, Activations.LEAKY_SLOPE_FRAC, frac)
             );
         }
+        if (kind > Activations.LEAKY_RELU) return _activateExtended(kind, v, frac);
         revert UnsupportedRecurrentActivation(kind);
+    }
+
+    /// @dev `ExtendedActivations.applyInPlace` of the one value `v`, in the word at the free memory
+    ///      pointer (not reserved: the library allocates no memory; FixedMath's own scratch word 0
+    ///      is left to it). Reverts as the library does (`UnknownActivation` for other codes).
+    function _activateExtended(uint256 kind, int256 v, uint256 frac) private pure returns (int256 y) {
+        uint256 at;
+        // Equivalent to a one-word array holding v, without moving the free memory pointer.
+        assembly ("memory-safe") {
+            at := mload(0x40)
+            mstore(at, v)
+        }
+        ExtendedActivations.applyInPlace(at, at + 32, kind, frac);
+        assembly ("memory-safe") {
+            y := mload(at)
+        }
     }
 
     /// @notice `zx[k] + zh[k] + bias[k]` for every k, written over `s.zx` (checked adds).

@@ -19,6 +19,14 @@ def artifact_code_hash(name: str) -> str:
     return code_hash(bytes.fromhex(artifact(name)["deployedBytecode"][2:]))
 
 
+def creates_activation_kernels(name: str) -> bool:
+    """Whether implementation ``name`` creates an ``ActivationKernels`` in its constructor
+    (``CreatesActivationKernels``: that contract's creation code is inside its own). The recurrent
+    layers do not: they run the extended activations themselves."""
+    kernels = bytes.fromhex(artifact("ActivationKernels")["bytecode"][2:])
+    return kernels in bytes.fromhex(artifact(name)["bytecode"][2:])
+
+
 class Implementations:
     """The implementations known on one chain (by chain id and genesis hash)."""
 
