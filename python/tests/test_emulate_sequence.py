@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ from eternal.layers.recurrent_base import CONFIG_ABI  # noqa: E402
 from eternal.weightstream import decode_tensor  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))  # the case module imports its package, fixture_cases
 _spec = importlib.util.spec_from_file_location("sequence_cases", REPO / "scripts" / "fixture_cases" / "sequence.py")
 sequence_cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sequence_cases)
@@ -88,11 +90,12 @@ def test_keras2_hard_sigmoid_exports_as_hard_sigmoid_tf_inside_wrappers_too(case
     assert [a for a, _ in gates2] == [a for a, _ in gates3]
 
 
-@pytest.mark.parametrize("class_name", ["SimpleRNN", "LSTM", "GRU"])
-def test_recurrent_softmax_is_refused_with_the_supported_list(class_name):
-    layer = getattr(keras.layers, class_name)(2, activation="softmax", name="r")
+@pytest.mark.parametrize("class_name, activation", [("SimpleRNN", "softmax"), ("LSTM", "softmax"), ("GRU", "softmax"),
+                                                    ("LSTM", "log_softmax")])
+def test_recurrent_softmax_is_refused_with_the_supported_list(class_name, activation):
+    layer = getattr(keras.layers, class_name)(2, activation=activation, name="r")
     model = keras.Sequential([keras.Input(shape=(3, 2)), layer])
-    with pytest.raises(UnsupportedLayerError, match=r"`activation='softmax'` is not supported\. Supported: .*hard_sigmoid_tf") as error:
+    with pytest.raises(UnsupportedLayerError, match=rf"`activation='{activation}'` is not supported\. Supported: .*hard_sigmoid_tf") as error:
         ModelExporter().export_model(model)
     assert "\n" not in str(error.value) and "softmax" not in str(error.value).split("Supported:")[1]
 

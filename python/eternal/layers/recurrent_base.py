@@ -22,10 +22,10 @@ from eternal.fixedpoint import rescale_array, to_ints
 from eternal.layers.abi import activation_code, header, tensor_ref
 from eternal.layers.base import ACTIVATIONS, LayerType, QTensor, Tensor
 
-# Activations a recurrent layer can use on chain: all but softmax (Keras would normalise each gate
-# over the units, a whole-vector pass per gate per step). RecurrentLayer applies each per value
-# itself, the extended ones through ExtendedActivations on one word.
-RECURRENT_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "softmax")
+# Activations a recurrent layer can use on chain: all but softmax and log_softmax (Keras would
+# normalise each gate over the units, a whole-vector pass per gate per step). RecurrentLayer
+# applies each per value itself, the extended ones through ExtendedActivations on one word.
+RECURRENT_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a not in ("softmax", "log_softmax"))
 
 TENSOR_ABI = "(uint256,uint256,int256)"
 CONFIG_ABI = [
