@@ -215,7 +215,9 @@ class AnvilNode(LocalNode):
 
     The block gas limit and code size limit stay anvil's (osaka's rules) unless
     ``gas_limit`` or ``code_size_limit`` is given. anvil holds an ``eth_call`` to the
-    block gas limit, not to the 16,777,216 transaction cap.
+    block gas limit, not to the 16,777,216 transaction cap. Past states beyond those anvil
+    keeps in memory are dropped, not written to ``~/.foundry/anvil/tmp``: anvil leaves
+    that folder behind when it is stopped, and a fixture run filled it with 15 GB.
     """
 
     engine = "anvil"
@@ -228,7 +230,7 @@ class AnvilNode(LocalNode):
 
     def command(self) -> list[str]:
         argv = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(self.port), "--hardfork", self.hardfork,
-                "--chain-id", str(DEV_CHAIN_ID), "--mnemonic", DEV_MNEMONIC]
+                "--chain-id", str(DEV_CHAIN_ID), "--mnemonic", DEV_MNEMONIC, "--max-persisted-states", "0"]
         if self.gas_limit is not None:
             argv += ["--gas-limit", str(self.gas_limit)]
         if self.code_size_limit is not None:
