@@ -26,33 +26,6 @@ def layer_arrays(layer: dict, stream: bytes, bits: int) -> list[np.ndarray]:
     return [dequantise(q, frac).astype(np.float32) for q, frac in layer_tensors(layer, stream, bits)]
 
 
-def _keras3_activation(keras, name: str):
-    """An activation for a Keras 3 config: its own name, or for a function no Keras 3 name
-    gives, that function registered as ``eternal>NAME`` (the exporter reads that name back):
-    ``hard_sigmoid_tf`` (tf_keras' ``clip(0.2 x + 0.5, 0, 1)``) and ``gelu_tanh`` (gelu's tanh
-    approximation, ``keras.ops.gelu``'s default)."""
-    def hard_sigmoid_tf(x):
-        return keras.ops.clip(0.2 * x + 0.5, 0.0, 1.0)
-
-    def gelu_tanh(x):
-        return keras.ops.gelu(x, approximate=True)
-
-    functions = {"hard_sigmoid_tf": hard_sigmoid_tf, "gelu_tanh": gelu_tanh}
-    if name not in functions:
-        return name
-    return keras.saving.register_keras_serializable(package="eternal", name=name)(functions[name])
-
-
-def keras3_config(keras, layer_type, config: dict) -> dict:
-    """``layer_type.keras_config(config)`` with its activations as Keras 3 takes them
-    (``_keras3_activation``); the wrappers build their inner layer from it too."""
-    config = layer_type.keras_config(config)
-    for key in ("activation", "recurrent_activation"):
-        if isinstance(config.get(key), str):
-            config[key] = _keras3_activation(keras, config[key])
-    return config
-
-
 def _make_layer(keras, layer: dict, layer_type):
     """The Keras layer object for one graph layer (not yet called)."""
     name, class_name = layer["name"].replace("/", "__"), layer["class_name"]
@@ -62,7 +35,7 @@ def _make_layer(keras, layer: dict, layer_type):
             return make(keras, layer["config"], name)
         except (AttributeError, TypeError, ValueError) as exc:
             raise RebuildError(f"Layer '{layer['name']}' ({class_name}): cannot rebuild from config {layer['config']}: {exc}") from None
-    config = keras3_config(keras, layer_type, layer["config"])
+    config = layer_type.keras3_config(keras, layer["config"])
     cls = getattr(keras.layers, class_name, None)
     if cls is None:
         raise RebuildError(f"Layer '{layer['name']}' ({class_name}): Keras {keras.__version__} has no such layer")

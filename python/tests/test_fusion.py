@@ -46,7 +46,7 @@ def test_fused_and_unfused_deployments_give_the_emulators_integers_and_verify(co
 
 
 def test_a_job_runs_past_fused_layers_with_small_steps(conv_bn_relu, anvil_node, tmp_path):
-    """Steps of 250,000 gas and 4,000 bytes slice the convolutions; the fused layers after them
+    """Steps of 300,000 gas and 6,000 bytes slice the convolutions; the fused layers after them
     (no contract) read nothing, so the stage over them carries no tensor."""
     from eternal.deploy import ModelDeployer
     from eternal.emulate import emulate_sample
@@ -55,7 +55,7 @@ def test_a_job_runs_past_fused_layers_with_small_steps(conv_bn_relu, anvil_node,
     export, fixture = conv_bn_relu
     address = ModelDeployer(anvil_node.url, journal_dir=str(tmp_path / "deploy"), quiet=True).deploy_model(export).address
     sample = [int(v) for v in fixture["samples"][0]["inputs"][0]]
-    driver = JobDriver(anvil_node.url, journal_dir=str(tmp_path / "jobs"), max_step_gas=250_000, max_step_bytes=4_000)
+    driver = JobDriver(anvil_node.url, journal_dir=str(tmp_path / "jobs"), max_step_gas=300_000, max_step_bytes=6_000)
     result = driver.run(address, [sample])
     assert result.outputs == [[int(v) for v in emulate_sample(export, [sample])[0]]]
     assert any(step["step"].startswith("slice:") for step in result.steps)

@@ -101,7 +101,9 @@ def pointwise_model():
 
 
 def test_on_anvil_a_split_position_gives_the_emulators_outputs_bit_for_bit(anvil_node, tmp_path):
-    from eternal import predict as predict_module
+    import importlib
+
+    predict_module = importlib.import_module("eternal.predict")  # `from eternal import predict` is the API function
     from eternal.chain import connect
     from eternal.deploy import ModelDeployer
     from eternal.emulate import Emulator

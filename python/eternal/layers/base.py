@@ -126,6 +126,15 @@ class LayerType:
         """The Keras constructor arguments (without ``name``) that rebuild the layer from its canonical config."""
         return dict(config)
 
+    def keras3_config(self, keras, config: dict) -> dict:
+        """:meth:`keras_config` with its activations as Keras 3 takes them (:func:`keras3_activation`);
+        `pull` builds every layer from it, the wrappers their inner layer too."""
+        config = self.keras_config(config)
+        for key in ("activation", "recurrent_activation"):
+            if isinstance(config.get(key), str):
+                config[key] = keras3_activation(keras, config[key])
+        return config
+
     def keras_weights(self, arrays: list[np.ndarray], config: dict) -> list[np.ndarray]:
         """The Keras ``set_weights`` list from the layer's stored tensors (float, storage order)
         and its canonical config."""
@@ -215,3 +224,20 @@ def lookup(class_name: str, name: str) -> LayerType:
             f"Layer '{name}' ({class_name}) is not supported. Supported: {', '.join(supported_names())}"
         ) from None
     return cls(name)
+
+
+def keras3_activation(keras, name: str):
+    """An activation for a Keras 3 config: its own name, or for a function no Keras 3 name
+    gives, that function registered as ``eternal>NAME`` (the exporter reads that name back):
+    ``hard_sigmoid_tf`` (tf_keras' ``clip(0.2 x + 0.5, 0, 1)``) and ``gelu_tanh`` (gelu's tanh
+    approximation, ``keras.ops.gelu``'s default)."""
+    def hard_sigmoid_tf(x):
+        return keras.ops.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+    def gelu_tanh(x):
+        return keras.ops.gelu(x, approximate=True)
+
+    functions = {"hard_sigmoid_tf": hard_sigmoid_tf, "gelu_tanh": gelu_tanh}
+    if name not in functions:
+        return name
+    return keras.saving.register_keras_serializable(package="eternal", name=name)(functions[name])

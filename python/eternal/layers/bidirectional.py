@@ -93,10 +93,8 @@ class Bidirectional(LayerType):
 
     def make_keras_layer(self, keras, config: dict, name: str):
         """``Bidirectional(inner, merge_mode)``, the inner layer rebuilt from the forward config."""
-        from eternal.rebuild import keras3_config  # rebuild imports the layers
-
         inner_type, forward, _ = self._inner(config)
-        inner = getattr(keras.layers, config["layer"]["class_name"])(**keras3_config(keras, inner_type, forward), name=f"{name}_forward")
+        inner = getattr(keras.layers, config["layer"]["class_name"])(**inner_type.keras3_config(keras, forward), name=f"{name}_forward")
         return keras.layers.Bidirectional(inner, merge_mode=config["merge_mode"], name=name)
 
     def keras_weights(self, arrays, config):

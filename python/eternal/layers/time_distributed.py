@@ -56,10 +56,8 @@ class TimeDistributed(LayerType):
 
     def make_keras_layer(self, keras, config: dict, name: str):
         """``TimeDistributed(inner)``, the inner layer rebuilt from its canonical config."""
-        from eternal.rebuild import keras3_config  # rebuild imports the layers
-
         inner_type, inner_config = self._inner(config)
-        inner = getattr(keras.layers, config["layer"]["class_name"])(**keras3_config(keras, inner_type, inner_config), name=f"{name}_inner")
+        inner = getattr(keras.layers, config["layer"]["class_name"])(**inner_type.keras3_config(keras, inner_config), name=f"{name}_inner")
         return keras.layers.TimeDistributed(inner, name=name)
 
     def keras_weights(self, arrays, config):
