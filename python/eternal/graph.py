@@ -259,11 +259,11 @@ def _operation(layer: dict, where: str) -> tuple[str, dict]:
     ``gelu_tanh``), LeakyRelu, Elu and Softmax the layers of those names with their parameter, and
     an operation with a number a Rescaling (:func:`_scalar_op`)."""
     op, config = layer["class_name"], layer.get("config", {})
-    if op in SCALAR_OPS:
-        return "Rescaling", _scalar_op(layer, where)
     node = _call_node(layer)
-    args = list(node.get("args", [])) if isinstance(node, dict) else []
-    if len(args) != 1 or (isinstance(node, dict) and node.get("kwargs")):
+    args, kwargs = (list(node.get("args", [])), node.get("kwargs")) if isinstance(node, dict) else ([], None)
+    if op in SCALAR_OPS:
+        return "Rescaling", _scalar_op(op, args, kwargs, where)
+    if len(args) != 1 or kwargs:
         raise UnsupportedLayerError(f"Operation '{where}' ({op}): only one tensor and no other argument is supported")
     if op in LAYER_OPS:
         parameters = {key: value for key, value in config.items() if key in ("negative_slope", "alpha", "axis")}
@@ -276,15 +276,13 @@ def _operation(layer: dict, where: str) -> tuple[str, dict]:
     return "Activation", {"activation": activation}
 
 
-def _scalar_op(layer: dict, where: str) -> dict:
-    """A Rescaling config for a tensor operation with one number (``keras_io.SCALAR_OPS``):
-    ``x + c`` is scale 1 and offset c, ``c - x`` scale -1 and offset c, ``x * c`` scale c, ``x / c``
-    scale 1 / c. The exporter then treats it as that layer (``pull`` rebuilds a Rescaling)."""
-    op = layer["class_name"]
-    node = _call_node(layer)
-    args = list(node.get("args", [])) if isinstance(node, dict) else []
+def _scalar_op(op: str, args: list, kwargs, where: str) -> dict:
+    """A Rescaling config for tensor operation ``op`` (``keras_io.SCALAR_OPS``) called with ``args``
+    and ``kwargs``, a tensor and one number: ``x + c`` is scale 1 and offset c, ``c - x`` scale -1
+    and offset c, ``x * c`` scale c, ``x / c`` scale 1 / c. The exporter then treats it as that
+    layer (``pull`` rebuilds a Rescaling)."""
     numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
-    if len(args) != 2 or len(numbers) != 1 or node.get("kwargs"):
+    if len(args) != 2 or len(numbers) != 1 or kwargs:
         raise UnsupportedLayerError(f"Operation '{where}' ({op}): only a tensor and one number are supported (x + 3, x * 0.5)")
     c, tensor_first = float(numbers[0]), not isinstance(args[0], (int, float))
     if op == "Add":

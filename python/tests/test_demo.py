@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 
 import pytest
 
@@ -30,15 +29,9 @@ def run_as_own_sender(url: str, out) -> dict:
     if w3.eth.get_balance(sender) == 0:
         w3.eth.wait_for_transaction_receipt(
             w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": sender, "value": 10**21}))
-    saved = os.environ.get("ETERNAL_PRIVATE_KEY")
-    os.environ["ETERNAL_PRIVATE_KEY"] = SENDER_KEY
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ETERNAL_PRIVATE_KEY", SENDER_KEY)
         return run_demo(url, "int32", samples=SAMPLES, out=out, keep_node=False, quiet=True)
-    finally:
-        if saved is None:
-            del os.environ["ETERNAL_PRIVATE_KEY"]
-        else:
-            os.environ["ETERNAL_PRIVATE_KEY"] = saved
 
 
 @pytest.fixture(scope="module")
